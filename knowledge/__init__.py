@@ -1,0 +1,1 @@
+"""Côté Soin partner knowledge: database models, CSV import, queries and vocabulary."""

@@ -1,0 +1,65 @@
+"""Engine and session factory, built lazily on first use and disposable."""
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from knowledge import settings
+from knowledge.models import Base
+
+_engine: Optional[Engine] = None
+_sessions: Optional[sessionmaker] = None
+
+
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets its parent folder created and foreign keys enforced."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_foreign_keys)
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+def get_engine() -> Engine:
+    global _engine, _sessions
+    if _engine is None:
+        _engine = make_engine(settings.database_url())
+        Base.metadata.create_all(_engine)
+        _sessions = sessionmaker(_engine, future=True, expire_on_commit=False)
+    return _engine
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session committed on success and rolled back on error."""
+    get_engine()
+    session = _sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def dispose() -> None:
+    """Close every pooled connection and forget the engine (next use rebuilds it)."""
+    global _engine, _sessions
+    if _engine is not None:
+        _engine.dispose()
+    _engine = None
+    _sessions = None

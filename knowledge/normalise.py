@@ -1,0 +1,66 @@
+"""Map what people type onto canonical values: accents, case, hyphens, "st"/"ste", typos."""
+import re
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from rapidfuzz import fuzz, process
+from unidecode import unidecode
+
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "saint"}
+_NON_WORD = re.compile(r"[^a-z0-9%]+")
+
+
+def key(text: str) -> str:
+    """A comparison key: no accents or ligatures, lowercase, words separated by one space."""
+    words = _NON_WORD.sub(" ", unidecode(text).lower()).split()
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
+
+
+class Canonicaliser:
+    """Finds the canonical value for a surface form among known names and their variants.
+
+    Exact key matches win; otherwise a fuzzy match (rapidfuzz) above `min_score` is accepted for
+    forms of at least `min_length` characters, so short words never match by accident.
+    """
+
+    def __init__(self, variants: Dict[str, Iterable[str]], min_score: float = 86, min_length: int = 4):
+        self._by_key: Dict[str, str] = {}
+        for canonical, forms in variants.items():
+            for form in [canonical, *forms]:
+                self._by_key.setdefault(key(form), canonical)
+        self._keys = list(self._by_key)
+        self.min_score = min_score
+        self.min_length = min_length
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def canonical(self, text: str) -> Optional[str]:
+        wanted = key(text)
+        if not wanted:
+            return None
+        if wanted in self._by_key:
+            return self._by_key[wanted]
+        if len(wanted) < self.min_length:
+            return None
+        match = process.extractOne(wanted, self._keys, scorer=fuzz.ratio, score_cutoff=self.min_score)
+        return self._by_key[match[0]] if match else None
+
+    def find_in(self, text: str, max_words: int = 5) -> List[Tuple[str, int, int]]:
+        """Canonical values named anywhere in `text`, as (value, start, end) character spans.
+
+        Looks at word n-grams, longest first, exact key matches only (no fuzzy search over free
+        text: it would turn ordinary words into place names).
+        """
+        spans = [(m.start(), m.end()) for m in re.finditer(r"[\w'’œŒæÆ-]+", text)]
+        found: List[Tuple[str, int, int]] = []
+        taken = [False] * len(spans)
+        for size in range(min(max_words, len(spans)), 0, -1):
+            for i in range(len(spans) - size + 1):
+                if any(taken[i : i + size]):
+                    continue
+                start, end = spans[i][0], spans[i + size - 1][1]
+                value = self._by_key.get(key(text[start:end]))
+                if value and len(key(text[start:end])) >= 3:
+                    found.append((value, start, end))
+                    taken[i : i + size] = [True] * size
+        return sorted(found, key=lambda item: item[1])
