@@ -1,0 +1,1 @@
+"""Custom actions of the Côté Soin guichet (rasa-sdk). One module per topic."""

@@ -1,0 +1,49 @@
+"""Shared shape of a topic answer: what every topic action returns and how menus look."""
+from typing import Any, Callable, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+# An answer writes messages for one topic and returns the events to apply.
+Answer = Callable[[CollectingDispatcher, Tracker], List[Dict[str, Any]]]
+
+MENU = [
+    ("Offres d'emploi", "/search_jobs"),
+    ("Découvrir un métier", "/ask_profession"),
+    ("Se former", "/ask_training"),
+    ("Stages, immersions, forums", "/ask_discovery"),
+    ("Logement", "/ask_housing"),
+    ("Garde d'enfants", "/ask_childcare"),
+    ("Transports", "/ask_mobility"),
+    ("Emploi du conjoint", "/ask_spouse_job"),
+    ("S'installer en libéral", "/ask_installation"),
+    ("Parler à un coordinateur", "/request_human"),
+]
+
+
+def buttons(pairs) -> List[Dict[str, str]]:
+    return [{"title": title, "payload": payload} for title, payload in pairs]
+
+
+def menu_buttons() -> List[Dict[str, str]]:
+    return buttons(MENU)
+
+
+def topic(name: str) -> Dict[str, Any]:
+    """Remember the topic so that "et à Vue ?" answers the same question elsewhere."""
+    return SlotSet("topic", name)
+
+
+def topic_action(action_name: str, answer: Answer) -> type:
+    """A rasa-sdk action class named `action_name` that runs `answer`."""
+
+    class TopicAction(Action):
+        def name(self) -> Text:
+            return action_name
+
+        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
+            return answer(dispatcher, tracker)
+
+    TopicAction.__name__ = TopicAction.__qualname__ = "".join(p.title() for p in action_name.split("_"))
+    return TopicAction

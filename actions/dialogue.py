@@ -1,0 +1,86 @@
+"""Turns that depend on what came before: follow-ups, yes/no answers, misunderstandings."""
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import Answer, buttons, menu_buttons, topic_action
+from actions.discovery import answer_discovery
+from actions.handoff import request_human
+from actions.jobs import show_more_openings, show_openings
+from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
+from actions.partners import answer_installation, answer_partners
+from actions.professions import answer_profession, answer_training
+
+TOPICS: Dict[str, Answer] = {
+    "jobs": show_openings,
+    "profession": answer_profession,
+    "training": answer_training,
+    "discovery": answer_discovery,
+    "housing": answer_housing,
+    "childcare": answer_childcare,
+    "mobility": answer_mobility,
+    "spouse_job": answer_spouse_job,
+    "installation": answer_installation,
+    "partners": answer_partners,
+}
+MISUNDERSTOOD = {"nlu_fallback", "out_of_scope"}
+
+
+def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """A criterion given alone ("et à Vue ?") answers the current topic again with it."""
+    answer = TOPICS.get(tracker.get_slot("topic") or "")
+    if answer is not None:
+        return answer(dispatcher, tracker)
+    dispatcher.utter_message(response="utter_what_about", buttons=buttons([
+        ("Les offres d'emploi", "/search_jobs"), ("Le métier", "/ask_profession"),
+        ("Se former", "/ask_training"), ("Se loger", "/ask_housing"),
+    ]))
+    return []
+
+
+def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    pending = tracker.get_slot("pending")
+    if pending == "more_jobs":
+        return show_more_openings(dispatcher, tracker)
+    if pending == "human":
+        return request_human(dispatcher, tracker)
+    dispatcher.utter_message(response="utter_yes_what", buttons=menu_buttons())
+    return []
+
+
+def answer_no(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    dispatcher.utter_message(response="utter_no_problem")
+    return [SlotSet("pending", None)]
+
+
+def misunderstood_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row were not understood or out of scope."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data", {}).get("intent") or {}).get("name") not in MISUNDERSTOOD:
+            break
+        count += 1
+    return count
+
+
+def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """An honest answer and the menu; from the second misunderstanding in a row, offer a human."""
+    if misunderstood_in_a_row(tracker) >= 2:
+        dispatcher.utter_message(response="utter_offer_human", buttons=buttons([
+            ("Oui, un coordinateur", "/request_human"), ("Non merci", "/deny"),
+        ]))
+        return [SlotSet("pending", "human")]
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    response = "utter_out_of_scope" if intent == "out_of_scope" else "utter_not_understood"
+    dispatcher.utter_message(response=response, buttons=menu_buttons())
+    return []
+
+
+ActionFollowUp = topic_action("action_follow_up", follow_up)
+ActionYes = topic_action("action_yes", answer_yes)
+ActionNo = topic_action("action_no", answer_no)
+ActionFallback = topic_action("action_fallback", fallback)

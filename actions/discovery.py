@@ -1,0 +1,24 @@
+"""Discovering the professions: forums, job datings, visits, immersions, internships."""
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import topic, topic_action
+from actions.criteria import Criteria
+from actions.formatting import event_extra, plural, resource_line
+from actions.places import answer_places
+from knowledge import queries
+
+
+def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    answer_places(dispatcher, tracker, "utter_discovery", lambda communes: queries.upcoming_events(communes),
+                  lambda r: resource_line(r, event_extra(r)))
+    criteria = Criteria.from_tracker(tracker)
+    internships = queries.find_openings(profession=criteria.value("profession"), contract="stage", limit=0).total
+    dispatcher.utter_message(response="utter_discovery_internships",
+                             internships=plural(internships, "offre de stage", "offres de stage"))
+    return [topic("discovery")]
+
+
+ActionDiscovery = topic_action("action_discovery", answer_discovery)

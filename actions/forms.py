@@ -1,0 +1,66 @@
+"""Validation of the job-search form: canonical values, "peu importe", clear re-asks."""
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from knowledge.naming import ANY, canonical, means_any
+
+# Intents whose text may be read as a direct answer to the form's question.
+ANSWER_INTENTS = {"inform", "nlu_fallback", "affirm"}
+# Criteria the form does not ask for but takes when given.
+OPTIONAL_SLOTS = ("contract_type", "work_time")
+
+
+class ValidateJobSearchForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_job_search_form"
+
+    @staticmethod
+    def _typed_answer(slot: str, tracker: Tracker) -> Dict[str, Any]:
+        """Read the raw text as the answer to the question just asked, when nothing was extracted."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        message = tracker.latest_message
+        if any(e.get("entity") == slot for e in message.get("entities", [])):
+            return {}
+        text = message.get("text") or ""
+        if means_any(text):
+            return {slot: ANY}
+        if (message.get("intent") or {}).get("name") in ANSWER_INTENTS and text and not text.startswith("/"):
+            return {slot: text}
+        return {}
+
+    async def extract_profession(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        return self._typed_answer("profession", tracker)
+
+    async def extract_commune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        return self._typed_answer("commune", tracker)
+
+    @staticmethod
+    def _validate(slot: str, value: Any, dispatcher: CollectingDispatcher, unknown_response: str) -> Dict[str, Any]:
+        found = canonical(slot, value)
+        if found is None:
+            shown = value[-1] if isinstance(value, list) and value else value
+            dispatcher.utter_message(response=unknown_response, value=str(shown)[:60])
+        return {slot: found}
+
+    def validate_profession(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> Dict[str, Any]:
+        return self._validate("profession", value, dispatcher, "utter_unknown_profession")
+
+    def validate_commune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> Dict[str, Any]:
+        return self._validate("commune", value, dispatcher, "utter_unknown_commune")
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """Also keep optional criteria given on the way ("en CDI"), so the form goes on asking."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        given = tracker.slots_to_validate()
+        return events + [SlotSet(slot, canonical(slot, given[slot])) for slot in OPTIONAL_SLOTS if slot in given]
+
+

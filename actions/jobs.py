@@ -1,0 +1,104 @@
+"""Job search: the openings matching the user's criteria, paged, with alternatives when none."""
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import topic_action, buttons, topic
+from actions.criteria import Criteria
+from actions.formatting import counts_line, in_commune, openings_list, plural
+from knowledge import queries, vocabulary
+
+PAGE_SIZE = 5
+
+
+def _profession_label(code: str) -> str:
+    try:
+        return queries.get_profession(code).label
+    except queries.NotFound:
+        return code
+
+
+def describe(criteria: Criteria) -> str:
+    """"d'infirmier·ère en CDI à Pornic" — the criteria in words."""
+    words = []
+    if criteria.value("profession"):
+        words.append(_profession_label(criteria.value("profession")).lower())
+    else:
+        words.append("tous métiers")
+    if criteria.value("contract_type"):
+        words.append(f"en {vocabulary.contract_label(criteria.value('contract_type'))}")
+    if criteria.value("work_time"):
+        words.append(vocabulary.work_time_label(criteria.value("work_time")))
+    words.append(in_commune(criteria.value("commune")))
+    return " ".join(words)
+
+
+def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int = 0) -> List[Dict[str, Any]]:
+    """Send one page of openings (or the alternatives when there is none)."""
+    criteria = Criteria.from_tracker(tracker)
+    search = queries.find_openings(
+        profession=criteria.value("profession"),
+        communes=criteria.communes(),
+        contract=criteria.value("contract_type"),
+        work_time=criteria.value("work_time"),
+        limit=PAGE_SIZE,
+        offset=offset,
+    )
+    events = [topic("jobs"), SlotSet("jobs_offset", float(offset + len(search.openings)))]
+    if not search.openings:
+        if offset:
+            dispatcher.utter_message(response="utter_jobs_no_more")
+            return events + [SlotSet("pending", None)]
+        propose_alternatives(dispatcher, criteria)
+        return events + [SlotSet("pending", "human")]
+    if offset == 0:
+        dispatcher.utter_message(response="utter_jobs_found", count=plural(search.total, "offre"),
+                                 criteria=describe(criteria))
+    dispatcher.utter_message(text=openings_list(search.openings))
+    remaining = search.total - offset - len(search.openings)
+    if remaining > 0:
+        dispatcher.utter_message(response="utter_jobs_more", count=plural(remaining, "autre offre", "autres offres"),
+                                 buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
+        return events + [SlotSet("pending", "more_jobs")]
+    dispatcher.utter_message(response="utter_jobs_next_step")
+    return events + [SlotSet("pending", None)]
+
+
+def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:
+    """No match: say so, then point to neighbouring communes, other contracts and a coordinator."""
+    dispatcher.utter_message(response="utter_jobs_none", criteria=describe(criteria))
+    profession = criteria.value("profession")
+    commune = criteria.value("commune")
+    contract = criteria.value("contract_type")
+    work_time = criteria.value("work_time")
+    options = []
+    if commune:
+        nearby = queries.count_openings_by("commune", profession, queries.neighbours(commune), contract, work_time)
+        if nearby:
+            options.append(f"• Dans les communes voisines : {counts_line(nearby, str)}")
+            first = max(nearby, key=nearby.get)
+            choices = [(f"Voir {first}", f'/inform{{"commune":"{first}"}}')]
+        else:
+            choices = []
+    else:
+        choices = []
+    if contract or work_time:
+        other = queries.count_openings_by("contract", profession, [commune] if commune else None)
+        if other:
+            options.append(f"• Avec un autre contrat {in_commune(commune)} : "
+                           f"{counts_line(other, vocabulary.contract_label)}")
+            choices.append(("Tous contrats", '/inform{"contract_type":"peu_importe","work_time":"peu_importe"}'))
+    if options:
+        dispatcher.utter_message(response="utter_jobs_alternatives", options="\n".join(options))
+    choices.append(("Parler à un coordinateur", "/request_human"))
+    dispatcher.utter_message(response="utter_jobs_offer_human", buttons=buttons(choices))
+
+
+
+ActionSearchJobs = topic_action("action_search_jobs", show_openings)
+
+
+def show_more_openings(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    return show_openings(dispatcher, tracker, offset=int(tracker.get_slot("jobs_offset") or 0))

@@ -1,0 +1,60 @@
+"""Settling in: housing, childcare, mobility and the spouse's job."""
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import topic_action, topic
+from actions.criteria import Criteria
+from actions.formatting import childcare_extra, housing_extra, resource_line
+from actions.places import answer_places, mentions
+from knowledge import queries, vocabulary
+
+
+def answer_housing(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    answer_places(dispatcher, tracker, "utter_housing", queries.find_housing,
+                  lambda r: resource_line(r, housing_extra(r)))
+    dispatcher.utter_message(response="utter_housing_next")
+    return [topic("housing")]
+
+
+def answer_childcare(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    atypical = (Criteria.from_tracker(tracker).value("work_time") == "nuit"
+                or mentions(tracker, vocabulary.vocabulary()["atypical_hours_keywords"]))
+
+    def find(communes):
+        found = queries.find_childcare(communes, atypical_hours=atypical)
+        return found or (queries.find_childcare(communes) if atypical else [])
+
+    answer_places(dispatcher, tracker, "utter_childcare", find, lambda r: resource_line(r, childcare_extra(r)))
+    dispatcher.utter_message(response="utter_childcare_next")
+    return [topic("childcare")]
+
+
+def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    everywhere = len(queries.commune_names())
+
+    def line(resource):
+        served = resource.details["communes_count"]
+        where = "toutes les communes" if served >= everywhere else resource.commune
+        kind = resource.type.replace("_", " ")
+        return resource_line(queries.Resource(resource.id, resource.name, resource.type, "", resource.contact,
+                                              resource.description), f"{kind}, {where}")
+
+    answer_places(dispatcher, tracker, "utter_mobility", queries.find_mobility, line)
+    dispatcher.utter_message(response="utter_mobility_next")
+    return [topic("mobility")]
+
+
+def answer_spouse_job(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    answer_places(dispatcher, tracker, "utter_spouse_job",
+                  lambda communes: queries.find_structures(["emploi"], communes), resource_line)
+    dispatcher.utter_message(response="utter_spouse_job_next")
+    return [topic("spouse_job")]
+
+
+
+ActionHousing = topic_action("action_housing", answer_housing)
+ActionChildcare = topic_action("action_childcare", answer_childcare)
+ActionMobility = topic_action("action_mobility", answer_mobility)
+ActionSpouseJob = topic_action("action_spouse_job", answer_spouse_job)

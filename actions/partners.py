@@ -1,0 +1,39 @@
+"""The partner structures of Côté Soin, and the help desks for setting up a practice."""
+from collections import Counter
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import topic, topic_action
+from actions.criteria import Criteria
+from actions.formatting import resource_line, structure_extra
+from actions.places import answer_places, mentions
+from knowledge import queries, vocabulary
+
+INSTALLATION_HELP = ["guichet_installation", "cpts", "msp"]
+
+
+def answer_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    keywords = vocabulary.vocabulary()["structure_keywords"]
+    types = sorted({kind for word, kind in keywords.items() if mentions(tracker, [word])}) or None
+    if types is None and Criteria.from_tracker(tracker).value("commune") is None:
+        counts = Counter(vocabulary.structure_type_label(s.type) for s in queries.find_structures())
+        dispatcher.utter_message(response="utter_partners_overview", count=sum(counts.values()),
+                                 kinds=", ".join(f"{label} ({n})" for label, n in counts.most_common()))
+        return [topic("partners")]
+    answer_places(dispatcher, tracker, "utter_partners", lambda communes: queries.find_structures(types, communes),
+                  lambda r: resource_line(r, structure_extra(r)))
+    return [topic("partners")]
+
+
+def answer_installation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    dispatcher.utter_message(response="utter_installation_aids")
+    answer_places(dispatcher, tracker, "utter_installation",
+                  lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
+                  lambda r: resource_line(r, structure_extra(r)))
+    return [topic("installation")]
+
+
+ActionPartners = topic_action("action_partners", answer_partners)
+ActionInstallation = topic_action("action_installation", answer_installation)

@@ -1,0 +1,82 @@
+"""Professions: what the job is, pay, training path, bridges and where to train nearby."""
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import topic_action, buttons, topic
+from actions.criteria import Criteria
+from knowledge import queries
+
+TENSION = ["medecin", "infirmier", "aide_soignant", "auxiliaire_de_vie", "agent_service_hospitalier"]
+
+
+def _ask_which(dispatcher: CollectingDispatcher, intent: str) -> None:
+    labels = {p.code: p.label for p in queries.list_professions()}
+    choices = [(labels[c], f'/{intent}{{"profession":"{c}"}}') for c in TENSION if c in labels]
+    dispatcher.utter_message(response="utter_which_profession", buttons=buttons(choices))
+
+
+def _profession(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str):
+    code = Criteria.from_tracker(tracker).value("profession")
+    if code is None:
+        _ask_which(dispatcher, intent)
+        return None
+    try:
+        return queries.get_profession(code)
+    except queries.NotFound:
+        _ask_which(dispatcher, intent)
+        return None
+
+
+def answer_profession(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    profession = _profession(dispatcher, tracker, "ask_profession")
+    if profession is None:
+        return [topic("profession")]
+    lines = [f"{profession.label} : {profession.description}"]
+    if profession.pay:
+        lines.append(f"Rémunération : {profession.pay}")
+    training = profession.training
+    if training.get("diplome"):
+        lines.append(f"Diplôme : {training['diplome']}" + (f" ({training['duree']})" if training.get("duree") else ""))
+    if profession.link:
+        lines.append(f"En savoir plus : {profession.link}")
+    dispatcher.utter_message(text="\n".join(lines))
+    dispatcher.utter_message(response="utter_profession_next", buttons=buttons([
+        ("Les offres", f'/search_jobs{{"profession":"{profession.code}"}}'),
+        ("Se former", f'/ask_training{{"profession":"{profession.code}"}}'),
+        ("Découvrir en stage", "/ask_discovery"),
+    ]))
+    return [topic("profession"), SlotSet("profession", profession.code)]
+
+
+def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    profession = _profession(dispatcher, tracker, "ask_training")
+    if profession is None:
+        return [topic("training")]
+    training = profession.training
+    lines = [f"Devenir {profession.label.lower()}"]
+    if training.get("diplome"):
+        lines.append(f"• Diplôme : {training['diplome']}")
+    if training.get("duree"):
+        lines.append(f"• Durée : {training['duree']}")
+    if training.get("parcours"):
+        lines.append(f"• Parcours : {training['parcours']}")
+    places = training.get("ou_se_former") or []
+    if places:
+        lines.append("• Où se former près d'ici : " + " ; ".join(places))
+    dispatcher.utter_message(text="\n".join(lines))
+
+    bridges = [f"• Depuis {source.label.lower()} : {way}" for source, way in queries.bridges_towards(profession.code)]
+    labels = {p.code: p.label for p in queries.list_professions()}
+    bridges += [f"• Vers {labels.get(b['vers'], b['vers']).lower()} : {b.get('voie', '')}" for b in profession.bridges]
+    if bridges:
+        dispatcher.utter_message(response="utter_training_bridges", bridges="\n".join(bridges))
+    dispatcher.utter_message(response="utter_training_next")
+    return [topic("training"), SlotSet("profession", profession.code)]
+
+
+
+ActionProfession = topic_action("action_profession", answer_profession)
+ActionTraining = topic_action("action_training", answer_training)
