@@ -12,6 +12,7 @@ from actions.jobs import show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
 from actions.partners import answer_installation, answer_partners
 from actions.professions import answer_profession, answer_training
+from actions.messages import say
 
 TOPICS: Dict[str, Answer] = {
     "jobs": show_openings,
@@ -33,7 +34,7 @@ def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[s
     answer = TOPICS.get(tracker.get_slot("topic") or "")
     if answer is not None:
         return answer(dispatcher, tracker)
-    dispatcher.utter_message(response="utter_what_about", buttons=buttons([
+    say(dispatcher, "what_about", buttons=buttons([
         ("Les offres d'emploi", "/search_jobs"), ("Le métier", "/ask_profession"),
         ("Se former", "/ask_training"), ("Se loger", "/ask_housing"),
     ]))
@@ -46,12 +47,12 @@ def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
         return show_more_openings(dispatcher, tracker)
     if pending == "human":
         return request_human(dispatcher, tracker)
-    dispatcher.utter_message(response="utter_yes_what", buttons=menu_buttons())
+    say(dispatcher, "yes_what", buttons=menu_buttons())
     return []
 
 
 def answer_no(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    dispatcher.utter_message(response="utter_no_problem")
+    say(dispatcher, "no_problem")
     return [SlotSet("pending", None)]
 
 
@@ -70,13 +71,13 @@ def misunderstood_in_a_row(tracker: Tracker) -> int:
 def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     """An honest answer and the menu; from the second misunderstanding in a row, offer a human."""
     if misunderstood_in_a_row(tracker) >= 2:
-        dispatcher.utter_message(response="utter_offer_human", buttons=buttons([
+        say(dispatcher, "offer_human", buttons=buttons([
             ("Oui, un coordinateur", "/request_human"), ("Non merci", "/deny"),
         ]))
         return [SlotSet("pending", "human")]
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    response = "utter_out_of_scope" if intent == "out_of_scope" else "utter_not_understood"
-    dispatcher.utter_message(response=response, buttons=menu_buttons())
+    response = "out_of_scope" if intent == "out_of_scope" else "not_understood"
+    say(dispatcher, response, buttons=menu_buttons())
     return []
 
 

@@ -8,15 +8,16 @@ from actions.answers import topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import event_extra, plural, resource_line
 from actions.places import answer_places
+from actions.messages import say
 from knowledge import queries
 
 
 def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    answer_places(dispatcher, tracker, "utter_discovery", lambda communes: queries.upcoming_events(communes),
+    answer_places(dispatcher, tracker, "discovery", lambda communes: queries.upcoming_events(communes),
                   lambda r: resource_line(r, event_extra(r)))
     criteria = Criteria.from_tracker(tracker)
     internships = queries.find_openings(profession=criteria.value("profession"), contract="stage", limit=0).total
-    dispatcher.utter_message(response="utter_discovery_internships",
+    say(dispatcher, "discovery_internships",
                              internships=plural(internships, "offre de stage", "offres de stage"))
     return [topic("discovery")]
 

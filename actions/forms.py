@@ -6,6 +6,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
+from actions.messages import say
 
 from knowledge.naming import ANY, canonical, means_any
 
@@ -45,16 +46,16 @@ class ValidateJobSearchForm(FormValidationAction):
         found = canonical(slot, value)
         if found is None:
             shown = value[-1] if isinstance(value, list) and value else value
-            dispatcher.utter_message(response=unknown_response, value=str(shown)[:60])
+            say(dispatcher, unknown_response, value=str(shown)[:60])
         return {slot: found}
 
     def validate_profession(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[str, Any]:
-        return self._validate("profession", value, dispatcher, "utter_unknown_profession")
+        return self._validate("profession", value, dispatcher, "unknown_profession")
 
     def validate_commune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[str, Any]:
-        return self._validate("commune", value, dispatcher, "utter_unknown_commune")
+        return self._validate("commune", value, dispatcher, "unknown_commune")
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:

@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import topic_action
 from actions.criteria import Criteria
+from actions.messages import say
 from knowledge import queries
 
 
@@ -18,7 +19,7 @@ def request_human(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
         topic=tracker.get_slot("topic") or "",
         criteria=Criteria.from_tracker(tracker).as_dict(),
     )
-    dispatcher.utter_message(response="utter_handoff_recorded" if created else "utter_handoff_already",
+    say(dispatcher, "handoff_recorded" if created else "handoff_already",
                              request_id=request_id)
     return [SlotSet("pending", None)]
 

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import topic_action, buttons, topic
 from actions.criteria import Criteria
 from actions.formatting import counts_line, in_commune, openings_list, plural
+from actions.messages import say
 from knowledge import queries, vocabulary
 
 PAGE_SIZE = 5
@@ -49,26 +50,26 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
     events = [topic("jobs"), SlotSet("jobs_offset", float(offset + len(search.openings)))]
     if not search.openings:
         if offset:
-            dispatcher.utter_message(response="utter_jobs_no_more")
+            say(dispatcher, "jobs_no_more")
             return events + [SlotSet("pending", None)]
         propose_alternatives(dispatcher, criteria)
         return events + [SlotSet("pending", "human")]
     if offset == 0:
-        dispatcher.utter_message(response="utter_jobs_found", count=plural(search.total, "offre"),
+        say(dispatcher, "jobs_found", count=plural(search.total, "offre"),
                                  criteria=describe(criteria))
     dispatcher.utter_message(text=openings_list(search.openings))
     remaining = search.total - offset - len(search.openings)
     if remaining > 0:
-        dispatcher.utter_message(response="utter_jobs_more", count=plural(remaining, "autre offre", "autres offres"),
+        say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
                                  buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
         return events + [SlotSet("pending", "more_jobs")]
-    dispatcher.utter_message(response="utter_jobs_next_step")
+    say(dispatcher, "jobs_next_step")
     return events + [SlotSet("pending", None)]
 
 
 def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:
     """No match: say so, then point to neighbouring communes, other contracts and a coordinator."""
-    dispatcher.utter_message(response="utter_jobs_none", criteria=describe(criteria))
+    say(dispatcher, "jobs_none", criteria=describe(criteria))
     profession = criteria.value("profession")
     commune = criteria.value("commune")
     contract = criteria.value("contract_type")
@@ -91,9 +92,9 @@ def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -
                            f"{counts_line(other, vocabulary.contract_label)}")
             choices.append(("Tous contrats", '/inform{"contract_type":"peu_importe","work_time":"peu_importe"}'))
     if options:
-        dispatcher.utter_message(response="utter_jobs_alternatives", options="\n".join(options))
+        say(dispatcher, "jobs_alternatives", options="\n".join(options))
     choices.append(("Parler à un coordinateur", "/request_human"))
-    dispatcher.utter_message(response="utter_jobs_offer_human", buttons=buttons(choices))
+    say(dispatcher, "jobs_offer_human", buttons=buttons(choices))
 
 
 

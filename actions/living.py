@@ -8,13 +8,14 @@ from actions.answers import topic_action, topic
 from actions.criteria import Criteria
 from actions.formatting import childcare_extra, housing_extra, resource_line
 from actions.places import answer_places, mentions
+from actions.messages import say
 from knowledge import queries, vocabulary
 
 
 def answer_housing(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    answer_places(dispatcher, tracker, "utter_housing", queries.find_housing,
+    answer_places(dispatcher, tracker, "housing", queries.find_housing,
                   lambda r: resource_line(r, housing_extra(r)))
-    dispatcher.utter_message(response="utter_housing_next")
+    say(dispatcher, "housing_next")
     return [topic("housing")]
 
 
@@ -26,8 +27,8 @@ def answer_childcare(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
         found = queries.find_childcare(communes, atypical_hours=atypical)
         return found or (queries.find_childcare(communes) if atypical else [])
 
-    answer_places(dispatcher, tracker, "utter_childcare", find, lambda r: resource_line(r, childcare_extra(r)))
-    dispatcher.utter_message(response="utter_childcare_next")
+    answer_places(dispatcher, tracker, "childcare", find, lambda r: resource_line(r, childcare_extra(r)))
+    say(dispatcher, "childcare_next")
     return [topic("childcare")]
 
 
@@ -41,15 +42,15 @@ def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         return resource_line(queries.Resource(resource.id, resource.name, resource.type, "", resource.contact,
                                               resource.description), f"{kind}, {where}")
 
-    answer_places(dispatcher, tracker, "utter_mobility", queries.find_mobility, line)
-    dispatcher.utter_message(response="utter_mobility_next")
+    answer_places(dispatcher, tracker, "mobility", queries.find_mobility, line)
+    say(dispatcher, "mobility_next")
     return [topic("mobility")]
 
 
 def answer_spouse_job(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    answer_places(dispatcher, tracker, "utter_spouse_job",
+    answer_places(dispatcher, tracker, "spouse_job",
                   lambda communes: queries.find_structures(["emploi"], communes), resource_line)
-    dispatcher.utter_message(response="utter_spouse_job_next")
+    say(dispatcher, "spouse_job_next")
     return [topic("spouse_job")]
 
 

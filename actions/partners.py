@@ -9,6 +9,7 @@ from actions.answers import topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import resource_line, structure_extra
 from actions.places import answer_places, mentions
+from actions.messages import say
 from knowledge import queries, vocabulary
 
 INSTALLATION_HELP = ["guichet_installation", "cpts", "msp"]
@@ -19,17 +20,17 @@ def answer_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     types = sorted({kind for word, kind in keywords.items() if mentions(tracker, [word])}) or None
     if types is None and Criteria.from_tracker(tracker).value("commune") is None:
         counts = Counter(vocabulary.structure_type_label(s.type) for s in queries.find_structures())
-        dispatcher.utter_message(response="utter_partners_overview", count=sum(counts.values()),
+        say(dispatcher, "partners_overview", count=sum(counts.values()),
                                  kinds=", ".join(f"{label} ({n})" for label, n in counts.most_common()))
         return [topic("partners")]
-    answer_places(dispatcher, tracker, "utter_partners", lambda communes: queries.find_structures(types, communes),
+    answer_places(dispatcher, tracker, "partners", lambda communes: queries.find_structures(types, communes),
                   lambda r: resource_line(r, structure_extra(r)))
     return [topic("partners")]
 
 
 def answer_installation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    dispatcher.utter_message(response="utter_installation_aids")
-    answer_places(dispatcher, tracker, "utter_installation",
+    say(dispatcher, "installation_aids")
+    answer_places(dispatcher, tracker, "installation",
                   lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
                   lambda r: resource_line(r, structure_extra(r)))
     return [topic("installation")]

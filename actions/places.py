@@ -6,6 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.criteria import Criteria
 from actions.formatting import in_commune
+from actions.messages import say
 from knowledge import queries
 from knowledge.normalise import key
 from knowledge.queries import Resource
@@ -38,10 +39,10 @@ def answer_places(
         found = find(queries.neighbours(commune))
         response = f"{prefix}_nearby"
     if not found:
-        dispatcher.utter_message(response=f"{prefix}_none", where=in_commune(commune))
+        say(dispatcher, f"{prefix}_none", where=in_commune(commune))
         return []
-    dispatcher.utter_message(response=response, where=in_commune(commune), commune=commune)
+    say(dispatcher, response, where=in_commune(commune), commune=commune)
     dispatcher.utter_message(text="\n".join(line(r) for r in found[:LIMIT]))
     if len(found) > LIMIT:
-        dispatcher.utter_message(response="utter_more_places", count=len(found) - LIMIT)
+        say(dispatcher, "more_places", count=len(found) - LIMIT)
     return found

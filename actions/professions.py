@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import topic_action, buttons, topic
 from actions.criteria import Criteria
+from actions.messages import say
 from knowledge import queries
 
 TENSION = ["medecin", "infirmier", "aide_soignant", "auxiliaire_de_vie", "agent_service_hospitalier"]
@@ -15,7 +16,7 @@ TENSION = ["medecin", "infirmier", "aide_soignant", "auxiliaire_de_vie", "agent_
 def _ask_which(dispatcher: CollectingDispatcher, intent: str) -> None:
     labels = {p.code: p.label for p in queries.list_professions()}
     choices = [(labels[c], f'/{intent}{{"profession":"{c}"}}') for c in TENSION if c in labels]
-    dispatcher.utter_message(response="utter_which_profession", buttons=buttons(choices))
+    say(dispatcher, "which_profession", buttons=buttons(choices))
 
 
 def _profession(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str):
@@ -43,7 +44,7 @@ def answer_profession(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
     if profession.link:
         lines.append(f"En savoir plus : {profession.link}")
     dispatcher.utter_message(text="\n".join(lines))
-    dispatcher.utter_message(response="utter_profession_next", buttons=buttons([
+    say(dispatcher, "profession_next", buttons=buttons([
         ("Les offres", f'/search_jobs{{"profession":"{profession.code}"}}'),
         ("Se former", f'/ask_training{{"profession":"{profession.code}"}}'),
         ("Découvrir en stage", "/ask_discovery"),
@@ -72,8 +73,8 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     labels = {p.code: p.label for p in queries.list_professions()}
     bridges += [f"• Vers {labels.get(b['vers'], b['vers']).lower()} : {b.get('voie', '')}" for b in profession.bridges]
     if bridges:
-        dispatcher.utter_message(response="utter_training_bridges", bridges="\n".join(bridges))
-    dispatcher.utter_message(response="utter_training_next")
+        say(dispatcher, "training_bridges", bridges="\n".join(bridges))
+    say(dispatcher, "training_next")
     return [topic("training"), SlotSet("profession", profession.code)]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from knowledge import db, vocabulary
@@ -177,14 +177,17 @@ class _Importer:
             raise ImportFailed([Problem(str(self.folder), 0, "-", "dossier introuvable")])
         if not present:
             raise ImportFailed([Problem(str(self.folder), 0, "-", "aucun fichier reconnu (communes.csv, offres.csv, metiers.yml…)")])
-        self.import_communes()
-        self.import_professions()
-        self.import_structures()
-        self.import_openings()
-        self.import_places("logements.csv", Housing, self.housing_values)
-        self.import_places("garde_enfants.csv", Childcare, self.childcare_values)
-        self.import_mobility()
-        self.import_places("evenements.csv", Event, self.event_values)
+        # No autoflush: a row with a problem must not reach the database (where it would raise an
+        # IntegrityError) before every problem is listed; `flush` only writes while there are none.
+        with self.session.no_autoflush:
+            self.import_communes()
+            self.import_professions()
+            self.import_structures()
+            self.import_openings()
+            self.import_places("logements.csv", Housing, self.housing_values)
+            self.import_places("garde_enfants.csv", Childcare, self.childcare_values)
+            self.import_mobility()
+            self.import_places("evenements.csv", Event, self.event_values)
         if self.problems:
             raise ImportFailed(self.problems)
         return self.report
@@ -199,12 +202,20 @@ class _Importer:
             return obj
         changed = False
         for attr, value in values.items():
-            if getattr(obj, attr) != value:
-                setattr(obj, attr, value)
+            current = getattr(obj, attr)
+            if attr in inspect(model).relationships:  # a collection loaded in no particular order
+                current, value = set(current), set(value)
+            if current != value:
+                setattr(obj, attr, values[attr])
                 changed = True
         if changed:
             self.report.updated[file] = self.report.updated.get(file, 0) + 1
         return obj
+
+    def flush(self) -> None:
+        """Write what is pending (to get commune ids), unless a problem already dooms the import."""
+        if not self.problems:
+            self.session.flush()
 
     # -- one method per file -------------------------------------------------------------
     def import_communes(self) -> None:
@@ -234,7 +245,7 @@ class _Importer:
                     setattr(existing, attr, value)
                 self.report.updated["communes.csv"] = self.report.updated.get("communes.csv", 0) + 1
             self.report.rows["communes.csv"] = self.report.rows.get("communes.csv", 0) + 1
-        self.session.flush()
+        self.flush()
 
     def import_professions(self) -> None:
         path = self.folder / METIERS_FILE
@@ -294,7 +305,7 @@ class _Importer:
                 link=str(entry.get("lien") or ""),
             ))
         self.professions |= {c for c in codes if isinstance(c, str)}
-        self.session.flush()
+        self.flush()
 
     def import_structures(self) -> None:
         rows = self.rows("structures.csv")
@@ -312,7 +323,7 @@ class _Importer:
             if commune is not None and row["id"]:
                 self.upsert("structures.csv", Structure, row["id"], {**values, "commune_id": commune.id})
                 self.structures.add(row["id"])
-        self.session.flush()
+        self.flush()
 
     def import_openings(self) -> None:
         rows = self.rows("offres.csv")

@@ -7,11 +7,15 @@ from dotenv import load_dotenv
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 load_dotenv(PROJECT_ROOT / ".env")
 
-VAR_DIR = Path(os.environ.get("COTESOIN_VAR_DIR", PROJECT_ROOT / "var"))
 DEMO_DIR = PROJECT_ROOT / "knowledge" / "demo"
 TERRITORY_FILE = PROJECT_ROOT / "knowledge" / "territoire.yml"
 
 
+def var_dir() -> Path:
+    """Where local state lives (SQLite files, generated token): `COTESOIN_VAR_DIR` or `var/`."""
+    return Path(os.environ.get("COTESOIN_VAR_DIR") or PROJECT_ROOT / "var")
+
+
 def database_url() -> str:
-    """`DATABASE_URL`, or a SQLite file under `var/` (read at call time so tests can override)."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'cotesoin.db'}"
+    """`DATABASE_URL`, or a SQLite file under the var folder (read at call time)."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir() / 'cotesoin.db'}"

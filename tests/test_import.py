@@ -348,3 +348,6 @@ def test_demo_folder_imports_without_problems(database_url):
     minimum = {"communes": 21, "structures": 25, "openings": 40, "housing": 10, "childcare": 10,
                "mobility": 8, "calendar_events": 6, "professions": 10}
     assert {name: counts[name] >= least for name, least in minimum.items()} == {name: True for name in minimum}, counts
+
+    again = importer.import_folder(settings.DEMO_DIR)
+    assert (sum(again.created.values()), sum(again.updated.values())) == (0, 0)

@@ -1,0 +1,118 @@
+"""The `cotesoin` command: import partner data, train, run the assistant."""
+import argparse
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from bot import services
+from bot import settings as bot_settings
+from knowledge import importer
+from knowledge.settings import DEMO_DIR
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        report = importer.import_folder(Path(args.folder))
+    except importer.ImportFailed as failure:
+        print(f"Import refusé, rien n'a été importé ({len(failure.problems)} problème(s)) :", file=sys.stderr)
+        for problem in failure.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"Import terminé depuis {args.folder} :\n{report.summary()}")
+    return 0
+
+
+def seed_demo_if_empty() -> None:
+    if importer.database_is_empty():
+        print(f"Base vide : import des données de démonstration ({DEMO_DIR}).")
+        print(importer.import_folder(DEMO_DIR).summary())
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    seed_demo_if_empty()
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    seed_demo_if_empty()
+    print(f"Modèle : {services.train(bot_settings.load())}")
+    return 0
+
+
+def _stop_on_sigterm(*_):
+    raise KeyboardInterrupt
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = bot_settings.load()
+    seed_demo_if_empty()
+    model = services.train(settings)
+    assistant = services.Assistant(settings, model)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    print("Démarrage du serveur d'actions et du serveur Rasa (environ 30 s)…", flush=True)
+    try:
+        assistant.start()
+        print(
+            f"\nLe guichet Côté Soin est prêt.\n"
+            f"  Canal REST : POST {settings.rasa_url}/webhooks/rest/webhook\n"
+            f"    curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
+            f"         -d '{{\"sender\": \"moi\", \"message\": \"Bonjour\"}}'\n"
+            f"  En ligne de commande : make shell\n"
+            f"  API Rasa : {settings.rasa_url} (jeton : RASA_TOKEN, ou le fichier {settings.var_dir / 'rasa_token'})\n"
+            f"  Journaux : {settings.var_dir / 'logs'}\n"
+            f"Ctrl-C pour tout arrêter.",
+            flush=True,
+        )
+        assistant.watch()
+    except KeyboardInterrupt:
+        print("\nArrêt du guichet…", flush=True)
+        return 0
+    except services.ServiceFailed as failure:
+        print(f"\nErreur : {failure}", file=sys.stderr)
+        return 1
+    finally:
+        assistant.stop()
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    """Talk to the assistant in the terminal (`rasa shell`), with the action server running."""
+    settings = bot_settings.load()
+    seed_demo_if_empty()
+    model = services.train(settings)
+    assistant = services.Assistant(settings, model)
+    assistant.services = [assistant.actions]
+    try:
+        assistant.start()
+        return subprocess.call(
+            [services.RASA, "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
+            cwd=services.PROJECT_ROOT, env=settings.child_environment(),
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        assistant.stop()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="cotesoin", description="Guichet Côté Soin : données, entraînement, serveurs.")
+    commands = root.add_subparsers(dest="command", required=True)
+    imp = commands.add_parser("import", help="importer un dossier de fichiers CSV et metiers.yml")
+    imp.add_argument("folder", help="dossier contenant communes.csv, structures.csv, offres.csv, …")
+    imp.set_defaults(func=cmd_import)
+    commands.add_parser("seed", help="importer les données de démonstration si la base est vide").set_defaults(func=cmd_seed)
+    commands.add_parser("train", help="entraîner le modèle si les données ont changé").set_defaults(func=cmd_train)
+    commands.add_parser("run", help="démarrer le guichet (serveur d'actions + serveur Rasa)").set_defaults(func=cmd_run)
+    commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
+    return root
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

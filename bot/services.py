@@ -1,0 +1,147 @@
+"""Start, watch and stop the assistant's processes: the action server and the Rasa server."""
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+from bot.settings import Settings
+from knowledge.settings import PROJECT_ROOT
+
+RASA = str(Path(sys.executable).with_name("rasa"))
+TRAINING_ARGS = ["--data", "nlu", "--domain", "domain", "--config", "config.yml"]
+MODEL_NAME = "cotesoin"
+
+
+class ServiceFailed(RuntimeError):
+    """A process exited or did not become ready; the message ends with its last log lines."""
+
+
+def _log_tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    log_path: Path
+    process: Optional[subprocess.Popen] = None
+
+    def start(self, env: dict) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            return False
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def failure(self, what: str) -> ServiceFailed:
+        return ServiceFailed(f"{self.name} : {what}. Dernières lignes de {self.log_path} :\n{_log_tail(self.log_path)}")
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def latest_model(settings: Settings) -> Optional[Path]:
+    models = sorted(settings.models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def train(settings: Settings, extra: Optional[List[str]] = None) -> Path:
+    """Train the model unless one matching the current data exists (Rasa compares fingerprints)."""
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    command = [RASA, "train", *TRAINING_ARGS, "--out", str(settings.models_dir),
+               "--fixed-model-name", MODEL_NAME, *(extra or [])]
+    subprocess.run(command, cwd=PROJECT_ROOT, env=settings.child_environment(), check=True)
+    model = latest_model(settings)
+    if model is None:
+        raise ServiceFailed("l'entraînement n'a produit aucun modèle")
+    return model
+
+
+class Assistant:
+    """The action server and the Rasa server, started together and stopped together."""
+
+    def __init__(self, settings: Settings, model: Path):
+        logs = settings.var_dir / "logs"
+        self.settings = settings
+        self.actions = Service(
+            "serveur d'actions",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            f"http://{settings.host}:{settings.action_port}/health",
+            logs / "actions.log",
+        )
+        self.rasa = Service(
+            "serveur Rasa",
+            [RASA, "run", "--model", str(model), "--enable-api", "--auth-token", settings.rasa_token,
+             "--interface", settings.host, "--port", str(settings.rasa_port),
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+            f"{settings.rasa_url}/",
+            logs / "rasa.log",
+        )
+        self.services = [self.actions, self.rasa]
+
+    def start(self, timeout: float = 300) -> None:
+        env = {**self.settings.child_environment(), "SANIC_HOST": self.settings.host}
+        try:
+            for service in self.services:
+                service.start(env)
+            for service in self.services:
+                self._wait_ready(service, time.monotonic() + timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    @staticmethod
+    def _wait_ready(service: Service, deadline: float) -> None:
+        while not service.ready():
+            if service.exited():
+                raise service.failure(f"arrêté pendant le démarrage (code {service.process.returncode})")
+            if time.monotonic() > deadline:
+                raise service.failure("pas prêt à temps")
+            time.sleep(0.5)
+
+    def watch(self) -> None:
+        """Block until a service exits by itself, then raise."""
+        while True:
+            for service in self.services:
+                if service.exited():
+                    raise service.failure(f"arrêté de façon inattendue (code {service.process.returncode})")
+            time.sleep(1)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+
+    def __enter__(self) -> "Assistant":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+

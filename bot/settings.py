@@ -1,0 +1,76 @@
+"""Settings of the running assistant (ports, URLs, token), read from the environment and `.env`.
+
+Every value has a default so that `make run` works on a fresh machine; `.env.example` lists them.
+"""
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge import settings as knowledge_settings
+from knowledge.settings import PROJECT_ROOT
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def _rasa_token(var_dir: Path) -> str:
+    """`RASA_TOKEN`, or a random one kept in var/rasa_token so the HTTP API is never open."""
+    token = os.environ.get("RASA_TOKEN", "").strip()
+    if token:
+        return token
+    path = var_dir / "rasa_token"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    rasa_port: int
+    action_port: int
+    rasa_token: str
+    database_url: str
+    tracker_store_url: str
+    models_dir: Path
+    var_dir: Path
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_endpoint_url(self) -> str:
+        return os.environ.get("ACTION_ENDPOINT_URL") or f"http://{self.host}:{self.action_port}/webhook"
+
+    def child_environment(self) -> dict:
+        """Environment for the Rasa and action servers (endpoints.yml reads it)."""
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "TRACKER_STORE_URL": self.tracker_store_url,
+            "ACTION_ENDPOINT_URL": self.action_endpoint_url,
+            "COTESOIN_VAR_DIR": str(self.var_dir),
+            # Quieter TensorFlow, and no telemetry call to a closed network.
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+
+
+def load() -> Settings:
+    var_dir = knowledge_settings.var_dir()
+    return Settings(
+        host=os.environ.get("COTESOIN_HOST", "127.0.0.1"),
+        rasa_port=_int("RASA_PORT", 5005),
+        action_port=_int("ACTION_PORT", 5055),
+        rasa_token=_rasa_token(var_dir),
+        database_url=knowledge_settings.database_url(),
+        tracker_store_url=os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var_dir / 'trackers.db'}",
+        models_dir=Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")),
+        var_dir=var_dir,
+    )
