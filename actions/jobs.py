@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import topic_action, buttons, topic
-from actions.criteria import Criteria
+from actions.criteria import ANY, Criteria
 from actions.formatting import counts_line, in_commune, openings_list, plural
 from actions.messages import say
 from knowledge import queries, vocabulary
@@ -70,32 +70,30 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
 def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:
     """No match: say so, then point to neighbouring communes, other contracts and a coordinator."""
     say(dispatcher, "jobs_none", criteria=describe(criteria))
-    profession = criteria.value("profession")
-    commune = criteria.value("commune")
-    contract = criteria.value("contract_type")
-    work_time = criteria.value("work_time")
-    options = []
+    profession, commune = criteria.value("profession"), criteria.value("commune")
+    contract, work_time = criteria.value("contract_type"), criteria.value("work_time")
+    options, choices = [], []
+    if contract or work_time:
+        here = queries.count_openings_by("contract", profession, [commune] if commune else None)
+        if here:
+            options.append(f"• Avec un autre contrat {in_commune(commune)} : {counts_line(here, vocabulary.contract_label)}")
+            choices.append(("Tous contrats", f'/inform{{"contract_type":"{ANY}","work_time":"{ANY}"}}'))
     if commune:
-        nearby = queries.count_openings_by("commune", profession, queries.neighbours(commune), contract, work_time)
+        neighbours = queries.neighbours(commune)
+        nearby = queries.count_openings_by("commune", profession, neighbours, contract, work_time)
         if nearby:
             options.append(f"• Dans les communes voisines : {counts_line(nearby, str)}")
-            first = max(nearby, key=nearby.get)
-            choices = [(f"Voir {first}", f'/inform{{"commune":"{first}"}}')]
-        else:
-            choices = []
-    else:
-        choices = []
-    if contract or work_time:
-        other = queries.count_openings_by("contract", profession, [commune] if commune else None)
-        if other:
-            options.append(f"• Avec un autre contrat {in_commune(commune)} : "
-                           f"{counts_line(other, vocabulary.contract_label)}")
-            choices.append(("Tous contrats", '/inform{"contract_type":"peu_importe","work_time":"peu_importe"}'))
+        elif contract or work_time:
+            nearby = queries.count_openings_by("commune", profession, neighbours)
+            if nearby:
+                options.append(f"• Dans les communes voisines, tous contrats : {counts_line(nearby, str)}")
+        if nearby:
+            first = max(nearby, key=lambda name: (nearby[name], name))
+            choices.append((f"Voir {first}", f'/inform{{"commune":"{first}"}}'))
     if options:
         say(dispatcher, "jobs_alternatives", options="\n".join(options))
     choices.append(("Parler à un coordinateur", "/request_human"))
     say(dispatcher, "jobs_offer_human", buttons=buttons(choices))
-
 
 
 ActionSearchJobs = topic_action("action_search_jobs", show_openings)

@@ -3,6 +3,7 @@ import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "saint"}
@@ -18,8 +19,9 @@ def key(text: str) -> str:
 class Canonicaliser:
     """Finds the canonical value for a surface form among known names and their variants.
 
-    Exact key matches win; otherwise a fuzzy match (rapidfuzz) above `min_score` is accepted for
-    forms of at least `min_length` characters, so short words never match by accident.
+    Exact key matches win; otherwise a fuzzy match (rapidfuzz) above `min_score`, or a single-letter
+    typo in a longer form, is accepted for forms of at least `min_length` characters, so short
+    words never match by accident.
     """
 
     def __init__(self, variants: Dict[str, Iterable[str]], min_score: float = 86, min_length: int = 4):
@@ -43,6 +45,10 @@ class Canonicaliser:
         if len(wanted) < self.min_length:
             return None
         match = process.extractOne(wanted, self._keys, scorer=fuzz.ratio, score_cutoff=self.min_score)
+        if match is None and len(wanted) > self.min_length:
+            # One wrong, missing, extra or swapped letter ("pornik"), which fuzz.ratio scores below
+            # `min_score` in a short name.
+            match = process.extractOne(wanted, self._keys, scorer=OSA.distance, score_cutoff=1)
         return self._by_key[match[0]] if match else None
 
     def find_in(self, text: str, max_words: int = 5) -> List[Tuple[str, int, int]]:

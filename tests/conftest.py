@@ -11,17 +11,18 @@
 The engine of `knowledge.db` is built lazily from `settings.database_url()` at first use, so each
 fixture disposes of it before and after the test.
 """
+import json
 import os
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from rasa_sdk import Tracker
 from sqlalchemy import func, select
 
-from knowledge import db, importer
+from knowledge import db, importer, naming
 from knowledge.models import Base
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -37,10 +38,8 @@ def _backends():
 
 
 def _forget_cached_names() -> None:
-    """Caches built from database content (the NLU canonicalisers of the actions)."""
-    criteria = sys.modules.get("actions.criteria")
-    if criteria is not None and hasattr(criteria, "reset_cache"):
-        criteria.reset_cache()
+    """Caches built from database content (the canonical names used by actions and NLU)."""
+    naming.forget()
 
 
 def _drop_knowledge_tables(url: str) -> None:
@@ -134,3 +133,37 @@ def table_counts():
 def table_snapshot():
     """A function returning every row of every knowledge table, comparable with ==."""
     return _table_snapshot
+
+
+@pytest.fixture
+def make_tracker():
+    """Build a rasa-sdk Tracker from tests/data/tracker.json with the given slots and last message.
+
+    `user_intents` rewrites the intents of the user turns (oldest first) to test what depends on
+    the previous turns; `slot_events` adds SlotSet events after the last user message (what the
+    slot mappings extracted from it).
+    """
+
+    def build(slots=None, text="bonjour", intent="greet", entities=None, active_loop=None,
+              user_intents=None, slot_events=None, sender_id="candidate-42") -> Tracker:
+        state = json.loads((DATA_DIR / "tracker.json").read_text(encoding="utf-8"))
+        state["sender_id"] = sender_id
+        state["slots"].update(slots or {})
+        state["latest_message"] = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                                   "entities": entities or []}
+        events = state["events"]
+        if user_intents:
+            template = next(e for e in events if e["event"] == "user")
+            events = [e for e in events if e["event"] != "user"]
+            for name in user_intents:
+                events.append({**template, "parse_data": {"intent": {"name": name}, "entities": []}})
+                events.append({"event": "action", "name": "action_listen"})
+        else:
+            events.append({"event": "user", "text": text, "input_channel": "rest",
+                           "parse_data": state["latest_message"]})
+        events += [{"event": "slot", "name": k, "value": v} for k, v in (slot_events or {}).items()]
+        state["events"] = events
+        state["active_loop"] = active_loop or {}
+        return Tracker.from_dict(state)
+
+    return build

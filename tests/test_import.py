@@ -207,6 +207,11 @@ def _unknown_commune(folder: Path) -> List[str]:
     return [f"logements.csv:{line}: commune: commune inconnue « Nantes »"]
 
 
+def _bad_postal_code(folder: Path) -> List[str]:
+    line = set_cell(folder / "communes.csv", "Vue", "code_postal", "446400", id_column="nom")
+    return [f"communes.csv:{line}: code_postal: code postal invalide « 446400 »"]
+
+
 def _missing_column(folder: Path) -> List[str]:
     drop_column(folder / "evenements.csv", "inscription")
     return ["evenements.csv:1: inscription: colonne manquante"]
@@ -276,6 +281,7 @@ def _unknown_served_commune(folder: Path) -> List[str]:
 
 BAD_INPUTS: Dict[str, Callable[[Path], List[str]]] = {
     "unknown-commune": _unknown_commune,
+    "bad-code_postal": _bad_postal_code,
     "missing-column": _missing_column,
     "bad-date": _bad_date,
     "bad-event-date": _bad_event_date,

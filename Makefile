@@ -1,0 +1,63 @@
+# Côté Soin guichet — `make help` lists the targets.
+-include .env
+export
+
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RASA_DATA := --data nlu --domain domain --config config.yml
+
+.DEFAULT_GOAL := help
+.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e eval bench lint actions clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml .python-version
+	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "Python $(PYTHON_VERSION) est requis (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(BIN)/python || python$(PYTHON_VERSION) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip check
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv (Python 3.10) and install everything
+
+run: $(STAMP) ## Set up on first use (demo data, model) and start the assistant
+	$(BIN)/cotesoin run
+
+shell: $(STAMP) ## Talk to the assistant in the terminal (rasa shell)
+	$(BIN)/cotesoin shell
+
+actions: $(STAMP) ## Start the action server alone
+	$(BIN)/python -m rasa_sdk --actions actions --port $${ACTION_PORT:-5055}
+
+train: $(STAMP) ## Train the model if the training data changed
+	$(BIN)/cotesoin train
+
+validate: $(STAMP) ## Check the training data and domain (rasa data validate)
+	$(BIN)/rasa data validate $(RASA_DATA) --fail-on-warnings
+
+test-unit: $(STAMP) ## Unit tests: import, queries, normaliser, actions (no server)
+	$(BIN)/pytest -m "not e2e"
+
+test-stories: train ## Conversation tests (tests/test_stories.yml), prediction errors fail
+	$(BIN)/rasa test core --stories tests/test_stories.yml --model models --endpoints endpoints.yml \
+		--fail-on-prediction-errors --out results/stories
+
+test-nlu: train ## NLU evaluation on the held-out file; fails under the accuracy threshold
+	$(BIN)/python scripts/eval_nlu.py
+
+test-e2e: train ## End-to-end: both servers, real conversations over REST
+	$(BIN)/pytest -m e2e
+
+test: validate test-unit test-stories test-nlu test-e2e ## Everything CI runs
+
+eval: test-nlu ## NLU figures (held-out) written to results/
+
+bench: train ## Benchmark: N simulated users over REST (prints latency and throughput)
+	$(BIN)/python scripts/bench.py
+
+clean: ## Remove trained models, results and local databases
+	rm -rf models results var

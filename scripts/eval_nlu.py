@@ -1,0 +1,74 @@
+"""Evaluate the trained NLU model on the held-out French test file (never trained on).
+
+Prints intent accuracy, macro-F1, per-intent precision/recall/F1, entity scores, the most
+frequent confusions and the misclassified messages; writes them under results/nlu/.
+Exits with status 1 when intent accuracy is under MIN_INTENT_ACCURACY (default 0.85).
+"""
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import services, settings as bot_settings  # noqa: E402
+from bot.cli import seed_demo_if_empty  # noqa: E402
+
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+OUT = ROOT / "results" / "nlu"
+
+
+def table(rows, headers):
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    line = lambda values: "  ".join(str(v).ljust(w) for v, w in zip(values, widths))  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def main() -> int:
+    minimum = float(os.environ.get("MIN_INTENT_ACCURACY", "0.85"))
+    settings = bot_settings.load()
+    seed_demo_if_empty()
+    model = services.train(settings)
+    subprocess.run(
+        [services.RASA, "test", "nlu", "--nlu", str(HELDOUT), "--model", str(model), "--out", str(OUT),
+         "--no-plot"],
+        cwd=ROOT, env=settings.child_environment(), check=True, stdout=subprocess.DEVNULL,
+    )
+    intents = json.loads((OUT / "intent_report.json").read_text())
+    accuracy = intents["accuracy"]
+    macro_f1 = intents["macro avg"]["f1-score"]
+    per_intent = sorted((k, v) for k, v in intents.items() if isinstance(v, dict) and "support" in v
+                        and k not in ("macro avg", "weighted avg", "micro avg"))
+    lines = [f"Held-out NLU evaluation ({HELDOUT.relative_to(ROOT)}, model {model.name})",
+             f"Intent accuracy: {accuracy:.3f}   macro-F1: {macro_f1:.3f}", "",
+             table([(k, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1-score']:.2f}", v["support"])
+                    for k, v in per_intent], ["intent", "precision", "recall", "f1", "support"])]
+
+    entity_file = OUT / "DIETClassifier_report.json"
+    if entity_file.exists():
+        entities = json.loads(entity_file.read_text())
+        rows = [(k, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1-score']:.2f}", v["support"])
+                for k, v in sorted(entities.items()) if isinstance(v, dict) and k not in ("macro avg", "weighted avg")]
+        lines += ["", "Entities (DIET spans):", table(rows, ["entity", "precision", "recall", "f1", "support"])]
+
+    errors = json.loads((OUT / "intent_errors.json").read_text()) if (OUT / "intent_errors.json").exists() else []
+    pairs = Counter((e["intent"], e["intent_prediction"]["name"]) for e in errors)
+    lines += ["", "Most frequent confusions (expected -> predicted):"]
+    lines += [f"  {a} -> {b}: {n}" for (a, b), n in pairs.most_common(10)]
+    lines += ["", f"Misclassified messages ({len(errors)}):"]
+    lines += [f"  [{e['intent']} -> {e['intent_prediction']['name']}] {e['text']}" for e in errors]
+    summary = "\n".join(lines)
+    (OUT / "summary.txt").write_text(summary + "\n", encoding="utf-8")
+    print(summary)
+    if accuracy < minimum:
+        print(f"\nÉCHEC : précision des intentions {accuracy:.3f} < {minimum}", file=sys.stderr)
+        return 1
+    print(f"\nOK : précision des intentions {accuracy:.3f} ≥ {minimum}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
