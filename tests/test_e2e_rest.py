@@ -1,0 +1,168 @@
+"""End to end: the trained model, the action server and the Rasa server, over the REST channel.
+
+Needs a trained model (`make train`; `make test-e2e` trains first). Runs on SQLite, and on
+PostgreSQL too (partner data and tracker store) when TEST_POSTGRES_URL is set.
+"""
+import json
+import os
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import MetaData
+
+from bot import services, settings as bot_settings
+from knowledge import db, importer, naming, queries
+from knowledge.models import Base
+from knowledge.settings import DEMO_DIR
+
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _drop_everything(url: str) -> None:
+    engine = db.make_engine(url)
+    try:
+        Base.metadata.drop_all(engine)
+        rasa_tables = MetaData()
+        rasa_tables.reflect(engine, only=lambda name, _: name == "events")
+        rasa_tables.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
+def _backends():
+    params = [pytest.param("sqlite", id="sqlite")]
+    if os.environ.get("TEST_POSTGRES_URL"):
+        params.append(pytest.param("postgresql", id="postgresql"))
+    return params
+
+
+@pytest.fixture(scope="module", params=_backends())
+def assistant(request, tmp_path_factory):
+    """Both servers running on free ports, with the demo data in a fresh database."""
+    var_dir = tmp_path_factory.mktemp("var")
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{var_dir / 'cotesoin.db'}"
+        tracker_url = f"sqlite:///{var_dir / 'trackers.db'}"
+    else:
+        database_url = tracker_url = os.environ["TEST_POSTGRES_URL"]
+        _drop_everything(database_url)
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = database_url
+    db.dispose()
+    naming.forget()
+    importer.import_folder(DEMO_DIR)
+
+    base = bot_settings.load()
+    model = services.latest_model(base)
+    assert model is not None, "aucun modèle entraîné : lancez `make train` avant ces tests"
+    settings = replace(base, rasa_port=_free_port(), action_port=_free_port(), rasa_token=uuid.uuid4().hex,
+                       database_url=database_url, tracker_store_url=tracker_url, var_dir=var_dir)
+    running = services.Assistant(settings, model)
+    running.start()
+    yield running
+    running.stop()
+    db.dispose()
+    if request.param == "postgresql":
+        _drop_everything(database_url)
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+
+
+def _post(url: str, payload: dict, headers=None):
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+class Conversation:
+    def __init__(self, assistant: services.Assistant):
+        self.url = f"{assistant.settings.rasa_url}/webhooks/rest/webhook"
+        self.sender = f"e2e-{uuid.uuid4().hex[:8]}"
+
+    def say(self, message: str) -> str:
+        """Send a message; return every text of the reply, one per line (buttons as [titles])."""
+        replies = _post(self.url, {"sender": self.sender, "message": message})
+        assert replies, f"pas de réponse à « {message} »"
+        lines = []
+        for reply in replies:
+            lines.append(reply.get("text", ""))
+            if reply.get("buttons"):
+                lines.append("[" + " | ".join(b["title"] for b in reply["buttons"]) + "]")
+        return "\n".join(lines)
+
+
+def test_greeting_presents_cote_soin_with_topic_buttons(assistant):
+    reply = Conversation(assistant).say("Bonjour !")
+    assert "Côté Soin" in reply
+    assert "[Offres d'emploi" in reply
+
+
+def test_job_search_in_one_message_names_the_matching_structures(assistant):
+    expected = queries.find_openings(profession="aide_soignant", communes=["Rouans"])
+    assert expected.openings, "les données de démonstration doivent avoir un poste d'aide-soignant à Rouans"
+    reply = Conversation(assistant).say("je cherche un poste d'aide soignante à Rouans")
+    for opening in expected.openings:
+        assert opening.structure in reply
+
+
+def test_job_search_form_asks_what_is_missing_and_accepts_a_change_of_mind(assistant):
+    chat = Conversation(assistant)
+    assert "Quel métier" in chat.say("je cherche du travail")
+    assert "quelle commune" in chat.say("aide soignante")
+    assert "quelle commune" in chat.say("finalement plutot infirmiere")
+    reply = chat.say("st brevin")
+    expected = queries.find_openings(profession="infirmier", communes=["Saint-Brevin-les-Pins"])
+    assert expected.openings
+    assert expected.openings[0].structure in reply
+    assert "Saint-Brevin-les-Pins" in reply
+
+
+def test_housing_context_carries_over_to_another_commune(assistant):
+    chat = Conversation(assistant)
+    first = chat.say("je cherche un logement pour mon stage à Paimboeuf")
+    assert any(h.name in first for h in queries.find_housing(["Paimbœuf"]))
+    second = chat.say("et à Vue ?")
+    assert any(h.name in second for h in queries.find_housing(["Vue"]))
+
+
+def test_request_human_is_recorded_with_the_rest_channel(assistant):
+    chat = Conversation(assistant)
+    chat.say("je cherche un poste d'infirmier à Pornic")
+    reply = chat.say("je voudrais parler à un conseiller")
+    assert "demande n°" in reply
+    [request] = [r for r in queries.open_requests() if r["sender_id"] == chat.sender]
+    assert request["channel"] == "rest"
+    assert request["criteria"]["profession"] == "infirmier"
+
+
+def test_two_misunderstandings_in_a_row_offer_a_coordinator(assistant):
+    chat = Conversation(assistant)
+    first = chat.say("quel temps fera-t-il demain à la plage ?")
+    assert "[Offres d'emploi" in first
+    second = chat.say("c'est quoi la recette des crêpes ?")
+    assert "coordinateur" in second and "[Oui, un coordinateur" in second
+
+
+def test_http_api_requires_the_token_and_keeps_conversations(assistant):
+    chat = Conversation(assistant)
+    chat.say("bonjour")
+    tracker_url = f"{assistant.settings.rasa_url}/conversations/{chat.sender}/tracker"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(tracker_url, timeout=10)
+    assert refused.value.code == 401
+    with urllib.request.urlopen(f"{tracker_url}?token={assistant.settings.rasa_token}", timeout=10) as response:
+        tracker = json.loads(response.read())
+    assert any(e.get("text") == "bonjour" for e in tracker["events"] if e["event"] == "user")
