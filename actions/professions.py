@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import topic_action, buttons, topic
 from actions.criteria import Criteria
+from knowledge.naming import ANY, canonical
 from actions.messages import say
 from knowledge import queries
 
@@ -20,7 +21,11 @@ def _ask_which(dispatcher: CollectingDispatcher, intent: str) -> None:
 
 
 def _profession(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str):
-    code = Criteria.from_tracker(tracker).value("profession")
+    """The profession asked about: the first one named in the message ("devenir AS quand on est
+    ASH" is about AS), else the one from the conversation; asks which when there is none."""
+    named = [canonical("profession", e.get("value")) for e in tracker.latest_message.get("entities", [])
+             if e.get("entity") == "profession"]
+    code = next((c for c in named if c and c != ANY), None) or Criteria.from_tracker(tracker).value("profession")
     if code is None:
         _ask_which(dispatcher, intent)
         return None
@@ -57,7 +62,7 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     if profession is None:
         return [topic("training")]
     training = profession.training
-    lines = [f"Devenir {profession.label.lower()}"]
+    lines = [f"Devenir {profession.label}"]
     if training.get("diplome"):
         lines.append(f"• Diplôme : {training['diplome']}")
     if training.get("duree"):

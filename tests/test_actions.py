@@ -253,3 +253,13 @@ async def test_no_clears_the_pending_question(loaded_db, make_tracker):
     assert slot(events, "pending") is None
     assert dispatcher.messages
 
+
+
+async def test_training_is_about_the_first_profession_named(loaded_db, make_tracker):
+    tracker = make_tracker(slots={"profession": "ASH"}, text="devenir aide soignante quand on est ASH",
+                           intent="ask_training", entities=[
+                               {"entity": "profession", "value": "aide soignante"},
+                               {"entity": "profession", "value": "ASH"}])
+    dispatcher, events = await run(ActionTraining, tracker)
+    assert texts(dispatcher).startswith("Devenir Aide-soignant")
+    assert slot(events, "profession") == "aide_soignant"
