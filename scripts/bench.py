@@ -91,7 +91,17 @@ def main() -> int:
         asyncio.run(drive(url, 1, 1))  # warm-up
         latencies, errors, elapsed = asyncio.run(drive(url, args.users, args.rounds))
         report(args.users, latencies, errors, elapsed)
+        for service in assistant.services:
+            print(f"  mémoire max du {service.name} : {peak_rss_mb(service.process.pid):.0f} Mo")
     return 0
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":
