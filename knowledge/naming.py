@@ -21,7 +21,7 @@ def canonicalisers() -> Dict[str, Canonicaliser]:
     names = queries.naming_vocabulary()
     return {
         "profession": Canonicaliser(names["profession"]),
-        "commune": Canonicaliser(names["commune"]),
+        "commune": Canonicaliser(names["commune"], places=True),
         # Short words ("cdi", "nuit") must match exactly: no fuzzy matching under 10 letters.
         "contract_type": Canonicaliser(_with_labels(vocabulary.contract_types()), min_length=10),
         "work_time": Canonicaliser(_with_labels(vocabulary.work_times()), min_length=10),

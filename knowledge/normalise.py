@@ -7,6 +7,7 @@ from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "s": "saint"}
+_PLACE_PREPOSITIONS = {"a", "au", "de", "d", "vers", "sur", "pres", "cote", "secteur", "et", "en"}
 _NON_WORD = re.compile(r"[^a-z0-9%]+")
 
 
@@ -24,7 +25,8 @@ class Canonicaliser:
     words never match by accident.
     """
 
-    def __init__(self, variants: Dict[str, Iterable[str]], min_score: float = 86, min_length: int = 4):
+    def __init__(self, variants: Dict[str, Iterable[str]], min_score: float = 86, min_length: int = 4,
+                 places: bool = False):
         self._by_key: Dict[str, str] = {}
         for canonical, forms in variants.items():
             for form in [canonical, *forms]:
@@ -32,6 +34,7 @@ class Canonicaliser:
         self._keys = list(self._by_key)
         self.min_score = min_score
         self.min_length = min_length
+        self.places = places
 
     def __bool__(self) -> bool:
         return bool(self._keys)
@@ -55,7 +58,8 @@ class Canonicaliser:
         """Canonical values named anywhere in `text`, as (value, start, end) character spans.
 
         Looks at word n-grams, longest first, exact key matches only (no fuzzy search over free
-        text: it would turn ordinary words into place names).
+        text: it would turn ordinary words into place names). For `places`, a name of four
+        letters or fewer ("Vue") counts only after a preposition: "à Vue", not "une vue sur la mer".
         """
         spans = [(m.start(), m.end()) for m in re.finditer(r"[\w'’œŒæÆ-]+", text)]
         found: List[Tuple[str, int, int]] = []
@@ -65,8 +69,11 @@ class Canonicaliser:
                 if any(taken[i : i + size]):
                     continue
                 start, end = spans[i][0], spans[i + size - 1][1]
-                value = self._by_key.get(key(text[start:end]))
-                if value and len(key(text[start:end])) >= 3:
+                found_key = key(text[start:end])
+                value = self._by_key.get(found_key)
+                short = self.places and len(found_key) <= 4
+                after_preposition = i > 0 and key(text[spans[i - 1][0]:spans[i - 1][1]]) in _PLACE_PREPOSITIONS
+                if value and len(found_key) >= 3 and (not short or after_preposition):
                     found.append((value, start, end))
                     taken[i : i + size] = [True] * size
         return sorted(found, key=lambda item: item[1])

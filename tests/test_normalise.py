@@ -54,7 +54,7 @@ def names(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def communes(names) -> Canonicaliser:
-    return Canonicaliser(names["commune"])
+    return Canonicaliser(names["commune"], places=True)
 
 
 @pytest.fixture(scope="module")
