@@ -166,3 +166,15 @@ def test_http_api_requires_the_token_and_keeps_conversations(assistant):
     with urllib.request.urlopen(f"{tracker_url}?token={assistant.settings.rasa_token}", timeout=10) as response:
         tracker = json.loads(response.read())
     assert any(e.get("text") == "bonjour" for e in tracker["events"] if e["event"] == "user")
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("offres IDE a pornik", {("profession", "infirmier"), ("commune", "Pornic")}),
+    ("je suis AVS, du taf vers st brevin ?", {("profession", "auxiliaire_de_vie"), ("commune", "Saint-Brevin-les-Pins")}),
+    ("un poste d'ASH en cdd de nuit a paimboeuf", {("profession", "agent_service_hospitalier"), ("contract_type", "cdd"),
+                                                   ("work_time", "nuit"), ("commune", "Paimbœuf")}),
+])
+def test_the_model_returns_canonical_entity_values(assistant, message, expected):
+    parsed = _post(f"{assistant.settings.rasa_url}/model/parse?token={assistant.settings.rasa_token}",
+                   {"text": message})
+    assert expected <= {(e["entity"], e["value"]) for e in parsed["entities"]}
