@@ -128,6 +128,21 @@ def bridges_towards(code: str) -> List[Tuple[ProfessionInfo, str]]:
 
 
 # -- openings -------------------------------------------------------------------------------
+def _open_openings(query, profession, communes, contract, work_time, today):
+    """`query` on openings restricted to the criteria given and to those not yet closed."""
+    query = query.join(Opening.commune).where(
+        or_(Opening.closes_on.is_(None), Opening.closes_on >= (today or date.today())))
+    if profession:
+        query = query.where(Opening.profession_code == profession)
+    if communes:
+        query = query.where(Commune.name.in_(list(communes)))
+    if contract:
+        query = query.where(Opening.contract == contract)
+    if work_time:
+        query = query.where(Opening.work_time == work_time)
+    return query
+
+
 def find_openings(
     profession: Optional[str] = None,
     communes: Optional[Sequence[str]] = None,
@@ -141,22 +156,9 @@ def find_openings(
 
     Openings whose closing date has passed are never returned.
     """
-    today = today or date.today()
     with db.session_scope() as session:
-        query = (
-            select(Opening)
-            .join(Opening.commune)
-            .join(Opening.structure)
-            .where(or_(Opening.closes_on.is_(None), Opening.closes_on >= today))
-        )
-        if profession:
-            query = query.where(Opening.profession_code == profession)
-        if communes:
-            query = query.where(Commune.name.in_(list(communes)))
-        if contract:
-            query = query.where(Opening.contract == contract)
-        if work_time:
-            query = query.where(Opening.work_time == work_time)
+        query = _open_openings(select(Opening).join(Opening.structure), profession, communes, contract,
+                               work_time, today)
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         rows = session.scalars(
             query.order_by(Opening.published_on.desc(), Opening.id).limit(limit).offset(offset)
@@ -173,23 +175,10 @@ def count_openings_by(column: str, profession: Optional[str], communes: Optional
                       contract: Optional[str] = None, work_time: Optional[str] = None,
                       today: Optional[date] = None) -> Dict[str, int]:
     """Open openings grouped by `commune` or `contract`, for proposing alternatives."""
-    today = today or date.today()
     group = {"commune": Commune.name, "contract": Opening.contract}[column]
     with db.session_scope() as session:
-        query = (
-            select(group, func.count(Opening.id))
-            .join(Opening.commune)
-            .where(or_(Opening.closes_on.is_(None), Opening.closes_on >= today))
-            .group_by(group)
-        )
-        if profession:
-            query = query.where(Opening.profession_code == profession)
-        if communes:
-            query = query.where(Commune.name.in_(list(communes)))
-        if contract:
-            query = query.where(Opening.contract == contract)
-        if work_time:
-            query = query.where(Opening.work_time == work_time)
+        query = _open_openings(select(group, func.count(Opening.id)), profession, communes, contract,
+                               work_time, today).group_by(group)
         return {name: count for name, count in session.execute(query)}
 
 
