@@ -1,4 +1,4 @@
-"""Shared shape of a topic answer: what every topic action returns and how menus look."""
+"""Shared shape of a topic answer: the action class around it, its buttons, its topic."""
 from typing import Any, Callable, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -8,26 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 # An answer writes messages for one topic and returns the events to apply.
 Answer = Callable[[CollectingDispatcher, Tracker], List[Dict[str, Any]]]
 
-MENU = [
-    ("Offres d'emploi", "/search_jobs"),
-    ("Découvrir un métier", "/ask_profession"),
-    ("Se former", "/ask_training"),
-    ("Stages, immersions, forums", "/ask_discovery"),
-    ("Logement", "/ask_housing"),
-    ("Garde d'enfants", "/ask_childcare"),
-    ("Transports", "/ask_mobility"),
-    ("Emploi du conjoint", "/ask_spouse_job"),
-    ("S'installer en libéral", "/ask_installation"),
-    ("Parler à un coordinateur", "/request_human"),
-]
-
 
 def buttons(pairs) -> List[Dict[str, str]]:
     return [{"title": title, "payload": payload} for title, payload in pairs]
-
-
-def menu_buttons() -> List[Dict[str, str]]:
-    return buttons(MENU)
 
 
 def topic(name: str) -> Dict[str, Any]:

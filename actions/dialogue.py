@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import Answer, buttons, menu_buttons, topic_action
+from actions.answers import Answer, buttons, topic_action
 from actions.discovery import answer_discovery
 from actions.handoff import request_human
 from actions.jobs import show_more_openings, show_openings
@@ -47,7 +47,7 @@ def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
         return show_more_openings(dispatcher, tracker)
     if pending == "human":
         return request_human(dispatcher, tracker)
-    say(dispatcher, "yes_what", buttons=menu_buttons())
+    dispatcher.utter_message(response="utter_help")
     return []
 
 
@@ -77,7 +77,8 @@ def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[st
         return [SlotSet("pending", "human")]
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     response = "out_of_scope" if intent == "out_of_scope" else "not_understood"
-    say(dispatcher, response, buttons=menu_buttons())
+    say(dispatcher, response)
+    dispatcher.utter_message(response="utter_help")
     return []
 
 

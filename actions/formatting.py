@@ -78,13 +78,6 @@ def event_extra(resource: Resource) -> str:
     return f"{vocabulary.event_type_label(resource.type)}, le {french_date(resource.details['date'])}"
 
 
-def mobility_extra(resource: Resource, total_communes: int) -> str:
-    label = resource.type.replace("_", " ")
-    if resource.details.get("communes_count", 0) >= total_communes:
-        return f"{label}, toutes les communes"
-    return f"{label} — {resource.commune}"
-
-
 def structure_extra(resource: Resource) -> str:
     return vocabulary.structure_type_label(resource.type)
 
@@ -94,6 +87,3 @@ def counts_line(counts: Dict[str, int], label) -> str:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return ", ".join(f"{label(name)} ({count})" for name, count in ordered)
 
-
-def bullet_list(lines: List[str]) -> str:
-    return "\n".join(lines)

@@ -94,15 +94,6 @@ def neighbours(commune: str, count: int = 4) -> List[str]:
         return [c.name for c in others[:count]]
 
 
-def nearest_commune(latitude: float, longitude: float) -> str:
-    with db.session_scope() as session:
-        communes = list(session.scalars(select(Commune)))
-        if not communes:
-            raise NotFound("commune")
-        here = Commune(latitude=latitude, longitude=longitude)
-        return min(communes, key=lambda c: _distance_km(here, c)).name
-
-
 # -- professions --------------------------------------------------------------------------
 def _profession_info(p: Profession) -> ProfessionInfo:
     return ProfessionInfo(p.code, p.label, list(p.synonyms or []), p.description, dict(p.training or {}),

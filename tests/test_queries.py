@@ -125,11 +125,9 @@ def test_neighbours_of_an_unknown_commune(loaded_db):
         queries.neighbours("Nantes")
 
 
-def test_commune_names_and_nearest_commune(loaded_db):
+def test_commune_names(loaded_db):
     assert queries.commune_names() == [
         "Cheix-en-Retz", "Paimbœuf", "Pornic", "Rouans", "Saint-Brevin-les-Pins", "Vue"]
-    assert queries.nearest_commune(47.12, -2.09) == "Pornic"
-    assert queries.nearest_commune(47.29, -2.02) == "Paimbœuf"
 
 
 # -- counts for proposing alternatives ---------------------------------------------------------------
