@@ -33,8 +33,8 @@ def main() -> int:
     seed_demo_if_empty()
     model = services.train(settings)
     subprocess.run(
-        [services.RASA, "test", "nlu", "--nlu", str(HELDOUT), "--model", str(model), "--out", str(OUT),
-         "--no-plot"],
+        [services.RASA, "test", "nlu", "--nlu", str(HELDOUT), "--model", str(model), "--domain", "domain",
+         "--out", str(OUT), "--no-plot"],
         cwd=ROOT, env=settings.child_environment(), check=True, stdout=subprocess.DEVNULL,
     )
     intents = json.loads((OUT / "intent_report.json").read_text())
