@@ -25,6 +25,7 @@ def answer_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         return [topic("partners")]
     answer_places(dispatcher, tracker, "partners", lambda communes: queries.find_structures(types, communes),
                   lambda r: resource_line(r, structure_extra(r)))
+    say(dispatcher, "partners_next")
     return [topic("partners")]
 
 
@@ -33,6 +34,7 @@ def answer_installation(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     answer_places(dispatcher, tracker, "installation",
                   lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
                   lambda r: resource_line(r, structure_extra(r)))
+    say(dispatcher, "installation_next")
     return [topic("installation")]
 
 
