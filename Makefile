@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 RASA_DATA := --data nlu --domain domain --config config.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e eval bench lint actions clean
+.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench actions clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,7 +46,7 @@ test-stories: train ## Conversation tests (tests/test_stories.yml), prediction e
 	$(BIN)/rasa test core --stories tests/test_stories.yml --model models \
 		--fail-on-prediction-errors --out results/stories
 
-test-nlu: train ## NLU evaluation on the held-out file; fails under the accuracy threshold
+test-nlu: train ## NLU evaluation on the held-out file; fails under the accuracy / entity-F1 thresholds
 	$(BIN)/python scripts/eval_nlu.py
 
 test-e2e: train ## End-to-end: both servers, real conversations over REST
@@ -54,7 +54,12 @@ test-e2e: train ## End-to-end: both servers, real conversations over REST
 
 test: validate test-unit test-stories test-nlu test-e2e ## Everything CI runs
 
-eval: test-nlu ## NLU figures (held-out) written to results/
+cross-validation: $(STAMP) ## 5-fold cross-validation on the training data (slow: about 5 trainings)
+	$(BIN)/rasa test nlu --nlu nlu --config config.yml --domain domain --cross-validation --folds 5 \
+		--out results/cross-validation
+	@echo "Résultats : results/cross-validation/"
+
+eval: test-nlu cross-validation test-stories ## Held-out NLU figures, cross-validation and story tests, in results/
 
 bench: train ## Benchmark: N simulated users over REST (prints latency and throughput)
 	$(BIN)/python scripts/bench.py

@@ -2,7 +2,8 @@
 
 Prints intent accuracy, macro-F1, per-intent precision/recall/F1, entity scores, the most
 frequent confusions and the misclassified messages; writes them under results/nlu/.
-Exits with status 1 when intent accuracy is under MIN_INTENT_ACCURACY (default 0.85).
+Exits with status 1 when intent accuracy is under MIN_INTENT_ACCURACY (default 0.90) or the
+entity F1 (DIET, micro average over the four entities) under MIN_ENTITY_F1 (default 0.85).
 """
 import json
 import os
@@ -28,7 +29,8 @@ def table(rows, headers):
 
 
 def main() -> int:
-    minimum = float(os.environ.get("MIN_INTENT_ACCURACY", "0.85"))
+    min_accuracy = float(os.environ.get("MIN_INTENT_ACCURACY", "0.90"))
+    min_entity_f1 = float(os.environ.get("MIN_ENTITY_F1", "0.85"))
     settings = bot_settings.load()
     seed_demo_if_empty()
     model = services.train(settings)
@@ -47,12 +49,12 @@ def main() -> int:
              table([(k, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1-score']:.2f}", v["support"])
                     for k, v in per_intent], ["intent", "precision", "recall", "f1", "support"])]
 
-    entity_file = OUT / "DIETClassifier_report.json"
-    if entity_file.exists():
-        entities = json.loads(entity_file.read_text())
-        rows = [(k, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1-score']:.2f}", v["support"])
-                for k, v in sorted(entities.items()) if isinstance(v, dict) and k not in ("macro avg", "weighted avg")]
-        lines += ["", "Entities (DIET spans):", table(rows, ["entity", "precision", "recall", "f1", "support"])]
+    entities = json.loads((OUT / "DIETClassifier_report.json").read_text())
+    entity_f1 = entities["micro avg"]["f1-score"]
+    rows = [(k, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1-score']:.2f}", v["support"])
+            for k, v in sorted(entities.items()) if isinstance(v, dict) and k not in ("macro avg", "weighted avg")]
+    lines += ["", f"Entities (DIET spans), micro-F1 {entity_f1:.3f}:",
+              table(rows, ["entity", "precision", "recall", "f1", "support"])]
 
     errors = json.loads((OUT / "intent_errors.json").read_text()) if (OUT / "intent_errors.json").exists() else []
     pairs = Counter((e["intent"], e["intent_prediction"]["name"]) for e in errors)
@@ -63,10 +65,16 @@ def main() -> int:
     summary = "\n".join(lines)
     (OUT / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     print(summary)
-    if accuracy < minimum:
-        print(f"\nÉCHEC : précision des intentions {accuracy:.3f} < {minimum}", file=sys.stderr)
+    failures = []
+    if accuracy < min_accuracy:
+        failures.append(f"précision des intentions {accuracy:.3f} < {min_accuracy}")
+    if entity_f1 < min_entity_f1:
+        failures.append(f"F1 des entités {entity_f1:.3f} < {min_entity_f1}")
+    if failures:
+        print("\nÉCHEC : " + " ; ".join(failures), file=sys.stderr)
         return 1
-    print(f"\nOK : précision des intentions {accuracy:.3f} ≥ {minimum}")
+    print(f"\nOK : précision des intentions {accuracy:.3f} ≥ {min_accuracy}, "
+          f"F1 des entités {entity_f1:.3f} ≥ {min_entity_f1}")
     return 0
 
 
