@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 RASA_DATA := --data nlu --domain domain --config config.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench actions clean
+.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench actions lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ eval: test-nlu cross-validation test-stories ## Held-out NLU figures, cross-vali
 
 bench: train ## Benchmark: N simulated users over REST (prints latency and throughput)
 	$(BIN)/python scripts/bench.py
+
+lint: $(STAMP) ## Static checks (ruff)
+	$(BIN)/ruff check actions bot components knowledge scripts tests
 
 clean: ## Remove trained models, results and local databases
 	rm -rf models results var

@@ -10,9 +10,9 @@ from actions.discovery import answer_discovery
 from actions.handoff import request_human
 from actions.jobs import show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
+from actions.messages import say
 from actions.partners import answer_installation, answer_partners
 from actions.professions import answer_profession, answer_training
-from actions.messages import say
 
 TOPICS: Dict[str, Answer] = {
     "jobs": show_openings,

@@ -7,8 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import event_extra, plural, resource_line
-from actions.places import answer_places
 from actions.messages import say
+from actions.places import answer_places
 from knowledge import queries
 
 

@@ -1,6 +1,6 @@
 """Turn query results into short French chat messages (pure functions, no I/O)."""
 from datetime import date
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, Optional
 
 from knowledge import vocabulary
 from knowledge.queries import OpeningInfo, Resource

@@ -6,8 +6,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
-from actions.messages import say
 
+from actions.messages import say
 from knowledge.naming import ANY, canonical, means_any
 
 # Intents whose text may be read as a direct answer to the form's question.

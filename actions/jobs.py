@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import topic_action, buttons, topic
+from actions.answers import buttons, topic, topic_action
 from actions.criteria import ANY, Criteria
 from actions.formatting import counts_line, in_commune, openings_list, plural
 from actions.messages import say
@@ -22,7 +22,7 @@ def _profession_label(code: str) -> str:
 
 
 def describe(criteria: Criteria) -> str:
-    """"d'infirmier·ère en CDI à Pornic" — the criteria in words."""
+    """The criteria in words: "infirmier·ère en CDI à Pornic"."""
     words = []
     if criteria.value("profession"):
         words.append(_profession_label(criteria.value("profession")).lower())
@@ -55,13 +55,12 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         propose_alternatives(dispatcher, criteria)
         return events + [SlotSet("pending", "human")]
     if offset == 0:
-        say(dispatcher, "jobs_found", count=plural(search.total, "offre"),
-                                 criteria=describe(criteria))
+        say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
     dispatcher.utter_message(text=openings_list(search.openings))
     remaining = search.total - offset - len(search.openings)
     if remaining > 0:
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
-                                 buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
+            buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
         return events + [SlotSet("pending", "more_jobs")]
     say(dispatcher, "jobs_next_step")
     return events + [SlotSet("pending", None)]
@@ -76,7 +75,8 @@ def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -
     if contract or work_time:
         here = queries.count_openings_by("contract", profession, [commune] if commune else None)
         if here:
-            options.append(f"• Avec un autre contrat {in_commune(commune)} : {counts_line(here, vocabulary.contract_label)}")
+            options.append(f"• Avec un autre contrat {in_commune(commune)} : "
+                           f"{counts_line(here, vocabulary.contract_label)}")
             choices.append(("Tous contrats", f'/inform{{"contract_type":"{ANY}","work_time":"{ANY}"}}'))
     if commune:
         neighbours = queries.neighbours(commune)

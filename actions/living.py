@@ -4,11 +4,11 @@ from typing import Any, Dict, List
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import topic_action, topic
+from actions.answers import topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import childcare_extra, housing_extra, resource_line
-from actions.places import answer_places, mentions
 from actions.messages import say
+from actions.places import answer_places, mentions
 from knowledge import queries, vocabulary
 
 

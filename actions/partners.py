@@ -8,8 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import resource_line, structure_extra
-from actions.places import answer_places, mentions
 from actions.messages import say
+from actions.places import answer_places, mentions
 from knowledge import queries, vocabulary
 
 INSTALLATION_HELP = ["guichet_installation", "cpts", "msp"]

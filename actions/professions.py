@@ -5,11 +5,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import topic_action, buttons, topic
+from actions.answers import buttons, topic, topic_action
 from actions.criteria import Criteria
-from knowledge.naming import ANY, canonical
 from actions.messages import say
 from knowledge import queries
+from knowledge.naming import ANY, canonical
 
 TENSION = ["medecin", "infirmier", "aide_soignant", "auxiliaire_de_vie", "agent_service_hospitalier"]
 

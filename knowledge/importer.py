@@ -137,7 +137,8 @@ class _Rows:
             return ""
         if value not in allowed:
             shown = f"« {value} »" if value else "vide"
-            self.problem(row["_line"], column, f"valeur {shown} inconnue (valeurs possibles : {', '.join(sorted(allowed))})")
+            choices = ", ".join(sorted(allowed))
+            self.problem(row["_line"], column, f"valeur {shown} inconnue (valeurs possibles : {choices})")
         return value
 
     def unique_ids(self) -> None:
@@ -168,7 +169,8 @@ class _Importer:
         value = row[column] if value is None else value
         found = self.communes.get(key(value))
         if found is None:
-            rows.problem(row["_line"], column, f"commune inconnue « {value} »" if value else "valeur obligatoire manquante")
+            reason = f"commune inconnue « {value} »" if value else "valeur obligatoire manquante"
+            rows.problem(row["_line"], column, reason)
         return found
 
     def run(self) -> ImportReport:
@@ -176,7 +178,8 @@ class _Importer:
         if not self.folder.is_dir():
             raise ImportFailed([Problem(str(self.folder), 0, "-", "dossier introuvable")])
         if not present:
-            raise ImportFailed([Problem(str(self.folder), 0, "-", "aucun fichier reconnu (communes.csv, offres.csv, metiers.yml…)")])
+            reason = "aucun fichier reconnu (communes.csv, offres.csv, metiers.yml…)"
+            raise ImportFailed([Problem(str(self.folder), 0, "-", reason)])
         # No autoflush: a row with a problem must not reach the database (where it would raise an
         # IntegrityError) before every problem is listed; `flush` only writes while there are none.
         with self.session.no_autoflush:

@@ -8,7 +8,6 @@ import yaml
 from sqlalchemy import func, or_, select
 
 from knowledge import db
-from knowledge.settings import TERRITORY_FILE
 from knowledge.models import (
     Childcare,
     Commune,
@@ -21,6 +20,7 @@ from knowledge.models import (
     Structure,
     mobility_communes,
 )
+from knowledge.settings import TERRITORY_FILE
 
 
 class NotFound(LookupError):
@@ -92,6 +92,22 @@ def neighbours(commune: str, count: int = 4) -> List[str]:
             raise NotFound(commune)
         others = sorted((c for c in communes if c is not origin), key=lambda c: _distance_km(origin, c))
         return [c.name for c in others[:count]]
+
+
+def nearest_commune(latitude: float, longitude: float, within_km: Optional[float] = None) -> str:
+    """The commune of the territory nearest to a point (a location shared in a chat).
+
+    Raises NotFound when there is no commune, or none within `within_km` when it is given.
+    """
+    point = Commune(latitude=latitude, longitude=longitude)
+    with db.session_scope() as session:
+        communes = list(session.scalars(select(Commune)))
+        if not communes:
+            raise NotFound("commune")
+        nearest = min(communes, key=lambda c: _distance_km(point, c))
+        if within_km is not None and _distance_km(point, nearest) > within_km:
+            raise NotFound(f"aucune commune à moins de {within_km:g} km")
+        return nearest.name
 
 
 # -- professions --------------------------------------------------------------------------
@@ -269,7 +285,9 @@ def open_requests() -> List[Dict[str, Any]]:
             {"id": r.id, "sender_id": r.sender_id, "channel": r.channel, "topic": r.topic,
              "criteria": r.criteria, "status": r.status, "created_at": r.created_at}
             for r in session.scalars(
-                select(CoordinatorRequest).where(CoordinatorRequest.status != "closed").order_by(CoordinatorRequest.created_at)
+                select(CoordinatorRequest)
+                .where(CoordinatorRequest.status != "closed")
+                .order_by(CoordinatorRequest.created_at)
             )
         ]
 

@@ -16,11 +16,9 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot import services, settings as bot_settings  # noqa: E402
-from bot.cli import seed_demo_if_empty  # noqa: E402
+from bot import services
+from bot import settings as bot_settings
+from bot.cli import seed_demo_if_empty
 
 # Realistic conversations: custom actions, the form and the database on most turns.
 CONVERSATIONS = [

@@ -12,12 +12,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from bot import services
+from bot import settings as bot_settings
+from bot.cli import seed_demo_if_empty
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot import services, settings as bot_settings  # noqa: E402
-from bot.cli import seed_demo_if_empty  # noqa: E402
-
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 OUT = ROOT / "results" / "nlu"
 

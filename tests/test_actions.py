@@ -57,7 +57,8 @@ async def test_yes_shows_the_next_page(loaded_db, make_tracker):
 
 
 @pytest.mark.parametrize("slots, expected, absent", [
-    ({"profession": "infirmiere", "commune": "pornik", "contract_type": "CDD"}, "remplacement congé maternité", "intérimaire"),
+    ({"profession": "infirmiere", "commune": "pornik", "contract_type": "CDD"}, "remplacement congé maternité",
+     "intérimaire"),
     ({"profession": "IDE", "commune": "Pornic", "work_time": "de nuit"}, "Infirmier de nuit", "consultations"),
     ({"profession": "aide soignante", "commune": "peu_importe"}, "Les Tilleuls", "Embruns"),
     ({"profession": "peu_importe", "commune": "st brevin"}, "Agent de service hospitalier", "Tilleuls"),

@@ -14,7 +14,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import MetaData
 
-from bot import services, settings as bot_settings
+from bot import services
+from bot import settings as bot_settings
 from knowledge import db, importer, naming, queries
 from knowledge.models import Base
 from knowledge.settings import DEMO_DIR
@@ -170,9 +171,11 @@ def test_http_api_requires_the_token_and_keeps_conversations(assistant):
 
 @pytest.mark.parametrize("message, expected", [
     ("offres IDE a pornik", {("profession", "infirmier"), ("commune", "Pornic")}),
-    ("je suis AVS, du taf vers st brevin ?", {("profession", "auxiliaire_de_vie"), ("commune", "Saint-Brevin-les-Pins")}),
-    ("un poste d'ASH en cdd de nuit a paimboeuf", {("profession", "agent_service_hospitalier"), ("contract_type", "cdd"),
-                                                   ("work_time", "nuit"), ("commune", "Paimbœuf")}),
+    ("je suis AVS, du taf vers st brevin ?",
+     {("profession", "auxiliaire_de_vie"), ("commune", "Saint-Brevin-les-Pins")}),
+    ("un poste d'ASH en cdd de nuit a paimboeuf",
+     {("profession", "agent_service_hospitalier"), ("contract_type", "cdd"), ("work_time", "nuit"),
+      ("commune", "Paimbœuf")}),
 ])
 def test_the_model_returns_canonical_entity_values(assistant, message, expected):
     parsed = _post(f"{assistant.settings.rasa_url}/model/parse?token={assistant.settings.rasa_token}",

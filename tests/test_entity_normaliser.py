@@ -13,7 +13,8 @@ def entities_of(text, entities):
 
 def span(text, fragment, entity):
     start = text.index(fragment)
-    return {"entity": entity, "value": fragment, "start": start, "end": start + len(fragment), "extractor": "DIETClassifier"}
+    return {"entity": entity, "value": fragment, "start": start, "end": start + len(fragment),
+            "extractor": "DIETClassifier"}
 
 
 @pytest.mark.parametrize("text, fragment, entity, expected", [

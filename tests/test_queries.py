@@ -87,8 +87,8 @@ def test_expired_openings_are_never_returned(loaded_db):
 
 
 def test_an_opening_is_open_until_its_closing_day_included(loaded_db):
-    assert ids(queries.find_openings(communes=["Vue"], profession="aide_soignant", today=date(2001, 1, 31)).openings) == [
-        "off_old_vue"]
+    last_day = queries.find_openings(communes=["Vue"], profession="aide_soignant", today=date(2001, 1, 31))
+    assert ids(last_day.openings) == ["off_old_vue"]
     assert queries.find_openings(communes=["Vue"], profession="aide_soignant", today=date(2001, 2, 1)).total == 0
     assert queries.find_openings(profession="agent_service_hospitalier", today=date(2099, 2, 1)).total == 0
 
