@@ -8,6 +8,7 @@ from typing import List, Optional
 
 from bot import services
 from bot import settings as bot_settings
+from bot.telegram import cli as telegram_cli
 from knowledge import importer
 from knowledge.settings import DEMO_DIR
 
@@ -107,6 +108,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("train", help="entraîner le modèle si les données ont changé").set_defaults(func=cmd_train)
     commands.add_parser("run", help="démarrer le guichet (serveur d'actions + serveur Rasa)").set_defaults(func=cmd_run)
     commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
+    telegram_cli.register(commands)
     return root
 
 

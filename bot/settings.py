@@ -10,6 +10,9 @@ from pathlib import Path
 from knowledge import settings as knowledge_settings
 from knowledge.settings import PROJECT_ROOT
 
+# Read by the Telegram channel through credentials.yml (bot/telegram/settings.py).
+TELEGRAM_VARIABLES = ("TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_API_BASE_URL")
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "")
@@ -56,6 +59,8 @@ class Settings:
             "TRACKER_STORE_URL": self.tracker_store_url,
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
             "COTESOIN_VAR_DIR": str(self.var_dir),
+            # credentials.yml declares the Telegram channel with these; no token = channel inactive.
+            **{name: os.environ.get(name, "") for name in TELEGRAM_VARIABLES},
             # Quieter TensorFlow, and no telemetry call to a closed network.
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
             "RASA_TELEMETRY_ENABLED": "false",
