@@ -18,10 +18,10 @@ from sanic import Sanic
 
 from bot.telegram import texts
 from bot.telegram.channel import TelegramInput
+from bot.telegram.cli import poll, webhook_forwarder
 from bot.telegram.formatting import MAX_CALLBACK_BYTES
 from bot.telegram.settings import SECRET_HEADER, TelegramConfigError, TelegramSettings, from_mapping
-from tests.data.telegram.fake_bot_api import (ATTACHMENTS, FakeBotApi, button_update, message_update,
-                                              text_update)
+from tests.data.telegram.fake_bot_api import ATTACHMENTS, FakeBotApi, button_update, message_update, text_update
 
 TOKEN = "123456789:AAF-test-token-which-must-never-be-logged"
 SECRET = "s3cret_webhook-token-for-tests"
@@ -349,6 +349,25 @@ async def test_a_coordinator_reply_reaches_the_same_chat(telegram):
 
     assert telegram.api.sent("sendMessage")[-1] == {"chat_id": CHAT,
                                                     "text": "Bonjour, ici Léa, coordinatrice de Côté Soin."}
+
+
+async def test_polling_goes_through_the_webhook(telegram):
+    """`cotesoin telegram poll`: getUpdates, then each update posted to the webhook with the secret."""
+    telegram.api.update_batches = [[text_update(CHAT, JOB_SEARCH)], [button_update(CHAT, "/request_human")]]
+    stop = asyncio.Event()
+    forward = webhook_forwarder(telegram.session, f"{telegram.url}/webhooks/telegram/webhook", SECRET)
+
+    async def forward_then_stop(update):
+        await forward(update)
+        if not telegram.api.update_batches:
+            stop.set()
+
+    await poll(telegram.channel.bot, forward_then_stop, stop, timeout=0)
+    await telegram.settled()
+
+    assert telegram.assistant.texts() == [JOB_SEARCH, "/request_human"]
+    assert telegram.api.texts() == [JOB_ANSWER, "Reçu : /request_human"]
+    assert "deleteWebhook" in telegram.api.methods() and "answerCallbackQuery" in telegram.api.methods()
 
 
 # -- secrets stay out of the logs -----------------------------------------------------------------

@@ -18,7 +18,8 @@ from sanic.response import HTTPResponse
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ExtBot
 
-from bot.telegram import logs, settings as telegram_settings
+from bot.telegram import logs
+from bot.telegram import settings as telegram_settings
 from bot.telegram.app import make_bot
 from bot.telegram.formatting import CallbackPayloads
 from bot.telegram.logs import logger

@@ -18,8 +18,13 @@ from telegram.ext import ExtBot
 from bot import settings as bot_settings
 from bot.telegram import settings as telegram_settings
 from bot.telegram.app import make_bot
-from bot.telegram.settings import (DEFAULT_API_BASE_URL, SECRET_HEADER, WEBHOOK_PATH, TelegramConfigError,
-                                   TelegramSettings)
+from bot.telegram.settings import (
+    DEFAULT_API_BASE_URL,
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    TelegramConfigError,
+    TelegramSettings,
+)
 
 # The only updates the channel answers; Telegram does not send the others.
 ALLOWED_UPDATES = ["message", "callback_query"]
