@@ -17,6 +17,7 @@ from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from bot.telegram import texts
+from bot.telegram.app import ChatPacedRateLimiter, make_bot
 from bot.telegram.channel import TelegramInput
 from bot.telegram.cli import poll, webhook_forwarder
 from bot.telegram.formatting import MAX_CALLBACK_BYTES
@@ -310,6 +311,18 @@ async def test_flood_control_is_waited_out_and_the_message_sent(telegram):
     await telegram.post(text_update(CHAT, "Bonjour"))
 
     assert telegram.api.texts() == ["Reçu : Bonjour", "Reçu : Bonjour"]  # refused once, then sent
+
+
+async def test_messages_to_one_chat_are_paced_after_a_burst(api, settings):
+    bot = make_bot(settings, rate_limiter=ChatPacedRateLimiter(chat_burst=2, chat_period=0.5))  # 2, then 1/0.25 s
+    start = asyncio.get_running_loop().time()
+    for n in range(4):
+        await bot.send_message(CHAT, f"message {n}")
+    paced = asyncio.get_running_loop().time() - start
+    await bot.shutdown()
+
+    assert paced >= 0.45  # the 3rd and 4th messages waited about 0.25 s each
+    assert api.texts() == [f"message {n}" for n in range(4)]
 
 
 async def test_an_update_delivered_twice_is_processed_once(telegram):

@@ -98,11 +98,3 @@ def inline_keyboard(buttons: Iterable[Dict[str, Any]], payloads: CallbackPayload
             rows.append([InlineKeyboardButton(title, callback_data=payloads.encode(payload))])
     return InlineKeyboardMarkup(rows) if rows else None
 
-
-def button_title(markup: Optional[InlineKeyboardMarkup], data: str) -> Optional[str]:
-    """The title of the button carrying `data` in a message's keyboard, if it is there."""
-    for row in (markup.inline_keyboard if markup else ()):
-        for button in row:
-            if button.callback_data == data:
-                return button.text
-    return None
