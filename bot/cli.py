@@ -50,13 +50,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = bot_settings.load()
     seed_demo_if_empty()
     model = services.train(settings)
-    assistant = services.Assistant(settings, model)
+    assistant = services.Assistant(settings, model, web=True)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    print("Démarrage du serveur d'actions et du serveur Rasa (environ 30 s)…", flush=True)
+    print("Démarrage du serveur d'actions, du serveur Rasa et du site (environ 30 s)…", flush=True)
     try:
         assistant.start()
         print(
             f"\nLe guichet Côté Soin est prêt.\n"
+            f"  Ouvrez {settings.web_url} (la page publique et l'assistant)\n"
             f"  Canal REST : POST {settings.rasa_url}/webhooks/rest/webhook\n"
             f"    curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
             f"         -d '{{\"sender\": \"moi\", \"message\": \"Bonjour\"}}'\n"
@@ -106,7 +107,8 @@ def parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="importer les données de démonstration si la base est vide")
     seed.set_defaults(func=cmd_seed)
     commands.add_parser("train", help="entraîner le modèle si les données ont changé").set_defaults(func=cmd_train)
-    commands.add_parser("run", help="démarrer le guichet (serveur d'actions + serveur Rasa)").set_defaults(func=cmd_run)
+    run = commands.add_parser("run", help="démarrer le guichet (serveur d'actions, serveur Rasa, site web)")
+    run.set_defaults(func=cmd_run)
     commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
     telegram_cli.register(commands)
     return root

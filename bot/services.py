@@ -1,4 +1,4 @@
-"""Start, watch and stop the assistant's processes: the action server and the Rasa server."""
+"""Start, watch and stop the assistant's processes: the action server, the Rasa server and the web site."""
 import signal
 import subprocess
 import sys
@@ -85,9 +85,12 @@ def train(settings: Settings, extra: Optional[List[str]] = None) -> Path:
 
 
 class Assistant:
-    """The action server and the Rasa server, started together and stopped together."""
+    """The action server, the Rasa server and (with `web=True`) the web site, started and stopped together.
 
-    def __init__(self, settings: Settings, model: Path):
+    `cotesoin run` asks for the site; the REST, Telegram and benchmark runs do without it.
+    """
+
+    def __init__(self, settings: Settings, model: Path, web: bool = False):
         logs = settings.var_dir / "logs"
         self.settings = settings
         self.actions = Service(
@@ -104,10 +107,21 @@ class Assistant:
             f"{settings.rasa_url}/",
             logs / "rasa.log",
         )
-        self.services = [self.actions, self.rasa]
+        # The public page with the chat widget (bot/web/); it passes /socket.io/ on to Rasa.
+        self.web = Service(
+            "site web",
+            [sys.executable, "-m", "bot.web", "--host", settings.host, "--port", str(settings.web_port),
+             "--rasa-port", str(settings.rasa_port)],
+            f"{settings.web_url}/healthz",
+            logs / "web.log",
+        )
+        self.services = [self.actions, self.rasa, *([self.web] if web else [])]
+
+    def environment(self) -> dict:
+        return {**self.settings.child_environment(), "SANIC_HOST": self.settings.host}
 
     def start(self, timeout: float = 300) -> None:
-        env = {**self.settings.child_environment(), "SANIC_HOST": self.settings.host}
+        env = self.environment()
         try:
             for service in self.services:
                 service.start(env)

@@ -37,6 +37,7 @@ class Settings:
     host: str
     rasa_port: int
     action_port: int
+    web_port: int
     rasa_token: str
     database_url: str
     tracker_store_url: str
@@ -46,6 +47,11 @@ class Settings:
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        """The public page with the chat widget (bot/web/)."""
+        return f"http://{self.host}:{self.web_port}"
 
     @property
     def action_endpoint_url(self) -> str:
@@ -73,6 +79,7 @@ def load() -> Settings:
         host=os.environ.get("COTESOIN_HOST", "127.0.0.1"),
         rasa_port=_int("RASA_PORT", 5005),
         action_port=_int("ACTION_PORT", 5055),
+        web_port=_int("WEB_PORT", 8080),
         rasa_token=_rasa_token(var_dir),
         database_url=knowledge_settings.database_url(),
         tracker_store_url=os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var_dir / 'trackers.db'}",

@@ -1,0 +1,135 @@
+"""`SocketIOInput`: Rasa's socket.io channel for the web widget, declared in credentials.yml.
+
+    bot.web.channel.SocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+
+It is Rasa's own `socketio` channel (same events, same name, same output channel, so
+`output_channel=socketio` in Rasa's HTTP API still reaches the widget), with three changes:
+
+- Rasa 3.6.21 calls `sio.enter_room()` without awaiting it; python-socketio 5 made it a coroutine,
+  so with `session_persistence` the answers went to a room nobody had joined
+  (https://github.com/RasaHQ/rasa/issues/13027). Here it is awaited.
+- The conversation id is the one the server issued (a uuid4 in hex) and remembered for this
+  socket by `session_request`; Rasa's channel believed any `session_id` a message carried, so a
+  page could write into another conversation (a Telegram chat's `telegram-<id>` for instance).
+  An id the server could not have issued is replaced by a new one.
+- What the page sends is checked before Rasa sees it: an empty message or one over
+  MAX_MESSAGE_CHARS gets a French answer; anything that is not a text message is ignored.
+"""
+import json
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels import socketio as rasa_socketio
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+logger = logging.getLogger(__name__)
+
+# The widget refuses longer messages itself; the channel refuses them for any other client.
+MAX_MESSAGE_CHARS = 1000
+SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+EMPTY_MESSAGE = ("Votre message est vide. Écrivez votre question, par exemple « offres d'aide-soignant·e "
+                 "à Pornic » ou « logement pour un stage à Paimbœuf ».")
+TOO_LONG = ("Votre message est trop long ({length} caractères, {limit} au plus). Pouvez-vous le résumer "
+            "en quelques phrases ? Pour une demande détaillée, un·e coordinateur·rice peut vous répondre : "
+            "écrivez « parler à un coordinateur ».")
+
+
+def french_number(value: int) -> str:
+    """5000 -> '5 000' (narrow no-break space, as French typography wants)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def session_id_or_new(value: Any) -> str:
+    """The id the page kept, when it is one the server issued; otherwise a new one."""
+    if isinstance(value, str) and SESSION_ID.fullmatch(value):
+        return value
+    return uuid.uuid4().hex
+
+
+def check_message(data: Any) -> tuple:
+    """(text to pass to Rasa or None, French answer or None) for what the page sent."""
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        return None, None
+    text = data["message"].strip()
+    if not text:
+        return None, EMPTY_MESSAGE
+    if len(text) > MAX_MESSAGE_CHARS:
+        return None, TOO_LONG.format(length=french_number(len(text)), limit=french_number(MAX_MESSAGE_CHARS))
+    return text, None
+
+
+def metadata_of(data: Dict[Text, Any], key: Text) -> Dict[Text, Any]:
+    metadata = data.get(key) or {}
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+class SocketIOInput(rasa_socketio.SocketIOInput):
+    """Rasa's socket.io channel, with rooms that work and checked input (see the module docstring)."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # cors_allowed_origins=[] turns python-engineio's origin check off, as Rasa does: the page
+        # reaches this server through the web app's same-origin proxy (bot/web/proxy.py).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        blueprint = rasa_socketio.SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        namespace = self.namespace
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: Text, data: Any = None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = session_id_or_new(requested)
+            async with sio.session(sid, namespace=namespace) as session:
+                previous = session.get("session_id")
+                session["session_id"] = session_id
+            if previous and previous != session_id:
+                await sio.leave_room(sid, previous, namespace=namespace)
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+
+        @sio.on(self.user_message_evt, namespace=namespace)
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            text, answer = check_message(data)
+            if answer is not None:
+                await sio.emit(self.bot_message_evt, {"text": answer}, room=sid, namespace=namespace)
+            if text is None:
+                return
+            if self.session_persistence:
+                session = await sio.get_session(sid, namespace=namespace)
+                sender_id = session.get("session_id")
+                if sender_id is None:
+                    logger.warning("socket.io : message reçu avant session_request, ignoré")
+                    return
+            else:
+                sender_id = sid
+            output = rasa_socketio.SocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(),
+                                             metadata=metadata_of(data, self.metadata_key)))
+
+        return blueprint

@@ -1,0 +1,59 @@
+"""French error pages instead of tracebacks, and the security headers of every response."""
+import logging
+
+import aiohttp_jinja2
+from aiohttp import web
+
+logger = logging.getLogger(__name__)
+
+ERRORS = {
+    404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
+    405: ("Action impossible", "Cette adresse ne permet pas cette action."),
+    413: ("Envoi trop volumineux", "Ce que vous avez envoyé dépasse la taille permise."),
+    500: ("Erreur du serveur", "Un problème est survenu de notre côté. Réessayez dans un instant ; "
+                               "s'il persiste, l'équipe de Côté Soin est prévenue par ses journaux."),
+}
+OTHER_ERROR = ("Demande impossible", "Cette demande n'a pas pu être traitée.")
+
+# Everything the page loads comes from this server: scripts, styles, images and the socket.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'",
+    "form-action 'self'", "frame-ancestors 'none'",
+])
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def error_page(request: web.Request, status: int) -> web.Response:
+    title, text = ERRORS.get(status, OTHER_ERROR)
+    try:
+        return aiohttp_jinja2.render_template("error.html", request, {"status": status, "title": title,
+                                                                      "text": text}, status=status)
+    except Exception:  # the error page must never fail in turn
+        logger.exception("page d'erreur %s impossible à afficher", status)
+        return web.Response(status=status, text=f"{title}. {text}", content_type="text/plain", charset="utf-8")
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return error_page(request, error.status)
+    except Exception:
+        logger.exception("erreur sur %s %s", request.method, request.path)
+        return error_page(request, 500)
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: runs for every response, static files and WebSockets included."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)

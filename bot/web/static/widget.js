@@ -1,0 +1,434 @@
+/* Côté Soin chat widget: plain JavaScript, no build step, no dependency but the socket.io client
+ * served next to it (static/vendor/socket.io.min.js).
+ *
+ * It talks to Rasa's socket.io channel (bot/web/channel.py) through /socket.io/ on this origin:
+ * on each connection it asks for its conversation with `session_request` {session_id}, the server
+ * confirms with `session_confirm`, then `user_uttered` {message, session_id} goes out and
+ * `bot_uttered` {text, quick_replies} comes back.
+ *
+ * - Every text is put in the page with textContent / createTextNode, never innerHTML: a message
+ *   containing <script> shows as text. Links are <a> built from http(s) and e-mail addresses only.
+ * - The conversation id and the history live in localStorage: a reload, another page of the site
+ *   or a later visit shows the same conversation; « Nouvelle conversation » forgets both.
+ * - socket.io-client reconnects by itself; meanwhile a banner says the connection is lost and
+ *   messages wait in a queue sent once the server confirms the conversation again.
+ */
+(function () {
+  "use strict";
+
+  var MAX_CHARS = 1000;
+  var HISTORY_LIMIT = 200;
+  var TYPING_TIMEOUT_MS = 30000;
+  var FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
+  var KEYS = { session: "cotesoin.chat.session", history: "cotesoin.chat.history",
+               seen: "cotesoin.chat.seen", open: "cotesoin.chat.open" };
+  var TEXT = {
+    offline: "Connexion perdue, nouvelle tentative…",
+    back: "Connexion rétablie.",
+    empty: "Écrivez votre message avant d'envoyer.",
+    tooLong: function (n) {
+      return "Votre message fait " + frenchNumber(n) + " caractères : " + frenchNumber(MAX_CHARS) +
+        " au plus. Raccourcissez-le, ou demandez un·e coordinateur·rice.";
+    },
+    queued: "Votre message partira dès le retour de la connexion.",
+    slow: "L'assistant ne répond pas pour l'instant. Réessayez dans un moment.",
+    you: "Vous : ",
+    bot: "Assistant : ",
+    newWindow: " (nouvelle fenêtre)",
+    count: function (n) { return frenchNumber(n) + " / " + frenchNumber(MAX_CHARS) + " caractères"; },
+    greetPayload: "/greet"
+  };
+
+  function frenchNumber(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f"); }
+
+  // -- storage that never throws (private browsing, storage disabled) ---------------------------
+  function store(kind) {
+    try { var s = window[kind]; var k = "__cs"; s.setItem(k, "1"); s.removeItem(k); return s; }
+    catch (e) { var mem = {}; return { getItem: function (k) { return k in mem ? mem[k] : null; },
+      setItem: function (k, v) { mem[k] = String(v); }, removeItem: function (k) { delete mem[k]; } }; }
+  }
+  var local = store("localStorage");
+  var tabStore = store("sessionStorage");
+
+  function readHistory() {
+    try {
+      var saved = JSON.parse(local.getItem(KEYS.history) || "[]");
+      return Array.isArray(saved) ? saved.filter(function (m) { return m && typeof m.text === "string"; }) : [];
+    } catch (e) { return []; }
+  }
+
+  // -- safe rich text: line breaks, links, **bold**, [label](url), no HTML ever -----------------
+  var TOKENS = /\[([^\]\n]{1,200})\]\((https?:\/\/[^\s)]+)\)|\*\*([^*\n]{1,300})\*\*|(https?:\/\/[^\s<>"]+)|([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
+  var TRAILING = /[.,;:!?)»'"]+$/;
+
+  function link(href, label) {
+    var url;
+    try { url = new URL(href, window.location.href); } catch (e) { return document.createTextNode(label); }
+    if (url.protocol !== "https:" && url.protocol !== "http:" && url.protocol !== "mailto:") {
+      return document.createTextNode(label);
+    }
+    var a = document.createElement("a");
+    a.href = url.href;
+    a.textContent = label;
+    if (url.protocol !== "mailto:" && url.origin !== window.location.origin) {
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      var hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.textContent = TEXT.newWindow;
+      a.appendChild(hint);
+    }
+    return a;
+  }
+
+  function appendRichText(parent, text) {
+    var last = 0, match;
+    TOKENS.lastIndex = 0;
+    while ((match = TOKENS.exec(text)) !== null) {
+      if (match.index > last) parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      if (match[1] !== undefined) {
+        parent.appendChild(link(match[2], match[1]));
+      } else if (match[3] !== undefined) {
+        var strong = document.createElement("strong");
+        strong.textContent = match[3];
+        parent.appendChild(strong);
+      } else if (match[4] !== undefined) {
+        var url = match[4], trail = (url.match(TRAILING) || [""])[0];
+        if (trail) url = url.slice(0, -trail.length);
+        parent.appendChild(link(url, url));
+        if (trail) parent.appendChild(document.createTextNode(trail));
+      } else {
+        parent.appendChild(link("mailto:" + match[5], match[5]));
+      }
+      last = TOKENS.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // -- the widget ---------------------------------------------------------------------------------
+  function Widget(root) {
+    this.root = root;
+    this.panel = root.querySelector(".cs-chat");
+    this.launcher = root.querySelector("[data-chat-toggle]");
+    this.badge = root.querySelector("[data-chat-badge]");
+    this.log = root.querySelector("[data-chat-log]");
+    this.form = root.querySelector("[data-chat-form]");
+    this.input = root.querySelector("[data-chat-input]");
+    this.hint = root.querySelector("[data-chat-hint]");
+    this.count = root.querySelector("[data-chat-count]");
+    this.typing = root.querySelector("[data-chat-typing]");
+    this.offline = root.querySelector("[data-chat-offline]");
+    this.sessionId = local.getItem(KEYS.session);
+    this.history = readHistory();
+    this.queue = [];
+    this.socket = null;
+    this.confirmed = false;
+    this.everConfirmed = false;
+    this.typingTimer = null;
+
+    var seen = Number(local.getItem(KEYS.seen) || 0);
+    if (this.sessionId && seen && Date.now() - seen > FORGET_AFTER_MS) this.forget();
+  }
+
+  Widget.prototype.start = function () {
+    var self = this;
+    this.launcher.hidden = false;
+    document.querySelectorAll("[data-chat-open]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { self.open(); });
+    });
+    this.launcher.addEventListener("click", function () { self.isOpen() ? self.close() : self.open(); });
+    this.root.querySelector("[data-chat-close]").addEventListener("click", function () { self.close(); });
+    this.root.querySelector("[data-chat-reset]").addEventListener("click", function () { self.reset(); });
+    this.root.querySelector("[data-chat-human]").addEventListener("click", function (event) {
+      self.send(event.currentTarget.getAttribute("data-payload"), event.currentTarget.textContent.trim());
+    });
+    this.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); self.close(); }
+    });
+    this.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(); });
+    this.input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); self.submit(); }
+    });
+    this.input.addEventListener("input", function () { self.updateCount(); });
+    this.redraw();
+    this.updateCount();
+    // Another tab of the same site wrote to the conversation: show it here too.
+    window.addEventListener("storage", function (event) {
+      if (event.key === KEYS.history) { self.history = readHistory(); self.redraw(); }
+    });
+    if (this.sessionId) this.connect();
+    if (tabStore.getItem(KEYS.open) === "1") this.open({ focus: false });
+  };
+
+  Widget.prototype.isOpen = function () { return !this.panel.hidden; };
+
+  Widget.prototype.open = function (options) {
+    // Focus goes back where it was when the panel closes (the launcher or a button of the page).
+    var active = document.activeElement;
+    this.opener = active && active !== document.body && !this.panel.contains(active) ? active : this.launcher;
+    this.panel.hidden = false;
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.badge.hidden = true;
+    tabStore.setItem(KEYS.open, "1");
+    this.scrollDown();
+    this.connect();
+    if (!this.history.length && !this.greeted) {
+      this.greeted = true;
+      this.deliver(TEXT.greetPayload);
+    }
+    if (!options || options.focus !== false) this.input.focus();
+  };
+
+  Widget.prototype.close = function () {
+    this.panel.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "false");
+    tabStore.setItem(KEYS.open, "0");
+    var back = this.opener && document.contains(this.opener) ? this.opener : this.launcher;
+    back.focus();
+  };
+
+  // -- connection ---------------------------------------------------------------------------------
+  Widget.prototype.connect = function () {
+    if (this.socket) return;
+    if (typeof window.io !== "function") { this.showOffline(TEXT.offline); return; }
+    var self = this;
+    var socket = window.io({ path: "/socket.io/", reconnectionDelay: 1000, reconnectionDelayMax: 5000,
+                             timeout: 10000 });
+    this.socket = socket;
+    socket.on("connect", function () {
+      socket.emit("session_request", { session_id: self.sessionId || null });
+    });
+    socket.on("session_confirm", function (id) {
+      var sessionId = typeof id === "string" ? id : id && id.session_id;
+      if (!sessionId) return;
+      if (self.sessionId && sessionId !== self.sessionId) {  // the server did not know the old id
+        self.history = [];
+        self.save();
+        self.redraw();
+      }
+      self.sessionId = sessionId;
+      local.setItem(KEYS.session, sessionId);
+      self.confirmed = true;
+      if (self.everConfirmed && !self.offline.hidden) self.announce(TEXT.back);
+      self.everConfirmed = true;
+      self.hideOffline();
+      self.flush();
+    });
+    socket.on("bot_uttered", function (data) { self.receive(data); });
+    socket.on("disconnect", function () { self.confirmed = false; self.showOffline(TEXT.offline); });
+    socket.on("connect_error", function () { self.confirmed = false; self.showOffline(TEXT.offline); });
+  };
+
+  Widget.prototype.showOffline = function (text) {
+    if (this.offline.hidden || this.offline.textContent !== text) {
+      this.offline.textContent = text;
+      this.offline.hidden = false;
+    }
+  };
+
+  Widget.prototype.hideOffline = function () {
+    this.offline.hidden = true;
+    this.offline.textContent = "";
+  };
+
+  Widget.prototype.announce = function (text) {
+    this.addEntry({ from: "notice", text: text }, { save: false });
+  };
+
+  // -- sending ------------------------------------------------------------------------------------
+  Widget.prototype.updateCount = function () {
+    var length = this.input.value.length;
+    this.count.textContent = TEXT.count(length);
+    this.count.classList.toggle("cs-chat__count--over", length > MAX_CHARS);
+    if (length <= MAX_CHARS && this.input.getAttribute("aria-invalid") === "true" && length) this.setHint("");
+  };
+
+  Widget.prototype.setHint = function (text) {
+    this.hint.textContent = text;
+    if (text) this.input.setAttribute("aria-invalid", "true");
+    else this.input.removeAttribute("aria-invalid");
+  };
+
+  Widget.prototype.submit = function () {
+    var text = this.input.value.trim();
+    if (!text) { this.setHint(TEXT.empty); this.input.focus(); return; }
+    if (text.length > MAX_CHARS) { this.setHint(TEXT.tooLong(text.length)); this.input.focus(); return; }
+    this.setHint("");
+    this.input.value = "";
+    this.updateCount();
+    this.send(text, text);
+    this.input.focus();
+  };
+
+  /* Show `display` as the person's message and send `message` (a button's payload, or the text). */
+  Widget.prototype.send = function (message, display) {
+    this.clearReplies();
+    this.addEntry({ from: "user", text: display });
+    this.deliver(message);
+    if (!this.confirmed) this.setHint(TEXT.queued);
+  };
+
+  Widget.prototype.deliver = function (message) {
+    this.queue.push(message);
+    this.connect();
+    this.flush();
+  };
+
+  Widget.prototype.flush = function () {
+    if (!this.confirmed || !this.socket) return;
+    while (this.queue.length) {
+      this.socket.emit("user_uttered", { message: this.queue.shift(), session_id: this.sessionId });
+      this.startTyping();
+    }
+    if (this.hint.textContent === TEXT.queued) this.setHint("");
+  };
+
+  Widget.prototype.startTyping = function () {
+    var self = this;
+    this.typing.hidden = false;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(function () {
+      self.typing.hidden = true;
+      self.setHint(TEXT.slow);
+    }, TYPING_TIMEOUT_MS);
+  };
+
+  Widget.prototype.stopTyping = function () {
+    clearTimeout(this.typingTimer);
+    this.typing.hidden = true;
+    if (this.hint.textContent === TEXT.slow) this.setHint("");
+  };
+
+  // -- receiving ----------------------------------------------------------------------------------
+  function repliesOf(data) {
+    var raw = data.quick_replies || data.buttons || [];
+    if (!Array.isArray(raw)) return [];
+    return raw.filter(function (b) { return b && typeof b.title === "string"; }).slice(0, 12).map(function (b) {
+      return { title: b.title, payload: typeof b.payload === "string" && b.payload ? b.payload : b.title };
+    });
+  }
+
+  function textOf(data) {
+    if (typeof data === "string") return data;
+    if (!data || typeof data !== "object") return "";
+    if (typeof data.text === "string") return data.text;
+    var attachment = data.attachment;
+    if (attachment && attachment.payload && typeof attachment.payload.src === "string") return attachment.payload.src;
+    return "";
+  }
+
+  Widget.prototype.receive = function (data) {
+    this.stopTyping();
+    var text = textOf(data);
+    var replies = data && typeof data === "object" ? repliesOf(data) : [];
+    if (!text && !replies.length) return;
+    if (replies.length) this.clearReplies();
+    this.addEntry({ from: "bot", text: text, replies: replies });
+    if (!this.isOpen()) this.badge.hidden = false;
+  };
+
+  // -- drawing ------------------------------------------------------------------------------------
+  Widget.prototype.addEntry = function (entry, options) {
+    if (!options || options.save !== false) {
+      this.history.push(entry);
+      if (this.history.length > HISTORY_LIMIT) this.history = this.history.slice(-HISTORY_LIMIT);
+      this.save();
+    }
+    this.draw(entry);
+    this.scrollDown();
+  };
+
+  Widget.prototype.save = function () {
+    try {
+      local.setItem(KEYS.history, JSON.stringify(this.history));
+      local.setItem(KEYS.seen, String(Date.now()));
+    } catch (e) { /* full storage: the conversation goes on, unsaved */ }
+  };
+
+  Widget.prototype.draw = function (entry) {
+    var self = this;
+    if (entry.text) {
+      var bubble = document.createElement("div");
+      bubble.className = "cs-msg cs-msg--" + entry.from;
+      if (entry.from !== "notice") {
+        var who = document.createElement("span");
+        who.className = "visually-hidden";
+        who.textContent = entry.from === "user" ? TEXT.you : TEXT.bot;
+        bubble.appendChild(who);
+      }
+      if (entry.from === "bot") appendRichText(bubble, entry.text);
+      else bubble.appendChild(document.createTextNode(entry.text));
+      this.log.appendChild(bubble);
+    }
+    if (entry.replies && entry.replies.length) {
+      var group = document.createElement("div");
+      group.className = "cs-replies";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Réponses proposées");
+      entry.replies.forEach(function (reply) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = reply.title;
+        button.addEventListener("click", function () {
+          self.send(reply.payload, reply.title);
+          self.input.focus();
+        });
+        group.appendChild(button);
+      });
+      this.log.appendChild(group);
+    }
+  };
+
+  Widget.prototype.clearReplies = function () {
+    var changed = false;
+    this.history.forEach(function (entry) { if (entry.replies && entry.replies.length) { entry.replies = []; changed = true; } });
+    if (changed) this.save();
+    this.log.querySelectorAll(".cs-replies").forEach(function (group) { group.remove(); });
+  };
+
+  Widget.prototype.redraw = function () {
+    while (this.log.firstChild) this.log.removeChild(this.log.firstChild);
+    var self = this;
+    this.history.forEach(function (entry) { self.draw(entry); });
+    this.scrollDown();
+  };
+
+  Widget.prototype.scrollDown = function () { this.log.scrollTop = this.log.scrollHeight; };
+
+  // -- forgetting ---------------------------------------------------------------------------------
+  Widget.prototype.forget = function () {
+    local.removeItem(KEYS.session);
+    local.removeItem(KEYS.history);
+    local.removeItem(KEYS.seen);
+    this.sessionId = null;
+    this.history = [];
+  };
+
+  Widget.prototype.reset = function () {
+    this.forget();
+    this.queue = [];
+    this.greeted = false;
+    this.stopTyping();
+    this.setHint("");
+    this.redraw();
+    if (this.socket && this.confirmed) {
+      this.confirmed = false;
+      this.socket.emit("session_request", { session_id: null });
+    }
+    this.greeted = true;
+    this.deliver(TEXT.greetPayload);
+    this.input.focus();
+  };
+
+  function init() {
+    var root = document.querySelector("[data-chat-widget]");
+    if (!root) return;
+    var widget = new Widget(root);
+    widget.start();
+    window.coteSoinChat = widget;  // for debugging and tests; holds nothing secret
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
