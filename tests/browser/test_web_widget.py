@@ -292,7 +292,8 @@ async def _send_bad_input(site: str) -> None:
             else:
                 await _until(lambda: any(expected in a.get("text", "") for a in answers))
     finally:
-        await client.disconnect()
+        # abort: python-engineio's polling client would otherwise wait out a long-poll (about 30 s).
+        await client.eio.disconnect(abort=True)
 
 
 async def _until(condition, timeout: float = 45) -> None:

@@ -1,0 +1,212 @@
+"""The widget's socket.io channel (bot/web/channel.py) in a real Sanic server, with a fake assistant.
+
+The channel is mounted by Rasa's own `register`, as `rasa run` does; clients are python-socketio
+clients (long-polling), like the widget's socket.io-client.
+"""
+import asyncio
+import socket
+import time
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+import socketio
+from rasa.core.channels.channel import UserMessage, register
+from sanic import Sanic
+
+from bot.web.channel import (
+    EMPTY_MESSAGE,
+    MAX_MESSAGE_CHARS,
+    SocketIOInput,
+    check_message,
+    french_number,
+    session_id_or_new,
+)
+
+
+# -- pure helpers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("data, text, answer", [
+    ({"message": "bonjour"}, "bonjour", None),
+    ({"message": "  offres à Pornic \n"}, "offres à Pornic", None),
+    ({"message": "🙂🙂"}, "🙂🙂", None),
+    ({"message": "<script>alert(1)</script>"}, "<script>alert(1)</script>", None),
+    ({"message": "a" * MAX_MESSAGE_CHARS}, "a" * MAX_MESSAGE_CHARS, None),
+    ({"message": ""}, None, EMPTY_MESSAGE),
+    ({"message": " \n\t "}, None, EMPTY_MESSAGE),
+    ({"message": 42}, None, None),
+    ({"text": "bonjour"}, None, None),
+    ("bonjour", None, None),
+    (None, None, None),
+])
+def test_what_the_page_sends_is_checked(data, text, answer):
+    assert check_message(data) == (text, answer)
+
+
+def test_a_message_too_long_gets_a_french_answer_with_its_length():
+    text, answer = check_message({"message": "a" * 5000})
+    assert text is None
+    assert answer.startswith("Votre message est trop long (5\u202f000 caractères, 1\u202f000 au plus).")
+
+
+def test_only_ids_the_server_could_have_issued_are_kept():
+    issued = uuid.uuid4().hex
+    assert session_id_or_new(issued) == issued
+    for other in (None, "", "telegram-123456", "x" * 32, issued.upper(), 42, issued + "0"):
+        new = session_id_or_new(other)
+        assert new != other and len(new) == 32
+
+
+def test_french_numbers():
+    assert french_number(5000) == "5\u202f000" and french_number(999) == "999"
+
+
+# -- the channel in a server ------------------------------------------------------------------------
+class FakeAssistant:
+    """Stands in for Rasa's agent: answers through the message's output channel, with buttons."""
+
+    def __init__(self):
+        self.received: List[UserMessage] = []
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.received.append(message)
+        await message.output_channel.send_text_with_buttons(
+            message.sender_id, f"Reçu : {message.text}\n\nAutre chose ?",
+            [{"title": "Oui", "payload": "/affirm"},
+             {"title": "Parler à un coordinateur", "payload": "/request_human"}])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def server(monkeypatch):
+    monkeypatch.setattr(Sanic, "test_mode", True)  # several apps in one process
+    channel = SocketIOInput.from_credentials({"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
+                                              "session_persistence": True})
+    assistant = FakeAssistant()
+    app = Sanic(f"socketio_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
+    app.ctx.agent = assistant
+    register([channel], app, route="/webhooks/")
+    port = _free_port()
+    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await running.startup()
+    await running.before_start()
+    await running.after_start()
+    yield channel, assistant, f"http://127.0.0.1:{port}"
+    await running.before_stop()
+    running.close()
+    await running.wait_closed()
+    await running.after_stop()
+
+
+class Client:
+    def __init__(self):
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.answers: List[Dict[str, Any]] = []
+        self.sessions: List[str] = []
+        self.sio.on("bot_uttered", self.answers.append)
+        self.sio.on("session_confirm", self.sessions.append)
+
+    async def join(self, url: str, session_id: Any = None) -> str:
+        if not self.sio.connected:
+            await self.sio.connect(url, transports=["polling"], wait_timeout=10)
+        count = len(self.sessions)
+        await self.sio.emit("session_request", {"session_id": session_id})
+        await until(lambda: len(self.sessions) > count)
+        return self.sessions[-1]
+
+    async def say(self, message: Any, session_id: Any = None, answers: int = 2) -> List[Dict[str, Any]]:
+        self.answers.clear()
+        await self.sio.emit("user_uttered", {"message": message, "session_id": session_id})
+        await until(lambda: len(self.answers) >= answers)
+        return list(self.answers)
+
+
+async def until(condition, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "rien reçu à temps"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def clients():
+    made: List[Client] = []
+
+    def make() -> Client:
+        made.append(Client())
+        return made[-1]
+
+    yield make
+    for client in made:
+        # abort: python-engineio's polling client would otherwise wait out a long-poll (about 30 s).
+        await client.sio.eio.disconnect(abort=True)
+
+
+async def test_answers_reach_the_page_with_session_persistence(server, clients):
+    """Rasa 3.6.21's channel never awaited enter_room: with session_persistence nothing came back."""
+    channel, assistant, url = server
+    page = clients()
+    session = await page.join(url)
+    assert len(session) == 32
+    answers = await page.say("bonjour", session)
+    assert answers[0] == {"text": "Reçu : bonjour", "quick_replies": []}
+    assert [r["title"] for r in answers[1]["quick_replies"]] == ["Oui", "Parler à un coordinateur"]
+    [message] = assistant.received
+    assert message.sender_id == session and message.input_channel == "socketio"
+
+
+async def test_a_reload_keeps_the_conversation_and_other_tabs_see_the_answers(server, clients):
+    _, assistant, url = server
+    first = clients()
+    session = await first.join(url)
+    reloaded = clients()
+    assert await reloaded.join(url, session) == session
+    await reloaded.say("et à Pornic ?", session)
+    await until(lambda: len(first.answers) >= 2)  # same room: the other tab gets it too
+    assert {m.sender_id for m in assistant.received} == {session}
+
+
+async def test_a_page_cannot_write_into_another_conversation(server, clients):
+    _, assistant, url = server
+    page = clients()
+    session = await page.join(url, "telegram-123456")
+    assert session != "telegram-123456"
+    await page.say("bonjour", "telegram-123456")
+    assert assistant.received[-1].sender_id == session
+
+
+async def test_bad_input_gets_a_french_answer_and_never_reaches_the_assistant(server, clients):
+    _, assistant, url = server
+    page = clients()
+    session = await page.join(url)
+    assert await page.say("   ", session, answers=1) == [{"text": EMPTY_MESSAGE}]
+    [too_long] = await page.say("é" * 5000, session, answers=1)
+    assert "trop long (5\u202f000 caractères" in too_long["text"]
+    await page.sio.emit("user_uttered", {"message": {"html": "<b>"}, "session_id": session})
+    await page.sio.emit("user_uttered", "pas un objet")
+    await asyncio.sleep(0.3)
+    assert assistant.received == []
+    assert (await page.say("<b>gras</b>", session))[0]["text"] == "Reçu : <b>gras</b>"
+
+
+async def test_a_message_before_session_request_is_ignored(server, clients):
+    _, assistant, url = server
+    page = clients()
+    await page.sio.connect(url, transports=["polling"], wait_timeout=10)
+    await page.sio.emit("user_uttered", {"message": "bonjour", "session_id": uuid.uuid4().hex})
+    await asyncio.sleep(0.3)
+    assert assistant.received == [] and page.answers == []
+
+
+async def test_a_coordinator_message_reaches_the_page_through_the_output_channel(server, clients):
+    """What Rasa's HTTP API does with `output_channel=socketio` (the coordinators' console)."""
+    channel, _, url = server
+    page = clients()
+    session = await page.join(url)
+    await channel.get_output_channel().send_text_message(session, "Bonjour, ici Camille, coordinatrice.")
+    await until(lambda: page.answers)
+    assert page.answers == [{"text": "Bonjour, ici Camille, coordinatrice."}]
