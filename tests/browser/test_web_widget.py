@@ -126,7 +126,7 @@ def test_a_quick_reply_button_sends_its_payload_and_shows_its_title(page):
     expect(page.locator(".cs-replies button", has_text="Se former")).to_have_count(0)  # the old choices went
 
 
-def test_the_conversation_survives_a_reload_and_another_page(page):
+def test_the_conversation_survives_a_reload_and_another_page(page, guichet):
     page.goto("/")
     widget = Widget(page).open().greeted()
     widget.say("je cherche un poste d'aide soignante à Rouans")
@@ -145,11 +145,18 @@ def test_the_conversation_survives_a_reload_and_another_page(page):
     page.go_back()
     expect(page.locator(".cs-msg")).to_have_count(len(messages))
 
-    # Same conversation on the server: the profession is remembered for another commune.
     expected = queries.find_openings(profession="aide_soignant", communes=["Pornic"])
-    answer = widget.say("et à Pornic ?")
+    answer = widget.say("je cherche un poste d'aide soignante à Pornic")
     assert expected.openings[0].structure in answer
     assert widget.session_id() == session
+    # One conversation on the server, before and after the reload, from the socket.io channel.
+    url = f"{guichet.settings.rasa_url}/conversations/{session}/tracker?token={guichet.settings.rasa_token}"
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        events = json.loads(reply.read())["events"]
+    said = [e["text"] for e in events if e["event"] == "user"]
+    assert said == ["/greet", "je cherche un poste d'aide soignante à Rouans",
+                    "je cherche un poste d'aide soignante à Pornic"]
+    assert {e["input_channel"] for e in events if e["event"] == "user"} == {"socketio"}
 
 
 def test_the_widget_fits_a_phone_screen(browser, site, output_dir):
@@ -169,6 +176,9 @@ def test_the_widget_fits_a_phone_screen(browser, site, output_dir):
             element_box = page.locator(element).bounding_box()
             assert element_box["x"] + element_box["width"] <= PHONE["width"], element
         assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+        notice = page.locator(".cs-chat__privacy")
+        line = notice.evaluate("p => parseFloat(getComputedStyle(p).lineHeight)")
+        assert notice.bounding_box()["height"] < 1.5 * line  # the privacy notice holds on one line
         page.screenshot(path=str(output_dir / "widget-phone.png"))
     finally:
         context.close()
@@ -329,7 +339,9 @@ def test_the_widget_recovers_after_the_rasa_server_restarts(page, guichet):
     expect(widget.hint).to_have_text("Votre message partira dès le retour de la connexion.")
 
     restart(guichet, guichet.rasa)
-    expect(widget.offline).to_be_hidden(timeout=60_000)
+    back = time.monotonic()
+    expect(widget.offline).to_be_hidden(timeout=15_000)  # socket.io-client retries at least every 5 s
+    print(f"widget reconnecté {time.monotonic() - back:.1f} s après le retour de Rasa")
     assert "Côté Soin" in widget.answer_after(messages)  # the queued message was answered
     expect(page.locator(".cs-msg--notice").last).to_have_text("Connexion rétablie.")
     expected = queries.find_openings(profession="aide_soignant", communes=["Pornic"])

@@ -394,7 +394,14 @@
     this.scrollDown();
   };
 
-  Widget.prototype.scrollDown = function () { this.log.scrollTop = this.log.scrollHeight; };
+  /* Show the end of the conversation, but never scroll the person's last message out of view: a
+   * long answer is then read from its start. */
+  Widget.prototype.scrollDown = function () {
+    var bottom = this.log.scrollHeight - this.log.clientHeight;
+    var mine = this.log.querySelectorAll(".cs-msg--user");
+    var last = mine.length ? mine[mine.length - 1] : null;
+    this.log.scrollTop = last ? Math.min(bottom, last.offsetTop - 8) : bottom;
+  };
 
   // -- forgetting ---------------------------------------------------------------------------------
   Widget.prototype.forget = function () {
