@@ -27,6 +27,9 @@ TOPICS: Dict[str, Answer] = {
     "partners": answer_partners,
 }
 MISUNDERSTOOD = {"nlu_fallback", "out_of_scope"}
+CRITERIA = {"profession", "commune", "contract_type", "work_time"}
+# A message this short that names a criterion is a criterion given alone ("Et à Pornic ?").
+SHORT_MESSAGE_WORDS = 5
 
 
 def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -68,14 +71,25 @@ def misunderstood_in_a_row(tracker: Tracker) -> int:
     return count
 
 
+def is_bare_criterion(tracker: Tracker) -> bool:
+    message = tracker.latest_message
+    named = any(e.get("entity") in CRITERIA for e in message.get("entities", []))
+    return named and len((message.get("text") or "").split()) <= SHORT_MESSAGE_WORDS
+
+
 def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    """An honest answer and the menu; from the second misunderstanding in a row, offer a human."""
+    """An honest answer and the menu; from the second misunderstanding in a row, offer a human.
+
+    A short unclear message that names a criterion is taken as one given alone (`follow_up`).
+    """
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "nlu_fallback" and is_bare_criterion(tracker):
+        return follow_up(dispatcher, tracker)
     if misunderstood_in_a_row(tracker) >= 2:
         say(dispatcher, "offer_human", buttons=buttons([
             ("Oui, un coordinateur", "/request_human"), ("Non merci", "/deny"),
         ]))
         return [SlotSet("pending", "human")]
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
     response = "out_of_scope" if intent == "out_of_scope" else "not_understood"
     say(dispatcher, response)
     dispatcher.utter_message(response="utter_help")

@@ -264,3 +264,12 @@ async def test_training_is_about_the_first_profession_named(loaded_db, make_trac
     dispatcher, events = await run(ActionTraining, tracker)
     assert texts(dispatcher).startswith("Devenir Aide-soignant")
     assert slot(events, "profession") == "aide_soignant"
+
+
+async def test_an_unclear_short_message_naming_a_commune_follows_up_on_the_topic(loaded_db, make_tracker):
+    tracker = make_tracker(slots={"commune": "Saint-Brevin-les-Pins", "topic": "housing"},
+                           text="Et à Saint-Brevin-les-Pins ?", intent="nlu_fallback",
+                           entities=[{"entity": "commune", "value": "Saint-Brevin-les-Pins"}])
+    dispatcher, _ = await run(ActionFallback, tracker)
+    assert "Studio meublé Les Pins" in texts(dispatcher)
+    assert "reformuler" not in texts(dispatcher)
