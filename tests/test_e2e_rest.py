@@ -5,28 +5,19 @@ PostgreSQL too (partner data and tracker store) when TEST_POSTGRES_URL is set.
 """
 import json
 import os
-import socket
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import MetaData
 
 from bot import services
-from bot import settings as bot_settings
-from knowledge import db, importer, naming, queries
+from knowledge import db, queries
 from knowledge.models import Base
-from knowledge.settings import DEMO_DIR
+from tests.guichet import running_guichet
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _drop_everything(url: str) -> None:
@@ -57,28 +48,10 @@ def assistant(request, tmp_path_factory):
     else:
         database_url = tracker_url = os.environ["TEST_POSTGRES_URL"]
         _drop_everything(database_url)
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = database_url
-    db.dispose()
-    naming.forget()
-    importer.import_folder(DEMO_DIR)
-
-    base = bot_settings.load()
-    model = services.latest_model(base)
-    assert model is not None, "aucun modèle entraîné : lancez `make train` avant ces tests"
-    settings = replace(base, rasa_port=_free_port(), action_port=_free_port(), rasa_token=uuid.uuid4().hex,
-                       database_url=database_url, tracker_store_url=tracker_url, var_dir=var_dir)
-    running = services.Assistant(settings, model)
-    running.start()
-    yield running
-    running.stop()
-    db.dispose()
+    with running_guichet(var_dir, database_url, tracker_url) as assistant:
+        yield assistant
     if request.param == "postgresql":
         _drop_everything(database_url)
-    if previous is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = previous
 
 
 def _post(url: str, payload: dict, headers=None):

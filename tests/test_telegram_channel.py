@@ -7,7 +7,6 @@ assert what the fake Bot API received (sendMessage text and reply_markup, answer
 import asyncio
 import json
 import logging
-import socket
 import uuid
 from typing import Any, Dict, List, Optional
 
@@ -23,6 +22,7 @@ from bot.telegram.cli import poll, webhook_forwarder
 from bot.telegram.formatting import MAX_CALLBACK_BYTES
 from bot.telegram.settings import SECRET_HEADER, TelegramConfigError, TelegramSettings, from_mapping
 from tests.data.telegram.fake_bot_api import ATTACHMENTS, FakeBotApi, button_update, message_update, text_update
+from tests.guichet import free_port
 
 TOKEN = "123456789:AAF-test-token-which-must-never-be-logged"
 SECRET = "s3cret_webhook-token-for-tests"
@@ -71,10 +71,6 @@ class FakeAssistant:
         return [{"text": f"Reçu : {text}"}]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Harness:
@@ -107,7 +103,7 @@ async def _serve(channel: TelegramInput, assistant: FakeAssistant):
     app = Sanic(f"telegram_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
     app.ctx.agent = assistant
     register([channel], app, route="/webhooks/")
-    port = _free_port()
+    port = free_port()
     # Sanic 21.12: create_server already listens; the listeners are then triggered by hand.
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await server.startup()

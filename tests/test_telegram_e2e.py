@@ -6,23 +6,17 @@ the test reads what the fake Bot API server received.
 """
 import asyncio
 import json
-import os
-import socket
 import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
-from dataclasses import replace
 
 import pytest
 
-from bot import services
-from bot import settings as bot_settings
 from bot.telegram import texts
-from knowledge import db, importer, naming, queries
-from knowledge.settings import DEMO_DIR
+from knowledge import queries
 from tests.data.telegram.fake_bot_api import FakeBotApi, button_update, text_update
+from tests.guichet import running_guichet
 
 pytestmark = pytest.mark.e2e
 
@@ -30,10 +24,6 @@ TOKEN = "555000111:AAE-end-to-end-token"
 SECRET = "e2e_secret-token"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ThreadedFakeBotApi:
@@ -65,32 +55,9 @@ def api():
 @pytest.fixture(scope="module")
 def assistant(api, tmp_path_factory):
     """Both servers with the Telegram channel active, its Bot API being the fake one."""
-    var_dir = tmp_path_factory.mktemp("var")
-    database_url = f"sqlite:///{var_dir / 'cotesoin.db'}"
-    names = ("DATABASE_URL", "TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_API_BASE_URL")
-    previous = {name: os.environ.get(name) for name in names}
-    os.environ.update(DATABASE_URL=database_url, TELEGRAM_TOKEN=TOKEN, TELEGRAM_SECRET_TOKEN=SECRET,
-                      TELEGRAM_API_BASE_URL=api.base_url)
-    db.dispose()
-    naming.forget()
-    importer.import_folder(DEMO_DIR)
-
-    base = bot_settings.load()
-    model = services.latest_model(base)
-    assert model is not None, "aucun modèle entraîné : lancez `make train` avant ces tests"
-    settings = replace(base, rasa_port=_free_port(), action_port=_free_port(), rasa_token=uuid.uuid4().hex,
-                       database_url=database_url, tracker_store_url=f"sqlite:///{var_dir / 'trackers.db'}",
-                       var_dir=var_dir)
-    running = services.Assistant(settings, model)
-    running.start()
-    yield running
-    running.stop()
-    db.dispose()
-    for name, value in previous.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    env = {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET, "TELEGRAM_API_BASE_URL": api.base_url}
+    with running_guichet(tmp_path_factory.mktemp("var"), env=env) as assistant:
+        yield assistant
 
 
 def _post(assistant, update: dict, secret: str = SECRET) -> int:

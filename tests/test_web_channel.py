@@ -4,7 +4,6 @@ The channel is mounted by Rasa's own `register`, as `rasa run` does; clients are
 clients (long-polling), like the widget's socket.io-client.
 """
 import asyncio
-import socket
 import time
 import uuid
 from typing import Any, Dict, List
@@ -22,6 +21,7 @@ from bot.web.channel import (
     french_number,
     session_id_or_new,
 )
+from tests.guichet import free_port
 
 
 # -- pure helpers -----------------------------------------------------------------------------------
@@ -75,10 +75,6 @@ class FakeAssistant:
              {"title": "Parler à un coordinateur", "payload": "/request_human"}])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -90,7 +86,7 @@ async def server(monkeypatch):
     app = Sanic(f"socketio_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
     app.ctx.agent = assistant
     register([channel], app, route="/webhooks/")
-    port = _free_port()
+    port = free_port()
     running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await running.startup()
     await running.before_start()

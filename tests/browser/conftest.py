@@ -7,10 +7,7 @@ headless, without sandbox (CI runs as root) and without any background network t
 Screenshots go to test-output/browser/.
 """
 import os
-import socket
 import time
-import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, List
 
@@ -18,9 +15,8 @@ import pytest
 from playwright import sync_api as playwright_api
 
 from bot import services
-from bot import settings as bot_settings
-from knowledge import db, importer, naming
-from knowledge.settings import DEMO_DIR, PROJECT_ROOT
+from knowledge.settings import PROJECT_ROOT
+from tests.guichet import running_guichet
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -34,38 +30,11 @@ PHONE = {"width": 360, "height": 740}
 ANSWER_TIMEOUT_MS = 45_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def guichet(tmp_path_factory) -> Iterator[services.Assistant]:
     """Action server, Rasa server and web site on free ports, demo data in a fresh SQLite database."""
-    var_dir = tmp_path_factory.mktemp("var")
-    database_url = f"sqlite:///{var_dir / 'cotesoin.db'}"
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = database_url
-    db.dispose()
-    naming.forget()
-    importer.import_folder(DEMO_DIR)
-
-    base = bot_settings.load()
-    model = services.latest_model(base)
-    assert model is not None, "aucun modèle entraîné : lancez `make train` avant ces tests"
-    settings = replace(base, rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
-                       rasa_token=uuid.uuid4().hex, database_url=database_url,
-                       tracker_store_url=f"sqlite:///{var_dir / 'trackers.db'}", var_dir=var_dir)
-    running = services.Assistant(settings, model, web=True)
-    running.start()
-    yield running
-    running.stop()
-    db.dispose()
-    if previous is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = previous
+    with running_guichet(tmp_path_factory.mktemp("var"), web=True) as assistant:
+        yield assistant
 
 
 def restart(assistant: services.Assistant, service: services.Service, timeout: float = 300) -> None:

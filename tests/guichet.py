@@ -1,0 +1,55 @@
+"""Start the whole assistant for end-to-end tests: demo data, the trained model, free ports."""
+import os
+import socket
+import uuid
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, Iterator, Optional
+
+from bot import services
+from bot import settings as bot_settings
+from knowledge import db, importer, naming
+from knowledge.settings import DEMO_DIR
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_guichet(var_dir: Path, database_url: Optional[str] = None, tracker_store_url: Optional[str] = None,
+                    env: Optional[Dict[str, str]] = None, web: bool = False) -> Iterator[services.Assistant]:
+    """The servers on the latest trained model, with the demo data imported into `database_url`.
+
+    `env` (and DATABASE_URL) are set for the test process too, and restored afterwards.
+    """
+    database_url = database_url or f"sqlite:///{var_dir / 'cotesoin.db'}"
+    variables = {"DATABASE_URL": database_url, **(env or {})}
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        db.dispose()
+        naming.forget()
+        importer.import_folder(DEMO_DIR)
+        base = bot_settings.load()
+        model = services.latest_model(base)
+        assert model is not None, "aucun modèle entraîné : lancez `make train` avant ces tests"
+        settings = replace(base, rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
+                           rasa_token=uuid.uuid4().hex, database_url=database_url, var_dir=var_dir,
+                           tracker_store_url=tracker_store_url or f"sqlite:///{var_dir / 'trackers.db'}")
+        assistant = services.Assistant(settings, model, web=web)
+        assistant.start()
+        try:
+            yield assistant
+        finally:
+            assistant.stop()
+    finally:
+        db.dispose()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
