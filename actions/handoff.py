@@ -8,12 +8,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import topic_action
 from actions.criteria import Criteria
 from actions.messages import say
-from knowledge import queries
+from knowledge import handoff
 
 
 def request_human(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     """Record (or refresh) the request with who, where, what about and the criteria collected."""
-    request_id, created = queries.record_request(
+    request_id, created = handoff.record_request(
         sender_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "inconnu",
         topic=tracker.get_slot("topic") or "",

@@ -147,8 +147,28 @@ class Event(Base):
     commune = relationship(Commune)
 
 
+class Coordinator(Base):
+    """A person of the Côté Soin team who logs into the console (`cotesoin coordinator add`)."""
+
+    __tablename__ = "coordinators"
+
+    id = Column(Integer, primary_key=True)
+    email = Column(String(254), nullable=False, unique=True)
+    name = Column(String(100), nullable=False)
+    password_hash = Column(String(200), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    locked_until = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
 class CoordinatorRequest(Base):
-    """A conversation handed over to the coordinators."""
+    """A conversation handed over to the coordinators.
+
+    status: open (waiting) → claimed (a coordinator holds the conversation) → closed (with an
+    outcome, the assistant has taken over again). A contact is kept only with the user's consent,
+    recorded with its text and date.
+    """
 
     __tablename__ = "coordinator_requests"
 
@@ -158,4 +178,45 @@ class CoordinatorRequest(Base):
     topic = Column(String(60), nullable=False, default="")
     criteria = Column(JSON, nullable=False, default=dict)
     status = Column(String(20), nullable=False, default="open", index=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow, index=True)
+    claimed_by_id = Column(ForeignKey("coordinators.id"), index=True)
+    claimed_at = Column(DateTime)
+    closed_at = Column(DateTime, index=True)
+    outcome = Column(String(20))
+    contact = Column(String(254))
+    contact_consent_text = Column(Text)
+    contact_consent_at = Column(DateTime)
+
+    claimed_by = relationship(Coordinator)
+    notes = relationship("RequestNote", back_populates="request", order_by="RequestNote.id",
+                         cascade="all, delete-orphan")
+
+
+class RequestNote(Base):
+    """An internal note of a coordinator on a request; never shown to the user."""
+
+    __tablename__ = "request_notes"
+
+    id = Column(Integer, primary_key=True)
+    request_id = Column(ForeignKey("coordinator_requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    coordinator_id = Column(ForeignKey("coordinators.id"), nullable=False)
+    text = Column(Text, nullable=False)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+    request = relationship(CoordinatorRequest, back_populates="notes")
+    coordinator = relationship(Coordinator)
+
+
+class AuditEntry(Base):
+    """Who did what and when in the console (login, claim, reply, close, data edits…)."""
+
+    __tablename__ = "audit_trail"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=datetime.utcnow, index=True)
+    coordinator_id = Column(ForeignKey("coordinators.id"), index=True)
+    action = Column(String(40), nullable=False)
+    request_id = Column(ForeignKey("coordinator_requests.id", ondelete="SET NULL"), index=True)
+    detail = Column(Text, nullable=False, default="")
+
+    coordinator = relationship(Coordinator)

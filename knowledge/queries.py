@@ -11,7 +11,6 @@ from knowledge import db
 from knowledge.models import (
     Childcare,
     Commune,
-    CoordinatorRequest,
     Event,
     Housing,
     Mobility,
@@ -254,41 +253,6 @@ def find_structures(types: Optional[Iterable[str]] = None, communes: Optional[Se
             Resource(s.id, s.name, s.type, s.commune.name, " · ".join(x for x in (s.phone, s.email) if x),
                      s.address, {"website": s.website, "sector": s.sector})
             for s in session.scalars(query.order_by(Structure.type, Commune.name, Structure.name))
-        ]
-
-
-# -- coordinator requests ------------------------------------------------------------------------
-def record_request(sender_id: str, channel: str, topic: str, criteria: Dict[str, Any]) -> Tuple[int, bool]:
-    """Record a request for a coordinator; returns (request id, created).
-
-    A sender with a request still open gets that one back (criteria refreshed), not a second one.
-    """
-    with db.session_scope() as session:
-        existing = session.scalars(
-            select(CoordinatorRequest)
-            .where(CoordinatorRequest.sender_id == sender_id, CoordinatorRequest.status != "closed")
-            .order_by(CoordinatorRequest.id.desc())
-        ).first()
-        if existing is not None:
-            existing.criteria = criteria
-            existing.topic = topic or existing.topic
-            return existing.id, False
-        request = CoordinatorRequest(sender_id=sender_id, channel=channel, topic=topic, criteria=criteria)
-        session.add(request)
-        session.flush()
-        return request.id, True
-
-
-def open_requests() -> List[Dict[str, Any]]:
-    with db.session_scope() as session:
-        return [
-            {"id": r.id, "sender_id": r.sender_id, "channel": r.channel, "topic": r.topic,
-             "criteria": r.criteria, "status": r.status, "created_at": r.created_at}
-            for r in session.scalars(
-                select(CoordinatorRequest)
-                .where(CoordinatorRequest.status != "closed")
-                .order_by(CoordinatorRequest.created_at)
-            )
         ]
 
 

@@ -3,8 +3,7 @@ from datetime import date
 
 import pytest
 
-from knowledge import db, queries
-from knowledge.models import CoordinatorRequest
+from knowledge import queries
 from knowledge.queries import NotFound
 
 PORNIC_NURSES = [f"off_pornic_{n}" for n in range(1, 8)]  # newest first
@@ -231,35 +230,6 @@ def test_bridges_towards_a_profession(loaded_db):
     assert [p.code for p, _ in queries.bridges_towards("infirmier")] == ["aide_soignant"]
     assert queries.bridges_towards("agent_service_hospitalier") == []
     assert [p.code for p in queries.list_professions()] == ["agent_service_hospitalier", "aide_soignant", "infirmier"]
-
-
-# -- coordinator requests -----------------------------------------------------------------------------
-def test_record_request_once_per_sender(loaded_db):
-    first, created = queries.record_request("sender-1", "web", "emploi", {"profession": "infirmier"})
-    assert created is True
-
-    again, created_again = queries.record_request("sender-1", "web", "logement", {"commune": "Pornic"})
-    assert (again, created_again) == (first, False)
-
-    other, created_other = queries.record_request("sender-2", "telegram", "emploi", {})
-    assert created_other is True and other != first
-
-    [mine] = [r for r in queries.open_requests() if r["sender_id"] == "sender-1"]
-    assert mine["criteria"] == {"commune": "Pornic"}
-    assert mine["topic"] == "logement"
-    assert mine["status"] == "open"
-    assert len(queries.open_requests()) == 2
-
-
-def test_a_closed_request_is_not_reused(loaded_db):
-    first, _ = queries.record_request("sender-1", "web", "emploi", {})
-    with db.session_scope() as session:
-        session.get(CoordinatorRequest, first).status = "closed"
-
-    second, created = queries.record_request("sender-1", "web", "emploi", {})
-
-    assert created is True and second != first
-    assert [r["id"] for r in queries.open_requests()] == [second]
 
 
 # -- vocabulary for the normaliser ---------------------------------------------------------------------
