@@ -9,6 +9,7 @@ from typing import List, Optional
 from bot import services
 from bot import settings as bot_settings
 from bot.telegram import cli as telegram_cli
+from bot.web.console import cli as console_cli
 from knowledge import importer
 from knowledge.settings import DEMO_DIR
 
@@ -58,6 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(
             f"\nLe guichet Côté Soin est prêt.\n"
             f"  Ouvrez {settings.web_url} (la page publique et l'assistant)\n"
+            f"  Console des coordinateur·rices : {settings.web_url}/console\n"
+            f"    (créez un compte : .venv/bin/cotesoin coordinator add prenom.nom@exemple.fr)\n"
             f"  Canal REST : POST {settings.rasa_url}/webhooks/rest/webhook\n"
             f"    curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
             f"         -d '{{\"sender\": \"moi\", \"message\": \"Bonjour\"}}'\n"
@@ -111,6 +114,7 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
     telegram_cli.register(commands)
+    console_cli.register(commands)
     return root
 
 

@@ -19,12 +19,12 @@ def _int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
-def _rasa_token(var_dir: Path) -> str:
-    """`RASA_TOKEN`, or a random one kept in var/rasa_token so the HTTP API is never open."""
-    token = os.environ.get("RASA_TOKEN", "").strip()
-    if token:
-        return token
-    path = var_dir / "rasa_token"
+def _secret(variable: str, var_dir: Path, file_name: str) -> str:
+    """The environment variable, or a random secret generated once and kept in var/<file_name>."""
+    value = os.environ.get(variable, "").strip()
+    if value:
+        return value
+    path = var_dir / file_name
     if not path.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32))
@@ -39,6 +39,9 @@ class Settings:
     action_port: int
     web_port: int
     rasa_token: str
+    # Encrypts and signs the console's session cookies; secure_cookies when served over HTTPS.
+    console_secret: str
+    secure_cookies: bool
     database_url: str
     tracker_store_url: str
     models_dir: Path
@@ -80,9 +83,12 @@ def load() -> Settings:
         rasa_port=_int("RASA_PORT", 5005),
         action_port=_int("ACTION_PORT", 5055),
         web_port=_int("WEB_PORT", 8080),
-        rasa_token=_rasa_token(var_dir),
+        # RASA_TOKEN: the HTTP API is never open without one.
+        rasa_token=_secret("RASA_TOKEN", var_dir, "rasa_token"),
+        console_secret=_secret("CONSOLE_SECRET_KEY", var_dir, "console_secret"),
+        secure_cookies=os.environ.get("CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "oui", "yes"),
         database_url=knowledge_settings.database_url(),
-        tracker_store_url=os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var_dir / 'trackers.db'}",
+        tracker_store_url=knowledge_settings.tracker_store_url(),
         models_dir=Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")),
         var_dir=var_dir,
     )

@@ -124,3 +124,8 @@ def list_coordinators() -> List[CoordinatorInfo]:
     with db.session_scope() as session:
         return [CoordinatorInfo(c.id, c.email, c.name)
                 for c in session.scalars(select(Coordinator).where(Coordinator.active).order_by(Coordinator.email))]
+
+
+def record_logout(coordinator_id: int) -> None:
+    with db.session_scope() as session:
+        audit(session, coordinator_id, "logout")

@@ -165,6 +165,14 @@ def _held(session: Session, request_id: int, coordinator_id: int) -> Coordinator
     return request
 
 
+def release(request_id: int, coordinator_id: int) -> None:
+    """Give a held request back to the queue, unclaimed."""
+    with db.session_scope() as session:
+        request = _held(session, request_id, coordinator_id)
+        request.status, request.claimed_by_id, request.claimed_at = OPEN, None, None
+        audit(session, coordinator_id, "release", request_id)
+
+
 def check_held(request_id: int, coordinator_id: int) -> RequestInfo:
     """The request, if this coordinator holds it; `Conflict` otherwise."""
     with db.session_scope() as session:

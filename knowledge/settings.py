@@ -19,3 +19,8 @@ def var_dir() -> Path:
 def database_url() -> str:
     """`DATABASE_URL`, or a SQLite file under the var folder (read at call time)."""
     return os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir() / 'cotesoin.db'}"
+
+
+def tracker_store_url() -> str:
+    """`TRACKER_STORE_URL`: Rasa's SQL tracker store (conversations), a SQLite file by default."""
+    return os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var_dir() / 'trackers.db'}"

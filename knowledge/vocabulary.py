@@ -35,3 +35,11 @@ def structure_type_label(code: str) -> str:
 
 def event_type_label(code: str) -> str:
     return vocabulary()["event_types"].get(code, code.replace("_", " "))
+
+
+def topic_label(code: str) -> str:
+    return vocabulary()["topics"].get(code, code.replace("_", " ")) if code else "non précisé"
+
+
+def channel_label(code: str) -> str:
+    return vocabulary()["channels"].get(code, code)

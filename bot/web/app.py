@@ -10,7 +10,8 @@ import jinja2
 from aiohttp import WSCloseCode, web
 
 from bot.settings import Settings
-from bot.web import middlewares, routes
+from bot.web import console, middlewares, routes
+from bot.web.console.keys import COORDINATOR
 from bot.web.keys import HTTP_CLIENT, RASA_URL, STATIC_VERSION, WEBSOCKETS
 from knowledge import db
 
@@ -59,9 +60,11 @@ def init_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(middlewares.security_headers)
     routes.setup(app, STATIC)
+    console.setup(app, settings)
     return app
 
 
 async def _globals(request: web.Request) -> dict:
     version = request.app[STATIC_VERSION]
-    return {"static": lambda path: f"/static/{path}?v={version}", "path": request.path}
+    return {"static": lambda path: f"/static/{path}?v={version}", "path": request.path,
+            "coordinator": request.get(COORDINATOR)}

@@ -1,0 +1,54 @@
+"""The coordinators' console, under /console of the web site: `setup(app, settings)`.
+
+- auth.py: sessions, login/logout, CSRF, the guard of every /console URL;
+- requests.py: the queue and one request (claim, reply, note, close);
+- live.py: server-sent events telling open pages what changed;
+- rasa.py: what reaches the user goes through Rasa's HTTP API;
+- data.py: openings, events and CSV import.
+"""
+import asyncio
+from typing import AsyncIterator
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.settings import Settings
+from bot.web.console import auth, formatting, live, requests
+from bot.web.console.keys import RASA, STOPPING
+from bot.web.console.rasa import RasaConversations
+from bot.web.keys import HTTP_CLIENT
+
+
+def setup(app: web.Application, settings: Settings) -> None:
+    # Right after the error pages, so that the templates' context (the coordinator) sees the session.
+    app.middlewares.insert(1, auth.session_storage(settings.console_secret, settings.secure_cookies))
+    app.middlewares.insert(2, auth.guard)
+    app[STOPPING] = asyncio.Event()
+    aiohttp_jinja2.get_env(app).globals.update(formatting.template_globals())
+
+    async def rasa(app: web.Application) -> AsyncIterator[None]:
+        app[RASA] = RasaConversations(app[HTTP_CLIENT], settings.rasa_url, settings.rasa_token)
+        yield
+
+    async def stop_streams(app: web.Application) -> None:
+        app[STOPPING].set()
+
+    app.cleanup_ctx.append(rasa)
+    app.on_shutdown.append(stop_streams)
+    routes(app.router)
+
+
+def routes(router: web.UrlDispatcher) -> None:
+    router.add_get(auth.LOGIN, auth.login_page, name="console_login")
+    router.add_post(auth.LOGIN, auth.login)
+    router.add_post("/console/deconnexion", auth.logout, name="console_logout")
+    router.add_get("/console", requests.queue_page, name="console")
+    router.add_get("/console/file", requests.queue_fragment, name="console_queue")
+    router.add_get("/console/flux", live.stream, name="console_stream")
+    router.add_get("/console/demandes/{id:\\d+}", requests.request_page, name="console_request")
+    router.add_get("/console/demandes/{id:\\d+}/transcription", requests.transcript_fragment)
+    router.add_post("/console/demandes/{id:\\d+}/prendre", requests.claim)
+    router.add_post("/console/demandes/{id:\\d+}/rendre", requests.release)
+    router.add_post("/console/demandes/{id:\\d+}/repondre", requests.reply)
+    router.add_post("/console/demandes/{id:\\d+}/note", requests.note)
+    router.add_post("/console/demandes/{id:\\d+}/clore", requests.close)

@@ -1,0 +1,124 @@
+"""Who is using the console: encrypted, signed session cookies, login/logout, CSRF, the guard.
+
+- Sessions: aiohttp-session's EncryptedCookieStorage (Fernet: encrypted and signed), cookies
+  HttpOnly and SameSite=Strict, 8 hours at most.
+- Nothing under /console is served without a logged-in coordinator (`guard`), except the login page.
+- Every POST under /console carries the session's CSRF token (form field `csrf` or header
+  `X-CSRF-Token`), compared with `secrets.compare_digest`.
+- Lockout after repeated failures is `knowledge.accounts.authenticate`'s job.
+"""
+import asyncio
+import hashlib
+import secrets
+from typing import Optional
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session, new_session, session_middleware
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from bot.web.console.formatting import paris_time
+from bot.web.console.keys import COORDINATOR
+from knowledge import accounts
+
+PREFIX = "/console"
+LOGIN = f"{PREFIX}/connexion"
+COOKIE = "cotesoin_console"
+SESSION_SECONDS = 8 * 3600
+CSRF_FIELD, CSRF_HEADER = "csrf", "X-CSRF-Token"
+WRONG_LOGIN = "Adresse e-mail ou mot de passe incorrect."
+LOCKED = ("Trop d'essais manqués : ce compte est bloqué jusqu'à {time}. Réessayez ensuite, ou demandez à un·e "
+          "administrateur·rice de réinitialiser votre mot de passe (cotesoin coordinator add).")
+
+
+def session_storage(secret: str, secure: bool) -> web.middleware:
+    key = hashlib.sha256(secret.encode()).digest()
+    storage = EncryptedCookieStorage(key, cookie_name=COOKIE, httponly=True, samesite="Strict", secure=secure,
+                                     max_age=SESSION_SECONDS, path=PREFIX)
+    return session_middleware(storage)
+
+
+async def csrf_token(request: web.Request) -> str:
+    """The session's CSRF token, made on first use (templates put it in every form)."""
+    session = await get_session(request)
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+async def _csrf_ok(request: web.Request) -> bool:
+    session = await get_session(request)
+    expected = session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sent = (await request.post()).get(CSRF_FIELD)
+    return bool(expected and isinstance(sent, str) and secrets.compare_digest(sent, expected))
+
+
+def _is_console(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+@web.middleware
+async def guard(request: web.Request, handler) -> web.StreamResponse:
+    """Login required and CSRF checked under /console; pages never cached."""
+    if not _is_console(request.path):
+        return await handler(request)
+    if request.method == "POST" and not await _csrf_ok(request):
+        raise web.HTTPForbidden(text="Jeton de sécurité manquant ou périmé : rechargez la page et recommencez.")
+    if request.path != LOGIN:
+        session = await get_session(request)
+        coordinator = None
+        if "coordinator_id" in session:
+            coordinator = await asyncio.to_thread(accounts.get_coordinator, session["coordinator_id"])
+        if coordinator is None:
+            if request.method == "GET" and request.headers.get("Accept", "").startswith("text/html"):
+                raise web.HTTPSeeOther(f"{LOGIN}?{urlencode({'suite': request.path_qs})}")
+            raise web.HTTPUnauthorized(text="Session expirée : reconnectez-vous.")
+        request[COORDINATOR] = coordinator
+    response = await handler(request)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def current(request: web.Request) -> accounts.CoordinatorInfo:
+    return request[COORDINATOR]
+
+
+def _next_page(value: Optional[str]) -> str:
+    """Only a console path of this site (no open redirect)."""
+    if value and _is_console(value.split("?")[0]) and not value.startswith("//"):
+        return value
+    return PREFIX
+
+
+@aiohttp_jinja2.template("console/login.html")
+async def login_page(request: web.Request) -> dict:
+    return {"csrf": await csrf_token(request), "suite": _next_page(request.query.get("suite")), "error": None,
+            "email": ""}
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    suite = _next_page(str(form.get("suite", "")))
+    result = await asyncio.to_thread(accounts.authenticate, email, password)
+    if result.coordinator is None:
+        if result.locked_until:
+            error = LOCKED.format(time=paris_time(result.locked_until))
+        else:
+            error = WRONG_LOGIN
+        context = {"csrf": await csrf_token(request), "suite": suite, "error": error, "email": email}
+        return aiohttp_jinja2.render_template("console/login.html", request, context, status=401)
+    session = await new_session(request)  # a fresh session (and CSRF token) at each login
+    session["coordinator_id"] = result.coordinator.id
+    session["csrf"] = secrets.token_urlsafe(32)
+    raise web.HTTPSeeOther(suite)
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    session = await get_session(request)
+    await asyncio.to_thread(accounts.record_logout, current(request).id)
+    session.invalidate()
+    raise web.HTTPSeeOther(LOGIN)

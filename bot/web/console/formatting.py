@@ -1,0 +1,77 @@
+"""Dates and durations as the coordinators read them: Paris time, French words."""
+from datetime import datetime, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from knowledge import queries, vocabulary
+from knowledge.naming import ANY
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(moment: Optional[datetime]) -> Optional[datetime]:
+    """A naive UTC datetime from the database, in Paris time."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(PARIS)
+
+
+def paris_time(moment: Optional[datetime]) -> str:
+    """'24/11 à 14:05'."""
+    local = paris(moment)
+    return local.strftime("%d/%m à %H:%M") if local else ""
+
+
+def waiting(since: Optional[datetime], now: Optional[datetime] = None) -> str:
+    """'3 min', '1 h 05', '2 j' since a naive UTC datetime."""
+    if since is None:
+        return ""
+    minutes = max(0, int(((now or datetime.utcnow()) - since).total_seconds() // 60))
+    if minutes < 1:
+        return "moins d'une minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d}"
+    return f"{minutes // (24 * 60)} j"
+
+
+CRITERIA = {"profession": "métier", "commune": "commune", "contract_type": "contrat", "work_time": "temps de travail"}
+
+
+def criterion_label(name: str) -> str:
+    return CRITERIA.get(name, name)
+
+
+def value_label(name: str, value: str) -> str:
+    """A criterion's value in words: 'aide-soignant·e', 'CDI', 'peu importe'."""
+    if value == ANY:
+        return "peu importe"
+    if name == "profession":
+        try:
+            return queries.get_profession(value).label
+        except queries.NotFound:
+            return value
+    if name == "contract_type":
+        return vocabulary.contract_label(value)
+    if name == "work_time":
+        return vocabulary.work_time_label(value)
+    return value
+
+
+AUDIT_ACTIONS = {
+    "claim": "prise en charge", "release": "remise dans la file", "reply": "réponse envoyée", "note": "note ajoutée",
+    "close": "demande close", "contact_given": "coordonnées laissées (avec accord)", "login": "connexion",
+    "logout": "déconnexion", "login_failed": "mot de passe erroné", "account_locked": "compte bloqué",
+}
+
+
+def action_label(code: str) -> str:
+    return AUDIT_ACTIONS.get(code, code.replace("_", " "))
+
+
+def template_globals() -> dict:
+    """The helpers every console template can call."""
+    return {"paris": paris, "paris_time": paris_time, "waiting": waiting, "criterion_label": criterion_label,
+            "value_label": value_label, "action_label": action_label, "topic_label": vocabulary.topic_label,
+            "channel_label": vocabulary.channel_label}

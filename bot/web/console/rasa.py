@@ -1,0 +1,56 @@
+"""What a coordinator does to a conversation, done through Rasa's own HTTP API.
+
+Events are appended to the conversation's tracker with `output_channel=latest` and
+`execute_side_effects=true`, so a message reaches the user on the channel they last used (the
+widget's socket.io or Telegram) and is kept in the tracker store like any other:
+
+- join: `pause` (Rasa then logs the user's messages without answering) + the joining message;
+- reply: a bot message with metadata `{"coordinator": name}`;
+- leave: the leaving message + `resume` (the assistant answers again, with the slots it had).
+"""
+import logging
+from typing import Any, Dict, List
+from urllib.parse import quote
+
+import aiohttp
+
+from actions.messages import text
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not take the events; the message is for the coordinator."""
+
+
+class RasaConversations:
+    def __init__(self, client: aiohttp.ClientSession, rasa_url: str, token: str, timeout: float = 10):
+        self.client, self.rasa_url, self.token = client, rasa_url.rstrip("/"), token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def append(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        url = f"{self.rasa_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
+        params = {"output_channel": "latest", "execute_side_effects": "true", "token": self.token}
+        try:
+            async with self.client.post(url, params=params, json=events, timeout=self.timeout) as response:
+                if response.status != 200:
+                    logger.error("Rasa a refusé les événements pour %s : HTTP %s %s", sender_id, response.status,
+                                 (await response.text())[:300])
+                    raise RasaUnavailable(f"L'assistant a refusé l'envoi (erreur {response.status}). Réessayez.")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            logger.error("Rasa injoignable (%s) : %s", self.rasa_url, error)
+            raise RasaUnavailable("L'assistant est injoignable pour le moment : rien n'a été envoyé. "
+                                  "Réessayez dans un instant.") from error
+
+    async def join(self, sender_id: str, name: str) -> None:
+        await self.append(sender_id, [{"event": "pause"}, _said(text("coordinator_joined", coordinator=name), name)])
+
+    async def reply(self, sender_id: str, name: str, message: str) -> None:
+        await self.append(sender_id, [_said(message, name)])
+
+    async def leave(self, sender_id: str, name: str) -> None:
+        await self.append(sender_id, [_said(text("coordinator_left", coordinator=name), name), {"event": "resume"}])
+
+
+def _said(message: str, name: str) -> Dict[str, Any]:
+    return {"event": "bot", "text": message, "metadata": {"coordinator": name}}

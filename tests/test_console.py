@@ -1,0 +1,271 @@
+"""The coordinators' console over HTTP: login, CSRF, lockout, queue, claim, reply, note, close.
+
+Rasa is replaced by a fake HTTP API on loopback that records the events the console appends;
+the tracker store is a SQLite file the tests fill like Rasa does.
+"""
+import html
+import json
+import time
+
+import pytest
+from sqlalchemy import insert
+
+from knowledge import accounts, handoff, transcripts
+from tests.console_helpers import PASSWORD, FakeRasa, console_client, csrf_of, log_in, start
+
+
+@pytest.fixture
+def tracker_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'trackers.db'}")
+    transcripts.dispose()
+    transcripts._metadata.create_all(transcripts.engine())
+    yield
+    transcripts.dispose()
+
+
+def store(sender: str, *events: dict) -> None:
+    """Write events into the tracker store as Rasa's SQLTrackerStore does."""
+    with transcripts.engine().begin() as connection:
+        for event in events:
+            connection.execute(insert(transcripts.events).values(
+                sender_id=sender, type_name=event["event"], timestamp=event.get("timestamp", time.time()),
+                data=json.dumps(event)))
+
+
+@pytest.fixture
+async def rasa():
+    fake = FakeRasa()
+    client = await start(fake.app())
+    fake.port = client.port
+    yield fake
+    await client.close()
+
+
+@pytest.fixture
+async def console(loaded_db, tracker_store, rasa):
+    accounts.add_coordinator("camille.martin@cotesoin.fr", PASSWORD, "Camille")
+    accounts.add_coordinator("lou.bernard@cotesoin.fr", PASSWORD, "Lou")
+    client = await console_client(rasa.port)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def other(console, rasa):
+    """A second coordinator, in their own browser."""
+    client = await console_client(rasa.port)
+    yield client
+    await client.close()
+
+
+def page_text(body: str) -> str:
+    return html.unescape(body)
+
+
+# -- login, CSRF, lockout ------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/console", "/console/file", "/console/demandes/1", "/console/flux"])
+async def test_nothing_under_console_is_visible_without_logging_in(console, path):
+    response = await console.get(path, headers={"Accept": "text/html"}, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"].startswith("/console/connexion?suite=")
+    fragment = await console.get(path, allow_redirects=False)
+    assert fragment.status == 401
+
+
+async def test_login_with_the_right_password_opens_the_queue(console):
+    await log_in(console, "Camille.Martin@cotesoin.fr")
+    response = await console.get("/console", headers={"Accept": "text/html"})
+    body = page_text(await response.text())
+    assert response.status == 200 and "File d'attente" in body and "Se déconnecter (Camille)" in body
+    assert response.headers["Cache-Control"] == "no-store"
+    cookie = response.cookies.get("cotesoin_console") or next(iter(console.session.cookie_jar))
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+
+
+async def test_a_wrong_password_is_refused_with_a_french_message(console):
+    token = await csrf_of(console)
+    response = await console.post("/console/connexion", data={"email": "camille.martin@cotesoin.fr",
+                                                               "password": "mauvais", "csrf": token})
+    assert response.status == 401
+    assert "Adresse e-mail ou mot de passe incorrect." in page_text(await response.text())
+    assert (await console.get("/console", allow_redirects=False)).status == 401
+
+
+async def test_a_post_without_the_csrf_token_is_refused(console):
+    response = await console.post("/console/connexion", data={"email": "camille.martin@cotesoin.fr",
+                                                               "password": PASSWORD})
+    assert response.status == 403
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    for sent in ({}, {"csrf": "pas-le-bon"}):
+        refused = await console.post(f"/console/demandes/{request_id}/prendre", data=sent, allow_redirects=False)
+        assert refused.status == 403
+    assert handoff.get_request(request_id).status == "open"
+    assert token
+
+
+async def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(console):
+    token = await csrf_of(console)
+    for _ in range(accounts.MAX_FAILURES):
+        await console.post("/console/connexion", data={"email": "lou.bernard@cotesoin.fr", "password": "non",
+                                                       "csrf": token})
+    response = await console.post("/console/connexion", data={"email": "lou.bernard@cotesoin.fr",
+                                                              "password": PASSWORD, "csrf": token})
+    assert response.status == 401
+    assert "Trop d'essais manqués" in page_text(await response.text())
+    trail = [a["action"] for a in handoff.audit_trail()]
+    assert "account_locked" in trail and "login_locked" in trail
+
+
+async def test_logout_ends_the_session(console):
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    response = await console.post("/console/deconnexion", data={"csrf": token}, allow_redirects=False)
+    assert response.status == 303
+    assert (await console.get("/console", allow_redirects=False)).status == 401
+    assert [a["action"] for a in handoff.audit_trail()][:2] == ["logout", "login"]
+
+
+async def test_the_next_page_after_login_stays_on_the_console(console):
+    token = await csrf_of(console)
+    response = await console.post("/console/connexion", allow_redirects=False, data={
+        "email": "camille.martin@cotesoin.fr", "password": PASSWORD, "csrf": token, "suite": "https://evil.example"})
+    assert response.headers["Location"] == "/console"
+
+
+# -- the queue -------------------------------------------------------------------------------------
+async def test_the_queue_lists_open_requests_oldest_first_with_channel_topic_and_criteria(console):
+    first, _ = handoff.record_request("web-1", "socketio", "jobs", {"profession": "infirmier", "commune": "Pornic"})
+    second, _ = handoff.record_request("telegram-42", "telegram", "housing", {"commune": "<script>alert(1)</script>"})
+    await log_in(console, "camille.martin@cotesoin.fr")
+    body = await (await console.get("/console/file")).text()
+    assert body.index(f'data-request="{first}"') < body.index(f'data-request="{second}"')
+    text = page_text(body)
+    assert "site web" in text and "Telegram" in text
+    assert "offres d'emploi" in text and "logement" in text
+    assert "métier : infirmier" in text.lower() and "commune : Pornic" in text
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+
+
+# -- claim, reply, note, close -------------------------------------------------------------------------
+async def test_claiming_pauses_the_assistant_and_tells_the_user_through_rasa(console, rasa):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    response = await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token},
+                                  allow_redirects=False)
+    assert response.status == 303
+    assert handoff.get_request(request_id).status == "claimed"
+    [call] = rasa.calls
+    assert call["query"] == {"output_channel": "latest", "execute_side_effects": "true", "token": "jeton-de-test"}
+    pause, joined = call["events"]
+    assert pause == {"event": "pause"}
+    assert joined["event"] == "bot" and "Camille" in joined["text"] and "a rejoint la conversation" in joined["text"]
+
+
+async def test_a_request_claimed_by_someone_else_cannot_be_taken(console, other, rasa):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    mine = await log_in(console, "camille.martin@cotesoin.fr")
+    theirs = await log_in(other, "lou.bernard@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": mine})
+    response = await other.post(f"/console/demandes/{request_id}/prendre", data={"csrf": theirs})
+    body = page_text(await response.text())
+    assert "Demande déjà prise en charge par Camille." in body
+    assert "Prise par Camille" in page_text(await (await other.get("/console/file")).text())
+    assert handoff.get_request(request_id).claimed_by == "Camille"
+    assert len(rasa.calls) == 1
+    refused = await other.post(f"/console/demandes/{request_id}/repondre", data={"csrf": theirs, "message": "Bonjour"},
+                               headers={"X-Requested-With": "fetch"})
+    assert refused.status == 409
+    assert "pas (ou plus) entre vos mains" in (await refused.json())["error"]
+
+
+async def test_claim_is_undone_when_rasa_cannot_be_reached(console, rasa):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    rasa.status = 500
+    response = await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    assert "L'assistant a refusé l'envoi" in page_text(await response.text())
+    assert handoff.get_request(request_id).status == "open"
+
+
+async def test_a_reply_reaches_the_user_through_rasa_and_is_audited(console, rasa):
+    request_id, _ = handoff.record_request("telegram-42", "telegram", "jobs", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    response = await console.post(f"/console/demandes/{request_id}/repondre", headers={"X-Requested-With": "fetch"},
+                                  data={"csrf": token, "message": "Bonjour, je regarde les offres à Pornic."})
+    assert (response.status, await response.json()) == (200, {"ok": True, "error": ""})
+    said = rasa.events("telegram-42")[-1]
+    assert said == {"event": "bot", "text": "Bonjour, je regarde les offres à Pornic.",
+                    "metadata": {"coordinator": "Camille"}}
+    assert [a["action"] for a in handoff.audit_trail(request_id)] == ["reply", "claim"]
+
+
+@pytest.mark.parametrize("message, error", [("   ", "Le message est vide"), ("x" * 2001, "Message trop long")],
+                         ids=["empty", "too-long"])
+async def test_an_empty_or_too_long_reply_is_not_sent(console, rasa, message, error):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    response = await console.post(f"/console/demandes/{request_id}/repondre", headers={"X-Requested-With": "fetch"},
+                                  data={"csrf": token, "message": message})
+    assert response.status == 409 and error in (await response.json())["error"]
+    assert len(rasa.calls) == 1
+
+
+async def test_closing_with_an_outcome_hands_back_to_the_assistant(console, rasa):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    no_outcome = await console.post(f"/console/demandes/{request_id}/clore", data={"csrf": token})
+    assert "Choisissez l'issue" in page_text(await no_outcome.text())
+    response = await console.post(f"/console/demandes/{request_id}/clore", data={"csrf": token, "outcome": "answered"},
+                                  allow_redirects=False)
+    assert response.status == 303
+    left, resume = rasa.events("web-1")[-2:]
+    assert "Camille a quitté la conversation" in left["text"] and resume == {"event": "resume"}
+    closed = handoff.get_request(request_id)
+    assert (closed.status, closed.outcome) == ("closed", "answered")
+    assert request_id not in [r.id for r in handoff.open_requests()]
+
+
+async def test_putting_a_request_back_in_the_queue_resumes_the_assistant(console, other, rasa):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    await console.post(f"/console/demandes/{request_id}/rendre", data={"csrf": token})
+    assert rasa.events("web-1")[-1] == {"event": "resume"}
+    assert handoff.get_request(request_id).status == "open"
+    theirs = await log_in(other, "lou.bernard@cotesoin.fr")
+    await other.post(f"/console/demandes/{request_id}/prendre", data={"csrf": theirs})
+    assert handoff.get_request(request_id).claimed_by == "Lou"
+
+
+async def test_the_request_page_shows_transcript_criteria_openings_and_notes_escaped(console):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {"profession": "infirmier"})
+    store("web-1",
+          {"event": "user", "text": "Je cherche un poste <script>alert('x')</script>",
+           "parse_data": {"intent": {"name": "search_jobs"}}},
+          {"event": "bot", "text": "Voici les offres…"},
+          {"event": "user", "text": "EXTERNAL: EXTERNAL_handoff_unclaimed"},
+          {"event": "pause"},
+          {"event": "bot", "text": "Je m'en occupe", "metadata": {"coordinator": "Camille"}})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/note", data={"csrf": token, "note": "A rappeler <b>lundi</b>"})
+    body = await (await console.get(f"/console/demandes/{request_id}", headers={"Accept": "text/html"})).text()
+    assert "<script>alert" not in body and "&lt;script&gt;" in body
+    assert "&lt;b&gt;lundi&lt;/b&gt;" in body
+    text = page_text(body)
+    assert "Voici les offres…" in text and "Je m'en occupe" in text and "EXTERNAL" not in text
+    assert "Conversation suspendue" in text
+    assert "Offres correspondantes" in text and "infirmier" in text.lower()
+    assert "note ajoutée" in text
+
+
+async def test_the_live_stream_announces_the_queue(console):
+    handoff.record_request("web-1", "socketio", "jobs", {})
+    await log_in(console, "camille.martin@cotesoin.fr")
+    response = await console.get("/console/flux")
+    assert response.headers["Content-Type"].startswith("text/event-stream")
+    first = await response.content.readuntil(b"\n\n")
+    assert first == b"event: queue\ndata: 1\n\n"
+    response.close()
