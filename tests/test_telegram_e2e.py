@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from bot.telegram import texts
-from knowledge import queries
+from knowledge import handoff, queries
 from tests.data.telegram.fake_bot_api import FakeBotApi, button_update, text_update
 from tests.guichet import running_guichet
 
@@ -120,8 +120,8 @@ def test_a_tap_on_the_coordinator_button_records_the_telegram_conversation(assis
     replies = _wait_for(api, chat, 2)
     assert "demande n°" in replies[-1]["text"]
     assert {"callback_query_id": tap["callback_query"]["id"]} in api.sent("answerCallbackQuery")
-    [request] = [r for r in queries.open_requests() if r["sender_id"] == f"telegram-{chat}"]
-    assert request["channel"] == "telegram"
+    [request] = [r for r in handoff.open_requests() if r.sender_id == f"telegram-{chat}"]
+    assert request.channel == "telegram"
 
 
 def test_a_wrong_secret_is_refused_by_the_rasa_server(assistant, api):

@@ -14,7 +14,7 @@ import pytest
 import socketio
 from playwright.sync_api import expect
 
-from knowledge import queries
+from knowledge import handoff, queries
 from tests.browser.conftest import PHONE, restart
 
 pytestmark = pytest.mark.e2e
@@ -320,8 +320,8 @@ def test_parler_a_un_coordinateur_records_the_request(page):
     page.locator(".cs-chat__human").click()
     expect(widget.user.last).to_have_text("Vous : Parler à un coordinateur")
     assert "demande n°" in widget.answer_after(before)
-    [request] = [r for r in queries.open_requests() if r["sender_id"] == widget.session_id()]
-    assert request["channel"] == "socketio"
+    [request] = [r for r in handoff.open_requests() if r.sender_id == widget.session_id()]
+    assert request.channel == "socketio"
 
 
 # -- last: the Rasa server goes away and comes back -----------------------------------------------
