@@ -6,10 +6,11 @@ the folder or already in the database. All problems are collected and reported t
 so importing the same folder twice changes nothing.
 """
 import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import yaml
 from sqlalchemy import inspect, select
@@ -78,23 +79,42 @@ class ImportReport:
 
 
 class _Rows:
-    """Reads one CSV file and turns cells into typed values, recording problems."""
+    """The rows of one CSV file (or one row typed in the console); turns cells into typed values,
+    recording problems."""
 
-    def __init__(self, path: Path, problems: List[Problem]):
-        self.name = path.name
+    def __init__(self, name: str, problems: List[Problem], records: Sequence[Dict[str, Any]] = ()):
+        self.name = name
         self.problems = problems
-        self.records: List[Dict[str, Any]] = []
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+        self.records: List[Dict[str, Any]] = list(records)
+
+    @classmethod
+    def read(cls, path: Path, problems: List[Problem]) -> "_Rows":
+        rows = cls(path.name, problems)
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data[:error.start].count(b"\n") + 1
+            rows.problem(line, "-", "caractères illisibles : enregistrez le fichier en « CSV UTF-8 »")
+            return rows
+        first_line = text.split("\n", 1)[0]
+        # A spreadsheet set to French often separates columns with semicolons.
+        delimiter = ";" if ";" in first_line and "," not in first_line else ","
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
             header = [name.strip() for name in (reader.fieldnames or [])]
-            missing = [col for col in COLUMNS[self.name] if col not in header]
+            missing = [col for col in COLUMNS[rows.name] if col not in header]
             for col in missing:
-                self.problem(1, col, "colonne manquante")
+                rows.problem(1, col, "colonne manquante")
             if missing:
-                return
+                return rows
             reader.fieldnames = header
             for row in reader:
-                self.records.append({"_line": reader.line_num, **{k: (v or "").strip() for k, v in row.items() if k}})
+                rows.records.append({"_line": reader.line_num,
+                                     **{k: (v or "").strip() for k, v in row.items() if k}})
+        except csv.Error as error:
+            rows.problem(reader.line_num, "-", f"ligne illisible au format CSV ({error.__class__.__name__})")
+        return rows
 
     def problem(self, line: int, column: str, reason: str) -> None:
         self.problems.append(Problem(self.name, line, column, reason))
@@ -163,7 +183,7 @@ class _Importer:
     # -- reading and checking ------------------------------------------------------------
     def rows(self, name: str) -> Optional[_Rows]:
         path = self.folder / name
-        return _Rows(path, self.problems) if path.is_file() else None
+        return _Rows.read(path, self.problems) if path.is_file() else None
 
     def commune(self, rows: _Rows, row: Dict[str, Any], column: str = "commune", value: Optional[str] = None):
         value = row[column] if value is None else value
@@ -334,24 +354,34 @@ class _Importer:
             return
         rows.unique_ids()
         for row in rows.records:
-            line = row["_line"]
-            commune = self.commune(rows, row)
-            if row["structure_id"] not in self.structures:
-                rows.problem(line, "structure_id", f"structure inconnue « {row['structure_id']} »")
-            values = dict(
-                id=row["id"], structure_id=row["structure_id"],
-                profession_code=rows.choice(row, "metier", self.professions),
-                title=rows.text(row, "intitule"),
-                contract=rows.choice(row, "contrat", set(vocabulary.contract_types())),
-                work_time=rows.choice(row, "temps_travail", set(vocabulary.work_times()), required=False),
-                published_on=rows.day(row, "date_publication"),
-                closes_on=rows.day(row, "date_limite"),
-                description=row["description"], contact=row["contact"],
-            )
-            if values["published_on"] and values["closes_on"] and values["closes_on"] < values["published_on"]:
-                rows.problem(line, "date_limite", "antérieure à la date de publication")
-            if commune is not None and row["id"]:
-                self.upsert("offres.csv", Opening, row["id"], {**values, "commune_id": commune.id})
+            values = self.opening_values(rows, row)
+            if values is not None:
+                self.upsert("offres.csv", Opening, row["id"], values)
+
+    def opening_values(self, rows: _Rows, row: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """The attributes of the Opening of one row, or None when it cannot be written."""
+        line = row["_line"]
+        commune = self.commune(rows, row)
+        if not row["structure_id"]:
+            rows.problem(line, "structure_id", "valeur obligatoire manquante")
+        elif row["structure_id"] not in self.structures:
+            rows.problem(line, "structure_id", f"structure inconnue « {row['structure_id']} »")
+        values = dict(
+            id=row["id"], structure_id=row["structure_id"],
+            profession_code=rows.choice(row, "metier", self.professions),
+            title=rows.text(row, "intitule"),
+            contract=rows.choice(row, "contrat", set(vocabulary.contract_types())),
+            work_time=rows.choice(row, "temps_travail", set(vocabulary.work_times()), required=False),
+            published_on=rows.day(row, "date_publication"),
+            closes_on=rows.day(row, "date_limite"),
+            description=row["description"], contact=row["contact"],
+        )
+        if values["published_on"] and values["closes_on"] and values["closes_on"] < values["published_on"]:
+            rows.problem(line, "date_limite", "antérieure à la date de publication")
+        _fits(rows, row, Opening, {"id": "id", "intitule": "title", "contact": "contact"})
+        if commune is None or not row["id"]:
+            return None
+        return {**values, "commune_id": commune.id}
 
     def housing_values(self, rows: _Rows, row: Dict[str, Any]) -> Dict[str, Any]:
         return dict(
@@ -373,6 +403,7 @@ class _Importer:
         return values
 
     def event_values(self, rows: _Rows, row: Dict[str, Any]) -> Dict[str, Any]:
+        _fits(rows, row, Event, {"id": "id", "titre": "title", "type": "type", "inscription": "registration"})
         return dict(
             title=rows.text(row, "titre"), type=rows.text(row, "type"),
             date=rows.day(row, "date", required=True), description=row["description"],
@@ -386,10 +417,18 @@ class _Importer:
             return
         rows.unique_ids()
         for row in rows.records:
-            commune = self.commune(rows, row)
-            values = values_of(rows, row)
-            if commune is not None and row["id"]:
-                self.upsert(name, model, row["id"], {"id": row["id"], **values, "commune_id": commune.id})
+            values = self.place_values(rows, row, values_of)
+            if values is not None:
+                self.upsert(name, model, row["id"], values)
+
+    def place_values(self, rows: _Rows, row: Dict[str, Any], values_of: Callable) -> Optional[Dict[str, Any]]:
+        """The attributes of the place of one row (id and commune id included), or None when it
+        cannot be written."""
+        commune = self.commune(rows, row)
+        values = values_of(rows, row)
+        if commune is None or not row["id"]:
+            return None
+        return {"id": row["id"], **values, "commune_id": commune.id}
 
     def import_mobility(self) -> None:
         rows = self.rows("mobilite.csv")
@@ -409,10 +448,44 @@ class _Importer:
                 self.upsert("mobilite.csv", Mobility, row["id"], {**values, "communes": communes})
 
 
+def _fits(rows: _Rows, row: Dict[str, Any], model, attributes: Dict[str, str]) -> None:
+    """Cells longer than their database column (which PostgreSQL would refuse)."""
+    for column, attribute in attributes.items():
+        limit = getattr(model.__table__.c[attribute].type, "length", None)
+        if limit and len(row[column]) > limit:
+            rows.problem(row["_line"], column, f"texte trop long ({len(row[column])} caractères, {limit} au plus)")
+
+
 def import_folder(folder: Path) -> ImportReport:
     """Import every known file of `folder` in one transaction; raise `ImportFailed` on any problem."""
     with db.session_scope() as session:
-        return _Importer(Path(folder), session).run()
+        return import_into(session, folder)
+
+
+def import_into(session: Session, folder: Path) -> ImportReport:
+    """`import_folder` in the caller's transaction (which must be rolled back on `ImportFailed`)."""
+    return _Importer(Path(folder), session).run()
+
+
+def check_row(session: Session, file: str, cells: Dict[str, str]) -> Tuple[Optional[Dict[str, Any]], List[Problem]]:
+    """Check one row of `offres.csv` or `evenements.csv` on its own, with the import's rules,
+    against what is in the database (a row typed in the console).
+
+    `cells` maps the file's columns to their text. Returns the attributes of the model to write
+    (commune id included; None when there are problems) and the problems, reported on line 0.
+    """
+    checker = _Importer(Path(), session)
+    rows = _Rows(file, checker.problems)
+    row = {"_line": 0, **{column: (cells.get(column) or "").strip() for column in COLUMNS[file]}}
+    if file == "offres.csv":
+        values = checker.opening_values(rows, row)
+    elif file == "evenements.csv":
+        values = checker.place_values(rows, row, checker.event_values)
+    else:
+        raise ValueError(f"pas de vérification ligne à ligne pour {file}")
+    if not row["id"]:
+        rows.problem(0, "id", "valeur obligatoire manquante")
+    return (None if checker.problems else values), checker.problems
 
 
 def database_is_empty() -> bool:

@@ -40,6 +40,9 @@ FIXTURE_TABLES = {
     "mobility_communes": 7,  # 4 + 2 + 1 served communes
     "calendar_events": 4,
     "coordinator_requests": 0,
+    "coordinators": 0,
+    "request_notes": 0,
+    "audit_trail": 0,
 }
 
 
@@ -279,6 +282,18 @@ def _unknown_served_commune(folder: Path) -> List[str]:
     return [f"mobilite.csv:{line}: communes: commune inconnue « Nantes »"]
 
 
+def _title_too_long(folder: Path) -> List[str]:
+    line = set_cell(folder / "offres.csv", "off_vue_ide", "intitule", "x" * 301)
+    return [f"offres.csv:{line}: intitule: texte trop long (301 caractères, 300 au plus)"]
+
+
+def _windows_encoding(folder: Path) -> List[str]:
+    path = folder / "evenements.csv"
+    line = line_of(path, "é")  # the first character a spreadsheet writes differently
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+    return [f"evenements.csv:{line}: -: caractères illisibles : enregistrez le fichier en « CSV UTF-8 »"]
+
+
 BAD_INPUTS: Dict[str, Callable[[Path], List[str]]] = {
     "unknown-commune": _unknown_commune,
     "bad-code_postal": _bad_postal_code,
@@ -294,6 +309,8 @@ BAD_INPUTS: Dict[str, Callable[[Path], List[str]]] = {
     "bad-loyer": _bad_rent,
     "unknown-passerelle-target": _unknown_bridge_target,
     "unknown-served-commune": _unknown_served_commune,
+    "title-too-long": _title_too_long,
+    "windows-encoding": _windows_encoding,
 }
 
 
@@ -330,6 +347,20 @@ def test_several_problems_in_several_files_are_all_listed(database_url, fixture_
     message = str(failure.value)
     assert all(line in message.splitlines() for line in expected)
     assert all(rows == [] for rows in table_snapshot().values())
+
+
+def test_a_file_with_semicolons_from_a_french_spreadsheet_is_read(loaded_db, fixture_copy, table_snapshot):
+    rows = table_snapshot()
+    fieldnames, records = read_csv(fixture_copy / "mobilite.csv")
+    with (fixture_copy / "mobilite.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fieldnames, delimiter=";", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(records)
+
+    report = import_folder(fixture_copy)
+
+    assert report.rows["mobilite.csv"] == 3 and sum(report.updated.values()) == 0
+    assert table_snapshot() == rows
 
 
 def test_a_missing_folder_is_reported(database_url, tmp_path):
