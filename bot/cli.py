@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bot import services
+from bot import privacy_cli, services
 from bot import settings as bot_settings
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
@@ -115,6 +115,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
     telegram_cli.register(commands)
     console_cli.register(commands)
+    privacy_cli.register(commands)
     return root
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
 from sqlalchemy.engine import Engine
 
 from knowledge import db, settings
@@ -73,6 +73,11 @@ def _line(row) -> Optional[Line]:
         return Line(row.id, "system", "Conversation suspendue (coordinateur·rice)" if row.type_name == "pause"
                     else "L'assistant a repris la conversation", at)
     return None
+
+
+def table_exists(connection) -> bool:
+    """False until Rasa has stored a first conversation."""
+    return inspect(connection).has_table("events")
 
 
 def _no_table(error: Exception) -> bool:

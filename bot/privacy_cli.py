@@ -1,0 +1,60 @@
+"""`cotesoin privacy export|erase|purge`: personal data on written request, and the retention policy."""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from knowledge import privacy
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    data = privacy.export(args.sender)
+    if not data["messages"] and not data["requests"]:
+        print(f"Aucune donnée pour la conversation « {args.sender} ».", file=sys.stderr)
+        return 1
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"Export écrit dans {args.out} ({len(data['messages'])} messages, {len(data['requests'])} demande(s)).")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    if not args.yes:
+        answer = input(f"Effacer définitivement la conversation « {args.sender} » et ses demandes ? [oui/non] ")
+        if answer.strip().lower() not in ("oui", "o", "yes", "y"):
+            print("Rien n'a été effacé.")
+            return 1
+    erased = privacy.erase(args.sender)
+    print(f"Effacé : {erased.events} événements de conversation, {erased.requests} demande(s) avec leurs "
+          f"coordonnées et notes.")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    result = privacy.purge(dry_run=args.dry_run)
+    verb = "seraient supprimés" if result.dry_run else "supprimés"
+    print(f"Conversations antérieures au {result.conversations_before:%d/%m/%Y} : {result.events} événements "
+          f"({result.conversations} conversations) {verb}.")
+    print(f"Demandes closes avant le {result.conversations_before:%d/%m/%Y} : {result.requests} {verb}.")
+    print(f"Coordonnées de demandes closes avant le {result.contacts_closed_before:%d/%m/%Y} : {result.contacts} "
+          f"{'seraient effacées' if result.dry_run else 'effacées'}.")
+    return 0
+
+
+def register(commands: "argparse._SubParsersAction") -> None:
+    privacy_parser = commands.add_parser("privacy", help="données personnelles : export, effacement, purge")
+    actions = privacy_parser.add_subparsers(dest="privacy_command", required=True)
+    export = actions.add_parser("export", help="exporter en JSON tout ce qui est gardé d'une conversation")
+    export.add_argument("sender", help="identifiant de conversation (telegram-123…, ou celui du site)")
+    export.add_argument("--out", help="fichier où écrire (défaut : la sortie standard)")
+    export.set_defaults(func=cmd_export)
+    erase = actions.add_parser("erase", help="effacer une conversation, ses demandes et coordonnées")
+    erase.add_argument("sender")
+    erase.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    erase.set_defaults(func=cmd_erase)
+    purge = actions.add_parser("purge", help="appliquer les durées de conservation (knowledge/privacy.yml)")
+    purge.add_argument("--dry-run", action="store_true", help="compter sans rien supprimer")
+    purge.set_defaults(func=cmd_purge)

@@ -1,0 +1,142 @@
+"""Personal data of a conversation: export, erase, and purge by the retention policy.
+
+A conversation's personal data lives in two places: Rasa's tracker store (`events`: the messages)
+and the partner database (`coordinator_requests` with the consented contact, and their
+`request_notes`). The audit trail keeps who did what, never a message or a contact.
+"""
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import yaml
+from sqlalchemy import delete, func, select, update
+
+from knowledge import db, transcripts
+from knowledge.handoff import CLOSED, audit
+from knowledge.models import CoordinatorRequest, RequestNote
+
+POLICY_FILE = Path(__file__).with_name("privacy.yml")
+
+
+@lru_cache(maxsize=1)
+def retention() -> Dict[str, int]:
+    """{'conversations_months': 12, 'contact_months_after_close': 3} from privacy.yml."""
+    policy = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8"))["retention"]
+    for name in ("conversations_months", "contact_months_after_close"):
+        if not isinstance(policy.get(name), int) or policy[name] < 1:
+            raise ValueError(f"{POLICY_FILE.name} : retention.{name} doit être un nombre entier de mois (≥ 1)")
+    return policy
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day `months` earlier (the last day of the month when it does not exist)."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def export(sender_id: str) -> Dict[str, Any]:
+    """Everything kept about one conversation, as JSON-ready data (right of access)."""
+    lines = transcripts.transcript(sender_id, limit=1_000_000)
+    with db.session_scope() as session:
+        requests = [
+            {"id": r.id, "created_at": r.created_at.isoformat(), "channel": r.channel, "topic": r.topic,
+             "criteria": r.criteria, "status": r.status, "outcome": r.outcome,
+             "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+             "contact": r.contact, "contact_consent_text": r.contact_consent_text,
+             "contact_consent_at": r.contact_consent_at.isoformat() if r.contact_consent_at else None,
+             "notes": [{"at": n.created_at.isoformat(), "text": n.text} for n in r.notes]}
+            for r in session.scalars(select(CoordinatorRequest).where(CoordinatorRequest.sender_id == sender_id)
+                                     .order_by(CoordinatorRequest.id))
+        ]
+    return {
+        "conversation_id": sender_id,
+        "exported_at": datetime.utcnow().isoformat(timespec="seconds") + "Z",
+        "messages": [{"at": line.at.isoformat(timespec="seconds") + "Z", "from": line.who, "author": line.author,
+                      "text": line.text} for line in lines],
+        "requests": requests,
+    }
+
+
+@dataclass(frozen=True)
+class Erased:
+    events: int
+    requests: int
+
+
+def erase_requests(sender_id: str, coordinator_id: Optional[int] = None) -> int:
+    """Delete the conversation's requests (contact, consent and notes with them); audited."""
+    with db.session_scope() as session:
+        ids = list(session.scalars(select(CoordinatorRequest.id).where(CoordinatorRequest.sender_id == sender_id)))
+        if ids:
+            session.execute(delete(RequestNote).where(RequestNote.request_id.in_(ids)))
+            session.execute(delete(CoordinatorRequest).where(CoordinatorRequest.id.in_(ids)))
+        audit(session, coordinator_id, "data_erased", detail=f"{len(ids)} demande(s)")
+        return len(ids)
+
+
+def erase_messages(sender_id: str) -> int:
+    """Delete the conversation from the tracker store."""
+    with transcripts.engine().begin() as connection:
+        if not transcripts.table_exists(connection):
+            return 0
+        events = transcripts.events
+        return connection.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount
+
+
+def erase(sender_id: str, coordinator_id: Optional[int] = None) -> Erased:
+    """Erase everything kept about one conversation (right to erasure)."""
+    return Erased(events=erase_messages(sender_id), requests=erase_requests(sender_id, coordinator_id))
+
+
+@dataclass(frozen=True)
+class Purge:
+    conversations_before: datetime
+    contacts_closed_before: datetime
+    events: int
+    conversations: int
+    requests: int
+    contacts: int
+    dry_run: bool
+
+
+def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
+    """Apply the retention policy: messages older than the conversation retention, closed requests
+    older than it, contacts of requests closed longer ago than the contact retention.
+
+    Idempotent and safe to run from cron; `dry_run` counts without deleting.
+    """
+    now = now or datetime.utcnow()
+    policy = retention()
+    old = months_before(now, policy["conversations_months"])
+    contact_cutoff = months_before(now, policy["contact_months_after_close"])
+    old_events = transcripts.events.c.timestamp < (old - datetime(1970, 1, 1)).total_seconds()
+    with transcripts.engine().begin() as connection:
+        if transcripts.table_exists(connection):
+            events = connection.scalar(select(func.count()).where(old_events))
+            conversations = connection.scalar(
+                select(func.count(func.distinct(transcripts.events.c.sender_id))).where(old_events))
+            if not dry_run:
+                connection.execute(delete(transcripts.events).where(old_events))
+        else:
+            events = conversations = 0
+    old_requests = (CoordinatorRequest.status == CLOSED) & (CoordinatorRequest.closed_at < old)
+    stale_contacts = ((CoordinatorRequest.contact.is_not(None) | CoordinatorRequest.contact_consent_at.is_not(None))
+                      & (CoordinatorRequest.status == CLOSED) & (CoordinatorRequest.closed_at < contact_cutoff))
+    with db.session_scope() as session:
+        request_ids = list(session.scalars(select(CoordinatorRequest.id).where(old_requests)))
+        contacts = session.scalar(select(func.count()).select_from(CoordinatorRequest).where(stale_contacts))
+        if not dry_run:
+            session.execute(update(CoordinatorRequest).where(stale_contacts)
+                            .values(contact=None, contact_consent_text=None, contact_consent_at=None)
+                            .execution_options(synchronize_session=False))
+            if request_ids:
+                session.execute(delete(RequestNote).where(RequestNote.request_id.in_(request_ids)))
+                session.execute(delete(CoordinatorRequest).where(CoordinatorRequest.id.in_(request_ids)))
+            audit(session, None, "purge", detail=f"{events} événements, {len(request_ids)} demandes, "
+                                                  f"{contacts} coordonnées")
+    return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run)

@@ -1,0 +1,166 @@
+"""Personal data: export, erasure (command and the tracker store's own), and the retention purge.
+
+Each test proves data is gone from every table: the tracker store's `events`, the requests, their
+notes (the audit trail keeps no message and no contact).
+"""
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import func, select
+
+from bot import cli
+from bot.tracker_store import PrivacySQLTrackerStore
+from knowledge import accounts, db, handoff, privacy, transcripts
+from knowledge.models import AuditEntry, CoordinatorRequest, RequestNote
+from tests.console_helpers import PASSWORD
+from tests.test_console import store, tracker_store  # noqa: F401  (fixture)
+
+
+def epoch(moment: datetime) -> float:
+    return (moment - datetime(1970, 1, 1)).total_seconds()
+
+
+def stored_events(sender: str) -> int:
+    with transcripts.engine().connect() as connection:
+        return connection.scalar(select(func.count()).where(transcripts.events.c.sender_id == sender))
+
+
+def rows(model, **where) -> int:
+    with db.session_scope() as session:
+        query = select(func.count()).select_from(model)
+        for name, value in where.items():
+            query = query.where(getattr(model, name) == value)
+        return session.scalar(query)
+
+
+@pytest.fixture
+def conversations(loaded_db, tracker_store):  # noqa: F811
+    """Two conversations with a request each; the first with a consented contact and a note."""
+    coordinator = accounts.add_coordinator("camille.martin@cotesoin.fr", PASSWORD, "Camille")
+    store("web-1", {"event": "user", "text": "Bonjour, je m'appelle Léa, 06 12 34 56 78"},
+          {"event": "bot", "text": "Bonjour !"})
+    store("telegram-42", {"event": "user", "text": "offres à Pornic"})
+    first, _ = handoff.record_request("web-1", "socketio", "jobs", {"profession": "infirmier"})
+    handoff.save_contact(first, "lea@example.fr", "Acceptez-vous que nous gardions…")
+    handoff.add_note(first, coordinator.id, "Léa rappelle lundi")
+    second, _ = handoff.record_request("telegram-42", "telegram", "jobs", {})
+    return first, second
+
+
+def test_export_gives_messages_requests_contact_consent_and_notes(conversations):
+    data = privacy.export("web-1")
+    assert [m["text"] for m in data["messages"]] == ["Bonjour, je m'appelle Léa, 06 12 34 56 78", "Bonjour !"]
+    [request] = data["requests"]
+    assert request["contact"] == "lea@example.fr"
+    assert request["contact_consent_text"] == "Acceptez-vous que nous gardions…" and request["contact_consent_at"]
+    assert request["notes"][0]["text"] == "Léa rappelle lundi"
+    json.dumps(data)  # JSON-ready
+
+
+def test_erase_removes_the_conversation_everywhere_and_nothing_else(conversations):
+    first, second = conversations
+    erased = privacy.erase("web-1")
+    assert (erased.events, erased.requests) == (2, 1)
+    assert stored_events("web-1") == 0
+    assert rows(CoordinatorRequest, sender_id="web-1") == 0
+    assert rows(RequestNote) == 0
+    assert stored_events("telegram-42") == 1 and handoff.get_request(second).sender_id == "telegram-42"
+    with db.session_scope() as session:
+        details = " ".join(a.detail for a in session.scalars(select(AuditEntry)))
+    assert "lea@example.fr" not in details and "Léa" not in details
+    assert privacy.export("web-1") == {**privacy.export("web-1"), "messages": [], "requests": []}
+
+
+def test_the_cli_exports_and_erases(conversations, tmp_path, capsys):
+    out = tmp_path / "export.json"
+    assert cli.main(["privacy", "export", "web-1", "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["requests"][0]["contact"] == "lea@example.fr"
+    assert cli.main(["privacy", "erase", "web-1", "--yes"]) == 0
+    assert "2 événements" in capsys.readouterr().out
+    assert stored_events("web-1") == 0 and rows(CoordinatorRequest, sender_id="web-1") == 0
+    assert cli.main(["privacy", "export", "web-1"]) == 1
+    assert "Aucune donnée" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("moment, months, expected", [
+    (datetime(2026, 11, 24, 3), 12, datetime(2025, 11, 24, 3)),
+    (datetime(2026, 5, 31), 3, datetime(2026, 2, 28)),
+    (datetime(2026, 1, 15), 3, datetime(2025, 10, 15)),
+])
+def test_months_before(moment, months, expected):
+    assert privacy.months_before(moment, months) == expected
+
+
+def test_purge_applies_the_retention_policy_and_dry_run_changes_nothing(loaded_db, tracker_store):  # noqa: F811
+    coordinator = accounts.add_coordinator("camille.martin@cotesoin.fr", PASSWORD, "Camille")
+    now = datetime(2026, 11, 24, 12)
+    store("old", {"event": "user", "text": "vieux message", "timestamp": epoch(now - timedelta(days=400))})
+    store("recent", {"event": "user", "text": "message récent", "timestamp": epoch(now - timedelta(days=30))})
+    old_request, _ = handoff.record_request("old", "socketio", "jobs", {})
+    contact_request, _ = handoff.record_request("contact", "telegram", "jobs", {})
+    fresh_request, _ = handoff.record_request("fresh", "telegram", "jobs", {})
+    for request_id, closed_days_ago in ((old_request, 400), (contact_request, 100), (fresh_request, 10)):
+        handoff.save_contact(request_id, "06 12 34 56 78", "consentement")
+        handoff.claim(request_id, coordinator.id)
+        handoff.add_note(request_id, coordinator.id, "note")
+        handoff.close(request_id, coordinator.id, "answered")
+        with db.session_scope() as session:
+            session.get(CoordinatorRequest, request_id).closed_at = now - timedelta(days=closed_days_ago)
+
+    dry = privacy.purge(now=now, dry_run=True)
+    assert (dry.events, dry.conversations, dry.requests, dry.contacts) == (1, 1, 1, 2)
+    assert stored_events("old") == 1 and rows(CoordinatorRequest) == 3
+
+    done = privacy.purge(now=now)
+    assert (done.events, done.requests, done.contacts) == (1, 1, 2)
+    assert stored_events("old") == 0 and stored_events("recent") == 1
+    assert rows(CoordinatorRequest, id=old_request) == 0 and rows(RequestNote, request_id=old_request) == 0
+    kept = handoff.get_request(contact_request)
+    assert kept.contact is None
+    assert privacy.export("contact")["requests"][0]["contact_consent_text"] is None
+    assert handoff.get_request(fresh_request).contact == "06 12 34 56 78"
+    again = privacy.purge(now=now)
+    assert (again.events, again.requests, again.contacts) == (0, 0, 0)
+
+
+def test_the_cli_purge_dry_run_says_what_would_go(loaded_db, tracker_store, capsys):  # noqa: F811
+    store("old", {"event": "user", "text": "vieux", "timestamp": epoch(datetime.utcnow() - timedelta(days=800))})
+    assert cli.main(["privacy", "purge", "--dry-run"]) == 0
+    assert "1 événements (1 conversations) seraient supprimés" in capsys.readouterr().out
+    assert stored_events("old") == 1
+
+
+# -- the tracker store forgets a conversation when the person asks ------------------------------------
+async def test_the_tracker_store_deletes_the_conversation_after_the_erasing_action(tmp_path):
+    store_ = PrivacySQLTrackerStore(host=f"sqlite:///{tmp_path / 'trackers.db'}")
+    for sender in ("web-1", "web-2"):
+        tracker = DialogueStateTracker(sender, slots=[])
+        tracker.update(UserUttered("je cherche un poste", {"name": "search_jobs"}))
+        tracker.update(BotUttered("Voici"))
+        await store_.save(tracker)
+    tracker = await store_.retrieve("web-1")
+    tracker.update(UserUttered("supprimer mes données", {"name": "erase_my_data"}))
+    tracker.update(ActionExecuted("action_erase_my_data"))
+    tracker.update(BotUttered("Vos données sont effacées."))
+    tracker.update(ActionExecuted("action_listen"))
+    await store_.save(tracker)
+    assert await store_.retrieve("web-1") is None
+    assert len((await store_.retrieve("web-2")).events) == 2
+    tracker = DialogueStateTracker("web-2", slots=[])
+    tracker.update(UserUttered("encore", {"name": "affirm"}))
+    tracker.update(ActionExecuted("action_listen"))
+    await store_.save(tracker)  # an ordinary turn is saved as usual
+
+
+def test_endpoints_yml_makes_rasa_use_the_privacy_store(tmp_path, monkeypatch):
+    """Rasa falls back to an in-memory store, silently, when the class cannot be imported."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.core.utils import read_endpoints_from_path
+
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:9/webhook")
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'trackers.db'}")
+    created = TrackerStore.create(read_endpoints_from_path("endpoints.yml").tracker_store)
+    assert isinstance(created, PrivacySQLTrackerStore)
