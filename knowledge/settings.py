@@ -24,3 +24,9 @@ def database_url() -> str:
 def tracker_store_url() -> str:
     """`TRACKER_STORE_URL`: Rasa's SQL tracker store (conversations), a SQLite file by default."""
     return os.environ.get("TRACKER_STORE_URL") or f"sqlite:///{var_dir() / 'trackers.db'}"
+
+
+def public_site_url() -> str:
+    """`PUBLIC_SITE_URL`: where people reach the public site (links sent on Telegram), without a final /."""
+    default = f"http://{os.environ.get('COTESOIN_HOST', '127.0.0.1')}:{os.environ.get('WEB_PORT') or 8080}"
+    return (os.environ.get("PUBLIC_SITE_URL") or default).rstrip("/")

@@ -268,7 +268,7 @@ async def test_start_greets_explains_the_data_then_shows_the_menu(telegram):
 
     assert telegram.assistant.texts() == ["/greet"]
     welcome, greeting = telegram.api.sent("sendMessage")
-    assert welcome["text"] == texts.WELCOME and "données" in welcome["text"] and "/humain" in welcome["text"]
+    assert welcome["text"] == texts.welcome() and "données" in welcome["text"] and "/humain" in welcome["text"]
     assert greeting["text"] == GREETING and greeting["reply_markup"]["inline_keyboard"]
 
 

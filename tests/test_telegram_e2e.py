@@ -91,7 +91,7 @@ def test_start_greets_and_shows_the_menu_as_an_inline_keyboard(assistant, api):
 
     welcome, greeting = _wait_for(api, chat, 2)
 
-    assert welcome["text"] == texts.WELCOME
+    assert welcome["text"] == texts.welcome()
     assert "Côté Soin" in greeting["text"]
     data = [row[0]["callback_data"] for row in greeting["reply_markup"]["inline_keyboard"]]
     assert "/search_jobs" in data and "/request_human" in data

@@ -1,14 +1,23 @@
 """What the Telegram channel says by itself (everything else comes from the Rasa domain)."""
+from knowledge import privacy
+from knowledge.settings import public_site_url
 
-# /start: a short welcome with how data is used; the assistant's own greeting and menu follow.
-WELCOME = (
+# /start: a short welcome with what is kept, why and how long; the assistant's greeting and menu follow.
+WELCOME_TEMPLATE = (
     "Bienvenue sur l'assistant Côté Soin ! Je réponds en quelques secondes, à toute heure, sur les "
     "métiers du soin, les offres d'emploi, la formation et l'installation dans le Pays de Retz.\n"
-    "Vos données : vos messages sont conservés pour vous répondre, pour transmettre votre demande à "
-    "un·e coordinateur·rice si vous le souhaitez et pour améliorer le service. Ils ne sont ni vendus "
-    "ni utilisés pour de la publicité. Commandes : /aide pour le menu, /humain pour parler à "
-    "un·e coordinateur·rice."
+    "Vos données : vos messages sont conservés {conversations_months} mois pour vous répondre, pour "
+    "transmettre votre demande à un·e coordinateur·rice si vous le souhaitez et pour améliorer le service ; "
+    "vos coordonnées seulement si vous l'acceptez. Ils ne sont ni vendus ni utilisés pour de la publicité. "
+    "Détails et droits : {privacy_url}\n"
+    "Commandes : /aide pour le menu, /humain pour parler à un·e coordinateur·rice, /supprimer pour "
+    "effacer vos données."
 )
+
+
+def welcome() -> str:
+    return WELCOME_TEMPLATE.format(conversations_months=privacy.retention()["conversations_months"],
+                                   privacy_url=f"{public_site_url()}/confidentialite")
 
 UNKNOWN_COMMAND = (
     "Je ne connais pas cette commande. Écrivez votre question avec vos mots, ou utilisez /aide "

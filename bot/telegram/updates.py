@@ -29,6 +29,7 @@ COMMANDS = {
     "help": "/help",
     "menu": "/help",
     "humain": "/request_human",
+    "supprimer": "/erase_my_data",
 }
 START_INTENT = "/greet"
 # A shared location farther than this from every commune is not taken as a search area.
@@ -156,7 +157,7 @@ class TelegramUpdates:
         # since Rasa would read "/anything" as an intent.
         command = text[1:].split(maxsplit=1)[0].split("@")[0].lower() if len(text) > 1 else ""
         if command == "start":
-            await self.say(chat_id, texts.WELCOME)
+            await self.say(chat_id, texts.welcome())
             await self.forward(chat_id, START_INTENT)
         elif command in COMMANDS:
             await self.forward(chat_id, COMMANDS[command])
