@@ -15,7 +15,7 @@ from bot import settings as bot_settings
 from bot.web import views
 from bot.web.app import STATIC, init_app
 from bot.web.middlewares import CONTENT_SECURITY_POLICY
-from knowledge import queries
+from knowledge import privacy, queries
 
 
 def _settings(rasa_port: int = 9):
@@ -96,6 +96,16 @@ async def test_the_privacy_page_is_in_french_and_marks_what_is_to_be_completed(s
     for words in ("Qui est responsable ?", "Hôpital Intercommunal du Pays de Retz", "Combien de temps ?",
                   "Vos droits", "CNIL", "à compléter par le délégué à la protection des données"):
         assert words in page
+
+
+async def test_retention_shown_on_the_privacy_page_and_in_the_widget_comes_from_privacy_yml(site, monkeypatch):
+    monkeypatch.setattr(privacy, "retention", lambda: {"conversations_months": 7, "contact_months_after_close": 2})
+    page = " ".join(html.unescape(await (await site.get("/confidentialite")).text()).split())
+    assert "Conversations : 7 mois après chaque message" in page
+    assert "Coordonnées laissées pour être rappelé·e : 2 mois après la clôture" in page
+    assert "Supprimer mes données" in page and "/supprimer" in page
+    home = " ".join(html.unescape(await (await site.get("/")).text()).split())
+    assert "Vos messages sont gardés 7 mois" in home and "supprimer mes données" in home
 
 
 async def test_the_health_check_answers(site):

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.web import console, middlewares, routes
 from bot.web.console.keys import COORDINATOR
 from bot.web.keys import HTTP_CLIENT, RASA_URL, STATIC_VERSION, WEBSOCKETS
-from knowledge import db
+from knowledge import db, privacy
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -67,4 +67,4 @@ def init_app(settings: Settings) -> web.Application:
 async def _globals(request: web.Request) -> dict:
     version = request.app[STATIC_VERSION]
     return {"static": lambda path: f"/static/{path}?v={version}", "path": request.path,
-            "coordinator": request.get(COORDINATOR)}
+            "coordinator": request.get(COORDINATOR), "retention": privacy.retention()}
