@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import func, select
 
@@ -134,7 +134,7 @@ def test_the_cli_purge_dry_run_says_what_would_go(loaded_db, tracker_store, caps
 
 
 # -- the tracker store forgets a conversation when the person asks ------------------------------------
-async def test_the_tracker_store_deletes_the_conversation_after_the_erasing_action(tmp_path):
+async def test_the_tracker_store_deletes_the_conversation_after_the_erasing_turn(tmp_path):
     store_ = PrivacySQLTrackerStore(host=f"sqlite:///{tmp_path / 'trackers.db'}")
     for sender in ("web-1", "web-2"):
         tracker = DialogueStateTracker(sender, slots=[])
@@ -142,9 +142,10 @@ async def test_the_tracker_store_deletes_the_conversation_after_the_erasing_acti
         tracker.update(BotUttered("Voici"))
         await store_.save(tracker)
     tracker = await store_.retrieve("web-1")
-    tracker.update(UserUttered("supprimer mes données", {"name": "erase_my_data"}))
-    tracker.update(ActionExecuted("action_erase_my_data"))
+    tracker.update(UserUttered("oui", {"name": "affirm"}))
+    tracker.update(ActionExecuted("action_yes"))
     tracker.update(BotUttered("Vos données sont effacées."))
+    tracker.update(SlotSet("data_erased", True))
     tracker.update(ActionExecuted("action_listen"))
     await store_.save(tracker)
     assert await store_.retrieve("web-1") is None
@@ -164,3 +165,34 @@ def test_endpoints_yml_makes_rasa_use_the_privacy_store(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'trackers.db'}")
     created = TrackerStore.create(read_endpoints_from_path("endpoints.yml").tracker_store)
     assert isinstance(created, PrivacySQLTrackerStore)
+
+
+# -- « Supprimer mes données » in the conversation ------------------------------------------------------
+async def test_asking_to_erase_asks_for_confirmation_first(loaded_db, make_tracker):
+    from actions.privacy import ActionConfirmErase
+    from tests.test_actions import run, slot, texts
+
+    handoff.record_request("candidate-42", "socketio", "jobs", {})
+    dispatcher, events = await run(ActionConfirmErase, make_tracker(intent="erase_my_data"))
+    assert "C'est définitif" in texts(dispatcher)
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert slot(events, "pending") == "erase"
+    assert len(handoff.open_requests()) == 1
+
+
+async def test_yes_erases_the_requests_and_marks_the_turn_for_the_tracker_store(loaded_db, make_tracker):
+    from actions.dialogue import ActionNo, ActionYes
+    from tests.test_actions import run, slot, texts
+
+    request_id, _ = handoff.record_request("candidate-42", "socketio", "jobs", {})
+    handoff.save_contact(request_id, "lea@example.fr", "consentement")
+    handoff.record_request("someone-else", "telegram", "jobs", {})
+    dispatcher, events = await run(ActionNo, make_tracker(slots={"pending": "erase"}, intent="deny"))
+    assert rows(CoordinatorRequest, sender_id="candidate-42") == 1 and slot(events, "data_erased") == "unset"
+
+    dispatcher, events = await run(ActionYes, make_tracker(slots={"pending": "erase"}, intent="affirm"))
+    assert "sont effacées de nos serveurs" in texts(dispatcher)
+    assert dispatcher.messages[-1]["custom"] == {"data": {"erased": True}}  # the widget forgets its copy
+    assert slot(events, "data_erased") is True and slot(events, "pending") is None
+    assert rows(CoordinatorRequest, sender_id="candidate-42") == 0
+    assert rows(CoordinatorRequest, sender_id="someone-else") == 1

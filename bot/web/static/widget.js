@@ -320,6 +320,8 @@
 
   Widget.prototype.receive = function (data) {
     this.stopTyping();
+    // « Supprimer mes données » done on the server: the browser forgets its copy too.
+    if (data && data.erased === true) { this.forget(); return; }
     var text = textOf(data);
     var replies = data && typeof data === "object" ? repliesOf(data) : [];
     if (!text && !replies.length) return;

@@ -1,0 +1,33 @@
+"""« Supprimer mes données »: confirm, then erase the conversation's requests and contact.
+
+The messages themselves are deleted by the tracker store (bot/tracker_store.py) when it saves a
+turn that set the `data_erased` slot: Rasa writes the conversation back at the end of the turn,
+so deleting them from here would not last.
+"""
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import buttons, topic_action
+from actions.messages import say
+from knowledge import privacy
+
+ERASED_SLOT = "data_erased"
+
+
+def confirm_erase(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    say(dispatcher, "erase_confirm", buttons=buttons([("Oui, tout effacer", "/affirm"), ("Non, garder", "/deny")]))
+    return [SlotSet("pending", "erase")]
+
+
+def erase_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    privacy.erase_requests(tracker.sender_id)
+    say(dispatcher, "erase_done")
+    # The widget forgets the conversation it keeps in the browser too (Telegram ignores this).
+    dispatcher.utter_message(json_message={"data": {"erased": True}})
+    return [SlotSet("pending", None), SlotSet(ERASED_SLOT, True)]
+
+
+ActionConfirmErase = topic_action("action_confirm_erase", confirm_erase)
