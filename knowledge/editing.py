@@ -117,12 +117,13 @@ def _event_record(e: Event, today: date) -> EventRecord:
                        description=e.description, registration=e.registration, past=e.date < today)
 
 
-def _errors(problems: List[Problem]) -> Dict[str, str]:
-    """{field: message} from the importer's problems, the first problem of each field."""
-    errors: Dict[str, str] = {}
+def _errors(problems: List[Problem], fields: List[str], extra: Dict[str, str]) -> Dict[str, str]:
+    """{field: message} in the form's order: `extra`, then the importer's problems (the first of
+    each field)."""
+    errors = dict(extra)
     for problem in problems:
         errors.setdefault(problem.column, problem.reason[:1].upper() + problem.reason[1:] + ".")
-    return errors
+    return {name: errors[name] for name in sorted(errors, key=lambda n: fields.index(n) if n in fields else 99)}
 
 
 def _cells(values: Mapping[str, Any], fields: List[str]) -> Dict[str, str]:
@@ -137,10 +138,11 @@ def _cells(values: Mapping[str, Any], fields: List[str]) -> Dict[str, str]:
 
 
 def _new_id(session: Session, model, prefix: str) -> str:
-    """The next free identifier of the `prefix` + number series (O055 after O054)."""
+    """The next free identifier of the `prefix` + number series."""
     idents = session.scalars(select(model.id).where(model.id.like(f"{prefix}%")))
-    numbers = [int(ident[len(prefix):]) for ident in idents if ident[len(prefix):].isdigit()]
-    number, width = max(numbers, default=0) + 1, 3
+    digits = [ident[len(prefix):] for ident in idents if ident.startswith(prefix) and ident[len(prefix):].isdigit()]
+    number = max((int(d) for d in digits), default=0) + 1
+    width = max((len(d) for d in digits), default=3)  # E13 after E12, O055 after O054
     while session.get(model, f"{prefix}{number:0{width}d}") is not None:
         number += 1
     return f"{prefix}{number:0{width}d}"
@@ -234,7 +236,7 @@ def save_opening(values: Mapping[str, Any], opening_id: Optional[str] = None,
                 raise NotFound(f"offre {opening_id}")
             cells["id"], errors = opening_id, {}
         checked, problems = importer.check_row(session, OPENINGS_FILE, cells)
-        errors = {**_errors(problems), **errors}
+        errors = _errors(problems, OPENING_FIELDS, errors)
         if errors:
             raise Invalid(errors)
         detail = f"{checked['id']} — {checked['title']}"
@@ -307,7 +309,7 @@ def save_event(values: Mapping[str, Any], event_id: Optional[str] = None,
                 raise NotFound(f"événement {event_id}")
             cells["id"], errors = event_id, {}
         checked, problems = importer.check_row(session, EVENTS_FILE, cells)
-        errors = {**_errors(problems), **errors}
+        errors = _errors(problems, EVENT_FIELDS, errors)
         if errors:
             raise Invalid(errors)
         detail = f"{checked['id']} — {checked['title']}"

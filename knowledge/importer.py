@@ -153,12 +153,13 @@ class _Rows:
 
     def choice(self, row: Dict[str, Any], column: str, allowed: Set[str], required: bool = True) -> str:
         value = row[column]
-        if not value and not required:
+        if not value:
+            if required:
+                self.problem(row["_line"], column, "valeur obligatoire manquante")
             return ""
         if value not in allowed:
-            shown = f"« {value} »" if value else "vide"
             choices = ", ".join(sorted(allowed))
-            self.problem(row["_line"], column, f"valeur {shown} inconnue (valeurs possibles : {choices})")
+            self.problem(row["_line"], column, f"valeur « {value} » inconnue (valeurs possibles : {choices})")
         return value
 
     def unique_ids(self) -> None:

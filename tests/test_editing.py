@@ -51,6 +51,14 @@ def test_a_valid_opening_is_created_with_the_next_number_and_audited(coordinator
     assert editing.save_opening(GOOD_OPENING, coordinator_id=coordinator.id).id == "O002"
 
 
+def test_new_identifiers_follow_the_existing_series(coordinator):
+    editing.save_event({**GOOD_EVENT, "id": "E09"}, coordinator_id=coordinator.id)
+    editing.save_event({**GOOD_EVENT, "id": "e10"}, coordinator_id=coordinator.id)  # not of the series
+    assert editing.save_event(GOOD_EVENT, coordinator_id=coordinator.id).id == "E10"
+    editing.save_opening({**GOOD_OPENING, "id": "O0099"}, coordinator_id=coordinator.id)
+    assert editing.save_opening(GOOD_OPENING, coordinator_id=coordinator.id).id == "O0100"
+
+
 def test_an_opening_keeps_the_identifier_given(coordinator):
     created = editing.save_opening({**GOOD_OPENING, "id": "off_rouans_nuit"}, coordinator_id=coordinator.id)
 
@@ -79,8 +87,8 @@ INVALID_OPENINGS = {
     "unknown-contract": ({"contrat": "freelance"}, {"contrat": "Valeur « freelance » inconnue (valeurs possibles : "
                                                                "alternance, cdd, cdi, interim, liberal, stage, "
                                                                "vacation)."}),
-    "missing-contract": ({"contrat": ""}, {"contrat": "Valeur vide inconnue (valeurs possibles : alternance, cdd, "
-                                                      "cdi, interim, liberal, stage, vacation)."}),
+    "missing-contract": ({"contrat": ""}, {"contrat": "Valeur obligatoire manquante."}),
+    "missing-profession": ({"metier": ""}, {"metier": "Valeur obligatoire manquante."}),
     "unknown-work-time": ({"temps_travail": "mi-temps"}, {"temps_travail": "Valeur « mi-temps » inconnue (valeurs "
                                                                            "possibles : nuit, temps_partiel, "
                                                                            "temps_plein)."}),
@@ -96,7 +104,7 @@ INVALID_OPENINGS = {
     "identifier-taken": ({"id": "off_pornic_1"}, {"id": "Identifiant « off_pornic_1 » déjà utilisé par une autre "
                                                         "offre."}),
     "several-fields": ({"intitule": "", "commune": "Nantes", "date_limite": "demain"},
-                       {"commune": "Commune inconnue « Nantes ».", "intitule": "Valeur obligatoire manquante.",
+                       {"intitule": "Valeur obligatoire manquante.", "commune": "Commune inconnue « Nantes ».",
                         "date_limite": "Date invalide « demain » (attendu AAAA-MM-JJ ou JJ/MM/AAAA)."}),
 }
 
@@ -109,7 +117,7 @@ def test_an_invalid_opening_is_refused_field_by_field_and_nothing_is_written(
     with pytest.raises(Invalid) as refused:
         editing.save_opening({**GOOD_OPENING, **change}, coordinator_id=coordinator.id)
 
-    assert refused.value.errors == errors
+    assert list(refused.value.errors.items()) == list(errors.items())  # in the form's order
     assert table_snapshot() == before
 
 

@@ -13,7 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.web.console import auth, formatting, live, requests
+from bot.web.console import auth, data, formatting, live, requests
 from bot.web.console.keys import RASA, STOPPING
 from bot.web.console.rasa import RasaConversations
 from bot.web.keys import HTTP_CLIENT
@@ -52,3 +52,4 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/console/demandes/{id:\\d+}/repondre", requests.reply)
     router.add_post("/console/demandes/{id:\\d+}/note", requests.note)
     router.add_post("/console/demandes/{id:\\d+}/clore", requests.close)
+    data.routes(router)

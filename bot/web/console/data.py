@@ -1,0 +1,255 @@
+"""Partner data in the console: list, create, edit and close openings; the same for events (which
+are deleted rather than closed); import uploaded CSV files.
+
+Validation and writing are `knowledge.editing`'s (the import's rules); these views only turn forms
+into calls and answers into pages. Database calls are synchronous, so they run in a worker thread.
+"""
+import asyncio
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.web.console.auth import csrf_token, current
+from knowledge import editing, importer, vocabulary
+from knowledge.importer import ImportFailed
+from knowledge.queries import NotFound
+
+OPENINGS, EVENTS, IMPORT = "/console/offres", "/console/evenements", "/console/import"
+NOTICE = "data_notice"  # session key of the message shown once after a change
+OPENING_STATES = {"ouvertes": "Ouvertes", "closes": "Clôturées", "toutes": "Toutes"}
+EVENT_PERIODS = {"a_venir": "À venir", "tous": "Tous, passés compris"}
+OPENING_LABELS = {
+    "id": "Identifiant", "intitule": "Intitulé du poste", "metier": "Métier", "structure_id": "Structure",
+    "commune": "Commune du poste", "contrat": "Contrat", "temps_travail": "Temps de travail",
+    "date_publication": "Date de publication", "date_limite": "Date limite de candidature",
+    "description": "Description", "contact": "Contact pour postuler",
+}
+EVENT_LABELS = {
+    "id": "Identifiant", "titre": "Titre", "type": "Type d'événement", "date": "Date", "commune": "Commune",
+    "description": "Description", "inscription": "Inscription (adresse web, e-mail ou téléphone)",
+}
+IMPORT_FIELD = "fichiers"
+
+
+def _path(base: str, ident: str, action: str = "") -> str:
+    return f"{base}/{quote(ident, safe='')}" + (f"/{action}" if action else "")
+
+
+async def _notice(request: web.Request, text: str = "") -> Optional[str]:
+    """Keep `text` to show on the next page; without text, take the one kept (once)."""
+    session = await get_session(request)
+    if text:
+        session[NOTICE] = text
+        return None
+    return session.pop(NOTICE, None)
+
+
+async def _context(request: web.Request, **values: Any) -> Dict[str, Any]:
+    return {"csrf": await csrf_token(request), "notice": await _notice(request),
+            "event_type_label": vocabulary.event_type_label, **values}
+
+
+async def _form(request: web.Request, fields: List[str]) -> Dict[str, str]:
+    posted = await request.post()
+    return {name: str(posted.get(name, "")) for name in fields}
+
+
+def _render(template: str, request: web.Request, context: Dict[str, Any], status: int = 200) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+# -- openings -----------------------------------------------------------------------------------------
+async def openings_page(request: web.Request) -> web.Response:
+    state = request.query.get("etat", "ouvertes")
+    state = state if state in OPENING_STATES else "ouvertes"
+    profession = request.query.get("metier", "").strip() or None
+    commune = request.query.get("commune", "").strip() or None
+    openings, choices = await asyncio.gather(
+        asyncio.to_thread(editing.list_openings, include_closed=state == "toutes", closed_only=state == "closes",
+                          profession=profession, commune=commune),
+        asyncio.to_thread(editing.form_choices),
+    )
+    return _render("console/openings.html", request, await _context(
+        request, openings=openings, choices=choices, states=OPENING_STATES,
+        filters={"etat": state, "metier": profession or "", "commune": commune or ""}))
+
+
+async def _opening_form(request: web.Request, values: Dict[str, str], opening_id: Optional[str] = None,
+                        errors: Optional[Dict[str, str]] = None, closed: bool = False) -> web.Response:
+    choices = await asyncio.to_thread(editing.form_choices)
+    return _render("console/openings_form.html", request, await _context(
+        request, values=values, errors=errors or {}, choices=choices, labels=OPENING_LABELS,
+        opening_id=opening_id, closed=closed,
+        action=_path(OPENINGS, opening_id) if opening_id else f"{OPENINGS}/nouvelle",
+    ), status=400 if errors else 200)
+
+
+async def _opening_or_404(request: web.Request) -> editing.OpeningRecord:
+    try:
+        return await asyncio.to_thread(editing.get_opening, request.match_info["id"])
+    except NotFound:
+        raise web.HTTPNotFound()
+
+
+async def new_opening_page(request: web.Request) -> web.Response:
+    return await _opening_form(request, {name: "" for name in editing.OPENING_FIELDS})
+
+
+async def opening_page(request: web.Request) -> web.Response:
+    opening = await _opening_or_404(request)
+    return await _opening_form(request, opening.form(), opening.id, closed=opening.closed)
+
+
+async def save_opening(request: web.Request) -> web.StreamResponse:
+    opening_id = request.match_info.get("id")
+    values = await _form(request, editing.OPENING_FIELDS)
+    try:
+        saved = await asyncio.to_thread(editing.save_opening, values, opening_id, current(request).id)
+    except NotFound:
+        raise web.HTTPNotFound()
+    except editing.Invalid as invalid:
+        closed = False
+        if opening_id is not None:
+            closed = (await _opening_or_404(request)).closed
+        return await _opening_form(request, values, opening_id, invalid.errors, closed)
+    state = " (date limite passée : elle n'est pas proposée)" if saved.closed else ""
+    verb = "créée" if opening_id is None else "enregistrée"
+    await _notice(request, f"Offre « {saved.title} » ({saved.id}) {verb}{state}.")
+    raise web.HTTPSeeOther(OPENINGS + ("?etat=closes" if saved.closed else ""))
+
+
+async def close_opening_page(request: web.Request) -> web.Response:
+    opening = await _opening_or_404(request)
+    return _render("console/openings_close.html", request, await _context(request, opening=opening))
+
+
+async def close_opening(request: web.Request) -> web.StreamResponse:
+    try:
+        closed = await asyncio.to_thread(editing.close_opening, request.match_info["id"], current(request).id)
+    except NotFound:
+        raise web.HTTPNotFound()
+    await _notice(request, f"Offre « {closed.title} » ({closed.id}) clôturée : l'assistant ne la propose plus.")
+    raise web.HTTPSeeOther(OPENINGS)
+
+
+# -- events ---------------------------------------------------------------------------------------------
+async def events_page(request: web.Request) -> web.Response:
+    period = request.query.get("periode", "a_venir")
+    period = period if period in EVENT_PERIODS else "a_venir"
+    commune = request.query.get("commune", "").strip() or None
+    events, choices = await asyncio.gather(
+        asyncio.to_thread(editing.list_events, include_past=period == "tous", commune=commune),
+        asyncio.to_thread(editing.form_choices),
+    )
+    return _render("console/events.html", request, await _context(
+        request, events=events, choices=choices, periods=EVENT_PERIODS,
+        filters={"periode": period, "commune": commune or ""}))
+
+
+async def _event_form(request: web.Request, values: Dict[str, str], event_id: Optional[str] = None,
+                      errors: Optional[Dict[str, str]] = None) -> web.Response:
+    choices = await asyncio.to_thread(editing.form_choices)
+    return _render("console/events_form.html", request, await _context(
+        request, values=values, errors=errors or {}, choices=choices, labels=EVENT_LABELS, event_id=event_id,
+        action=_path(EVENTS, event_id) if event_id else f"{EVENTS}/nouveau",
+    ), status=400 if errors else 200)
+
+
+async def _event_or_404(request: web.Request) -> editing.EventRecord:
+    try:
+        return await asyncio.to_thread(editing.get_event, request.match_info["id"])
+    except NotFound:
+        raise web.HTTPNotFound()
+
+
+async def new_event_page(request: web.Request) -> web.Response:
+    return await _event_form(request, {name: "" for name in editing.EVENT_FIELDS})
+
+
+async def event_page(request: web.Request) -> web.Response:
+    event = await _event_or_404(request)
+    return await _event_form(request, event.form(), event.id)
+
+
+async def save_event(request: web.Request) -> web.StreamResponse:
+    event_id = request.match_info.get("id")
+    values = await _form(request, editing.EVENT_FIELDS)
+    try:
+        saved = await asyncio.to_thread(editing.save_event, values, event_id, current(request).id)
+    except NotFound:
+        raise web.HTTPNotFound()
+    except editing.Invalid as invalid:
+        return await _event_form(request, values, event_id, invalid.errors)
+    verb = "créé" if event_id is None else "enregistré"
+    await _notice(request, f"Événement « {saved.title} » ({saved.id}) {verb}.")
+    raise web.HTTPSeeOther(EVENTS + ("?periode=tous" if saved.past else ""))
+
+
+async def delete_event_page(request: web.Request) -> web.Response:
+    event = await _event_or_404(request)
+    return _render("console/events_delete.html", request, await _context(request, event=event))
+
+
+async def delete_event(request: web.Request) -> web.StreamResponse:
+    event = await _event_or_404(request)
+    try:
+        await asyncio.to_thread(editing.delete_event, event.id, current(request).id)
+    except NotFound:
+        raise web.HTTPNotFound()
+    await _notice(request, f"Événement « {event.title} » ({event.id}) supprimé.")
+    raise web.HTTPSeeOther(EVENTS)
+
+
+# -- import -----------------------------------------------------------------------------------------------
+def _import_context() -> Dict[str, Any]:
+    return {"columns": importer.COLUMNS, "field": IMPORT_FIELD}
+
+
+async def import_page(request: web.Request) -> web.Response:
+    return _render("console/import.html", request, await _context(request, **_import_context()))
+
+
+def _read_uploads(parts: List[Any]) -> Dict[str, bytes]:
+    """{file name: content} of the form's file fields (a field left empty is no file)."""
+    files: Dict[str, bytes] = {}
+    for part in parts:
+        if isinstance(part, web.FileField) and part.filename:
+            data = part.file.read()
+            name = part.filename
+            while name in files:  # the same name twice: kept apart so that it is reported
+                name = f"{name} "
+            files[name] = data
+    return files
+
+
+async def import_files(request: web.Request) -> web.Response:
+    posted = await request.post()
+    files = await asyncio.to_thread(_read_uploads, posted.getall(IMPORT_FIELD, []))
+    context = await _context(request, **_import_context(), sent=sorted(n.strip() for n in files))
+    try:
+        report = await asyncio.to_thread(editing.import_uploaded, files, current(request).id)
+    except ImportFailed as failure:
+        return _render("console/import.html", request, {**context, "problems": failure.problems}, status=400)
+    return _render("console/import.html", request, {**context, "report": report})
+
+
+def routes(router: web.UrlDispatcher) -> None:
+    router.add_get(OPENINGS, openings_page, name="console_openings")
+    router.add_get(f"{OPENINGS}/nouvelle", new_opening_page)
+    router.add_post(f"{OPENINGS}/nouvelle", save_opening)
+    router.add_get(OPENINGS + "/{id}", opening_page)
+    router.add_post(OPENINGS + "/{id}", save_opening)
+    router.add_get(OPENINGS + "/{id}/cloturer", close_opening_page)
+    router.add_post(OPENINGS + "/{id}/cloturer", close_opening)
+    router.add_get(EVENTS, events_page, name="console_events")
+    router.add_get(f"{EVENTS}/nouveau", new_event_page)
+    router.add_post(f"{EVENTS}/nouveau", save_event)
+    router.add_get(EVENTS + "/{id}", event_page)
+    router.add_post(EVENTS + "/{id}", save_event)
+    router.add_get(EVENTS + "/{id}/supprimer", delete_event_page)
+    router.add_post(EVENTS + "/{id}/supprimer", delete_event)
+    router.add_get(IMPORT, import_page, name="console_import")
+    router.add_post(IMPORT, import_files)
