@@ -2,16 +2,17 @@
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, buttons, topic_action
 from actions.discovery import answer_discovery
-from actions.handoff import request_human
+from actions.handoff import CALLBACK_FORM, decline_callback, request_human
 from actions.jobs import show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
 from actions.messages import say
 from actions.partners import answer_installation, answer_partners
+from actions.privacy import erase_data
 from actions.professions import answer_profession, answer_training
 
 TOPICS: Dict[str, Answer] = {
@@ -50,11 +51,18 @@ def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
         return show_more_openings(dispatcher, tracker)
     if pending == "human":
         return request_human(dispatcher, tracker)
+    if pending == "callback":
+        # A rule starts the form on this "oui" (nlu/rules/handoff.yml); this is only a safety net.
+        return [FollowupAction(CALLBACK_FORM)]
+    if pending == "erase":
+        return erase_data(dispatcher, tracker)
     dispatcher.utter_message(response="utter_help")
     return []
 
 
 def answer_no(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    if tracker.get_slot("pending") == "callback":
+        return decline_callback(dispatcher)
     say(dispatcher, "no_problem")
     return [SlotSet("pending", None)]
 

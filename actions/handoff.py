@@ -1,17 +1,96 @@
-"""Hand a conversation over to the Côté Soin coordinators."""
-from typing import Any, Dict, List
+"""Hand a conversation over to the Côté Soin coordinators, and offer a call back when nobody can answer.
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+During the office hours of `knowledge/handoff.yml` the request is recorded and a Rasa reminder
+(`EXTERNAL_handoff_unclaimed`) comes back after `claim_delay_minutes`: if the request is still open
+and nobody left a contact, the assistant offers a call back. Outside the hours it says when the
+coordinators are there and offers the call back at once. The call back is a yes/no question (the
+`pending` slot is "callback"); "oui" starts `callback_form`, which asks for an e-mail address or a
+French phone number and keeps it with the exact consent question, then forgets it from the slots.
+"""
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ReminderScheduled, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
 
-from actions.answers import topic_action
+from actions.answers import buttons, topic_action
+from actions.contact import means_cancel, parse_contact
 from actions.criteria import Criteria
-from actions.messages import say
-from knowledge import handoff
+from actions.messages import say, text
+from knowledge import handoff, office_hours, privacy
+from knowledge.office_hours import ConfigError, HandoffConfig
+from knowledge.queries import NotFound
+
+logger = logging.getLogger(__name__)
+
+REMINDER_INTENT = "EXTERNAL_handoff_unclaimed"
+# The reminder carries the request it is about, as an entity (not in the domain: never featurised).
+REQUEST_ENTITY = "handoff_request"
+CALLBACK_FORM = "callback_form"
+CONTACT_SLOT = "callback_contact"
+CONSENT_SLOT = "callback_consent"
+# After this many messages without a readable contact, the form gives up (nothing is kept).
+MAX_CONTACT_ATTEMPTS = 3
 
 
-def request_human(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+def settings() -> HandoffConfig:
+    """The hand-over settings; a broken file is logged and the defaults keep the assistant answering."""
+    try:
+        return office_hours.config()
+    except ConfigError as error:
+        logger.error("%s\nRéglages par défaut utilisés (lundi-vendredi, 9 h-17 h).", error)
+        return office_hours.defaults()
+
+
+def claim_delay(handoff_settings: HandoffConfig) -> timedelta:
+    try:
+        return timedelta(minutes=office_hours.claim_delay_minutes(handoff_settings))
+    except ConfigError as error:
+        logger.error("%s ; délai de knowledge/handoff.yml utilisé.", error)
+        return timedelta(minutes=handoff_settings.claim_delay_minutes)
+
+
+def unclaimed_reminder(request_id: int, delay: timedelta, now: Optional[datetime] = None) -> Dict[str, Any]:
+    """Come back after `delay`. One reminder per request: Rasa replaces a job of the same name, and
+    the name is global to the server, hence the request id in it."""
+    return ReminderScheduled(
+        REMINDER_INTENT,
+        trigger_date_time=(now or datetime.now(timezone.utc)) + delay,
+        entities=[{"entity": REQUEST_ENTITY, "value": str(request_id)}],
+        name=f"handoff_unclaimed_{request_id}",
+        kill_on_user_message=False,
+    )
+
+
+def consent_question() -> Optional[str]:
+    """The call-back question, with the retention of knowledge/privacy.yml; None if it cannot be read."""
+    try:
+        months = privacy.retention()["contact_months_after_close"]
+    except (OSError, KeyError, TypeError, ValueError) as error:
+        logger.error("Durée de conservation des contacts illisible (knowledge/privacy.yml) : %s. "
+                     "Pas de proposition de rappel.", error)
+        return None
+    return text("callback_offer", retention_months=months)
+
+
+def offer_callback(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
+    """Ask whether to keep a contact; the exact question is kept to be saved with the contact.
+
+    Without a readable retention period, no contact is asked for (the request stays in the queue)."""
+    consent = consent_question()
+    if consent is None:
+        return []
+    dispatcher.utter_message(text=consent, buttons=buttons([("Oui, recontactez-moi", "/affirm"),
+                                                            ("Non merci", "/deny")]))
+    return [SlotSet("pending", "callback"), SlotSet(CONSENT_SLOT, consent)]
+
+
+def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
+                  now: Optional[datetime] = None) -> List[Dict[str, Any]]:
     """Record (or refresh) the request with who, where, what about and the criteria collected."""
     request_id, created = handoff.record_request(
         sender_id=tracker.sender_id,
@@ -19,9 +98,120 @@ def request_human(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
         topic=tracker.get_slot("topic") or "",
         criteria=Criteria.from_tracker(tracker).as_dict(),
     )
-    say(dispatcher, "handoff_recorded" if created else "handoff_already",
-                             request_id=request_id)
-    return [SlotSet("pending", None)]
+    handoff_settings = settings()
+    is_open = handoff_settings.is_open(now)
+    events: List[Dict[str, Any]] = [SlotSet("pending", None)]
+    if not created:
+        say(dispatcher, "handoff_already", request_id=request_id)
+        request = handoff.current_request(tracker.sender_id)
+        if not is_open and request is not None and request.status == handoff.OPEN and not request.contact:
+            events += offer_callback(dispatcher)
+        return events
+    if is_open:
+        say(dispatcher, "handoff_recorded", request_id=request_id)
+        return events + [unclaimed_reminder(request_id, claim_delay(handoff_settings), now)]
+    say(dispatcher, "handoff_recorded_closed", request_id=request_id, hours=handoff_settings.describe(),
+        next_opening=handoff_settings.describe_next_opening(now))
+    return events + offer_callback(dispatcher)
+
+
+def _reminded_request_id(tracker: Tracker) -> Optional[int]:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == REQUEST_ENTITY and str(entity.get("value", "")).isdigit():
+            return int(entity["value"])
+    return None
+
+
+def handoff_unclaimed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """The reminder: nobody has picked the request up yet, so offer a call back.
+
+    Silent when the request was claimed or closed, a contact was left, the call back was already
+    offered, or the person is in the middle of a form.
+    """
+    request = handoff.current_request(tracker.sender_id)
+    reminded = _reminded_request_id(tracker)
+    if request is None or request.status != handoff.OPEN or request.contact:
+        return []
+    if (reminded is not None and reminded != request.id) or tracker.get_slot("pending") == "callback":
+        return []
+    if (tracker.active_loop or {}).get("name"):
+        return []
+    say(dispatcher, "handoff_unclaimed", request_id=request.id)
+    return offer_callback(dispatcher)
+
+
+def decline_callback(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
+    """« Non » to the call back, or cancelled: nothing is kept, the request stays in the queue."""
+    say(dispatcher, "callback_declined")
+    return [SlotSet("pending", None), SlotSet(CONTACT_SLOT, None), SlotSet(CONSENT_SLOT, None)]
+
+
+def save_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """After `callback_form`: keep the contact with the consent, or nothing if it was cancelled.
+
+    The contact never stays in a slot."""
+    contact = tracker.get_slot(CONTACT_SLOT)
+    consent = tracker.get_slot(CONSENT_SLOT) or consent_question()
+    if not contact or not consent:
+        return decline_callback(dispatcher)
+    forget = [SlotSet("pending", None), SlotSet(CONTACT_SLOT, None), SlotSet(CONSENT_SLOT, None)]
+    request = handoff.current_request(tracker.sender_id)
+    try:
+        if request is None:
+            raise NotFound("demande")
+        handoff.save_contact(request.id, contact, consent)
+    except NotFound:
+        say(dispatcher, "callback_request_closed")
+        return forget
+    where = f"à l'adresse {contact}" if "@" in contact else f"au {contact}"
+    say(dispatcher, "callback_saved", where=where, request_id=request.id)
+    return forget
+
+
+def attempts_in_form(tracker: Tracker) -> int:
+    """User messages since `callback_form` started, the current one included."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == CALLBACK_FORM:
+            break
+        if event.get("event") == "user":
+            count += 1
+    return count
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    def validate_callback_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[str, Any]:
+        """An e-mail or a French phone number, normalised; « annuler » / « non » ends the form."""
+        message = str(value or "")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        stop = {CONTACT_SLOT: None, "requested_slot": None}
+        if means_cancel(message, intent):
+            return stop
+        contact = parse_contact(message)
+        if contact is not None:
+            return {CONTACT_SLOT: contact}
+        if attempts_in_form(tracker) >= MAX_CONTACT_ATTEMPTS:
+            say(dispatcher, "callback_give_up")
+            return stop
+        say(dispatcher, "callback_invalid")
+        return {CONTACT_SLOT: None}
+
+
+class ActionAskCallbackContact(Action):
+    """The form's question (the text lives in knowledge/messages.yml, like every custom action's)."""
+
+    def name(self) -> Text:
+        return "action_ask_callback_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
+        say(dispatcher, "callback_ask")
+        return []
 
 
 ActionRequestHuman = topic_action("action_request_human", request_human)
+ActionHandoffUnclaimed = topic_action("action_handoff_unclaimed", handoff_unclaimed)
+ActionSaveCallback = topic_action("action_save_callback", save_callback)

@@ -10,7 +10,7 @@ from actions.jobs import ActionSearchJobs
 from actions.living import ActionChildcare, ActionHousing, ActionMobility, ActionSpouseJob
 from actions.partners import ActionInstallation, ActionPartners
 from actions.professions import ActionProfession, ActionTraining
-from knowledge import queries
+from knowledge import handoff, queries
 
 DOMAIN = {"forms": {"job_search_form": {"required_slots": ["profession", "commune"]}}, "slots": {}}
 
@@ -223,13 +223,13 @@ async def test_request_human_is_recorded_once_with_channel_topic_and_criteria(lo
     tracker = make_tracker(slots={"profession": "IDE", "commune": "Vue", "topic": "jobs"})
     dispatcher, _ = await run(ActionRequestHuman, tracker)
     assert "demande n° 1" in texts(dispatcher)
-    [request] = queries.open_requests()
-    assert request["sender_id"] == "candidate-42" and request["channel"] == "rest"
-    assert request["topic"] == "jobs"
-    assert request["criteria"] == {"profession": "infirmier", "commune": "Vue"}
+    [request] = handoff.open_requests()
+    assert request.sender_id == "candidate-42" and request.channel == "rest"
+    assert request.topic == "jobs"
+    assert request.criteria == {"profession": "infirmier", "commune": "Vue"}
     dispatcher, _ = await run(ActionRequestHuman, tracker)
     assert "déjà" in texts(dispatcher)
-    assert len(queries.open_requests()) == 1
+    assert len(handoff.open_requests()) == 1
 
 
 async def test_first_misunderstanding_gets_the_menu(loaded_db, make_tracker):
