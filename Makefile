@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 RASA_DATA := --data nlu --domain domain --config config.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench actions lint clean
+.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench bench-long bench-soak actions lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,8 +61,14 @@ cross-validation: $(STAMP) ## 5-fold cross-validation on the training data (slow
 
 eval: test-nlu cross-validation test-stories ## Held-out NLU figures, cross-validation and story tests, in results/
 
-bench: train ## Benchmark: N simulated users over REST (prints latency and throughput)
+bench: train ## Benchmark against stock Rasa: 10 users over REST, latency, msg/s, memory, ratios
 	$(BIN)/python scripts/bench.py
+
+bench-long: train ## Benchmark: latency of message k in one 600-message conversation, ours and stock
+	$(BIN)/python scripts/bench.py --long 600 --no-load
+
+bench-soak: train ## Benchmark: 20 000 messages through ours, memory sampled over time
+	$(BIN)/python scripts/bench.py --only ours --messages 20000
 
 lint: $(STAMP) ## Static checks (ruff)
 	$(BIN)/ruff check actions bot components knowledge scripts tests

@@ -1,105 +1,167 @@
-"""Benchmark: N simulated users holding French conversations over the REST channel.
+"""Benchmark: our assistant against a stock Rasa 3.6 assistant, on this machine, in one run.
 
-Starts the action server and the Rasa server on the trained model (or uses --url), runs each
-user's conversation closed-loop (next message when the previous answer arrives), and prints
-p50/p95/p99 latency per message, messages per second and errors.
+For each assistant (one after the other, never both at once): cold start to the first answer, N
+closed-loop users over the REST channel (p50/p95/p99 latency, messages per second, errors), a
+check that every conversation was stored in order with nothing lost, and the peak resident memory
+of the Rasa process; then the ratios ours/stock. The stock assistant is `rasa init`'s data with our
+config.yml, trained once into var/bench/stock/ (scripts/bench_targets.py); ours is the latest
+trained model with the action server and the demo partner data, in var/bench/ours/.
 
-    .venv/bin/python scripts/bench.py --users 10 --rounds 5
+    .venv/bin/python scripts/bench.py                     # 10 users × 3 conversations each
+    .venv/bin/python scripts/bench.py --long 600          # latency of message k in one conversation
+    .venv/bin/python scripts/bench.py --messages 20000 --only ours   # soak: memory over time
+    .venv/bin/python scripts/bench.py --url http://127.0.0.1:8000 --token … --pids 11 12   # running setup
 """
 import argparse
 import asyncio
-import statistics
+import os
 import sys
 import time
-import uuid
 from pathlib import Path
+from typing import Dict, List, Optional
 
-import aiohttp
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import services
-from bot import settings as bot_settings
-from bot.cli import seed_demo_if_empty
+import bench_load as load  # noqa: E402
+import bench_targets as targets  # noqa: E402
 
-# Realistic conversations: custom actions, the form and the database on most turns.
-CONVERSATIONS = [
-    ["bonjour", "je cherche un poste d'aide soignante", "a pornic", "oui", "merci"],
-    ["salut", "un logement pour mon stage a paimboeuf ?", "et a vue ?", "au revoir"],
-    ["offres IDE de nuit a st brevin", "et en cdd ?", "je voudrais parler a un conseiller"],
-    ["c'est quoi le metier d'ASH", "comment devenir aide-soignant ?", "il y a des forums bientot ?"],
-    ["une creche avec horaires decales a pornic", "pas de voiture, comment venir ?", "mon mari cherche du travail"],
-]
+from bot import services  # noqa: E402
+from bot import settings as bot_settings  # noqa: E402
+
+LONG_MARKS = (5, 50, 100, 300, 600, 1000)
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+def load_average() -> str:
+    return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-async def user(session, url, index, rounds, latencies, errors):
-    for round_ in range(rounds):
-        sender = f"bench-{index}-{round_}-{uuid.uuid4().hex[:6]}"
-        for message in CONVERSATIONS[(index + round_) % len(CONVERSATIONS)]:
-            started = time.perf_counter()
-            try:
-                async with session.post(url, json={"sender": sender, "message": message}) as response:
-                    body = await response.json()
-                    if response.status != 200 or not body:
-                        errors.append(f"{response.status} {message!r}")
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                errors.append(f"{type(error).__name__} {message!r}")
-            latencies.append((time.perf_counter() - started) * 1000)
+def run_load(target: targets.Target, args, conversations) -> Dict[str, float]:
+    asyncio.run(load.drive(target.webhook, 2, conversations, rounds=1, prefix="warmup"))
+    results = load.Results()
+    samples: List = []
+
+    async def measured():
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(load.sample_memory(target.rasa_pids(), results, args.sample_every, stop, samples))
+        try:
+            await load.drive(target.webhook, args.users, conversations, rounds=args.rounds,
+                             total_messages=args.messages, prefix="bench", results=results)
+        finally:
+            stop.set()
+            await sampler
+        return await load.check_order(target.api_url, target.token, results.sent,
+                                      every_message_answered=target.every_message_answered)
+
+    order_problems = asyncio.run(measured())
+    figures = results.figures()
+    figures["conversations"] = float(len(results.sent))
+    figures["order"] = float(len(order_problems))
+    figures["unexpected"] = float(len(results.unexpected))
+    figures["rss"] = max(load.memory_mb(pid) for pid in target.rasa_pids())
+    figures["cold"] = target.cold_start
+    print(f"\n{target.name} : {results.messages} messages, {len(results.sent)} conversations, {args.users} "
+          f"utilisateurs, en {results.elapsed:.1f} s (charge {load_average()})")
+    for name, pid in target.service_pids():
+        print(f"  mémoire max du {name} : {load.memory_mb(pid):.0f} Mo")
+    for problem in (results.errors + order_problems + results.unexpected)[:8]:
+        print(f"  ! {problem}")
+    if args.messages:
+        print("  mémoire du serveur Rasa au fil des messages :")
+        for seconds, messages, rss in samples:
+            print(f"    {seconds:6.0f} s  {messages:6d} messages  RSS {rss:6.0f} Mo")
+    return figures
 
 
-async def drive(url, users, rounds):
-    latencies, errors = [], []
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(user(session, url, i, rounds, latencies, errors) for i in range(users)))
-        elapsed = time.perf_counter() - started
-    return latencies, errors, elapsed
+def run_long(target: targets.Target, count: int, messages: List[str]) -> Dict[str, float]:
+    latencies = asyncio.run(load.long_conversation(target.webhook, messages, count))
+    marks = {k: load.at_message(latencies, k) for k in LONG_MARKS if k <= count}
+    print(f"\n{target.name} : une conversation de {count} messages (charge {load_average()})")
+    print("  " + " · ".join(f"message {k} : {ms:.0f} ms" for k, ms in marks.items()))
+    if 300 in marks:
+        print(f"  message 300 / message 5 : {marks[300] / marks[5]:.2f}")
+    return {f"k{k}": ms for k, ms in marks.items()}
 
 
-def report(users, latencies, errors, elapsed):
-    print(f"{users} utilisateurs, {len(latencies)} messages en {elapsed:.1f} s")
-    print(f"  latence p50 {statistics.median(latencies):.0f} ms · p95 {percentile(latencies, 0.95):.0f} ms"
-          f" · p99 {percentile(latencies, 0.99):.0f} ms")
-    print(f"  débit {len(latencies) / elapsed:.1f} messages/s · erreurs {len(errors)}")
-    for error in errors[:5]:
-        print(f"    {error}")
+ROWS = [("cold", "démarrage → 1re réponse (s)", "{:.1f}"), ("p50", "latence p50 (ms)", "{:.0f}"),
+        ("p95", "latence p95 (ms)", "{:.0f}"), ("p99", "latence p99 (ms)", "{:.0f}"),
+        ("msg/s", "messages par seconde", "{:.1f}"), ("errors", "erreurs", "{:.0f}"),
+        ("order", "conversations perdues ou dans le désordre", "{:.0f}"),
+        ("unexpected", "réponses sans le texte attendu", "{:.0f}"), ("rss", "RSS max du processus Rasa (Mo)", "{:.0f}")]
+ROWS += [(f"k{k}", f"conversation longue, message {k} (ms)", "{:.0f}") for k in LONG_MARKS]
 
 
-def main() -> int:
+def print_table(columns: Dict[str, Dict[str, float]]) -> None:
+    names = list(columns)
+    header = f"\n{'':44}" + "".join(f"{name:>16}" for name in names)
+    ratio = len(names) == 2
+    print(header + (f"{'rapport':>10}" if ratio else ""))
+    for key, label, fmt in ROWS:
+        values = [columns[name].get(key) for name in names]
+        if all(value is None for value in values):
+            continue
+        line = f"{label:44}" + "".join(f"{fmt.format(v) if v is not None else '-':>16}" for v in values)
+        if ratio and None not in values and values[0]:
+            line += f"{values[1] / values[0]:>10.2f}"
+        print(line)
+    if ratio:
+        print(f"(rapport = {names[1]} / {names[0]})")
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3, help="conversations per user")
-    parser.add_argument("--url", help="REST webhook of a running assistant (default: start one)")
-    args = parser.parse_args()
-    if args.url:
-        latencies, errors, elapsed = asyncio.run(drive(args.url, args.users, args.rounds))
-        report(args.users, latencies, errors, elapsed)
-        return 0
-    settings = bot_settings.load()
-    seed_demo_if_empty()
-    assistant = services.Assistant(settings, services.train(settings))
-    started = time.perf_counter()
-    with assistant:
-        print(f"Démarrage jusqu'au premier accueil : {time.perf_counter() - started:.1f} s")
-        url = f"{settings.rasa_url}/webhooks/rest/webhook"
-        asyncio.run(drive(url, 1, 1))  # warm-up
-        latencies, errors, elapsed = asyncio.run(drive(url, args.users, args.rounds))
-        report(args.users, latencies, errors, elapsed)
-        for service in assistant.services:
-            print(f"  mémoire max du {service.name} : {peak_rss_mb(service.process.pid):.0f} Mo")
+    parser.add_argument("--users", type=int, default=10, help="simultaneous closed-loop users (10)")
+    parser.add_argument("--rounds", type=int, default=3, help="conversations per user (3)")
+    parser.add_argument("--messages", type=int, help="soak: send this many messages in all, memory sampled")
+    parser.add_argument("--sample-every", type=float, default=15, help="seconds between memory samples (15)")
+    parser.add_argument("--long", type=int, metavar="N", help="also one conversation of N messages")
+    parser.add_argument("--only", choices=["ours", "stock"], help="one assistant only")
+    parser.add_argument("--no-load", action="store_true", help="skip the N-user run (with --long)")
+    parser.add_argument("--model", type=Path, help="our model (default: the latest in models/)")
+    parser.add_argument("--tracker-store-url", help="our tracker store (default: a fresh SQLite file)")
+    parser.add_argument("--url", help="instead of starting ours: a running assistant (Rasa or load balancer)")
+    parser.add_argument("--token", help="with --url: its RASA_TOKEN (the order check reads the conversations)")
+    parser.add_argument("--pids", type=int, nargs="*", default=[], help="with --url: its Rasa processes (memory)")
+    parser.add_argument("--name", default="Côté Soin", help="with --url: the column's name")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    print(f"Charge de la machine au départ : {load_average()} ({os.cpu_count()} cœurs)")
+    stock_db = targets.demo_database(targets.BENCH_DIR / "demo.db")  # for our normaliser in the stock pipeline
+    plans = []
+    if args.only != "ours":
+        plans.append(("stock", lambda: targets.Stock(stock_db), load.STOCK, load.LONG_STOCK))
+    if args.only != "stock":
+        if args.url:
+            def make_ours():
+                return targets.Remote(args.name, args.url, args.token or "", args.pids)
+        else:
+            model = args.model or services.latest_model(bot_settings.load())
+            if model is None:
+                print("Aucun modèle entraîné : lancez `make train`.", file=sys.stderr)
+                return 1
+
+            def make_ours():
+                return targets.Ours(model, tracker_store_url=args.tracker_store_url)
+        plans.append(("ours", make_ours, load.OURS, load.LONG_OURS))
+    columns: Dict[str, Dict[str, float]] = {}
+    for _, make, conversations, long_messages in plans:
+        target = make()
+        with target:
+            if target.cold_start is not None:
+                print(f"\n{target.name} : démarrage jusqu'à la première réponse {target.cold_start:.1f} s")
+            figures: Dict[str, float] = {"cold": target.cold_start}
+            if not args.no_load:
+                figures.update(run_load(target, args, conversations))
+            if args.long:
+                figures.update(run_long(target, args.long, long_messages))
+            figures["rss"] = max(load.memory_mb(pid) for pid in target.rasa_pids()) if target.rasa_pids() else None
+            columns[target.name] = figures
+        time.sleep(1)
+    print_table(columns)
+    print(f"Charge de la machine à la fin : {load_average()}")
     return 0
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 if __name__ == "__main__":

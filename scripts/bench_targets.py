@@ -1,0 +1,219 @@
+"""The two assistants the benchmark compares, each started on free ports in its own folder.
+
+- `Ours`: the trained Côté Soin model, the real action server and the demo partner database
+  (bot/services.Assistant), in var/bench/ours/ (a fresh tracker store at every run).
+- `Stock`: a stock Rasa 3.6 assistant: the data `rasa init` writes (rasa.cli.scaffold), with our
+  config.yml, trained once and cached in var/bench/stock/; rasa init's endpoints (no action server,
+  in-memory tracker store) and Rasa's own defaults everywhere else.
+"""
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import List, Optional
+
+from bot import services
+from bot import settings as bot_settings
+from knowledge.settings import DEMO_DIR, PROJECT_ROOT
+
+BENCH_DIR = PROJECT_ROOT / "var" / "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_answer(url: str, message: str, timeout: float = 120) -> None:
+    request = urllib.request.Request(url, data=f'{{"sender": "warmup-{uuid.uuid4().hex[:6]}", "message": "{message}"}}'
+                                     .encode(), headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        response.read()
+
+
+def demo_database(path: Path) -> str:
+    """A SQLite partner database with the demo data (imported once), as a URL."""
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _import_demo(url)
+    return url
+
+
+def _import_demo(url: str) -> None:
+    from knowledge import db, importer, naming
+    os.environ["DATABASE_URL"] = url
+    db.dispose()
+    naming.forget()
+    importer.import_folder(DEMO_DIR)
+    db.dispose()
+
+
+class Target:
+    name = ""
+    every_message_answered = True
+    greeting = "hello"
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+        self.cold_start = float("nan")
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.api_url}/webhooks/rest/webhook"
+
+    api_url = ""
+
+    def rasa_pids(self) -> List[int]:
+        return []
+
+    def prepare(self) -> None:
+        """What comes before the cold start (training the stock model)."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.prepare()
+        started = time.perf_counter()
+        self.start()
+        first_answer(self.webhook, self.greeting)
+        self.cold_start = time.perf_counter() - started
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class Ours(Target):
+    name = "Côté Soin"
+    greeting = "bonjour"
+
+    def __init__(self, model: Path, tracker_store_url: Optional[str] = None, database_url: Optional[str] = None):
+        super().__init__()
+        self.var_dir = BENCH_DIR / "ours"
+        # A fresh tracker store (and handoff requests) at every run; the partner data is the demo data.
+        shutil.rmtree(self.var_dir, ignore_errors=True)
+        self.var_dir.mkdir(parents=True)
+        database_url = database_url or f"sqlite:///{self.var_dir / 'cotesoin.db'}"
+        _import_demo(database_url)
+        settings = bot_settings.load()
+        self.settings = replace(settings, rasa_port=free_port(), action_port=free_port(), web_port=free_port(),
+                                rasa_token=self.token, database_url=database_url, var_dir=self.var_dir,
+                                tracker_store_url=tracker_store_url or f"sqlite:///{self.var_dir / 'trackers.db'}")
+        self.assistant = services.Assistant(self.settings, model)
+        self.api_url = self.settings.rasa_url
+
+    def rasa_pids(self) -> List[int]:
+        return [self.assistant.rasa.process.pid]
+
+    def service_pids(self):
+        return [(s.name, s.process.pid) for s in self.assistant.services]
+
+    def start(self) -> None:
+        self.assistant.start()
+
+    def stop(self) -> None:
+        self.assistant.stop()
+
+
+class Stock(Target):
+    name = "Rasa d'origine"
+    greeting = "hello"
+    every_message_answered = False
+    folder = BENCH_DIR / "stock"
+
+    def __init__(self, database_url: str):
+        super().__init__()
+        self.port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        self.service: Optional[services.Service] = None
+
+    def environment(self) -> dict:
+        # Our config.yml names our entity normaliser: importable from the project, reading the demo data.
+        env = bot_settings.load().child_environment()
+        return {**env, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": self.database_url, "SANIC_HOST": "127.0.0.1"}
+
+    def model(self) -> Path:
+        """The stock assistant's model, trained once per config.yml and Rasa version."""
+        import rasa
+        from rasa.cli.scaffold import create_initial_project
+
+        config = (PROJECT_ROOT / "config.yml").read_bytes()
+        fingerprint = hashlib.sha256(config + rasa.__version__.encode()).hexdigest()[:16]
+        model = self.folder / "models" / f"stock-{fingerprint}.tar.gz"
+        if model.exists():
+            return model
+        shutil.rmtree(self.folder, ignore_errors=True)
+        create_initial_project(str(self.folder))  # what `rasa init --no-prompt` writes, before it trains
+        shutil.copy(PROJECT_ROOT / "config.yml", self.folder / "config.yml")
+        print(f"Entraînement de l'assistant Rasa d'origine (une fois, dans {self.folder})…", flush=True)
+        started = time.perf_counter()
+        subprocess.run([services.RASA, "train", "--out", "models", "--fixed-model-name", model.name[:-len(".tar.gz")]],
+                       cwd=self.folder, env=self.environment(), check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        print(f"  entraîné en {time.perf_counter() - started:.0f} s", flush=True)
+        return model
+
+    def rasa_pids(self) -> List[int]:
+        return [self.service.process.pid]
+
+    def service_pids(self):
+        return [(self.service.name, self.service.process.pid)]
+
+    def prepare(self) -> None:
+        self.model_path = self.model()
+
+    def start(self) -> None:
+        model = self.model_path
+        self.service = services.Service(
+            "serveur Rasa d'origine",
+            [services.RASA, "run", "--model", str(model), "--enable-api", "--auth-token", self.token,
+             "--interface", "127.0.0.1", "--port", str(self.port)],
+            f"{self.api_url}/", BENCH_DIR / "logs" / "stock-rasa.log", cwd=self.folder)
+        self.service.start(self.environment())
+        deadline = time.monotonic() + 300
+        while not self.service.ready():
+            if self.service.exited() or time.monotonic() > deadline:
+                self.service.stop()
+                raise self.service.failure("pas prêt")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        if self.service:
+            self.service.stop()
+
+
+class Remote(Target):
+    """An assistant already running (e.g. `make run-scaled`), reached at `url`."""
+
+    def __init__(self, name: str, url: str, token: str, pids: List[int]):
+        super().__init__()
+        self.name, self.api_url, self.token, self._pids = name, url.rstrip("/"), token, pids
+
+    def rasa_pids(self) -> List[int]:
+        return self._pids
+
+    def service_pids(self):
+        return [(f"Rasa {pid}", pid) for pid in self._pids]
+
+    def __enter__(self):
+        self.cold_start = None
+        return self
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
