@@ -3,8 +3,8 @@
 Professions and communes come from the database, so a new profession imported from
 `metiers.yml` is understood without retraining; contracts and work times from vocabulary.yml.
 """
-from functools import lru_cache
-from typing import Dict, Optional
+import time
+from typing import Dict, Optional, Tuple
 
 from knowledge import queries, vocabulary
 from knowledge.normalise import Canonicaliser, key
@@ -16,8 +16,20 @@ def _with_labels(values: Dict[str, Dict]) -> Dict[str, list]:
     return {code: [*spec.get("synonymes", []), spec["label"]] for code, spec in values.items()}
 
 
-@lru_cache(maxsize=1)
+# Other processes (the console's import, `cotesoin import`) may change the names: read them again
+# after this many seconds.
+REFRESH_SECONDS = 300.0
+_cached: Optional[Tuple[float, Dict[str, Canonicaliser]]] = None
+
+
 def canonicalisers() -> Dict[str, Canonicaliser]:
+    global _cached
+    if _cached is None or time.monotonic() - _cached[0] > REFRESH_SECONDS:
+        _cached = (time.monotonic(), _build())
+    return _cached[1]
+
+
+def _build() -> Dict[str, Canonicaliser]:
     names = queries.naming_vocabulary()
     return {
         "profession": Canonicaliser(names["profession"]),
@@ -30,7 +42,8 @@ def canonicalisers() -> Dict[str, Canonicaliser]:
 
 def forget() -> None:
     """Read the names again on next use (after an import, or between tests)."""
-    canonicalisers.cache_clear()
+    global _cached
+    _cached = None
 
 
 def means_any(text: Optional[str]) -> bool:

@@ -263,6 +263,9 @@ async def test_an_upload_without_a_file_or_too_big_is_refused_in_french(client, 
     response = await upload(client)
     assert response.status == 400 and "aucun fichier envoyé" in text_of(await response.text())
 
-    response = await upload(client, ("offres.csv", b"x" * (2 * 1024 * 1024)))
+    response = await upload(client, ("offres.csv", b"x" * (6 * 1024 * 1024)))
+    assert response.status == 400 and "5 Mo au plus" in text_of(await response.text())
+
+    response = await upload(client, ("offres.csv", b"x" * (9 * 1024 * 1024)))
     assert response.status == 413 and "Envoi trop volumineux" in text_of(await response.text())
     assert table_snapshot() == before

@@ -46,7 +46,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def init_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[middlewares.error_pages], client_max_size=1024 * 1024)
+    # 8 MiB: the console's CSV import sends files; everything else is far smaller.
+    app = web.Application(middlewares=[middlewares.error_pages], client_max_size=8 * 1024 * 1024)
     app[RASA_URL] = settings.rasa_url
     app[WEBSOCKETS] = weakref.WeakSet()
     app[STATIC_VERSION] = static_version()
@@ -67,4 +68,5 @@ def init_app(settings: Settings) -> web.Application:
 async def _globals(request: web.Request) -> dict:
     version = request.app[STATIC_VERSION]
     return {"static": lambda path: f"/static/{path}?v={version}", "path": request.path,
-            "coordinator": request.get(COORDINATOR), "retention": privacy.retention()}
+            # Called by the console's templates: the guard sets it after this context is made.
+            "current_coordinator": lambda: request.get(COORDINATOR), "retention": privacy.retention()}

@@ -7,6 +7,8 @@ from aiohttp import web
 logger = logging.getLogger(__name__)
 
 ERRORS = {
+    401: ("Connexion nécessaire", "Votre session a expiré ou vous n'êtes pas connecté·e : reconnectez-vous."),
+    403: ("Action refusée", "Jeton de sécurité manquant ou périmé : rechargez la page et recommencez."),
     404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
     405: ("Action impossible", "Cette adresse ne permet pas cette action."),
     413: ("Envoi trop volumineux", "Ce que vous avez envoyé dépasse la taille permise."),

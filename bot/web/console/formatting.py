@@ -62,7 +62,12 @@ def value_label(name: str, value: str) -> str:
 AUDIT_ACTIONS = {
     "claim": "prise en charge", "release": "remise dans la file", "reply": "réponse envoyée", "note": "note ajoutée",
     "close": "demande close", "contact_given": "coordonnées laissées (avec accord)", "login": "connexion",
-    "logout": "déconnexion", "login_failed": "mot de passe erroné", "account_locked": "compte bloqué",
+    "logout": "déconnexion", "login_failed": "mot de passe erroné", "login_locked": "connexion refusée (compte bloqué)",
+    "account_locked": "compte bloqué", "account_created": "compte créé", "password_reset": "mot de passe changé",
+    "opening_created": "offre créée", "opening_updated": "offre modifiée", "opening_closed": "offre clôturée",
+    "event_created": "événement créé", "event_updated": "événement modifié", "event_deleted": "événement supprimé",
+    "import": "import de fichiers CSV", "data_erased": "données effacées à la demande de la personne",
+    "purge": "purge selon les durées de conservation",
 }
 
 
