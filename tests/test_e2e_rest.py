@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import MetaData
 
 from bot import services
-from knowledge import db, queries
+from knowledge import db, handoff, queries
 from knowledge.models import Base
 from tests.guichet import running_guichet
 
@@ -117,9 +117,9 @@ def test_request_human_is_recorded_with_the_rest_channel(assistant):
     chat.say("je cherche un poste d'infirmier à Pornic")
     reply = chat.say("je voudrais parler à un conseiller")
     assert "demande n°" in reply
-    [request] = [r for r in queries.open_requests() if r["sender_id"] == chat.sender]
-    assert request["channel"] == "rest"
-    assert request["criteria"]["profession"] == "infirmier"
+    [request] = [r for r in handoff.open_requests() if r.sender_id == chat.sender]
+    assert request.channel == "rest"
+    assert request.criteria["profession"] == "infirmier"
 
 
 def test_two_misunderstandings_in_a_row_offer_a_coordinator(assistant):
