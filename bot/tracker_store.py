@@ -1,20 +1,70 @@
-"""`PrivacySQLTrackerStore`: Rasa's SQL tracker store, which forgets a conversation on request.
+"""`PrivacySQLTrackerStore`: Rasa's SQL tracker store, which forgets a conversation on request and
+loads only the recent part of a long one.
 
-Declared in endpoints.yml (`type: bot.tracker_store.PrivacySQLTrackerStore`). When the turn being
-saved set the slot `data_erased` ("Supprimer mes données", confirmed: actions/privacy.py), the store
-deletes every event of the conversation instead of saving it: deleting from the action itself would
-not do, since Rasa saves the whole in-memory conversation again at the end of the turn. The next
-message starts afresh.
+Declared in endpoints.yml (`type: bot.tracker_store.PrivacySQLTrackerStore`).
+
+**Erasure.** When the turn being saved set the slot `data_erased` ("Supprimer mes données",
+confirmed: actions/privacy.py), the store deletes every event of the conversation instead of saving
+it: deleting from the action itself would not do, since Rasa saves the whole in-memory conversation
+again at the end of the turn. The next message starts afresh.
+
+**Bounded history.** Rasa loads every event of the current session at each message, replays them,
+featurises the whole history for each prediction and sends it all to the action server, so a
+message costs more the longer the conversation (docs/performance.md). Here, once a session holds
+more than `MAX_TURNS` user messages, the store records a *window* (table `tracker_windows`): the
+event where the last `KEEP_TURNS` user messages begin, and the conversation's state just before
+it as Rasa events (the slots that were set, the active form, a pause). Rasa then gets that state
+followed by the events from there on, which is what the policies (memoization over the last 5
+turns, rules), the forms and our actions look at. Every event is still stored in `events`, so
+the coordinators' console and the HTTP API (`GET /conversations/<id>/tracker` reads the full
+tracker) see the whole conversation. A window whose first event is gone (retention purge) is
+ignored and the store falls back to Rasa's own loading.
+
+**SQLite.** The default local store keeps its connections open and uses SQLite's write-ahead log
+with `synchronous=NORMAL`: one fsync per checkpoint instead of per message (safe against a crash
+of the process; a power cut can lose the last messages). PostgreSQL is left as configured.
 """
+import json
 import logging
+from dataclasses import dataclass
+from typing import Any, List, Optional
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActiveLoop,
+    ConversationPaused,
+    Event,
+    LoopInterrupted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from bot import rasa_speedups
+from knowledge import log_masking
+from knowledge.transcripts import windows
 
 logger = logging.getLogger(__name__)
 
 ERASED_SLOT = "data_erased"
+# A window keeps at least KEEP_TURNS user messages and is moved on when it holds MAX_TURNS.
+KEEP_TURNS = 10
+MAX_TURNS = 20
+_WINDOW = "_cotesoin_window"
+
+rasa_speedups.apply()
+
+
+@dataclass
+class LoadedWindow:
+    """What the in-memory tracker holds: `prefix` state events (never stored), then stored events."""
+
+    prefix: int
+    ids: List[int]
 
 
 def erasure_requested(tracker: DialogueStateTracker) -> bool:
@@ -27,12 +77,128 @@ def erasure_requested(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+def state_events(tracker: DialogueStateTracker, timestamp: Optional[float]) -> List[Event]:
+    """Events that give a fresh tracker the state of `tracker`: its set slots, form and pause."""
+    state: List[Event] = [SlotSet(slot.name, slot.value, timestamp=timestamp)
+                          for slot in tracker.slots.values() if slot.has_been_set]
+    if tracker.active_loop_name:
+        state.append(ActiveLoop(tracker.active_loop_name, timestamp=timestamp))
+        if tracker.is_active_loop_interrupted:
+            state.append(LoopInterrupted(True, timestamp=timestamp))
+    if tracker.is_paused():
+        state.append(ConversationPaused(timestamp=timestamp))
+    return state
+
+
+def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class PrivacySQLTrackerStore(SQLTrackerStore):
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        if not erasure_requested(tracker):
-            await super().save(tracker)
-            return
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Made once when the Rasa server starts, after Rasa has set its logging up.
+        log_masking.install()
+        if self.engine.dialect.name == "sqlite":
+            # Kept-open connections (SQLAlchemy 1.4 opens and closes one per session for a SQLite
+            # file, and closing the last one checkpoints the log), in the write-ahead-log mode.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=2,
+                                           connect_args={"check_same_thread": False})
+            sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        windows.create(self.engine, checkfirst=True)
+
+    # Loading ---------------------------------------------------------------------------------
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The current session, or its state and recent events once it is long (see above)."""
         with self.session_scope() as session:
-            deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
+            prefix, rows = self._window_rows(session, sender_id)
+            if rows is None:
+                prefix, rows = [], self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            events = prefix + [json.loads(row.data) for row in rows]
+            if not self.domain or not events:
+                return None
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        setattr(tracker, _WINDOW, LoadedWindow(len(prefix), [row.id for row in rows]))
+        return tracker
+
+    def _window_rows(self, session, sender_id: str):
+        """(state events, rows from the window's first event), or (None, None) without a usable window."""
+        window = session.execute(sa.select(windows).where(windows.c.sender_id == sender_id)).first()
+        if window is None:
+            return None, None
+        rows = (session.query(self.SQLEvent)
+                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= window.first_event_id)
+                .order_by(self.SQLEvent.id).all())
+        if not rows or rows[0].id != window.first_event_id:
+            # Its first event was deleted (retention purge, erasure): the window no longer applies.
+            session.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
+            session.commit()
+            return None, None
+        starts = [i for i, row in enumerate(rows) if row.type_name == SessionStarted.type_name]
+        if starts:
+            # A session started after the window: Rasa loads from there, without the old state.
+            return [], rows[starts[-1]:]
+        return json.loads(window.state), rows
+
+    # Saving ----------------------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if erasure_requested(tracker):
+            self._erase(tracker.sender_id)
+            return
+        await self.stream_events(tracker)
+        loaded: Optional[LoadedWindow] = getattr(tracker, _WINDOW, None)
+        with self.session_scope() as session:
+            if loaded is None:  # a tracker this store did not load: Rasa's own count of stored events
+                new_events = list(self._additional_events(session, tracker))
+            else:
+                new_events = list(tracker.events)[loaded.prefix + len(loaded.ids):]
+            rows = [self._row(tracker.sender_id, event) for event in new_events]
+            session.add_all(rows)
+            session.flush()
+            if loaded is not None:
+                loaded.ids.extend(row.id for row in rows)
+                self._move_window(session, tracker, loaded)
+            session.commit()
+        logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+    def _row(self, sender_id: str, event: Event):
+        """The row Rasa's SQLTrackerStore.save writes for an event."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    def _move_window(self, session, tracker: DialogueStateTracker, loaded: LoadedWindow) -> None:
+        """Once the loaded part holds MAX_TURNS user messages, start it KEEP_TURNS messages back."""
+        events = list(tracker.events)
+        turns = [i for i in range(loaded.prefix, len(events)) if isinstance(events[i], UserUttered)]
+        if len(turns) < MAX_TURNS:
+            return
+        cut = turns[-KEEP_TURNS]
+        before = DialogueStateTracker.from_events(tracker.sender_id, events[:cut], self.domain.slots)
+        timestamp = events[cut].timestamp
+        state = json.dumps([event.as_dict() for event in state_events(before, timestamp)])
+        values = {"first_event_id": loaded.ids[cut - loaded.prefix], "timestamp": timestamp, "state": state}
+        updated = session.execute(sa.update(windows).where(windows.c.sender_id == tracker.sender_id).values(**values))
+        if not updated.rowcount:
+            session.execute(sa.insert(windows).values(sender_id=tracker.sender_id, **values))
+
+    def _erase(self, sender_id: str) -> None:
+        with self.session_scope() as session:
+            deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+            session.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
             session.commit()
         logger.info("Conversation effacée à la demande de la personne (%s événements)", deleted)

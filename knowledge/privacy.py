@@ -85,6 +85,8 @@ def erase_messages(sender_id: str) -> int:
         if not transcripts.table_exists(connection):
             return 0
         events = transcripts.events
+        if transcripts.windows_exist(connection):  # derived from the events (bot/tracker_store.py)
+            connection.execute(delete(transcripts.windows).where(transcripts.windows.c.sender_id == sender_id))
         return connection.execute(delete(events).where(events.c.sender_id == sender_id)).rowcount
 
 
@@ -114,7 +116,8 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
     policy = retention()
     old = months_before(now, policy["conversations_months"])
     contact_cutoff = months_before(now, policy["contact_months_after_close"])
-    old_events = transcripts.events.c.timestamp < (old - datetime(1970, 1, 1)).total_seconds()
+    old_seconds = (old - datetime(1970, 1, 1)).total_seconds()
+    old_events = transcripts.events.c.timestamp < old_seconds
     with transcripts.engine().begin() as connection:
         if transcripts.table_exists(connection):
             events = connection.scalar(select(func.count()).where(old_events))
@@ -122,6 +125,8 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
                 select(func.count(func.distinct(transcripts.events.c.sender_id))).where(old_events))
             if not dry_run:
                 connection.execute(delete(transcripts.events).where(old_events))
+                if transcripts.windows_exist(connection):
+                    connection.execute(delete(transcripts.windows).where(transcripts.windows.c.timestamp < old_seconds))
         else:
             events = conversations = 0
     old_requests = (CoordinatorRequest.status == CLOSED) & (CoordinatorRequest.closed_at < old)

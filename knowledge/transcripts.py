@@ -25,6 +25,16 @@ events = Table(
     Column("action_name", String(255)),
     Column("data", Text),
 )
+# Written by the tracker store (bot/tracker_store.py): per conversation, where the part Rasa loads
+# begins (`first_event_id`) and the state the conversation had there (slots, form, pause) as
+# Rasa events in JSON. Derived from `events`; erased and purged with them (knowledge/privacy.py).
+windows = Table(
+    "tracker_windows", _metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("first_event_id", Integer, nullable=False),
+    Column("timestamp", Float),
+    Column("state", Text, nullable=False),
+)
 _engine: Optional[Engine] = None
 
 
@@ -78,6 +88,11 @@ def _line(row) -> Optional[Line]:
 def table_exists(connection) -> bool:
     """False until Rasa has stored a first conversation."""
     return inspect(connection).has_table("events")
+
+
+def windows_exist(connection) -> bool:
+    """Whether the tracker store has created its `tracker_windows` table."""
+    return inspect(connection).has_table("tracker_windows")
 
 
 def _no_table(error: Exception) -> bool:

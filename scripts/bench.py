@@ -15,6 +15,8 @@ trained model with the action server and the demo partner data, in var/bench/our
 import argparse
 import asyncio
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,8 +37,30 @@ def load_average() -> str:
     return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def start_profilers(target: targets.Target, folder: Path) -> List[subprocess.Popen]:
+    """py-spy on each server process while the users run (collapsed stacks, one file per process)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).with_name("py-spy")
+    profilers = []
+    for name, pid in target.service_pids():
+        output = folder / f"{'rasa' if 'Rasa' in name else 'actions'}-{pid}.txt"
+        profilers.append(subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
+                                           "--output", str(output), "--nonblocking", "--idle"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(1)
+    return profilers
+
+
+def stop_profilers(profilers: List[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)
+    for profiler in profilers:
+        profiler.wait(30)
+
+
 def run_load(target: targets.Target, args, conversations) -> Dict[str, float]:
     asyncio.run(load.drive(target.webhook, 2, conversations, rounds=1, prefix="warmup"))
+    profilers = start_profilers(target, args.profile) if args.profile else []
     results = load.Results()
     samples: List = []
 
@@ -52,17 +76,23 @@ def run_load(target: targets.Target, args, conversations) -> Dict[str, float]:
         return await load.check_order(target.api_url, target.token, results.sent,
                                       every_message_answered=target.every_message_answered)
 
+    cpu_before = {pid: load.cpu_seconds(pid) for _, pid in target.service_pids()}
     order_problems = asyncio.run(measured())
+    stop_profilers(profilers)
+    cpu = {pid: (load.cpu_seconds(pid) - before) * 1000 / max(results.messages, 1)
+           for pid, before in cpu_before.items()}
     figures = results.figures()
     figures["conversations"] = float(len(results.sent))
     figures["order"] = float(len(order_problems))
     figures["unexpected"] = float(len(results.unexpected))
     figures["rss"] = max(load.memory_mb(pid) for pid in target.rasa_pids())
     figures["cold"] = target.cold_start
+    figures["cpu"] = sum(cpu[pid] for pid in target.rasa_pids())
+    figures["cpu_all"] = sum(cpu.values())
     print(f"\n{target.name} : {results.messages} messages, {len(results.sent)} conversations, {args.users} "
           f"utilisateurs, en {results.elapsed:.1f} s (charge {load_average()})")
     for name, pid in target.service_pids():
-        print(f"  mémoire max du {name} : {load.memory_mb(pid):.0f} Mo")
+        print(f"  {name} : mémoire max {load.memory_mb(pid):.0f} Mo, CPU {cpu[pid]:.1f} ms par message")
     for problem in (results.errors + order_problems + results.unexpected)[:8]:
         print(f"  ! {problem}")
     if args.messages:
@@ -86,7 +116,9 @@ ROWS = [("cold", "démarrage → 1re réponse (s)", "{:.1f}"), ("p50", "latence 
         ("p95", "latence p95 (ms)", "{:.0f}"), ("p99", "latence p99 (ms)", "{:.0f}"),
         ("msg/s", "messages par seconde", "{:.1f}"), ("errors", "erreurs", "{:.0f}"),
         ("order", "conversations perdues ou dans le désordre", "{:.0f}"),
-        ("unexpected", "réponses sans le texte attendu", "{:.0f}"), ("rss", "RSS max du processus Rasa (Mo)", "{:.0f}")]
+        ("unexpected", "réponses sans le texte attendu", "{:.0f}"), ("rss", "RSS max du processus Rasa (Mo)", "{:.0f}"),
+        ("cpu", "CPU Rasa par message (ms)", "{:.1f}"),
+        ("cpu_all", "CPU de tous les serveurs par message (ms)", "{:.1f}")]
 ROWS += [(f"k{k}", f"conversation longue, message {k} (ms)", "{:.0f}") for k in LONG_MARKS]
 
 
@@ -122,6 +154,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--token", help="with --url: its RASA_TOKEN (the order check reads the conversations)")
     parser.add_argument("--pids", type=int, nargs="*", default=[], help="with --url: its Rasa processes (memory)")
     parser.add_argument("--name", default="Côté Soin", help="with --url: the column's name")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="record the servers with py-spy during the run (collapsed stacks in DIR)")
     return parser.parse_args(argv)
 
 

@@ -7,6 +7,7 @@ followed by an answer (nothing lost, duplicated or reordered).
 """
 import asyncio
 import itertools
+import os
 import statistics
 import time
 import uuid
@@ -201,6 +202,15 @@ async def check_order(api_url: str, token: str, sent: Dict[str, List[str]], para
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         await asyncio.gather(*(one(session, sender, messages) for sender, messages in sent.items()))
     return problems
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 def memory_mb(pid: int, field_name: str = "VmHWM") -> float:

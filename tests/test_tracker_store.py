@@ -1,0 +1,188 @@
+"""The tracker store keeps every event but gives Rasa only the recent part of a long conversation,
+with the same state (slots, form, pause) as the whole conversation would give."""
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from sqlalchemy import delete, func, select
+
+from bot import tracker_store as module
+from bot.tracker_store import KEEP_TURNS, MAX_TURNS, PrivacySQLTrackerStore
+from knowledge import transcripts
+
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [search_jobs, inform]
+entities: [commune]
+slots:
+  commune:
+    type: text
+    mappings: [{type: from_entity, entity: commune}]
+  profession:
+    type: text
+    mappings: [{type: custom}]
+  pending:
+    type: categorical
+    values: [callback, erase]
+    mappings: [{type: custom}]
+forms:
+  job_form:
+    required_slots: [commune]
+responses:
+  utter_ok: [{text: "ok"}]
+""")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return PrivacySQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}")
+
+
+def stored(store_, sender):
+    with store_.session_scope() as session:
+        return session.query(store_.SQLEvent).filter(store_.SQLEvent.sender_id == sender).count()
+
+
+def window_row(store_, sender):
+    with store_.engine.connect() as connection:
+        return connection.execute(select(transcripts.windows).where(transcripts.windows.c.sender_id == sender)).first()
+
+
+def turn(k):
+    """The events of user message k: what Rasa appends in one turn (slots, a form, a pause)."""
+    events = [UserUttered(f"message {k}", {"name": "inform", "confidence": 1.0}),
+              ActionExecuted("action_answer"), BotUttered(f"réponse {k}")]
+    if k % 7 == 0:
+        events.append(SlotSet("commune", f"commune {k}"))
+    if k == 3:
+        events.append(SlotSet("profession", "infirmier"))
+    if k == 12:
+        events.append(SlotSet("pending", "callback"))
+    if k == 33:
+        events.append(ActiveLoop("job_form"))
+    if k == 36:
+        events.append(ConversationPaused())
+    if k == 38:
+        events.append(ConversationResumed())
+    return events + [ActionExecuted("action_listen")]
+
+
+async def talk(store_, sender, turns, start=0):
+    appended = 0
+    for k in range(start, start + turns):
+        tracker = await store_.get_or_create_tracker(sender, append_action_listen=False)
+        for event in turn(k):
+            tracker.update(event)
+            appended += 1
+        await store_.save(tracker)
+    return tracker, appended
+
+
+def state(tracker):
+    return (tracker.current_slot_values(), tracker.active_loop_name, tracker.is_paused(),
+            tracker.latest_message.text, tracker.latest_action_name)
+
+
+async def test_a_long_conversation_is_stored_whole_and_loaded_in_part(store):
+    _, appended = await talk(store, "long", 50)
+    assert stored(store, "long") == appended
+    full = await store.retrieve_full_tracker("long")
+    recent = await store.retrieve("long")
+    assert len(full.events) == appended
+    users = [e.text for e in recent.events if isinstance(e, UserUttered)]
+    assert KEEP_TURNS <= len(users) < MAX_TURNS
+    assert users == [f"message {k}" for k in range(50 - len(users), 50)]
+    assert state(recent) == state(full)
+    assert recent.get_slot("profession") == "infirmier" and recent.get_slot("pending") == "callback"
+    assert recent.active_loop_name == "job_form"
+
+
+async def test_the_state_is_the_same_at_every_message(store):
+    for k in range(45):
+        await talk(store, "each", 1, start=k)
+        full = await store.retrieve_full_tracker("each")
+        recent = await store.retrieve("each")
+        assert state(recent) == state(full), k
+        assert len(recent.events) <= MAX_TURNS * 6 + 5
+
+
+async def test_a_paused_conversation_stays_paused_across_the_window(store):
+    await talk(store, "paused", 37)  # paused at message 36, resumed at 38
+    assert (await store.retrieve("paused")).is_paused()
+    await talk(store, "paused", 30, start=37)
+    assert not (await store.retrieve("paused")).is_paused()
+
+
+async def test_a_new_session_after_the_window_starts_afresh(store):
+    await talk(store, "session", 30)
+    assert window_row(store, "session") is not None
+    tracker = await store.retrieve("session")
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), SlotSet("profession", "aide_soignant"),
+                  ActionExecuted("action_listen")):
+        tracker.update(event)
+    await store.save(tracker)
+    await talk(store, "session", 2, start=100)
+    again = await store.retrieve("session")
+    assert isinstance(again.events[0], SessionStarted)
+    assert again.get_slot("profession") == "aide_soignant" and again.get_slot("pending") is None
+    assert stored(store, "session") == len((await store.retrieve_full_tracker("session")).events)
+
+
+async def test_a_window_whose_first_event_was_purged_is_dropped(store):
+    await talk(store, "purged", 30)
+    first = window_row(store, "purged").first_event_id
+    with store.engine.begin() as connection:
+        connection.execute(delete(transcripts.events).where(transcripts.events.c.id <= first))
+    tracker = await store.retrieve("purged")
+    assert window_row(store, "purged") is None
+    assert len(tracker.events) == stored(store, "purged")  # Rasa's own loading: what is left
+    assert state(tracker)[3] == "message 29"
+
+
+async def test_erasing_the_conversation_drops_its_window(store):
+    tracker, _ = await talk(store, "erased", 30)
+    tracker.update(UserUttered("oui", {"name": "affirm"}))
+    tracker.update(SlotSet(module.ERASED_SLOT, True))
+    await store.save(tracker)
+    assert stored(store, "erased") == 0 and window_row(store, "erased") is None
+    assert await store.retrieve("erased") is None
+
+
+async def test_a_tracker_saved_twice_stores_each_event_once(store):
+    tracker, appended = await talk(store, "twice", 25)
+    tracker.update(UserUttered("encore", {"name": "inform"}))
+    await store.save(tracker)
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    with store.engine.connect() as connection:
+        count = connection.scalar(select(func.count()).where(transcripts.events.c.sender_id == "twice"))
+    assert count == appended + 2
+
+
+async def test_privacy_erasure_and_purge_drop_the_windows(tmp_path, monkeypatch, loaded_db):
+    from knowledge import privacy
+
+    url = f"sqlite:///{tmp_path / 'trackers.db'}"
+    monkeypatch.setenv("TRACKER_STORE_URL", url)
+    transcripts.dispose()
+    store_ = PrivacySQLTrackerStore(domain=DOMAIN, host=url)
+    await talk(store_, "a", 25)
+    await talk(store_, "b", 25)
+    try:
+        privacy.erase_messages("a")
+        assert window_row(store_, "a") is None and window_row(store_, "b") is not None
+        with store_.engine.begin() as connection:  # the whole conversation is older than the retention
+            connection.execute(transcripts.events.update().values(timestamp=0))
+            connection.execute(transcripts.windows.update().values(timestamp=0))
+        privacy.purge()
+        assert window_row(store_, "b") is None and stored(store_, "b") == 0
+    finally:
+        transcripts.dispose()
