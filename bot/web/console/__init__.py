@@ -4,7 +4,8 @@
 - requests.py: the queue and one request (claim, reply, note, close);
 - live.py: server-sent events telling open pages what changed;
 - rasa.py: what reaches the user goes through Rasa's HTTP API;
-- data.py: openings, events and CSV import.
+- data.py: openings, events and CSV import;
+- observatory.py: the territory's HR observatory (figures, charts, CSV, questions to review).
 """
 import asyncio
 from typing import AsyncIterator
@@ -13,7 +14,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.web.console import auth, data, formatting, live, requests
+from bot.web.console import auth, data, formatting, live, observatory, requests
 from bot.web.console.keys import RASA, STOPPING
 from bot.web.console.rasa import RasaConversations
 from bot.web.keys import HTTP_CLIENT
@@ -53,3 +54,4 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/console/demandes/{id:\\d+}/note", requests.note)
     router.add_post("/console/demandes/{id:\\d+}/clore", requests.close)
     data.routes(router)
+    observatory.routes(router)

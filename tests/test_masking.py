@@ -1,0 +1,46 @@
+"""Masking of e-mails, telephone numbers and long numbers typed in free text."""
+import pytest
+
+from knowledge.masking import EMAIL_MASK, NUMBER_MASK, PHONE_MASK, mask
+
+
+@pytest.mark.parametrize("phone", [
+    "0612345678", "06 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "06/12/34/56/78", "02 40 00 61 10",
+    "+33 6 12 34 56 78", "+33612345678", "+33 (0)6 12 34 56 78", "+33(0)612345678", "0033 6 12 34 56 78",
+    "0033612345678", "+33 6.12.34.56.78", "09 70 12 34 56",
+])
+def test_french_phone_numbers_in_every_usual_form_are_masked(phone):
+    assert mask(f"appelez-moi au {phone} svp") == f"appelez-moi au {PHONE_MASK} svp"
+    assert mask(f"tel:{phone}.") == f"tel:{PHONE_MASK}."
+
+
+@pytest.mark.parametrize("email", [
+    "jean.dupont@mail.fr", "Marie-Claire_99@exemple.co.uk", "a+b@sub.domain.org", "JEAN@MAIL.FR",
+    "jean.dupont (at) mail.fr", "jean arobase mail.fr",
+])
+def test_emails_are_masked(email):
+    assert mask(f"mon mail : {email}, merci") == f"mon mail : {EMAIL_MASK}, merci"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mon numéro de sécu 1 85 05 78 006 084 36", f"mon numéro de sécu {NUMBER_MASK}"),
+    ("dossier 123456", f"dossier {NUMBER_MASK}"),
+    ("+44 7911 123456", NUMBER_MASK),
+    ("IBAN FR76 3000 6000 0112 3456 7890 189", f"IBAN FR{NUMBER_MASK}"),
+])
+def test_runs_of_six_digits_or_more_are_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "je cherche un poste à Pornic 44210", "le 12/03/2025 à 14h30", "CDD de 6 mois, 1 500 € par mois",
+    "3 enfants de 2, 5 et 8 ans", "bonjour", "ligne 12345", "",
+])
+def test_ordinary_text_is_left_alone(text):
+    assert mask(text) == text
+
+
+def test_everything_in_one_message():
+    text = "Léa, 06 12 34 56 78 ou lea@mail.fr, dossier 98765432"
+    assert mask(text) == f"Léa, {PHONE_MASK} ou {EMAIL_MASK}, dossier {NUMBER_MASK}"
+    assert mask(None) == ""

@@ -1,0 +1,263 @@
+"""The observatory's figures on a small hand-made tracker store and the fixture partner database.
+
+The tracker store follows the partner database: a SQLite file, or the same PostgreSQL database
+when TEST_POSTGRES_URL is set (as a deployment may do), so the SQL is checked on both.
+"""
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+
+from knowledge import db, observatory, transcripts
+from knowledge.models import CoordinatorRequest
+from knowledge.observatory import MASKED, Period
+from tests.observatory_helpers import Conversations, at
+
+PERIOD = Period(date(2025, 3, 25), date(2025, 4, 5))  # summer time starts on 30 March
+
+
+@pytest.fixture
+def tracker_store(loaded_db, tmp_path, monkeypatch):
+    url = loaded_db.url if loaded_db.url.startswith("postgresql") else f"sqlite:///{tmp_path / 'trackers.db'}"
+    monkeypatch.setenv("TRACKER_STORE_URL", url)
+    transcripts.dispose()
+    observatory._indexed.clear()
+    transcripts._metadata.drop_all(transcripts.engine())
+    transcripts._metadata.create_all(transcripts.engine())
+    yield Conversations()
+    transcripts._metadata.drop_all(transcripts.engine())
+    transcripts.dispose()
+    observatory._indexed.clear()
+
+
+def job_seekers(store: Conversations, count: int, day: str = "2025-03-28", channel: str = "socketio",
+                profession: str = "aide_soignant", commune: str = "Vue", found: int = 0, prefix: str = "web") -> None:
+    for n in range(count):
+        sender, moment = f"{prefix}-{profession}-{commune}-{n}", at(f"{day} 10:00") + n * 60
+        store.start(sender, moment)
+        store.user(sender, moment + 1, "je cherche un poste d'aide soignante", "search_jobs", channel,
+                   profession=profession)
+        store.user(sender, moment + 2, f"à {commune}", "inform", channel, commune=commune)
+        store.search(sender, moment + 3, found)
+
+
+# -- the period ----------------------------------------------------------------------------------------
+def test_a_period_is_cut_at_paris_midnight_and_checked():
+    start, end = Period(date(2025, 3, 30), date(2025, 3, 30)).bounds()
+    assert (start, end) == (at("2025-03-30 00:00"), at("2025-03-31 00:00"))
+    assert end - start == 23 * 3600  # the day summer time starts
+    assert Period.parse("", "", today=date(2025, 4, 5)) == Period(date(2025, 3, 7), date(2025, 4, 5))
+    assert Period.parse("2025-01-01", "2025-01-31").days[-1] == date(2025, 1, 31)
+    for start_text, end_text in (("2025-02-01", "2025-01-01"), ("01/02/2025", ""), ("2020-01-01", "2025-01-01")):
+        with pytest.raises(ValueError):
+            Period.parse(start_text, end_text)
+
+
+def test_counts_under_five_are_masked_but_zero_is_not():
+    assert [observatory.masked(n) for n in (0, 1, 4, 5, 120)] == [0, MASKED, MASKED, 5, 120]
+
+
+# -- activity ------------------------------------------------------------------------------------------
+def test_conversations_and_people_per_channel_and_paris_day(tracker_store):
+    job_seekers(tracker_store, 6)  # 28 March, on the site
+    for n in range(5):  # 30 March 00:30 Paris is still 29 March in UTC
+        tracker_store.start(f"telegram-{n}", at("2025-03-30 00:30"))
+        tracker_store.user(f"telegram-{n}", at("2025-03-30 00:31"), "bonjour", "greet", "telegram")
+    tracker_store.start("telegram-0", at("2025-03-31 00:10"))  # a second conversation, the next night
+    tracker_store.user("telegram-0", at("2025-03-31 00:11"), "re", "greet", "telegram")
+    tracker_store.start("rest-1", at("2025-04-01 12:00"))
+    tracker_store.user("rest-1", at("2025-04-01 12:00"), "bonjour", "greet", "rest")
+    tracker_store.start("web-before", at("2025-03-24 23:59"))
+    tracker_store.user("web-before", at("2025-03-24 23:59"), "trop tôt", "greet")
+    tracker_store.save()
+
+    result = observatory.activity(PERIOD)
+    assert result.buckets == PERIOD.days and result.channels == ["socketio", "telegram", "rest"]
+    rows = {(row.start, row.channel): (row.conversations, row.people) for row in result.rows}
+    assert len(rows) == 12 * 3
+    assert rows[(date(2025, 3, 28), "socketio")] == (6, 6)
+    assert rows[(date(2025, 3, 30), "telegram")] == (5, 5)
+    assert rows[(date(2025, 3, 29), "telegram")] == (0, 0)
+    assert rows[(date(2025, 3, 31), "telegram")] == (MASKED, MASKED)
+    assert rows[(date(2025, 4, 1), "rest")] == (MASKED, MASKED)
+    totals = {t.channel: (t.conversations, t.people) for t in result.totals}
+    assert totals == {"socketio": (6, 6), "telegram": (6, 5), "rest": (MASKED, MASKED)}
+    assert (result.conversations, result.people) == (13, 12)
+
+    weekly = observatory.activity(PERIOD, step="week")
+    assert weekly.buckets == [date(2025, 3, 24), date(2025, 3, 31)]
+    week_rows = {(row.start, row.channel): (row.conversations, row.people) for row in weekly.rows}
+    assert week_rows[(date(2025, 3, 24), "telegram")] == (5, 5)
+    assert week_rows[(date(2025, 3, 31), "telegram")] == (MASKED, MASKED)
+
+
+def test_an_empty_or_missing_tracker_store_gives_empty_figures(tracker_store):
+    assert observatory.activity(PERIOD).conversations == 0
+    transcripts._metadata.drop_all(transcripts.engine())
+    observatory._indexed.clear()
+    assert observatory.activity(PERIOD).rows == [] and observatory.activity(PERIOD).buckets == PERIOD.days
+    assert observatory.misunderstood(PERIOD).questions == []
+    assert observatory.unmet_demand(PERIOD).rows == []
+
+
+def test_the_indexes_are_added_once_to_rasas_table(tracker_store):
+    assert observatory.ensure_indexes()
+    names = {index["name"] for index in inspect(transcripts.engine()).get_indexes("events")}
+    assert set(observatory.INDEXES) <= names
+    observatory._indexed.clear()
+    assert observatory.ensure_indexes()  # IF NOT EXISTS: a second run changes nothing
+
+
+# -- demand --------------------------------------------------------------------------------------------
+def test_demand_by_topic_profession_and_commune_counts_people(tracker_store):
+    job_seekers(tracker_store, 6)
+    job_seekers(tracker_store, 2, profession="infirmier", commune="Pornic", found=3)
+    for n in range(7):
+        sender = f"telegram-housing-{n}"
+        tracker_store.start(sender, at("2025-04-02 09:00"))
+        tracker_store.user(sender, at("2025-04-02 09:01"), "un logement à pornic", "ask_housing", "telegram",
+                           commune="Pornic")
+        tracker_store.action(sender, at("2025-04-02 09:01"), "action_housing", topic="housing")
+        tracker_store.action(sender, at("2025-04-02 09:02"), "action_housing", topic="housing")  # counted once
+    tracker_store.user("web-x", at("2025-04-02 10:00"), "plombier à Nantes", "search_jobs",
+                       profession="plombier", commune="Nantes")
+    tracker_store.user("web-y", at("2025-04-02 10:00"), "peu importe", "inform", commune="peu_importe")
+    tracker_store.save()
+
+    topics = {row.value: (row.label, row.people) for row in observatory.demand_by_topic(PERIOD)}
+    assert topics == {"jobs": ("offres d'emploi", 8), "housing": ("logement", 7)}
+    professions = observatory.demand_by_profession(PERIOD)
+    assert [(r.value, r.label, r.people) for r in professions] == [
+        ("aide_soignant", "Aide-soignant / aide-soignante", 6), ("infirmier", "Infirmier / infirmière", MASKED),
+        ("autre", "autre (non reconnu)", MASKED)]
+    communes = {row.value: row.people for row in observatory.demand_by_commune(PERIOD)}
+    assert communes == {"Pornic": 9, "Vue": 6, "autre": MASKED}
+
+
+def test_the_commune_table_lists_every_commune_of_the_territory(tracker_store):
+    job_seekers(tracker_store, 6)
+    tracker_store.save()
+    rows = {row.name: row for row in observatory.communes(PERIOD)}
+    assert len(rows) == 6 and rows["Vue"].people == 6 and rows["Vue"].unmet_people == 6
+    assert rows["Pornic"].people == 0 and rows["Pornic"].unmet_people == 0
+    assert rows["Vue"].latitude == pytest.approx(47.1994)
+
+
+# -- unmet demand --------------------------------------------------------------------------------------
+def test_searches_that_found_nothing_by_profession_commune_and_contract(tracker_store):
+    job_seekers(tracker_store, 6)  # aide-soignant·e at Vue: nothing
+    job_seekers(tracker_store, 3, profession="infirmier", commune="Pornic", found=5)  # found: not unmet
+    sender = "web-cdd"
+    tracker_store.start(sender, at("2025-03-26 14:00"))
+    tracker_store.user(sender, at("2025-03-26 14:00"), "infirmier en cdd", "search_jobs",
+                       profession="infirmier", contract_type="cdd")
+    tracker_store.user(sender, at("2025-03-26 14:01"), "peu importe", "inform", commune="peu_importe")
+    tracker_store.search(sender, at("2025-03-26 14:01"), 0)
+    tracker_store.user(sender, at("2025-03-26 14:02"), "et à Rouans ?", "inform", commune="Rouans")
+    tracker_store.search(sender, at("2025-03-26 14:02"), 0)
+    # The next day Rasa starts a new session and copies the slots: not a new search.
+    tracker_store.start(sender, at("2025-03-27 09:00"), profession="infirmier", contract_type="cdd",
+                        commune="Rouans", topic="jobs", jobs_offset=0.0, pending="human")
+    tracker_store.user(sender, at("2025-03-27 09:00"), "merci", "thanks")
+    # Outside the period.
+    job_seekers(tracker_store, 2, day="2025-04-06", prefix="later")
+    tracker_store.save()
+
+    unmet = observatory.unmet_demand(PERIOD)
+    rows = [(r.profession, r.commune, r.contract, r.contract_label, r.searches, r.people) for r in unmet.rows]
+    assert rows == [("aide_soignant", "Vue", "", "tous contrats", 6, 6),
+                    ("infirmier", "", "cdd", "CDD", MASKED, MASKED),
+                    ("infirmier", "Rouans", "cdd", "CDD", MASKED, MASKED)]
+    assert unmet.rows[1].profession_label == "Infirmier / infirmière"
+    assert (unmet.searches, unmet.people) == (8, 7)
+    assert unmet.people_by_commune == {"Vue": 6, "": MASKED, "Rouans": MASKED}
+
+
+def test_the_job_search_still_records_an_empty_search_as_the_observatory_reads_it(loaded_db, make_tracker):
+    """The observatory reads `jobs_offset` = 0 after a search as "nothing found" (actions/jobs.py)."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.jobs import show_openings
+
+    events = show_openings(CollectingDispatcher(), make_tracker(
+        slots={"profession": "agent_service_hospitalier", "commune": "Cheix-en-Retz", "contract_type": "liberal"}))
+    assert {"event": "slot", "timestamp": None, "name": observatory.NO_RESULT_SLOT, "value": 0.0} in events
+    found = show_openings(CollectingDispatcher(), make_tracker(slots={"profession": "infirmier"}))
+    assert [e["value"] for e in found if e.get("name") == observatory.NO_RESULT_SLOT] != [0.0]
+
+
+# -- handoffs ------------------------------------------------------------------------------------------
+def test_handoffs_count_times_and_outcomes(loaded_db):
+    base = datetime(2025, 3, 27, 9, 0)
+    with db.session_scope() as session:
+        for n in range(6):
+            created = base + timedelta(hours=n)
+            session.add(CoordinatorRequest(
+                sender_id=f"web-{n}", channel="socketio" if n else "telegram", topic="jobs" if n < 5 else "housing",
+                criteria={}, status="closed", created_at=created, claimed_at=created + timedelta(minutes=n + 1),
+                closed_at=created + timedelta(minutes=n + 1, hours=1), outcome="answered" if n < 5 else "oriented"))
+        session.add(CoordinatorRequest(sender_id="web-open", channel="socketio", topic="jobs", criteria={},
+                                       status="open", created_at=base))
+        session.add(CoordinatorRequest(sender_id="web-old", channel="socketio", topic="jobs", criteria={},
+                                       status="open", created_at=datetime(2025, 1, 1)))
+
+    result = observatory.handoffs(PERIOD)
+    assert (result.requests, result.waiting, result.closed) == (7, MASKED, 6)
+    assert result.waiting_median == 210 and result.waiting_p90 == pytest.approx(330)
+    assert result.handling_median == 3600 and result.handling_p90 == 3600
+    assert [(o.value, o.people) for o in result.outcomes] == [
+        ("answered", 5), ("called_back", 0), ("oriented", MASKED), ("no_reply", 0)]
+    assert [(t.value, t.people) for t in result.topics] == [("jobs", 6), ("housing", MASKED)]
+    assert [(c.label, c.people) for c in result.channels] == [("site web", 6), ("Telegram", MASKED)]
+
+
+def test_handoff_times_need_five_requests(loaded_db):
+    with db.session_scope() as session:
+        session.add(CoordinatorRequest(sender_id="web-1", channel="socketio", topic="jobs", criteria={},
+                                       status="claimed", created_at=datetime(2025, 3, 27, 9),
+                                       claimed_at=datetime(2025, 3, 27, 9, 5)))
+    result = observatory.handoffs(PERIOD)
+    assert result.requests == MASKED and result.waiting_median is None and result.handling_p90 is None
+
+
+# -- misunderstood questions ---------------------------------------------------------------------------
+def test_misunderstood_questions_are_grouped_and_masked(tracker_store):
+    weather = ["Quel temps fait-il à Pornic ?", "quel temps fait il a pornic", "Quel temps fait-il à Pornic ?",
+               "QUEL TEMPS FAIT IL À PORNIC", "quel temps fait-il a Pornic ??", "quel temps fait il a pornic"]
+    for n, question in enumerate(weather):
+        tracker_store.user(f"web-{n}", at("2025-03-28 10:00") + n, question, "out_of_scope")
+    tracker_store.user("web-0", at("2025-03-28 11:00"), "quel temps fait il à pornic", "out_of_scope")
+    tracker_store.user("web-9", at("2025-03-28 12:00"), "rappelez moi au 06 12 34 56 78 ou jean.dupont@mail.fr",
+                       "nlu_fallback")
+    tracker_store.user("web-10", at("2025-03-28 12:30"), "rappelez moi au +33 7 98 76 54 32 ou a.b@exemple.org",
+                       "nlu_fallback")
+    tracker_store.user("web-11", at("2025-03-28 13:00"), "je cherche un poste", "search_jobs")
+    tracker_store.user("web-12", at("2025-03-28 13:00"), "EXTERNAL: coordinateur", "nlu_fallback")
+    tracker_store.user("web-13", at("2025-04-07 13:00"), "hors période", "nlu_fallback")
+    tracker_store.save()
+
+    result = observatory.misunderstood(PERIOD)
+    assert [(q.messages, q.people) for q in result.questions] == [(7, 6), (MASKED, MASKED)]
+    weather_group, callback = result.questions
+    assert weather_group.text in weather and weather_group.key == "quel temps fait il a pornic"
+    assert callback.text == "rappelez moi au [téléphone masqué] ou [e-mail masqué]"
+    assert "06 12" not in repr(result) and "dupont" not in repr(result) and "98 76" not in repr(result)
+    assert result.messages == 9 and result.rate == pytest.approx(9 / 11)
+    assert observatory.misunderstood(PERIOD, limit=1).questions == [weather_group]
+
+
+def test_misunderstood_rate_is_not_given_under_five_messages(tracker_store):
+    tracker_store.user("web-1", at("2025-03-28 10:00"), "blabla", "nlu_fallback")
+    tracker_store.save()
+    result = observatory.misunderstood(PERIOD)
+    assert result.messages == MASKED and result.rate is None and result.questions[0].messages == MASKED
+
+
+def test_queries_only_read_the_tracker_store(tracker_store):
+    job_seekers(tracker_store, 6)
+    tracker_store.save()
+    with transcripts.engine().connect() as connection:
+        before = connection.execute(text("SELECT count(*) FROM events")).scalar()
+    observatory.activity(PERIOD), observatory.unmet_demand(PERIOD), observatory.misunderstood(PERIOD)
+    with transcripts.engine().connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM events")).scalar() == before
