@@ -68,6 +68,8 @@ AUDIT_ACTIONS = {
     "event_created": "événement créé", "event_updated": "événement modifié", "event_deleted": "événement supprimé",
     "import": "import de fichiers CSV", "data_erased": "données effacées à la demande de la personne",
     "purge": "purge selon les durées de conservation",
+    "review_nlu": "question mise de côté comme exemple d'entraînement",
+    "review_faq": "question mise de côté pour la FAQ",
 }
 
 
