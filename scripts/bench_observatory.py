@@ -17,13 +17,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench" / "observatory"
 sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tracker-store", default=f"sqlite:///{ROOT / 'var' / 'bench' / 'observatory' / 'trackers.db'}")
-    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'var' / 'bench' / 'observatory' / 'cotesoin.db'}")
+    parser.add_argument("--tracker-store", default=f"sqlite:///{BENCH_DIR / 'trackers.db'}")
+    parser.add_argument("--database", default=f"sqlite:///{BENCH_DIR / 'cotesoin.db'}")
     parser.add_argument("--end", type=date.fromisoformat, default=datetime.now(ZoneInfo("Europe/Paris")).date())
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench" / "observatory"
 sys.path.insert(0, str(ROOT))
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -339,8 +340,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--end", type=date.fromisoformat, default=datetime.now(PARIS).date(),
                         help="last day (AAAA-MM-JJ), today by default")
-    parser.add_argument("--tracker-store", default=f"sqlite:///{ROOT / 'var' / 'bench' / 'observatory' / 'trackers.db'}")
-    parser.add_argument("--database", default=f"sqlite:///{ROOT / 'var' / 'bench' / 'observatory' / 'cotesoin.db'}")
+    parser.add_argument("--tracker-store", default=f"sqlite:///{BENCH_DIR / 'trackers.db'}")
+    parser.add_argument("--database", default=f"sqlite:///{BENCH_DIR / 'cotesoin.db'}")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--replace", action="store_true", help="empty the tracker store and the requests first")
     args = parser.parse_args()
