@@ -14,6 +14,7 @@ from aiohttp.abc import AbstractAccessLogger
 from bot import settings as bot_settings
 from bot.web.app import init_app
 from bot.web.proxy import PATH as SOCKETIO_PATH
+from knowledge import log_masking
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -36,6 +37,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     settings = replace(settings, host=args.host or settings.host, web_port=args.port or settings.web_port,
                        rasa_port=args.rasa_port or settings.rasa_port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_masking.install()
     web.run_app(init_app(settings), host=settings.host, port=settings.web_port, access_log_class=AccessLogger,
                 print=lambda *_: logging.info("Site Côté Soin : %s (Rasa : %s)", settings.web_url, settings.rasa_url))
 
