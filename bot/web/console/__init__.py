@@ -21,9 +21,10 @@ from bot.web.keys import HTTP_CLIENT
 
 
 def setup(app: web.Application, settings: Settings) -> None:
-    # Right after the error pages, so that the templates' context (the coordinator) sees the session.
+    # The session right after the error pages; the guard last, after the templates' context
+    # processors, so that an error page refused by the guard still has its context.
     app.middlewares.insert(1, auth.session_storage(settings.console_secret, settings.secure_cookies))
-    app.middlewares.insert(2, auth.guard)
+    app.middlewares.append(auth.guard)
     app[STOPPING] = asyncio.Event()
     aiohttp_jinja2.get_env(app).globals.update(formatting.template_globals())
 
