@@ -61,13 +61,15 @@ class Settings:
         return os.environ.get("ACTION_ENDPOINT_URL") or f"http://{self.host}:{self.action_port}/webhook"
 
     def child_environment(self) -> dict:
-        """Environment for the Rasa and action servers (endpoints.yml reads it)."""
+        """Environment for the Rasa and action servers and the web site (endpoints.yml reads it)."""
         return {
             **os.environ,
             "DATABASE_URL": self.database_url,
             "TRACKER_STORE_URL": self.tracker_store_url,
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
             "COTESOIN_VAR_DIR": str(self.var_dir),
+            # The web site's console writes to conversations through Rasa's HTTP API with it.
+            "RASA_TOKEN": self.rasa_token,
             # credentials.yml declares the Telegram channel with these; no token = channel inactive.
             **{name: os.environ.get(name, "") for name in TELEGRAM_VARIABLES},
             # Quieter TensorFlow, and no telemetry call to a closed network.

@@ -19,11 +19,25 @@ class FakeRasa:
 
     calls: List[Dict[str, Any]] = field(default_factory=list)
     status: int = 200
+    # What GET …/tracker answers, by sender: {"slots": now, "slots_at_pause": at the last pause}.
+    trackers: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    reads: List[Dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/conversations/{sender}/tracker/events", self.append)
+        app.router.add_get("/conversations/{sender}/tracker", self.tracker)
         return app
+
+    async def tracker(self, request: web.Request) -> web.Response:
+        """The events appended so far (the n-th at timestamp n), and the slots the test set."""
+        sender = request.match_info["sender"]
+        self.reads.append({"sender": sender, "query": dict(request.query)})
+        known = self.trackers.get(sender, {})
+        if "until" in request.query:
+            return web.json_response({"sender_id": sender, "slots": known.get("slots_at_pause", {}), "events": None})
+        events = [dict(event, timestamp=float(n)) for n, event in enumerate(self.events(sender), start=1)]
+        return web.json_response({"sender_id": sender, "slots": known.get("slots", {}), "events": events})
 
     async def append(self, request: web.Request) -> web.Response:
         self.calls.append({"sender": request.match_info["sender"], "query": dict(request.query),

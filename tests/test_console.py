@@ -228,6 +228,22 @@ async def test_closing_with_an_outcome_hands_back_to_the_assistant(console, rasa
     assert request_id not in [r.id for r in handoff.open_requests()]
 
 
+async def test_what_the_person_wrote_during_the_pause_does_not_change_the_assistants_slots(console, rasa):
+    request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    # Written to the coordinator, yet Rasa filled slots from it (action_extract_slots runs while paused).
+    rasa.trackers["web-1"] = {"slots": {"commune": "Pornic", "profession": "établissement", "work_time": "nuit"},
+                              "slots_at_pause": {"commune": "Pornic", "profession": "infirmier", "work_time": None}}
+    await console.post(f"/console/demandes/{request_id}/clore", data={"csrf": token, "outcome": "answered"})
+    restored = rasa.events("web-1")[-4:-2]
+    assert restored == [{"event": "slot", "name": "profession", "value": "infirmier"},
+                        {"event": "slot", "name": "work_time", "value": None}]
+    assert rasa.events("web-1")[-1] == {"event": "resume"}
+    pause_time = [n for n, e in enumerate(rasa.events("web-1"), start=1) if e["event"] == "pause"][-1]
+    assert float(rasa.reads[-1]["query"]["until"]) == pause_time
+
+
 async def test_putting_a_request_back_in_the_queue_resumes_the_assistant(console, other, rasa):
     request_id, _ = handoff.record_request("web-1", "socketio", "jobs", {})
     token = await log_in(console, "camille.martin@cotesoin.fr")

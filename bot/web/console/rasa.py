@@ -7,9 +7,13 @@ widget's socket.io or Telegram) and is kept in the tracker store like any other:
 - join: `pause` (Rasa then logs the user's messages without answering) + the joining message;
 - reply: a bot message with metadata `{"coordinator": name}`;
 - leave: the leaving message + `resume` (the assistant answers again, with the slots it had).
+
+While paused, Rasa still fills slots from what the person writes (`action_extract_slots` runs on
+every message), yet those messages were meant for the coordinator: on leaving, the slots they
+changed get back the values they had at the pause (read with the tracker API's `until`).
 """
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import aiohttp
@@ -42,6 +46,34 @@ class RasaConversations:
             raise RasaUnavailable("L'assistant est injoignable pour le moment : rien n'a été envoyé. "
                                   "Réessayez dans un instant.") from error
 
+    async def tracker(self, sender_id: str, until: Optional[float] = None) -> Dict[str, Any]:
+        """The conversation's state (with its events), or as it was at `until` (a timestamp; no events)."""
+        url = f"{self.rasa_url}/conversations/{quote(sender_id, safe='')}/tracker"
+        params = {"token": self.token, "include_events": "AFTER_RESTART" if until is None else "NONE"}
+        if until is not None:
+            params["until"] = repr(until)
+        try:
+            async with self.client.get(url, params=params, timeout=self.timeout) as response:
+                if response.status != 200:
+                    logger.error("Rasa n'a pas donné la conversation %s : HTTP %s %s", sender_id, response.status,
+                                 (await response.text())[:300])
+                    raise RasaUnavailable(f"L'assistant a refusé l'envoi (erreur {response.status}). Réessayez.")
+                return await response.json()
+        except (aiohttp.ClientError, TimeoutError) as error:
+            logger.error("Rasa injoignable (%s) : %s", self.rasa_url, error)
+            raise RasaUnavailable("L'assistant est injoignable pour le moment : rien n'a été envoyé. "
+                                  "Réessayez dans un instant.") from error
+
+    async def slots_at_pause(self, sender_id: str) -> List[Dict[str, Any]]:
+        """Slot events putting back what the messages written during the last pause changed."""
+        now = await self.tracker(sender_id)
+        pauses = [event["timestamp"] for event in now.get("events") or [] if event.get("event") == "pause"]
+        if not pauses:
+            return []
+        then = (await self.tracker(sender_id, until=pauses[-1])).get("slots") or {}
+        return [{"event": "slot", "name": name, "value": then.get(name)}
+                for name, value in sorted((now.get("slots") or {}).items()) if value != then.get(name)]
+
     async def join(self, sender_id: str, name: str) -> None:
         await self.append(sender_id, [{"event": "pause"}, _said(text("coordinator_joined", coordinator=name), name)])
 
@@ -49,7 +81,9 @@ class RasaConversations:
         await self.append(sender_id, [_said(message, name)])
 
     async def leave(self, sender_id: str, name: str) -> None:
-        await self.append(sender_id, [_said(text("coordinator_left", coordinator=name), name), {"event": "resume"}])
+        restored = await self.slots_at_pause(sender_id)
+        await self.append(sender_id, [*restored, _said(text("coordinator_left", coordinator=name), name),
+                                      {"event": "resume"}])
 
 
 def _said(message: str, name: str) -> Dict[str, Any]:
