@@ -5,7 +5,7 @@ Rasa writes the store; this module only reads it, with its own lazily built engi
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
 from sqlalchemy.engine import Engine
@@ -64,7 +64,9 @@ def dispose() -> None:
     _engine = None
 
 
-def _line(row) -> Optional[Line]:
+def _line(row, buttons: Dict[str, str]) -> Optional[Line]:
+    """One stored event as a transcript line; `buttons` maps the payloads of the latest buttons
+    the assistant showed to their titles (updated here), so that a click reads as its title."""
     data = json.loads(row.data or "{}")
     at = datetime.utcfromtimestamp(row.timestamp or 0)
     if row.type_name == "user":
@@ -72,12 +74,18 @@ def _line(row) -> Optional[Line]:
         if text.startswith(EXTERNAL_PREFIX):
             return None
         intent = (data.get("parse_data") or {}).get("intent", {}).get("name") or ""
+        if text.startswith("/"):
+            text = f"[bouton] {buttons.get(text) or intent or text}"
         return Line(row.id, "user", text, at, intent=intent)
     if row.type_name == "bot":
         author = (data.get("metadata") or {}).get("coordinator") or ""
-        text = data.get("text") or ""
-        if not text and (data.get("data") or {}).get("buttons"):
-            text = " | ".join(b.get("title", "") for b in data["data"]["buttons"])
+        shown = (data.get("data") or {}).get("buttons") or []
+        if shown:
+            buttons.clear()
+            buttons.update({b.get("payload", ""): b.get("title", "") for b in shown})
+        text = data.get("text") or " | ".join(b.get("title", "") for b in shown)
+        if not text:  # a signal for the widget (a coordinator joined or left), nothing to read
+            return None
         return Line(row.id, "coordinator" if author else "assistant", text, at, author=author)
     if row.type_name in ("pause", "resume"):
         return Line(row.id, "system", "Conversation suspendue (coordinateur·rice)" if row.type_name == "pause"
@@ -113,7 +121,8 @@ def transcript(sender_id: str, after_id: int = 0, limit: int = 2000) -> List[Lin
         if _no_table(error):
             return []
         raise
-    return [line for line in (_line(row) for row in reversed(rows)) if line is not None]
+    buttons: Dict[str, str] = {}
+    return [line for line in (_line(row, buttons) for row in reversed(rows)) if line is not None]
 
 
 def last_event_id(sender_id: str) -> int:

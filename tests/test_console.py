@@ -156,9 +156,10 @@ async def test_claiming_pauses_the_assistant_and_tells_the_user_through_rasa(con
     assert handoff.get_request(request_id).status == "claimed"
     [call] = rasa.calls
     assert call["query"] == {"output_channel": "latest", "execute_side_effects": "true", "token": "jeton-de-test"}
-    pause, joined = call["events"]
+    pause, joined, signal = call["events"]
     assert pause == {"event": "pause"}
     assert joined["event"] == "bot" and "Camille" in joined["text"] and "a rejoint la conversation" in joined["text"]
+    assert signal["data"] == {"custom": {"data": {"handoff": "joined"}}}  # the widget stops saying « écrit… »
 
 
 async def test_a_request_claimed_by_someone_else_cannot_be_taken(console, other, rasa):
@@ -221,8 +222,9 @@ async def test_closing_with_an_outcome_hands_back_to_the_assistant(console, rasa
     response = await console.post(f"/console/demandes/{request_id}/clore", data={"csrf": token, "outcome": "answered"},
                                   allow_redirects=False)
     assert response.status == 303
-    left, resume = rasa.events("web-1")[-2:]
+    left, signal, resume = rasa.events("web-1")[-3:]
     assert "Camille a quitté la conversation" in left["text"] and resume == {"event": "resume"}
+    assert signal["data"] == {"custom": {"data": {"handoff": "left"}}}
     closed = handoff.get_request(request_id)
     assert (closed.status, closed.outcome) == ("closed", "answered")
     assert request_id not in [r.id for r in handoff.open_requests()]
@@ -236,7 +238,7 @@ async def test_what_the_person_wrote_during_the_pause_does_not_change_the_assist
     rasa.trackers["web-1"] = {"slots": {"commune": "Pornic", "profession": "établissement", "work_time": "nuit"},
                               "slots_at_pause": {"commune": "Pornic", "profession": "infirmier", "work_time": None}}
     await console.post(f"/console/demandes/{request_id}/clore", data={"csrf": token, "outcome": "answered"})
-    restored = rasa.events("web-1")[-4:-2]
+    restored = rasa.events("web-1")[-5:-3]
     assert restored == [{"event": "slot", "name": "profession", "value": "infirmier"},
                         {"event": "slot", "name": "work_time", "value": None}]
     assert rasa.events("web-1")[-1] == {"event": "resume"}
@@ -261,7 +263,10 @@ async def test_the_request_page_shows_transcript_criteria_openings_and_notes_esc
     store("web-1",
           {"event": "user", "text": "Je cherche un poste <script>alert('x')</script>",
            "parse_data": {"intent": {"name": "search_jobs"}}},
-          {"event": "bot", "text": "Voici les offres…"},
+          {"event": "bot", "text": "Voici les offres…",
+           "data": {"buttons": [{"title": "Parler à un coordinateur", "payload": "/request_human"}]}},
+          {"event": "user", "text": "/request_human", "parse_data": {"intent": {"name": "request_human"}}},
+          {"event": "bot", "data": {"custom": {"data": {"handoff": "joined"}}}, "metadata": {"coordinator": "Camille"}},
           {"event": "user", "text": "EXTERNAL: EXTERNAL_handoff_unclaimed"},
           {"event": "pause"},
           {"event": "bot", "text": "Je m'en occupe", "metadata": {"coordinator": "Camille"}})
@@ -272,6 +277,7 @@ async def test_the_request_page_shows_transcript_criteria_openings_and_notes_esc
     assert "&lt;b&gt;lundi&lt;/b&gt;" in body
     text = page_text(body)
     assert "Voici les offres…" in text and "Je m'en occupe" in text and "EXTERNAL" not in text
+    assert "[bouton] Parler à un coordinateur" in text and "/request_human" not in text
     assert "Conversation suspendue" in text
     assert "Offres correspondantes" in text and "infirmier" in text.lower()
     assert "note ajoutée" in text

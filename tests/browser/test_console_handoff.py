@@ -117,6 +117,7 @@ def test_a_coordinator_takes_over_a_widget_conversation_and_gives_it_back(page, 
     # Rasa stores the message once it has handled it, after anything it would have sent: none came.
     page.wait_for_timeout(300)
     assert widget.bot.count() == bot_messages
+    expect(page.locator("[data-chat-typing]")).to_be_hidden()  # no « L'assistant écrit… » while a person answers
     events = tracker_events(guichet, sender)
     paused_at = max(i for i, e in enumerate(events) if e["event"] == "pause")
     after_pause = [e for e in events[paused_at:] if e["event"] in ("user", "bot")]
@@ -127,7 +128,7 @@ def test_a_coordinator_takes_over_a_widget_conversation_and_gives_it_back(page, 
     console.get_by_label("Votre réponse").fill(REPLY)
     console.get_by_role("button", name="Envoyer").click()
     expect(console.get_by_label("Votre réponse")).to_have_value("")
-    expect(widget.bot.last).to_have_text(f"Assistant : {REPLY}")
+    expect(widget.bot.last).to_have_text(f"Coordination Côté Soin : {REPLY}")  # a person, not the assistant
     expect(console.locator(".line--coordinator .line__text").last).to_have_text(REPLY, timeout=LIVE_TIMEOUT_MS)
     expect(console.locator(".line--coordinator .line__who").last).to_have_text(NAME)
     console.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")

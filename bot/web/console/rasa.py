@@ -32,37 +32,32 @@ class RasaConversations:
         self.client, self.rasa_url, self.token = client, rasa_url.rstrip("/"), token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
-    async def append(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
-        url = f"{self.rasa_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
-        params = {"output_channel": "latest", "execute_side_effects": "true", "token": self.token}
+    async def _call(self, method: str, sender_id: str, path: str, params: Dict[str, str],
+                    events: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+        url = f"{self.rasa_url}/conversations/{quote(sender_id, safe='')}/{path}"
         try:
-            async with self.client.post(url, params=params, json=events, timeout=self.timeout) as response:
+            async with self.client.request(method, url, params={**params, "token": self.token}, json=events,
+                                           timeout=self.timeout) as response:
                 if response.status != 200:
-                    logger.error("Rasa a refusé les événements pour %s : HTTP %s %s", sender_id, response.status,
-                                 (await response.text())[:300])
-                    raise RasaUnavailable(f"L'assistant a refusé l'envoi (erreur {response.status}). Réessayez.")
-        except (aiohttp.ClientError, TimeoutError) as error:
-            logger.error("Rasa injoignable (%s) : %s", self.rasa_url, error)
-            raise RasaUnavailable("L'assistant est injoignable pour le moment : rien n'a été envoyé. "
-                                  "Réessayez dans un instant.") from error
-
-    async def tracker(self, sender_id: str, until: Optional[float] = None) -> Dict[str, Any]:
-        """The conversation's state (with its events), or as it was at `until` (a timestamp; no events)."""
-        url = f"{self.rasa_url}/conversations/{quote(sender_id, safe='')}/tracker"
-        params = {"token": self.token, "include_events": "AFTER_RESTART" if until is None else "NONE"}
-        if until is not None:
-            params["until"] = repr(until)
-        try:
-            async with self.client.get(url, params=params, timeout=self.timeout) as response:
-                if response.status != 200:
-                    logger.error("Rasa n'a pas donné la conversation %s : HTTP %s %s", sender_id, response.status,
-                                 (await response.text())[:300])
+                    logger.error("Rasa a refusé %s %s pour %s : HTTP %s %s", method, path, sender_id,
+                                 response.status, (await response.text())[:300])
                     raise RasaUnavailable(f"L'assistant a refusé l'envoi (erreur {response.status}). Réessayez.")
                 return await response.json()
         except (aiohttp.ClientError, TimeoutError) as error:
             logger.error("Rasa injoignable (%s) : %s", self.rasa_url, error)
             raise RasaUnavailable("L'assistant est injoignable pour le moment : rien n'a été envoyé. "
                                   "Réessayez dans un instant.") from error
+
+    async def append(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        await self._call("POST", sender_id, "tracker/events",
+                         {"output_channel": "latest", "execute_side_effects": "true"}, events)
+
+    async def tracker(self, sender_id: str, until: Optional[float] = None) -> Dict[str, Any]:
+        """The conversation's state (with its events), or as it was at `until` (a timestamp; no events)."""
+        params = {"include_events": "AFTER_RESTART" if until is None else "NONE"}
+        if until is not None:
+            params["until"] = repr(until)
+        return await self._call("GET", sender_id, "tracker", params)
 
     async def slots_at_pause(self, sender_id: str) -> List[Dict[str, Any]]:
         """Slot events putting back what the messages written during the last pause changed."""
@@ -75,7 +70,8 @@ class RasaConversations:
                 for name, value in sorted((now.get("slots") or {}).items()) if value != then.get(name)]
 
     async def join(self, sender_id: str, name: str) -> None:
-        await self.append(sender_id, [{"event": "pause"}, _said(text("coordinator_joined", coordinator=name), name)])
+        await self.append(sender_id, [{"event": "pause"}, _said(text("coordinator_joined", coordinator=name), name),
+                                      _signal("joined", name)])
 
     async def reply(self, sender_id: str, name: str, message: str) -> None:
         await self.append(sender_id, [_said(message, name)])
@@ -83,8 +79,13 @@ class RasaConversations:
     async def leave(self, sender_id: str, name: str) -> None:
         restored = await self.slots_at_pause(sender_id)
         await self.append(sender_id, [*restored, _said(text("coordinator_left", coordinator=name), name),
-                                      {"event": "resume"}])
+                                      _signal("left", name), {"event": "resume"}])
 
 
 def _said(message: str, name: str) -> Dict[str, Any]:
     return {"event": "bot", "text": message, "metadata": {"coordinator": name}}
+
+
+def _signal(what: str, name: str) -> Dict[str, Any]:
+    """A message without text telling the widget a person joined or left (Telegram ignores it)."""
+    return {"event": "bot", "data": {"custom": {"data": {"handoff": what}}}, "metadata": {"coordinator": name}}

@@ -21,7 +21,7 @@
   var TYPING_TIMEOUT_MS = 30000;
   var FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
   var KEYS = { session: "cotesoin.chat.session", history: "cotesoin.chat.history",
-               seen: "cotesoin.chat.seen", open: "cotesoin.chat.open" };
+               seen: "cotesoin.chat.seen", open: "cotesoin.chat.open", person: "cotesoin.chat.person" };
   var TEXT = {
     offline: "Connexion perdue, nouvelle tentative…",
     back: "Connexion rétablie.",
@@ -34,6 +34,7 @@
     slow: "L'assistant ne répond pas pour l'instant. Réessayez dans un moment.",
     you: "Vous : ",
     bot: "Assistant : ",
+    person: "Coordination Côté Soin : ",
     newWindow: " (nouvelle fenêtre)",
     count: function (n) { return frenchNumber(n) + " / " + frenchNumber(MAX_CHARS) + " caractères"; },
     greetPayload: "/greet"
@@ -286,6 +287,7 @@
 
   Widget.prototype.startTyping = function () {
     var self = this;
+    if (local.getItem(KEYS.person) === "1") return;
     this.typing.hidden = false;
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(function () {
@@ -322,11 +324,16 @@
     this.stopTyping();
     // « Supprimer mes données » done on the server: the browser forgets its copy too.
     if (data && data.erased === true) { this.forget(); return; }
+    // A coordinator joined or left: while a person answers, no « L'assistant écrit… » nor « ne répond pas ».
+    if (data && (data.handoff === "joined" || data.handoff === "left")) {
+      if (data.handoff === "joined") local.setItem(KEYS.person, "1"); else local.removeItem(KEYS.person);
+      return;
+    }
     var text = textOf(data);
     var replies = data && typeof data === "object" ? repliesOf(data) : [];
     if (!text && !replies.length) return;
     if (replies.length) this.clearReplies();
-    this.addEntry({ from: "bot", text: text, replies: replies });
+    this.addEntry({ from: "bot", text: text, replies: replies, person: local.getItem(KEYS.person) === "1" });
     if (!this.isOpen()) this.badge.hidden = false;
   };
 
@@ -352,11 +359,11 @@
     var self = this;
     if (entry.text) {
       var bubble = document.createElement("div");
-      bubble.className = "cs-msg cs-msg--" + entry.from;
+      bubble.className = "cs-msg cs-msg--" + entry.from + (entry.person ? " cs-msg--person" : "");
       if (entry.from !== "notice") {
         var who = document.createElement("span");
         who.className = "visually-hidden";
-        who.textContent = entry.from === "user" ? TEXT.you : TEXT.bot;
+        who.textContent = entry.from === "user" ? TEXT.you : (entry.person ? TEXT.person : TEXT.bot);
         bubble.appendChild(who);
       }
       if (entry.from === "bot") appendRichText(bubble, entry.text);
@@ -410,6 +417,7 @@
     local.removeItem(KEYS.session);
     local.removeItem(KEYS.history);
     local.removeItem(KEYS.seen);
+    local.removeItem(KEYS.person);
     this.sessionId = null;
     this.history = [];
   };
