@@ -19,6 +19,7 @@ from actions.messages import text
 from knowledge import accounts, db, handoff, office_hours, privacy
 from knowledge.models import CoordinatorRequest
 from knowledge.office_hours import ConfigError
+from tests.test_actions import slot, texts
 
 PARIS = "Europe/Paris"
 # Tuesday 24 November 2026 (winter: Paris = UTC+1) and Wednesday 1 July 2026 (summer: UTC+2).
@@ -33,15 +34,6 @@ async def run(action, tracker):
     dispatcher = CollectingDispatcher()
     events = await action().run(dispatcher, tracker, DOMAIN)
     return dispatcher, events
-
-
-def texts(dispatcher) -> str:
-    return "\n".join(m["text"] or "" for m in dispatcher.messages)
-
-
-def slot(events, name):
-    values = [e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name]
-    return values[-1] if values else "unset"
 
 
 def reminders(events):

@@ -22,18 +22,25 @@ def paris_time(moment: Optional[datetime]) -> str:
     return local.strftime("%d/%m à %H:%M") if local else ""
 
 
-def waiting(since: Optional[datetime], now: Optional[datetime] = None) -> str:
-    """'3 min', '1 h 05', '2 j' since a naive UTC datetime."""
-    if since is None:
-        return ""
-    minutes = max(0, int(((now or datetime.utcnow()) - since).total_seconds() // 60))
+def duration(seconds: Optional[float]) -> str:
+    """'moins d'une minute', '12 min', '3 h 05', '2 j 4 h'; '—' when not shown (under 5 requests)."""
+    if seconds is None:
+        return "—"
+    minutes = max(0, int(round(seconds / 60)))
     if minutes < 1:
         return "moins d'une minute"
     if minutes < 60:
         return f"{minutes} min"
     if minutes < 48 * 60:
         return f"{minutes // 60} h {minutes % 60:02d}"
-    return f"{minutes // (24 * 60)} j"
+    return f"{minutes // (24 * 60)} j {minutes % (24 * 60) // 60} h"
+
+
+def waiting(since: Optional[datetime], now: Optional[datetime] = None) -> str:
+    """How long since a naive UTC datetime, as `duration` says it."""
+    if since is None:
+        return ""
+    return duration(((now or datetime.utcnow()) - since).total_seconds())
 
 
 CRITERIA = {"profession": "métier", "commune": "commune", "contract_type": "contrat", "work_time": "temps de travail"}

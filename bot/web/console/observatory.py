@@ -21,6 +21,7 @@ from aiohttp_session import get_session
 
 from bot.web.console import charts
 from bot.web.console.auth import csrf_token, current
+from bot.web.console.formatting import duration
 from knowledge import observatory, review, vocabulary
 from knowledge.observatory import Period
 
@@ -45,20 +46,6 @@ def _period(request: web.Request) -> tuple:
 
 def _query(period: Period) -> str:
     return urlencode({"du": period.start.isoformat(), "au": period.end.isoformat()})
-
-
-def duration(seconds: Optional[float]) -> str:
-    """'moins d'une minute', '12 min', '3 h 05', '2 j 4 h'; '—' when not shown (under 5 requests)."""
-    if seconds is None:
-        return "—"
-    minutes = int(round(seconds / 60))
-    if minutes < 1:
-        return "moins d'une minute"
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d}"
-    return f"{minutes // (24 * 60)} j {minutes % (24 * 60) // 60} h"
 
 
 def _figures(period: Period) -> Dict[str, Any]:
