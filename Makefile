@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 RASA_DATA := --data nlu --domain domain --config config.yml
 
 .DEFAULT_GOAL := help
-.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench bench-long bench-soak actions lint clean
+.PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench bench-long bench-soak bench-scaled run-scaled actions lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,13 @@ bench-long: train ## Benchmark: latency of message k in one 600-message conversa
 
 bench-soak: train ## Benchmark: 20 000 messages through ours, memory sampled over time
 	$(BIN)/python scripts/bench.py --only ours --messages 20000
+
+bench-scaled: train ## Benchmark: 1 and 2 Rasa processes behind HAProxy (PostgreSQL, Redis: deploy/run-scaled)
+	deploy/run-scaled --infra-only
+	$(BIN)/python scripts/bench.py --scaled 1 2
+
+run-scaled: train ## Several Rasa processes behind HAProxy, PostgreSQL and Redis (deploy/; apt-installs them)
+	deploy/run-scaled
 
 lint: $(STAMP) ## Static checks (ruff)
 	$(BIN)/ruff check actions bot components knowledge scripts tests

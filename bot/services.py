@@ -5,9 +5,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from bot.settings import Settings
 from knowledge.settings import PROJECT_ROOT
@@ -36,11 +36,14 @@ class Service:
     log_path: Path
     process: Optional[subprocess.Popen] = None
     cwd: Path = PROJECT_ROOT
+    # Variables of this process only, over the environment given to start() (bot/scaled.py).
+    extra_env: Dict[str, str] = field(default_factory=dict)
 
     def start(self, env: dict) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, env={**env, **self.extra_env}, stdout=log,
+                                        stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
 

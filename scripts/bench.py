@@ -43,7 +43,8 @@ def start_profilers(target: targets.Target, folder: Path) -> List[subprocess.Pop
     py_spy = Path(sys.executable).with_name("py-spy")
     profilers = []
     for name, pid in target.service_pids():
-        output = folder / f"{'rasa' if 'Rasa' in name else 'actions'}-{pid}.txt"
+        kind = "rasa" if "Rasa" in name else "actions" if "actions" in name else name.split()[0].lower()
+        output = folder / f"{kind}-{pid}.txt"
         profilers.append(subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--rate", "100", "--format", "raw",
                                            "--output", str(output), "--idle"],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -150,6 +151,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--no-load", action="store_true", help="skip the N-user run (with --long)")
     parser.add_argument("--model", type=Path, help="our model (default: the latest in models/)")
     parser.add_argument("--tracker-store-url", help="our tracker store (default: a fresh SQLite file)")
+    parser.add_argument("--scaled", type=int, nargs="+", metavar="N",
+                        help="compare N Rasa processes behind HAProxy (needs deploy/run-scaled --infra-only)")
+    parser.add_argument("--scaled-database", default="postgresql://cotesoin:cotesoin@127.0.0.1:5432/cotesoin_bench",
+                        help="PostgreSQL database for --scaled (emptied at each run)")
     parser.add_argument("--url", help="instead of starting ours: a running assistant (Rasa or load balancer)")
     parser.add_argument("--token", help="with --url: its RASA_TOKEN (the order check reads the conversations)")
     parser.add_argument("--pids", type=int, nargs="*", default=[], help="with --url: its Rasa processes (memory)")
@@ -164,9 +169,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"Charge de la machine au départ : {load_average()} ({os.cpu_count()} cœurs)")
     stock_db = targets.demo_database(targets.BENCH_DIR / "demo.db")  # for our normaliser in the stock pipeline
     plans = []
-    if args.only != "ours":
+    if args.scaled:
+        model = args.model or services.latest_model(bot_settings.load())
+        for processes in args.scaled:
+            def make_scaled(n=processes):
+                return targets.Scaled(model, n, args.scaled_database)
+            plans.append((f"scaled-{processes}", make_scaled, load.OURS, load.LONG_OURS))
+    elif args.only != "ours":
         plans.append(("stock", lambda: targets.Stock(stock_db), load.STOCK, load.LONG_STOCK))
-    if args.only != "stock":
+    if args.only != "stock" and not args.scaled:
         if args.url:
             def make_ours():
                 return targets.Remote(args.name, args.url, args.token or "", args.pids)

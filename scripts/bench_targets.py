@@ -217,3 +217,55 @@ class Remote(Target):
 
     def stop(self) -> None:
         pass
+
+
+def fresh_postgres_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database if needed and empty it (partner data, conversations)."""
+    from sqlalchemy import MetaData, create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}):
+            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    server.dispose()
+    engine = create_engine(url)
+    tables = MetaData()
+    tables.reflect(engine)
+    tables.drop_all(engine)
+    engine.dispose()
+
+
+class Scaled(Target):
+    """N Rasa processes (each with its action server) behind HAProxy, PostgreSQL + Redis (bot/scaled.py)."""
+
+    greeting = "bonjour"
+
+    def __init__(self, model: Path, processes: int, database_url: str):
+        from bot import scaled
+
+        super().__init__()
+        self.name = f"{processes} processus"
+        fresh_postgres_database(database_url)
+        _import_demo(database_url)
+        settings = replace(bot_settings.load(), rasa_port=free_port(), web_port=free_port(), rasa_token=self.token,
+                           database_url=database_url, tracker_store_url=database_url,
+                           var_dir=BENCH_DIR / f"scaled-{processes}")
+        env = scaled.scaled_environment({"DATABASE_URL": database_url, "TRACKER_STORE_URL": database_url,
+                                         "REDIS_DB": "2"})
+        self.assistant = scaled.ScaledAssistant(settings, model, [free_port() for _ in range(processes)],
+                                                [free_port() for _ in range(processes)], settings.rasa_port, env)
+        self.api_url = settings.rasa_url
+
+    def rasa_pids(self) -> List[int]:
+        return [service.process.pid for service in self.assistant.rasa]
+
+    def service_pids(self):
+        return [(service.name, service.process.pid) for service in self.assistant.services]
+
+    def start(self) -> None:
+        self.assistant.start()
+
+    def stop(self) -> None:
+        self.assistant.stop()
