@@ -1,4 +1,4 @@
-"""Two fixes to Rasa 3.6.21's hot path, applied when the Rasa server loads our tracker store.
+"""Fixes to Rasa 3.6.21's hot path and memory, applied when the Rasa server loads our tracker store.
 
 Profiled under load (docs/performance.md):
 
@@ -12,10 +12,18 @@ Profiled under load (docs/performance.md):
   recogniser, whose output nothing in our pipeline reads (DIET finds the entities; the tokenizer and
   featurizers read tokens, lemmas and vectors, which do not depend on it: tests/test_speedups.py).
   It is switched off at run time: a third of spaCy's time per message.
+- The model graph has two `SpacyNLP` nodes (one provides the spaCy model, the other adds its docs
+  to the messages with the model it is given), and Rasa builds each with `SpacyNLP.create`, which
+  loads `fr_core_news_md` each time: two copies in memory, one never used (about 340 MB). Here the
+  loaded model is shared by name.
+- Loading DIET trains it one step to build its weights (`RasaModel.load`), which leaves about
+  100 MB of freed memory that glibc keeps; it is given back to the system (`malloc_trim`) once
+  the model is loaded.
 
 Only applied to the exact Rasa version the project pins (pyproject.toml), so an upgrade does not
 carry a patch written for another version.
 """
+import ctypes
 import functools
 import logging
 from typing import Any, Dict, Text
@@ -57,13 +65,32 @@ def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
 
 
 def _spacy_without_ner(load_model):
+    """`SpacyNLP.load_model`, loading each spaCy model once, without its entity recogniser."""
+    loaded = {}
+
     def load(spacy_model_name):
-        spacy_model = load_model(spacy_model_name)
-        if "ner" in spacy_model.model.pipe_names:
-            spacy_model.model.disable_pipe("ner")
-        return spacy_model
+        if spacy_model_name not in loaded:
+            spacy_model = load_model(spacy_model_name)
+            if "ner" in spacy_model.model.pipe_names:
+                spacy_model.model.disable_pipe("ner")
+            loaded[spacy_model_name] = spacy_model
+        return loaded[spacy_model_name]
 
     return load
+
+
+def _trimmed_after(load):
+    """`RasaModel.load`, then the heap freed while loading given back to the system (glibc)."""
+
+    def load_and_trim(cls, *args, **kwargs):
+        model = load.__func__(cls, *args, **kwargs)
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
+        return model
+
+    return classmethod(load_and_trim)
 
 
 def apply() -> bool:
@@ -74,13 +101,15 @@ def apply() -> bool:
     import rasa
     from rasa.core.actions.action import RemoteAction
     from rasa.nlu.utils.spacy_utils import SpacyNLP
+    from rasa.utils.tensorflow.models import RasaModel
 
     if rasa.__version__ != RASA_VERSION:
         logger.warning("bot.rasa_speedups écrit pour Rasa %s, pas %s : non appliqué", RASA_VERSION, rasa.__version__)
         return False
     RemoteAction._validate_action_result = _validate_action_result
     SpacyNLP.load_model = staticmethod(_spacy_without_ner(SpacyNLP.load_model))
-    logger.info("Rasa %s : validation des réponses d'actions et spaCy sans NER accélérés (bot/rasa_speedups.py)",
+    RasaModel.load = _trimmed_after(RasaModel.load)
+    logger.info("Rasa %s : validation des réponses d'actions, spaCy chargé une fois et sans NER (bot/rasa_speedups.py)",
                 RASA_VERSION)
     _applied = True
     return True

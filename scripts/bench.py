@@ -93,7 +93,8 @@ def run_load(target: targets.Target, args, conversations) -> Dict[str, float]:
     print(f"\n{target.name} : {results.messages} messages, {len(results.sent)} conversations, {args.users} "
           f"utilisateurs, en {results.elapsed:.1f} s (charge {load_average()})")
     for name, pid in target.service_pids():
-        print(f"  {name} : mémoire max {load.memory_mb(pid):.0f} Mo, CPU {cpu[pid]:.1f} ms par message")
+        print(f"  {name} : mémoire max {load.memory_mb(pid):.0f} Mo (à la fin {load.memory_mb(pid, 'VmRSS'):.0f} Mo), "
+              f"CPU {cpu[pid]:.1f} ms par message")
     for problem in (results.errors + order_problems + results.unexpected)[:8]:
         print(f"  ! {problem}")
     if args.messages:

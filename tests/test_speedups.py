@@ -58,3 +58,15 @@ def test_spacy_without_its_entity_recogniser_gives_the_same_tokens_lemmas_and_ve
         assert [(t.text, t.idx, t.lemma_, t.pos_, t.tag_) for t in a] == [(t.text, t.idx, t.lemma_, t.pos_, t.tag_)
                                                                           for t in b]
         assert (a.vector == b.vector).all() and all((x.vector == y.vector).all() for x, y in zip(a, b))
+
+
+def test_the_spacy_model_is_loaded_once_for_both_graph_nodes():
+    calls = []
+
+    def load_model(name):
+        calls.append(name)
+        return SpacyNLP.load_model(name)
+
+    load = rasa_speedups._spacy_without_ner(load_model)
+    assert load("fr_core_news_md") is load("fr_core_news_md")
+    assert calls == ["fr_core_news_md"]
