@@ -21,11 +21,13 @@ Profiled under load (docs/performance.md):
   the model is loaded.
 
 Only applied to the exact Rasa version the project pins (pyproject.toml), so an upgrade does not
-carry a patch written for another version.
+carry a patch written for another version; `COTESOIN_RASA_SPEEDUPS=off` leaves Rasa as it is (to
+compare, or if one of them ever misbehaves).
 """
 import ctypes
 import functools
 import logging
+import os
 from typing import Any, Dict, Text
 
 logger = logging.getLogger(__name__)
@@ -103,6 +105,9 @@ def apply() -> bool:
     from rasa.nlu.utils.spacy_utils import SpacyNLP
     from rasa.utils.tensorflow.models import RasaModel
 
+    if os.environ.get("COTESOIN_RASA_SPEEDUPS", "on").lower() in ("off", "0", "false", "non"):
+        logger.info("bot.rasa_speedups désactivé (COTESOIN_RASA_SPEEDUPS)")
+        return False
     if rasa.__version__ != RASA_VERSION:
         logger.warning("bot.rasa_speedups écrit pour Rasa %s, pas %s : non appliqué", RASA_VERSION, rasa.__version__)
         return False
