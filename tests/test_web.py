@@ -105,7 +105,8 @@ async def test_retention_shown_on_the_privacy_page_and_in_the_widget_comes_from_
     assert "Coordonnées laissées pour être rappelé·e : 2 mois après la clôture" in page
     assert "Supprimer mes données" in page and "/supprimer" in page
     home = " ".join(html.unescape(await (await site.get("/")).text()).split())
-    assert "Vos messages sont gardés 7 mois" in home and "supprimer mes données" in home
+    assert "Messages gardés 7 mois" in home
+    assert "Vos messages sont conservés 7 mois pour vous répondre" in home and "supprimer mes données" in home
 
 
 async def test_the_health_check_answers(site):

@@ -44,6 +44,8 @@ class Widget:
 
     def greeted(self) -> "Widget":
         expect(self.bot.first).to_contain_text("Côté Soin")
+        # A new conversation opens with what is kept, why and for how long.
+        expect(self.page.locator(".cs-msg--notice").first).to_contain_text("Vos messages sont conservés 12 mois")
         expect(self.replies.first).to_be_visible()
         return self
 

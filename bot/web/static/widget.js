@@ -174,10 +174,7 @@
     tabStore.setItem(KEYS.open, "1");
     this.scrollDown();
     this.connect();
-    if (!this.history.length && !this.greeted) {
-      this.greeted = true;
-      this.deliver(TEXT.greetPayload);
-    }
+    if (!this.history.length && !this.greeted) this.greet();
     if (!options || options.focus !== false) this.input.focus();
   };
 
@@ -433,9 +430,16 @@
       this.confirmed = false;
       this.socket.emit("session_request", { session_id: null });
     }
-    this.greeted = true;
-    this.deliver(TEXT.greetPayload);
+    this.greet();
     this.input.focus();
+  };
+
+  /* A new conversation opens with what is kept, why and how long (the page's privacy notice). */
+  Widget.prototype.greet = function () {
+    this.greeted = true;
+    var notice = this.root.querySelector("[data-chat-privacy]");
+    if (notice) this.addEntry({ from: "notice", text: notice.getAttribute("data-chat-privacy") });
+    this.deliver(TEXT.greetPayload);
   };
 
   function init() {
