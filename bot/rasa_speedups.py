@@ -16,9 +16,13 @@ Profiled under load (docs/performance.md):
   to the messages with the model it is given), and Rasa builds each with `SpacyNLP.create`, which
   loads `fr_core_news_md` each time: two copies in memory, one never used (about 340 MB). Here the
   loaded model is shared by name.
-- Loading DIET trains it one step to build its weights (`RasaModel.load`), which leaves about
-  100 MB of freed memory that glibc keeps; it is given back to the system (`malloc_trim`) once
-  the model is loaded.
+- Loading DIET trains it one step on an example to create its weights before reading them
+  (`RasaModel.load`): tracing the training step (CRF loss, gradients, Adam) took about 24 s of the
+  cold start and 470 MB that stay allocated. Here the weights are created by one prediction on the
+  example instead (the layers a prediction uses are the ones DIET has), then read from the model
+  file, and the label embeddings are recomputed from them. The predictions are the same, to the
+  last digit (tests/test_speedups.py compares both loads on the held-out messages). Freed heap is
+  then given back to the system (`malloc_trim`).
 
 Only applied to the exact Rasa version the project pins (pyproject.toml), so an upgrade does not
 carry a patch written for another version; `COTESOIN_RASA_SPEEDUPS=off` leaves Rasa as it is (to
@@ -81,11 +85,41 @@ def _spacy_without_ner(load_model):
     return load
 
 
+def _load_without_training_step(cls, model_file_name, model_data_example, predict_data_example=None,
+                                finetune_mode=False, *args, **kwargs):
+    """`RasaModel.load` (rasa/utils/tensorflow/models.py) with a prediction, not a training step,
+    to create the weights; fine-tuning, or no prediction example, keeps Rasa's own way."""
+    import tensorflow as tf
+
+    if finetune_mode or not predict_data_example:
+        return _rasa_load.__func__(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
+                                   *args, **kwargs)
+    model = cls(*args, **kwargs)
+    config = kwargs.get("config", {})
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get("learning_rate", 0.001)),
+                  run_eagerly=config.get("run_eagerly"))
+    run_eagerly = model._run_eagerly
+    model._run_eagerly = True  # one eager prediction creates the weights (random), nothing traced with them
+    model.run_inference(predict_data_example)
+    model._run_eagerly = run_eagerly
+    status = model.load_weights(model_file_name)
+    if hasattr(status, "expect_partial"):
+        status.expect_partial()  # the optimizer's state is in the file, not needed to predict
+    # Label embeddings from the trained weights, and the prediction traced with them (what Rasa's load does).
+    model.prepared_for_prediction = False
+    model._tf_predict_step = None
+    model.run_inference(predict_data_example)
+    return model
+
+
+_rasa_load = None
+
+
 def _trimmed_after(load):
-    """`RasaModel.load`, then the heap freed while loading given back to the system (glibc)."""
+    """`load`, then the heap freed while loading given back to the system (glibc)."""
 
     def load_and_trim(cls, *args, **kwargs):
-        model = load.__func__(cls, *args, **kwargs)
+        model = load(cls, *args, **kwargs)
         try:
             ctypes.CDLL("libc.so.6").malloc_trim(0)
         except (OSError, AttributeError):  # not glibc
@@ -113,7 +147,9 @@ def apply() -> bool:
         return False
     RemoteAction._validate_action_result = _validate_action_result
     SpacyNLP.load_model = staticmethod(_spacy_without_ner(SpacyNLP.load_model))
-    RasaModel.load = _trimmed_after(RasaModel.load)
+    global _rasa_load
+    _rasa_load = RasaModel.load
+    RasaModel.load = _trimmed_after(_load_without_training_step)
     logger.info("Rasa %s : validation des réponses d'actions, spaCy chargé une fois et sans NER (bot/rasa_speedups.py)",
                 RASA_VERSION)
     _applied = True

