@@ -7,7 +7,7 @@ of the Rasa process; then the ratios ours/stock. The stock assistant is `rasa in
 config.yml, trained once into var/bench/stock/ (scripts/bench_targets.py); ours is the latest
 trained model with the action server and the demo partner data, in var/bench/ours/.
 
-    .venv/bin/python scripts/bench.py                     # 10 users × 3 conversations each
+    .venv/bin/python scripts/bench.py                     # 10 users × 10 conversations each
     .venv/bin/python scripts/bench.py --long 600          # latency of message k in one conversation
     .venv/bin/python scripts/bench.py --messages 20000 --only ours   # soak: memory over time
     .venv/bin/python scripts/bench.py --url http://127.0.0.1:8000 --token … --pids 11 12   # running setup
@@ -144,7 +144,7 @@ def print_table(columns: Dict[str, Dict[str, float]]) -> None:
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10, help="simultaneous closed-loop users (10)")
-    parser.add_argument("--rounds", type=int, default=3, help="conversations per user (3)")
+    parser.add_argument("--rounds", type=int, default=10, help="conversations per user (10)")
     parser.add_argument("--messages", type=int, help="soak: send this many messages in all, memory sampled")
     parser.add_argument("--sample-every", type=float, default=15, help="seconds between memory samples (15)")
     parser.add_argument("--long", type=int, metavar="N", help="also one conversation of N messages")
