@@ -88,10 +88,11 @@ def _spacy_without_ner(load_model):
 def _load_without_training_step(cls, model_file_name, model_data_example, predict_data_example=None,
                                 finetune_mode=False, *args, **kwargs):
     """`RasaModel.load` (rasa/utils/tensorflow/models.py) with a prediction, not a training step,
-    to create the weights; fine-tuning, or no prediction example, keeps Rasa's own way."""
+    to create the weights. Only for DIET (the model our pipeline has, checked by tests/test_speedups.py);
+    other models (TED, ResponseSelector), fine-tuning or no prediction example keep Rasa's own way."""
     import tensorflow as tf
 
-    if finetune_mode or not predict_data_example:
+    if cls.__name__ != "DIET" or finetune_mode or not predict_data_example:
         return _rasa_load.__func__(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
                                    *args, **kwargs)
     model = cls(*args, **kwargs)
