@@ -16,6 +16,9 @@ Profiled under load (docs/performance.md):
   to the messages with the model it is given), and Rasa builds each with `SpacyNLP.create`, which
   loads `fr_core_news_md` each time: two copies in memory, one never used (about 340 MB). Here the
   loaded model is shared by name.
+- Every event Rasa reads back (tracker store, action server answers, HTTP API) finds its class with
+  `Event.resolve_by_type`, which walks the whole tree of `Event` subclasses each time (90 % of the
+  time spent turning stored events into objects). The class found for a type name is remembered.
 - Loading DIET trains it one step on an example to create its weights before reading them
   (`RasaModel.load`): tracing the training step (CRF loss, gradients, Adam) took about 24 s of the
   cold start and 470 MB that stay allocated. Here the weights are created by one prediction on the
@@ -130,6 +133,22 @@ def _trimmed_after(load):
     return classmethod(load_and_trim)
 
 
+def _remembered(resolve_by_type):
+    """`Event.resolve_by_type`, remembering the class found for each type name (the same class: Rasa's
+    event types all have distinct names and are defined at import)."""
+    found = {}
+
+    def resolve(type_name, default=None):
+        cls = found.get(type_name)
+        if cls is None:
+            cls = resolve_by_type(type_name, default)
+            if cls is not None and cls is not default and getattr(cls, "type_name", None) == type_name:
+                found[type_name] = cls
+        return cls
+
+    return resolve
+
+
 def apply() -> bool:
     """Install the fix once; False (and a warning) on another Rasa version."""
     global _applied
@@ -138,6 +157,7 @@ def apply() -> bool:
     import rasa
     from rasa.core.actions.action import RemoteAction
     from rasa.nlu.utils.spacy_utils import SpacyNLP
+    from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
 
     if os.environ.get("COTESOIN_RASA_SPEEDUPS", "on").lower() in ("off", "0", "false", "non"):
@@ -148,6 +168,7 @@ def apply() -> bool:
         return False
     RemoteAction._validate_action_result = _validate_action_result
     SpacyNLP.load_model = staticmethod(_spacy_without_ner(SpacyNLP.load_model))
+    Event.resolve_by_type = staticmethod(_remembered(Event.resolve_by_type))
     global _rasa_load
     _rasa_load = RasaModel.load
     RasaModel.load = _trimmed_after(_load_without_training_step)

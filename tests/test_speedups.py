@@ -93,3 +93,29 @@ def test_the_model_loaded_without_a_training_step_says_exactly_the_same(tmp_path
     rasa, fast = (json.loads(outputs[mode].read_text()) for mode in ("rasa", "fast"))
     assert len(rasa) >= 400
     assert fast == rasa
+
+
+def test_every_event_type_resolves_to_the_class_rasa_finds():
+    from rasa.shared.core.events import Event, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    def rasa_resolve(type_name, default=None):
+        """Rasa 3.6.21's Event.resolve_by_type."""
+        for cls in all_subclasses(Event):
+            if cls.type_name == type_name:
+                return cls
+        if type_name == "topic":
+            return None
+        if default is not None:
+            return default
+        raise ValueError(f"Unknown event name '{type_name}'.")
+
+    resolve = rasa_speedups._remembered(rasa_resolve)
+    names = {cls.type_name for cls in all_subclasses(Event) if getattr(cls, "type_name", None)}
+    assert len(names) > 20
+    for _ in range(2):  # found, then remembered
+        for name in names:
+            assert resolve(name) is rasa_resolve(name)
+    assert resolve("nope", UserUttered) is UserUttered and resolve("topic") is None
+    with pytest.raises(ValueError):
+        resolve("nope")
