@@ -86,7 +86,8 @@ async def test_each_rest_conversation_always_reaches_the_same_process_and_both_a
 async def test_a_telegram_chat_is_routed_like_its_conversation_in_the_http_api(front):
     client, url = front
     for chat in (42, 1234567, -100987):
-        update = {"update_id": 1, "message": {"message_id": 1, "chat": {"id": chat, "type": "private"}, "text": "/start"}}
+        update = {"update_id": 1,
+                  "message": {"message_id": 1, "chat": {"id": chat, "type": "private"}, "text": "/start"}}
         tapped = {"update_id": 2, "callback_query": {"id": "1", "data": "/affirm",
                                                      "message": {"message_id": 2, "chat": {"id": chat}}}}
         first = await served_by(client, url, "/webhooks/telegram/webhook", update)
