@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -53,7 +52,7 @@ def haproxy_config(processes: int, folder: Path) -> Path:
     return path
 
 
-class ScaledAssistant:
+class ScaledAssistant(services.Processes):
     """N (action server, Rasa server) pairs, HAProxy in front, and optionally the web site."""
 
     def __init__(self, settings: bot_settings.Settings, model: Path, rasa_ports: List[int], action_ports: List[int],
@@ -83,42 +82,14 @@ class ScaledAssistant:
         config = haproxy_config(processes, settings.var_dir)
         self.haproxy = services.Service("HAProxy", [shutil.which("haproxy") or "haproxy", "-db", "-f", str(config)],
                                         f"http://{settings.host}:{front_port}/", logs / "haproxy.log")
-        self.web = services.Service(
-            "site web",
-            [sys.executable, "-m", "bot.web", "--host", settings.host, "--port", str(settings.web_port),
-             "--rasa-port", str(front_port)],
-            f"{settings.web_url}/healthz", logs / "web.log")
+        self.web = services.web_service(settings, front_port)
         self.services = [*self.pairs, self.haproxy, *([self.web] if web else [])]
 
+    def environment(self) -> dict:
+        return self.env
+
     def start(self, timeout: float = 600) -> None:
-        try:
-            for service in self.services:
-                service.start(self.env)
-            deadline = time.monotonic() + timeout
-            for service in self.services:
-                services.Assistant._wait_ready(service, deadline)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        for service in reversed(self.services):
-            service.stop()
-
-    def watch(self) -> None:
-        """Block until a process exits by itself, then raise."""
-        while True:
-            for service in self.services:
-                if service.exited():
-                    raise service.failure(f"arrêté de façon inattendue (code {service.process.returncode})")
-            time.sleep(1)
-
-    def __enter__(self) -> "ScaledAssistant":
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().start(timeout)
 
 
 def from_settings(web: bool = True, processes: Optional[int] = None) -> ScaledAssistant:

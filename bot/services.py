@@ -88,41 +88,24 @@ def train(settings: Settings, extra: Optional[List[str]] = None) -> Path:
     return model
 
 
-class Assistant:
-    """The action server, the Rasa server and (with `web=True`) the web site, started and stopped together.
+def web_service(settings: Settings, rasa_port: int) -> Service:
+    """The public page with the chat widget (bot/web/); it passes /socket.io/ on to Rasa at `rasa_port`."""
+    return Service(
+        "site web",
+        [sys.executable, "-m", "bot.web", "--host", settings.host, "--port", str(settings.web_port),
+         "--rasa-port", str(rasa_port)],
+        f"{settings.web_url}/healthz",
+        settings.var_dir / "logs" / "web.log",
+    )
 
-    `cotesoin run` asks for the site; the REST, Telegram and benchmark runs do without it.
-    """
 
-    def __init__(self, settings: Settings, model: Path, web: bool = False):
-        logs = settings.var_dir / "logs"
-        self.settings = settings
-        self.actions = Service(
-            "serveur d'actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
-            f"http://{settings.host}:{settings.action_port}/health",
-            logs / "actions.log",
-        )
-        self.rasa = Service(
-            "serveur Rasa",
-            [RASA, "run", "--model", str(model), "--enable-api", "--auth-token", settings.rasa_token,
-             "--interface", settings.host, "--port", str(settings.rasa_port),
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
-            f"{settings.rasa_url}/",
-            logs / "rasa.log",
-        )
-        # The public page with the chat widget (bot/web/); it passes /socket.io/ on to Rasa.
-        self.web = Service(
-            "site web",
-            [sys.executable, "-m", "bot.web", "--host", settings.host, "--port", str(settings.web_port),
-             "--rasa-port", str(settings.rasa_port)],
-            f"{settings.web_url}/healthz",
-            logs / "web.log",
-        )
-        self.services = [self.actions, self.rasa, *([self.web] if web else [])]
+class Processes:
+    """Services started together (in order), watched, and stopped together (in reverse order)."""
+
+    services: List[Service]
 
     def environment(self) -> dict:
-        return {**self.settings.child_environment(), "SANIC_HOST": self.settings.host}
+        raise NotImplementedError
 
     def start(self, timeout: float = 300) -> None:
         env = self.environment()
@@ -156,10 +139,40 @@ class Assistant:
         for service in reversed(self.services):
             service.stop()
 
-    def __enter__(self) -> "Assistant":
+    def __enter__(self):
         self.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class Assistant(Processes):
+    """The action server, the Rasa server and (with `web=True`) the web site, started and stopped together.
+
+    `cotesoin run` asks for the site; the REST, Telegram and benchmark runs do without it.
+    """
+
+    def __init__(self, settings: Settings, model: Path, web: bool = False):
+        logs = settings.var_dir / "logs"
+        self.settings = settings
+        self.actions = Service(
+            "serveur d'actions",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+            f"http://{settings.host}:{settings.action_port}/health",
+            logs / "actions.log",
+        )
+        self.rasa = Service(
+            "serveur Rasa",
+            [RASA, "run", "--model", str(model), "--enable-api", "--auth-token", settings.rasa_token,
+             "--interface", settings.host, "--port", str(settings.rasa_port),
+             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
+            f"{settings.rasa_url}/",
+            logs / "rasa.log",
+        )
+        self.web = web_service(settings, settings.rasa_port)
+        self.services = [self.actions, self.rasa, *([self.web] if web else [])]
+
+    def environment(self) -> dict:
+        return {**self.settings.child_environment(), "SANIC_HOST": self.settings.host}
 

@@ -1,7 +1,7 @@
 """deploy/haproxy.cfg sends every request of a conversation to the same Rasa process, and the
 widget's traffic to the first one. Two stand-in servers say which of them answered.
 
-Needs Debian's haproxy (`make run-scaled` installs it); skipped without it.
+Needs Debian's haproxy (`.ci/run` and `make run-scaled` install it); skipped, saying so, without it.
 """
 import asyncio
 import json
@@ -50,7 +50,7 @@ async def front():
                     if response.status == 200:
                         break
             except aiohttp.ClientError:
-                pass
+                pass  # HAProxy is not listening yet
             assert time.monotonic() < deadline, haproxy.stderr.read1().decode() if haproxy.poll() else "haproxy muet"
             await asyncio.sleep(0.2)
         await asyncio.sleep(2.5)  # health checks every 2 s
