@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -221,37 +221,63 @@ def get_opening(opening_id: str, today: Optional[date] = None) -> OpeningRecord:
         return _opening_record(opening, _today(today))
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between saving an opening and saving an event."""
+
+    model: Any
+    fields: List[str]
+    file: str
+    prefix: str  # of the identifiers: O055, E13
+    another: str  # « une autre offre »: who else may hold an identifier
+    noun: str  # for NotFound
+    audit: str  # opening_created / opening_updated…
+    record: Callable  # what the caller gets back: _opening_record / _event_record
+
+
+_OPENINGS = _Kind(Opening, OPENING_FIELDS, OPENINGS_FILE, "O", "une autre offre", "offre", "opening",
+                  _opening_record)
+_EVENTS = _Kind(Event, EVENT_FIELDS, EVENTS_FILE, "E", "un autre événement", "événement", "event", _event_record)
+
+
+def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coordinator_id: Optional[int],
+          today: Optional[date]):
+    """Create (`record_id` None) or change a row from the form's strings, with the import's checks
+    and an audit line; the saved row as `kind.record` gives it."""
+    cells = _cells(values, kind.fields)
+    with db.session_scope() as session:
+        if record_id is None:
+            errors = _identifier(session, kind.model, cells, kind.prefix, kind.another)
+            row = None
+        else:
+            row = session.get(kind.model, record_id)
+            if row is None:
+                raise NotFound(f"{kind.noun} {record_id}")
+            cells["id"], errors = record_id, {}
+        checked, problems = importer.check_row(session, kind.file, cells)
+        errors = _errors(problems, kind.fields, errors)
+        if errors:
+            raise Invalid(errors)
+        detail = f"{checked['id']} — {checked['title']}"
+        if row is None:
+            row = kind.model(**checked)
+            session.add(row)
+            _write(session, kind.another)
+            audit(session, coordinator_id, f"{kind.audit}_created", detail=detail)
+        else:
+            changed = _changes(row, checked)
+            if changed:
+                audit(session, coordinator_id, f"{kind.audit}_updated", detail=f"{detail} ({', '.join(changed)})")
+        session.flush()
+        session.refresh(row)
+        return kind.record(row, _today(today))
+
+
 def save_opening(values: Mapping[str, Any], opening_id: Optional[str] = None,
                  coordinator_id: Optional[int] = None, today: Optional[date] = None) -> OpeningRecord:
     """Create an opening (`opening_id` None; an empty « id » gets the next free O-number) or
     change one, from the form's strings. Raises `Invalid` or `NotFound`; audited."""
-    cells = _cells(values, OPENING_FIELDS)
-    with db.session_scope() as session:
-        if opening_id is None:
-            errors = _identifier(session, Opening, cells, "O", "une autre offre")
-            opening = None
-        else:
-            opening = session.get(Opening, opening_id)
-            if opening is None:
-                raise NotFound(f"offre {opening_id}")
-            cells["id"], errors = opening_id, {}
-        checked, problems = importer.check_row(session, OPENINGS_FILE, cells)
-        errors = _errors(problems, OPENING_FIELDS, errors)
-        if errors:
-            raise Invalid(errors)
-        detail = f"{checked['id']} — {checked['title']}"
-        if opening is None:
-            opening = Opening(**checked)
-            session.add(opening)
-            _write(session, "une autre offre")
-            audit(session, coordinator_id, "opening_created", detail=detail)
-        else:
-            changed = _changes(opening, checked)
-            if changed:
-                audit(session, coordinator_id, "opening_updated", detail=f"{detail} ({', '.join(changed)})")
-        session.flush()
-        session.refresh(opening)
-        return _opening_record(opening, _today(today))
+    return _save(_OPENINGS, values, opening_id, coordinator_id, today)
 
 
 def close_opening(opening_id: str, coordinator_id: Optional[int] = None,
@@ -298,33 +324,7 @@ def save_event(values: Mapping[str, Any], event_id: Optional[str] = None,
                coordinator_id: Optional[int] = None, today: Optional[date] = None) -> EventRecord:
     """Create an event (`event_id` None; an empty « id » gets the next free E-number) or change
     one, from the form's strings. Raises `Invalid` or `NotFound`; audited."""
-    cells = _cells(values, EVENT_FIELDS)
-    with db.session_scope() as session:
-        if event_id is None:
-            errors = _identifier(session, Event, cells, "E", "un autre événement")
-            event = None
-        else:
-            event = session.get(Event, event_id)
-            if event is None:
-                raise NotFound(f"événement {event_id}")
-            cells["id"], errors = event_id, {}
-        checked, problems = importer.check_row(session, EVENTS_FILE, cells)
-        errors = _errors(problems, EVENT_FIELDS, errors)
-        if errors:
-            raise Invalid(errors)
-        detail = f"{checked['id']} — {checked['title']}"
-        if event is None:
-            event = Event(**checked)
-            session.add(event)
-            _write(session, "un autre événement")
-            audit(session, coordinator_id, "event_created", detail=detail)
-        else:
-            changed = _changes(event, checked)
-            if changed:
-                audit(session, coordinator_id, "event_updated", detail=f"{detail} ({', '.join(changed)})")
-        session.flush()
-        session.refresh(event)
-        return _event_record(event, _today(today))
+    return _save(_EVENTS, values, event_id, coordinator_id, today)
 
 
 def delete_event(event_id: str, coordinator_id: Optional[int] = None) -> None:
