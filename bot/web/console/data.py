@@ -87,11 +87,16 @@ async def _opening_form(request: web.Request, values: Dict[str, str], opening_id
     ), status=400 if errors else 200)
 
 
-async def _opening_or_404(request: web.Request) -> editing.OpeningRecord:
+async def _found(get, request: web.Request):
+    """The record of the URL's id, read by `get` (editing.get_opening / get_event), or 404."""
     try:
-        return await asyncio.to_thread(editing.get_opening, request.match_info["id"])
+        return await asyncio.to_thread(get, request.match_info["id"])
     except NotFound:
         raise web.HTTPNotFound()
+
+
+async def _opening_or_404(request: web.Request) -> editing.OpeningRecord:
+    return await _found(editing.get_opening, request)
 
 
 async def new_opening_page(request: web.Request) -> web.Response:
@@ -159,10 +164,7 @@ async def _event_form(request: web.Request, values: Dict[str, str], event_id: Op
 
 
 async def _event_or_404(request: web.Request) -> editing.EventRecord:
-    try:
-        return await asyncio.to_thread(editing.get_event, request.match_info["id"])
-    except NotFound:
-        raise web.HTTPNotFound()
+    return await _found(editing.get_event, request)
 
 
 async def new_event_page(request: web.Request) -> web.Response:
