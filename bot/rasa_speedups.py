@@ -8,14 +8,6 @@ Profiled under load (docs/performance.md):
   every action call. Here the schema is checked and its validator built once; each answer is still
   validated against the same schema, and an invalid one raises the same `ValidationError` with the
   same message (what `validate` does: `best_match` over `iter_errors`).
-- `SpacyNLP` runs every component of the spaCy model but the parser, including its named-entity
-  recogniser, whose output nothing in our pipeline reads (DIET finds the entities; the tokenizer and
-  featurizers read tokens, lemmas and vectors, which do not depend on it: tests/test_speedups.py).
-  It is switched off at run time: a third of spaCy's time per message.
-- The model graph has two `SpacyNLP` nodes (one provides the spaCy model, the other adds its docs
-  to the messages with the model it is given), and Rasa builds each with `SpacyNLP.create`, which
-  loads `fr_core_news_md` each time: two copies in memory, one never used (about 340 MB). Here the
-  loaded model is shared by name.
 - Every event Rasa reads back (tracker store, action server answers, HTTP API) finds its class with
   `Event.resolve_by_type`, which walks the whole tree of `Event` subclasses each time (90 % of the
   time spent turning stored events into objects). The class found for a type name is remembered.
@@ -26,6 +18,10 @@ Profiled under load (docs/performance.md):
   file, and the label embeddings are recomputed from them. The predictions are the same, to the
   last digit (tests/test_speedups.py compares both loads on the held-out messages). Freed heap is
   then given back to the system (`malloc_trim`).
+- Each DIET prediction calls its traced `tf.function` (`RasaModel._rasa_predict`), which first
+  canonicalises the arguments against the input signature and looks the traced graph up again
+  (a third of TensorFlow's time per message). With a fixed input signature there is one traced
+  graph: it is taken once and called with the batch's tensors directly (same graph, same outputs).
 
 Only applied to the exact Rasa version the project pins (pyproject.toml), so an upgrade does not
 carry a patch written for another version; `COTESOIN_RASA_SPEEDUPS=off` leaves Rasa as it is (to
@@ -73,21 +69,6 @@ def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
         raise e
 
 
-def _spacy_without_ner(load_model):
-    """`SpacyNLP.load_model`, loading each spaCy model once, without its entity recogniser."""
-    loaded = {}
-
-    def load(spacy_model_name):
-        if spacy_model_name not in loaded:
-            spacy_model = load_model(spacy_model_name)
-            if "ner" in spacy_model.model.pipe_names:
-                spacy_model.model.disable_pipe("ner")
-            loaded[spacy_model_name] = spacy_model
-        return loaded[spacy_model_name]
-
-    return load
-
-
 def _load_without_training_step(cls, model_file_name, model_data_example, predict_data_example=None,
                                 finetune_mode=False, *args, **kwargs):
     """`RasaModel.load` (rasa/utils/tensorflow/models.py) with a prediction, not a training step,
@@ -117,6 +98,28 @@ def _load_without_training_step(cls, model_file_name, model_data_example, predic
 
 
 _rasa_load = None
+_rasa_predict = None
+
+
+def _predict_with_traced_graph(self, batch_in):
+    """`RasaModel._rasa_predict`, calling the graph Rasa traced (its first call) directly."""
+    import tensorflow as tf
+    from keras.utils import tf_utils
+    from rasa.shared.constants import DIAGNOSTIC_DATA
+
+    traced = self._tf_predict_step
+    if self._run_eagerly or traced is None or not self.prepared_for_prediction:
+        return _rasa_predict(self, batch_in)
+    graph = self.__dict__.get("_cotesoin_graph")
+    if graph is None or graph[0] is not traced:
+        graph = (traced, traced.get_concrete_function())
+        self._cotesoin_graph = graph
+    concrete = graph[1]
+    tensors = [tf.convert_to_tensor(array) for array in batch_in]
+    outputs = tf_utils.sync_to_numpy_or_python_type(concrete._call_flat(tensors, concrete.captured_inputs))
+    if DIAGNOSTIC_DATA in outputs:
+        outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+    return outputs
 
 
 def _trimmed_after(load):
@@ -156,7 +159,6 @@ def apply() -> bool:
         return True
     import rasa
     from rasa.core.actions.action import RemoteAction
-    from rasa.nlu.utils.spacy_utils import SpacyNLP
     from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
 
@@ -167,12 +169,14 @@ def apply() -> bool:
         logger.warning("bot.rasa_speedups écrit pour Rasa %s, pas %s : non appliqué", RASA_VERSION, rasa.__version__)
         return False
     RemoteAction._validate_action_result = _validate_action_result
-    SpacyNLP.load_model = staticmethod(_spacy_without_ner(SpacyNLP.load_model))
     Event.resolve_by_type = staticmethod(_remembered(Event.resolve_by_type))
     global _rasa_load
     _rasa_load = RasaModel.load
     RasaModel.load = _trimmed_after(_load_without_training_step)
-    logger.info("Rasa %s : validation des réponses d'actions, spaCy chargé une fois et sans NER (bot/rasa_speedups.py)",
-                RASA_VERSION)
+    global _rasa_predict
+    _rasa_predict = RasaModel._rasa_predict
+    RasaModel._rasa_predict = _predict_with_traced_graph
+    logger.info("Rasa %s : chargement de DIET, appel de son graphe, validation des réponses d'actions "
+                "(bot/rasa_speedups.py)", RASA_VERSION)
     _applied = True
     return True

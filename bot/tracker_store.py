@@ -120,7 +120,8 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             prefix, rows = self._window_rows(session, sender_id)
             if rows is None:
-                prefix, rows = [], self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+                prefix, rows = [], self._columns(query).all()
             events = prefix + [json.loads(row.data) for row in rows]
             if not self.domain or not events:
                 return None
@@ -128,14 +129,18 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         setattr(tracker, _WINDOW, LoadedWindow(len(prefix), [row.id for row in rows]))
         return tracker
 
+    def _columns(self, query):
+        """The query's rows as plain (id, type_name, data) tuples: no ORM object made per event."""
+        return query.with_entities(self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.data)
+
     def _window_rows(self, session, sender_id: str):
         """(state events, rows from the window's first event), or (None, None) without a usable window."""
         window = session.execute(sa.select(windows).where(windows.c.sender_id == sender_id)).first()
         if window is None:
             return None, None
-        rows = (session.query(self.SQLEvent)
-                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= window.first_event_id)
-                .order_by(self.SQLEvent.id).all())
+        rows = self._columns(session.query(self.SQLEvent)
+                             .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id >= window.first_event_id)
+                             .order_by(self.SQLEvent.id)).all()
         if not rows or rows[0].id != window.first_event_id:
             # Its first event was deleted (retention purge, erasure): the window no longer applies.
             session.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))

