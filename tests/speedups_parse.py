@@ -1,5 +1,6 @@
 """Helper of tests/test_speedups.py: parse the held-out messages with a model loaded by Rasa's own
-code (`rasa`) or with bot/rasa_speedups.py (`fast`), and write what the model said as JSON.
+code (`rasa`) or with bot/rasa_speedups.py (`fast`), predict the next action after each as the
+first message of a conversation, and write what the model said as JSON.
 
     python -m tests.speedups_parse MODEL rasa|fast OUTPUT.json
 """
@@ -26,11 +27,20 @@ def messages():
 
 
 async def parse_all(agent, texts):
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
     results = []
     for text in texts:
         parsed = await agent.parse_message(text)
+        tracker = DialogueStateTracker.from_events("speedups", [ActionExecuted("action_listen"),
+                                                                UserUttered(text, parsed["intent"], parsed["entities"])],
+                                                   agent.domain.slots)
+        prediction = agent.processor.predict_next_with_tracker(tracker)
         results.append({"text": text, "intent": parsed["intent"], "ranking": parsed.get("intent_ranking"),
-                        "entities": parsed["entities"]})
+                        "entities": parsed["entities"],
+                        "next": sorted(prediction["scores"], key=lambda s: -s["score"])[:3],
+                        "policy": prediction["policy"]})
     return results
 
 
