@@ -6,6 +6,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from knowledge import db
 from knowledge.models import (
@@ -167,7 +168,8 @@ def find_openings(
                                work_time, today)
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         rows = session.scalars(
-            query.order_by(Opening.published_on.desc(), Opening.id).limit(limit).offset(offset)
+            query.options(contains_eager(Opening.structure), contains_eager(Opening.commune))
+            .order_by(Opening.published_on.desc(), Opening.id).limit(limit).offset(offset)
         )
         openings = [
             OpeningInfo(o.id, o.title, o.profession_code, o.structure.name, o.commune.name, o.contract,
@@ -195,7 +197,8 @@ def _in_communes(query, communes: Optional[Sequence[str]]):
 
 def find_housing(communes: Optional[Sequence[str]] = None) -> List[Resource]:
     with db.session_scope() as session:
-        query = _in_communes(select(Housing).join(Housing.commune), communes).order_by(Commune.name, Housing.name)
+        query = (_in_communes(select(Housing).join(Housing.commune), communes)
+                 .options(contains_eager(Housing.commune)).order_by(Commune.name, Housing.name))
         return [
             Resource(h.id, h.name, h.type, h.commune.name, h.contact, h.description,
                      {"audience": h.audience, "duration": h.duration, "monthly_rent": h.monthly_rent})
@@ -205,7 +208,8 @@ def find_housing(communes: Optional[Sequence[str]] = None) -> List[Resource]:
 
 def find_childcare(communes: Optional[Sequence[str]] = None, atypical_hours: bool = False) -> List[Resource]:
     with db.session_scope() as session:
-        query = _in_communes(select(Childcare).join(Childcare.commune), communes)
+        query = _in_communes(select(Childcare).join(Childcare.commune), communes).options(
+            contains_eager(Childcare.commune))
         if atypical_hours:
             query = query.where(Childcare.atypical_hours.is_(True))
         query = query.order_by(Childcare.atypical_hours.desc(), Commune.name, Childcare.name)
@@ -220,7 +224,7 @@ def find_childcare(communes: Optional[Sequence[str]] = None, atypical_hours: boo
 def find_mobility(communes: Optional[Sequence[str]] = None) -> List[Resource]:
     """Mobility services; for a commune, those serving it."""
     with db.session_scope() as session:
-        query = select(Mobility).order_by(Mobility.name)
+        query = select(Mobility).options(selectinload(Mobility.communes)).order_by(Mobility.name)
         if communes:
             served = select(mobility_communes.c.mobility_id).join(Commune).where(Commune.name.in_(list(communes)))
             query = query.where(Mobility.id.in_(served))
@@ -235,7 +239,8 @@ def upcoming_events(communes: Optional[Sequence[str]] = None, today: Optional[da
                     types: Optional[Iterable[str]] = None) -> List[Resource]:
     today = today or date.today()
     with db.session_scope() as session:
-        query = _in_communes(select(Event).join(Event.commune).where(Event.date >= today), communes)
+        query = _in_communes(select(Event).join(Event.commune).where(Event.date >= today), communes).options(
+            contains_eager(Event.commune))
         if types:
             query = query.where(Event.type.in_(list(types)))
         return [
@@ -246,7 +251,8 @@ def upcoming_events(communes: Optional[Sequence[str]] = None, today: Optional[da
 
 def find_structures(types: Optional[Iterable[str]] = None, communes: Optional[Sequence[str]] = None) -> List[Resource]:
     with db.session_scope() as session:
-        query = _in_communes(select(Structure).join(Structure.commune), communes)
+        query = _in_communes(select(Structure).join(Structure.commune), communes).options(
+            contains_eager(Structure.commune))
         if types:
             query = query.where(Structure.type.in_(list(types)))
         return [

@@ -246,3 +246,32 @@ def test_naming_vocabulary(loaded_db):
     assert "cheix" in names["commune"]["Cheix-en-Retz"]
     assert "le clion sur mer" in names["commune"]["Pornic"]
     assert names["commune"]["Vue"] == []
+
+
+# -- database round trips ------------------------------------------------------------------------
+@pytest.mark.parametrize("search, most", [
+    (lambda: queries.find_openings(), 2),  # the count, then the page with structures and communes
+    (lambda: queries.find_housing(), 1),
+    (lambda: queries.find_childcare(), 1),
+    (lambda: queries.find_mobility(), 2),  # the services, then the communes they serve
+    (lambda: queries.upcoming_events(today=date(2000, 1, 1)), 1),
+    (lambda: queries.find_structures(), 1),
+])
+def test_a_search_reads_the_database_a_fixed_number_of_times_whatever_it_finds(loaded_db, search, most):
+    """Not one more query per result (each answer of the guichet runs one of these searches)."""
+    from sqlalchemy import event
+
+    from knowledge import db
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.get_engine(), "before_cursor_execute", count)
+    try:
+        found = search()
+    finally:
+        event.remove(db.get_engine(), "before_cursor_execute", count)
+    assert len(getattr(found, "openings", found)) > 1
+    assert len(statements) <= most
