@@ -1,6 +1,7 @@
 """The tracker store keeps every event but gives Rasa only the recent part of a long conversation,
 with the same state (slots, form, pause) as the whole conversation would give."""
 import pytest
+import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -41,9 +42,24 @@ responses:
 """)
 
 
+def _drop_conversation_tables(url):
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        for table in ("tracker_windows", "events"):
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    engine.dispose()
+
+
 @pytest.fixture
-def store(tmp_path):
-    return PrivacySQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'trackers.db'}")
+def store(database_url):
+    """On SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set (tables made afresh)."""
+    if not database_url.startswith("sqlite"):
+        _drop_conversation_tables(database_url)
+    store_ = PrivacySQLTrackerStore(domain=DOMAIN, host=database_url)
+    yield store_
+    store_.engine.dispose()
+    if not database_url.startswith("sqlite"):
+        _drop_conversation_tables(database_url)
 
 
 def stored(store_, sender):
@@ -134,6 +150,24 @@ async def test_a_new_session_after_the_window_starts_afresh(store):
     assert isinstance(again.events[0], SessionStarted)
     assert again.get_slot("profession") == "aide_soignant" and again.get_slot("pending") is None
     assert stored(store, "session") == len((await store.retrieve_full_tracker("session")).events)
+
+
+async def test_a_short_conversation_loads_as_rasa_would_load_it(store):
+    """Before any window: the same events as Rasa's own SQL store, from the latest session on."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    await talk(store, "short", 4)
+    assert [e.as_dict() for e in (await store.retrieve("short")).events] == [
+        e.as_dict() for e in (await SQLTrackerStore.retrieve(store, "short")).events]
+    tracker = await store.retrieve("short")
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    await store.save(tracker)
+    await talk(store, "short", 3, start=10)
+    ours, rasa = await store.retrieve("short"), await SQLTrackerStore.retrieve(store, "short")
+    assert isinstance(ours.events[0], SessionStarted)
+    assert len(ours.events) == 2 + sum(len(turn(k)) for k in range(10, 13))
+    assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasa.events]
 
 
 async def test_a_window_whose_first_event_was_purged_is_dropped(store):
