@@ -176,8 +176,8 @@ def _combine_sparse_features(self, additional_features) -> None:
     import scipy.sparse
 
     left, right = self.features, additional_features.features
-    if not (scipy.sparse.isspmatrix_coo(left) and scipy.sparse.isspmatrix_coo(right)) \
-            or left.dtype != right.dtype or left.shape[0] != right.shape[0]:
+    coo = all(scipy.sparse.issparse(matrix) and matrix.format == "coo" for matrix in (left, right))
+    if not coo or left.dtype != right.dtype or left.shape[0] != right.shape[0]:
         return _rasa_combine_sparse(self, additional_features)
     entries = (np.concatenate([left.data, right.data]),
                (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]])))

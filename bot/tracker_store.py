@@ -184,7 +184,8 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             if new_events:
                 after = loaded.ids[-1] if loaded.ids else session.execute(
                     _LAST_ID, {"sender": tracker.sender_id}).scalar()
-                session.execute(self.SQLEvent.__table__.insert(), [self._row(tracker.sender_id, event) for event in new_events])
+                rows = [self._row(tracker.sender_id, event) for event in new_events]
+                session.execute(self.SQLEvent.__table__.insert(), rows)
                 loaded.ids.extend(session.execute(_IDS_AFTER, {"sender": tracker.sender_id, "after": after}).scalars())
                 self._move_window(session, tracker, loaded)
             session.commit()

@@ -33,9 +33,8 @@ async def parse_all(agent, texts):
     results = []
     for text in texts:
         parsed = await agent.parse_message(text)
-        tracker = DialogueStateTracker.from_events("speedups", [ActionExecuted("action_listen"),
-                                                                UserUttered(text, parsed["intent"], parsed["entities"])],
-                                                   agent.domain.slots)
+        events = [ActionExecuted("action_listen"), UserUttered(text, parsed["intent"], parsed["entities"])]
+        tracker = DialogueStateTracker.from_events("speedups", events, agent.domain.slots)
         prediction = agent.processor.predict_next_with_tracker(tracker)
         results.append({"text": text, "intent": parsed["intent"], "ranking": parsed.get("intent_ranking"),
                         "entities": parsed["entities"],

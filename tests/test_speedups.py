@@ -45,7 +45,8 @@ def _rasa_validate(self, result):
 
 @pytest.mark.e2e
 def test_the_model_loaded_without_a_training_step_says_exactly_the_same(tmp_path):
-    """Both loads of the trained model (in their own processes) on the 440 held-out messages."""
+    """Rasa as it is and with the speed-ups (each in its own process), on the 448 held-out messages:
+    the same parses and the same next actions."""
     import json
     import os
     import subprocess
