@@ -1,6 +1,5 @@
 """The `cotesoin` command: import partner data, train, run the assistant."""
 import argparse
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -43,43 +42,24 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stop_on_sigterm(*_):
-    raise KeyboardInterrupt
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     settings = bot_settings.load()
     seed_demo_if_empty()
     model = services.train(settings)
-    assistant = services.Assistant(settings, model, web=True)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    print("Démarrage du serveur d'actions, du serveur Rasa et du site (environ 30 s)…", flush=True)
-    try:
-        assistant.start()
-        print(
-            f"\nLe guichet Côté Soin est prêt.\n"
-            f"  Ouvrez {settings.web_url} (la page publique et l'assistant)\n"
-            f"  Console des coordinateur·rices : {settings.web_url}/console\n"
-            f"    (créez un compte : .venv/bin/cotesoin coordinator add prenom.nom@exemple.fr)\n"
-            f"  Canal REST : POST {settings.rasa_url}/webhooks/rest/webhook\n"
-            f"    curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
-            f"         -d '{{\"sender\": \"moi\", \"message\": \"Bonjour\"}}'\n"
-            f"  En ligne de commande : make shell\n"
-            f"  API Rasa : {settings.rasa_url} (jeton : RASA_TOKEN, ou le fichier {settings.var_dir / 'rasa_token'})\n"
-            f"  Journaux : {settings.var_dir / 'logs'}\n"
-            f"Ctrl-C pour tout arrêter.",
-            flush=True,
-        )
-        assistant.watch()
-    except KeyboardInterrupt:
-        print("\nArrêt du guichet…", flush=True)
-        return 0
-    except services.ServiceFailed as failure:
-        print(f"\nErreur : {failure}", file=sys.stderr)
-        return 1
-    finally:
-        assistant.stop()
-    return 0
+    return services.Assistant(settings, model, web=True).serve(
+        "Démarrage du serveur d'actions, du serveur Rasa et du site (environ 20 s)…",
+        f"\nLe guichet Côté Soin est prêt.\n"
+        f"  Ouvrez {settings.web_url} (la page publique et l'assistant)\n"
+        f"  Console des coordinateur·rices : {settings.web_url}/console\n"
+        f"    (créez un compte : .venv/bin/cotesoin coordinator add prenom.nom@exemple.fr)\n"
+        f"  Canal REST : POST {settings.rasa_url}/webhooks/rest/webhook\n"
+        f"    curl -s {settings.rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
+        f"         -d '{{\"sender\": \"moi\", \"message\": \"Bonjour\"}}'\n"
+        f"  En ligne de commande : make shell\n"
+        f"  API Rasa : {settings.rasa_url} (jeton : RASA_TOKEN, ou le fichier {settings.var_dir / 'rasa_token'})\n"
+        f"  Journaux : {settings.var_dir / 'logs'}\n"
+        f"Ctrl-C pour tout arrêter.",
+    )
 
 
 def cmd_shell(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -107,34 +106,18 @@ def from_settings(web: bool = True, processes: Optional[int] = None) -> ScaledAs
                            [int(env["ACTION_BASE_PORT"]) + i for i in numbers], int(env["FRONT_PORT"]), env, web=web)
 
 
-def _stop_on_sigterm(*_):
-    raise KeyboardInterrupt
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, help="Rasa processes (default: RASA_PROCESSES of deploy/scaled.env)")
     args = parser.parse_args(argv)
     assistant = from_settings(web=True, processes=args.processes)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    print(f"Démarrage de {len(assistant.rasa)} serveurs Rasa, de leurs serveurs d'actions, de HAProxy et du site…",
-          flush=True)
-    try:
-        assistant.start()
-        print(f"\nLe guichet Côté Soin est prêt ({len(assistant.rasa)} processus Rasa derrière HAProxy).\n"
-              f"  Site : {assistant.settings.web_url}\n"
-              f"  Canal REST et API Rasa : {assistant.settings.rasa_url} (HAProxy)\n"
-              f"  Processus Rasa : {', '.join(s.health_url for s in assistant.rasa)}\n"
-              f"  Journaux : {assistant.settings.var_dir / 'logs'}\nCtrl-C pour tout arrêter.", flush=True)
-        assistant.watch()
-    except KeyboardInterrupt:
-        print("\nArrêt…", flush=True)
-    except services.ServiceFailed as failure:
-        print(f"\nErreur : {failure}", file=sys.stderr)
-        return 1
-    finally:
-        assistant.stop()
-    return 0
+    return assistant.serve(
+        f"Démarrage de {len(assistant.rasa)} serveurs Rasa, de leurs serveurs d'actions, de HAProxy et du site…",
+        f"\nLe guichet Côté Soin est prêt ({len(assistant.rasa)} processus Rasa derrière HAProxy).\n"
+        f"  Site : {assistant.settings.web_url}\n"
+        f"  Canal REST et API Rasa : {assistant.settings.rasa_url} (HAProxy)\n"
+        f"  Processus Rasa : {', '.join(s.health_url for s in assistant.rasa)}\n"
+        f"  Journaux : {assistant.settings.var_dir / 'logs'}\nCtrl-C pour tout arrêter.")
 
 
 if __name__ == "__main__":

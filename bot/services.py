@@ -108,6 +108,10 @@ def web_service(settings: Settings, rasa_port: int) -> Service:
     )
 
 
+def _stop_on_sigterm(*_):
+    raise KeyboardInterrupt
+
+
 class Processes:
     """Services started together (in order), watched, and stopped together (in reverse order)."""
 
@@ -147,6 +151,23 @@ class Processes:
     def stop(self) -> None:
         for service in reversed(self.services):
             service.stop()
+
+    def serve(self, starting: str, ready: str) -> int:
+        """Start, say `ready`, watch until Ctrl-C or SIGTERM, stop; 1 (and why) if a service fails."""
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        print(starting, flush=True)
+        try:
+            self.start()
+            print(ready, flush=True)
+            self.watch()
+        except KeyboardInterrupt:
+            print("\nArrêt du guichet…", flush=True)
+        except ServiceFailed as failure:
+            print(f"\nErreur : {failure}", file=sys.stderr)
+            return 1
+        finally:
+            self.stop()
+        return 0
 
     def __enter__(self):
         self.start()

@@ -95,7 +95,22 @@ class Target:
         self.stop()
 
 
-class Ours(Target):
+class Started(Target):
+    """An assistant this benchmark starts and stops itself (`self.assistant`: bot/services.Processes)."""
+
+    assistant: services.Processes
+
+    def service_pids(self):
+        return [(service.name, service.process.pid) for service in self.assistant.services]
+
+    def start(self) -> None:
+        self.assistant.start()
+
+    def stop(self) -> None:
+        self.assistant.stop()
+
+
+class Ours(Started):
     name = "Côté Soin"
     greeting = "bonjour"
 
@@ -116,15 +131,6 @@ class Ours(Target):
 
     def rasa_pids(self) -> List[int]:
         return [self.assistant.rasa.process.pid]
-
-    def service_pids(self):
-        return [(s.name, s.process.pid) for s in self.assistant.services]
-
-    def start(self) -> None:
-        self.assistant.start()
-
-    def stop(self) -> None:
-        self.assistant.stop()
 
 
 class Stock(Target):
@@ -237,7 +243,7 @@ def fresh_postgres_database(url: str) -> None:
     engine.dispose()
 
 
-class Scaled(Target):
+class Scaled(Started):
     """N Rasa processes (each with its action server) behind HAProxy, PostgreSQL + Redis (bot/scaled.py)."""
 
     greeting = "bonjour"
@@ -260,12 +266,3 @@ class Scaled(Target):
 
     def rasa_pids(self) -> List[int]:
         return [service.process.pid for service in self.assistant.rasa]
-
-    def service_pids(self):
-        return [(service.name, service.process.pid) for service in self.assistant.services]
-
-    def start(self) -> None:
-        self.assistant.start()
-
-    def stop(self) -> None:
-        self.assistant.stop()
