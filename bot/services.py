@@ -166,6 +166,10 @@ class Processes:
             print(f"\nErreur : {failure}", file=sys.stderr)
             return 1
         finally:
+            # A second Ctrl-C or SIGTERM (a supervisor that insists) must not cut the stop short and
+            # leave servers running.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             self.stop()
         return 0
 
