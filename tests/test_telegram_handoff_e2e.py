@@ -98,6 +98,19 @@ def _sent_after(api: FakeBotApi, count: int, expected: str) -> List[str]:
                   lambda: f"« {expected} » envoyé au chat {CHAT} ; reçus : {_texts_to(api)[count:]}")
 
 
+def _all_sent(api: FakeBotApi, quiet: float = 1.0) -> int:
+    """How many texts the chat has had once nothing more came for `quiet` seconds: an answer can be
+    several messages (outside office hours, /humain also offers a call back)."""
+    count, since = len(_texts_to(api)), time.monotonic()
+    deadline = since + 30
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"le chat reçoit encore : {_texts_to(api)[count:]}"
+        time.sleep(0.1)
+        if len(_texts_to(api)) != count:
+            count, since = len(_texts_to(api)), time.monotonic()
+    return count
+
+
 def _said_by_user(sender: str) -> List[str]:
     return [line.text for line in transcripts.transcript(sender) if line.who == "user"]
 
@@ -121,7 +134,7 @@ def test_a_coordinator_takes_over_a_telegram_chat_and_gives_it_back(guichet, api
     assert f'data-request="{request.id}"' in queue and "Telegram" in queue
 
     # Claimed: the joining message reaches the chat.
-    sent = len(_texts_to(api))
+    sent = _all_sent(api)
     url, page = console.post(f"/console/demandes/{request.id}/prendre", {})
     assert url.endswith(f"/console/demandes/{request.id}") and f"prise par {NAME}" in page
     [joined] = _sent_after(api, sent, "a rejoint la conversation")
