@@ -28,12 +28,19 @@ Profiled under load (docs/performance.md):
   list of targets and the same nodes are called with the same arguments.
 - Before DIET, each message's sparse features are put side by side with `scipy.sparse.hstack`
   (`Features._combine_sparse_features`), whose general block machinery took 6 % of the server's
-  time. Two COO matrices are joined here by concatenating their entries: the same matrix.
+  time. Two COO matrices are joined here by concatenating their entries: the same matrix (the
+  integer counts and the float features promoted to one type, as scipy does).
+- For every message it parses, Rasa checks that the domain is not empty by comparing it, turned
+  into a dict, with a newly built empty domain (`Domain.is_empty`). The answer is kept per domain.
+- Each action run by the action server opened a new aiohttp session and a new connection
+  (`EndpointConfig.session`): 0.3 ms of the Rasa server's and 0.2 ms of the action server's CPU
+  per call. One session per endpoint is kept, its connections reused for 2 s at most.
 
 Only applied to the exact Rasa version the project pins (pyproject.toml), so an upgrade does not
 carry a patch written for another version; `COTESOIN_RASA_SPEEDUPS=off` leaves Rasa as it is (to
 compare, or if one of them ever misbehaves).
 """
+import atexit
 import ctypes
 import functools
 import logging
@@ -171,13 +178,14 @@ _rasa_combine_sparse = None
 
 
 def _combine_sparse_features(self, additional_features) -> None:
-    """`Features._combine_sparse_features` for two COO matrices of one type; Rasa's own otherwise."""
+    """`Features._combine_sparse_features` for two COO matrices (values of the two types promoted as
+    `scipy.sparse.hstack` does); Rasa's own otherwise."""
     import numpy as np
     import scipy.sparse
 
     left, right = self.features, additional_features.features
     coo = all(scipy.sparse.issparse(matrix) and matrix.format == "coo" for matrix in (left, right))
-    if not coo or left.dtype != right.dtype or left.shape[0] != right.shape[0]:
+    if not coo or left.shape[0] != right.shape[0]:
         return _rasa_combine_sparse(self, additional_features)
     entries = (np.concatenate([left.data, right.data]),
                (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]])))
@@ -215,6 +223,69 @@ def _remembered(resolve_by_type):
     return resolve
 
 
+def _remembered_per_domain(is_empty):
+    """`Domain.is_empty`, worked out once per domain: Rasa compares the whole domain with a newly
+    built empty one for every message it parses."""
+
+    def check(self) -> bool:
+        known = self.__dict__.get("_cotesoin_is_empty")
+        if known is None:
+            known = self.__dict__["_cotesoin_is_empty"] = is_empty(self)
+        return known
+
+    return check
+
+
+# Below the 5 s after which the action server (Sanic's default) closes an idle connection, so a kept
+# connection is never reused just as the server closes it.
+KEEPALIVE_SECONDS = 2.0
+_kept_sessions = []
+
+
+class _Kept:
+    """`async with` on a kept session: the session, left open for the next request."""
+
+    def __init__(self, session):
+        self.session = session
+
+    async def __aenter__(self):
+        return self.session
+
+    async def __aexit__(self, *exc_info) -> None:
+        return None
+
+
+def _kept_session(self):
+    """`EndpointConfig.session`, one kept per endpoint and event loop: Rasa opened a new session
+    and a new connection to the action server for every action it ran."""
+    import asyncio
+
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    loop = asyncio.get_running_loop()
+    kept = self.__dict__.get("_cotesoin_session")
+    if kept is None or kept._loop is not loop or kept.closed:
+        auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+                if self.basic_auth else None)
+        kept = aiohttp.ClientSession(headers=self.headers, auth=auth,
+                                     timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                                     connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+        self._cotesoin_session = kept
+        _kept_sessions.append(kept)
+    return _Kept(kept)
+
+
+@atexit.register
+def _close_kept_sessions() -> None:
+    """Close the kept connections (aiohttp would warn about unclosed sessions at exit)."""
+    for session in _kept_sessions:
+        try:
+            session.connector._close()  # the synchronous part of `await session.close()`
+        except Exception:  # noqa: BLE001 - its event loop may be gone already
+            pass
+
+
 def apply() -> bool:
     """Install the fix once; False (and a warning) on another Rasa version."""
     global _applied
@@ -223,8 +294,10 @@ def apply() -> bool:
     import rasa
     from rasa.core.actions.action import RemoteAction
     from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
     from rasa.shared.nlu.training_data.features import Features
+    from rasa.utils.endpoints import EndpointConfig
     from rasa.utils.tensorflow.models import RasaModel
 
     if os.environ.get("COTESOIN_RASA_SPEEDUPS", "on").lower() in ("off", "0", "false", "non"):
@@ -235,6 +308,8 @@ def apply() -> bool:
         return False
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_remembered(Event.resolve_by_type))
+    Domain.is_empty = _remembered_per_domain(Domain.is_empty)
+    EndpointConfig.session = _kept_session
     global _rasa_load, _rasa_predict, _rasa_combine_sparse
     _rasa_load = RasaModel.load
     RasaModel.load = _trimmed_after(_load_without_training_step)

@@ -1,4 +1,5 @@
 """Map what people type onto canonical values: accents, case, hyphens, "st"/"ste", typos."""
+import functools
 import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -11,8 +12,11 @@ _PLACE_PREPOSITIONS = {"a", "au", "de", "d", "vers", "sur", "pres", "cote", "sec
 _NON_WORD = re.compile(r"[^a-z0-9%]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def key(text: str) -> str:
-    """A comparison key: no accents or ligatures, lowercase, words separated by one space."""
+    """A comparison key: no accents or ligatures, lowercase, words separated by one space.
+
+    Remembered: the entity normaliser asks for the key of every word n-gram of every message."""
     words = _NON_WORD.sub(" ", unidecode(text).lower()).split()
     return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
 

@@ -1,4 +1,6 @@
 """bot/rasa_speedups.py changes how fast Rasa works, not what it computes."""
+import asyncio
+
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -107,6 +109,11 @@ def test_sparse_features_are_joined_into_the_same_matrix_as_scipy_makes():
          scipy.sparse.random(7, 300, density=0.05, format="coo", dtype=np.float32, random_state=2)),
         (scipy.sparse.coo_matrix((1, 4), dtype=np.float32), scipy.sparse.random(1, 9, density=0.5, format="coo",
                                                                                dtype=np.float32, random_state=3)),
+        # The count vectors (integers) joined to the regex and lexical features (floats).
+        (scipy.sparse.random(2, 6, density=0.5, format="coo", dtype=np.float64, random_state=6),
+         scipy.sparse.coo_matrix(np.array([[0, 2, 1], [1, 0, 0]], dtype=np.int64))),
+        (scipy.sparse.coo_matrix(np.array([[3, 0], [0, 1]], dtype=np.int64)),
+         scipy.sparse.random(2, 4, density=0.5, format="coo", dtype=np.float32, random_state=7)),
         (scipy.sparse.random(3, 5, density=0.5, format="csr", random_state=4),  # not COO: Rasa's own way
          scipy.sparse.random(3, 6, density=0.5, format="coo", random_state=5)),
     ]:
@@ -118,3 +125,39 @@ def test_sparse_features_are_joined_into_the_same_matrix_as_scipy_makes():
         assert (ours.features.row == expected.row).all() and (ours.features.col == expected.col).all()
     with pytest.raises(ValueError):
         features(scipy.sparse.coo_matrix((2, 3))).combine_with_features(features(scipy.sparse.coo_matrix((4, 3))))
+
+
+async def test_actions_reuse_one_connection_and_survive_the_server_closing_it(monkeypatch):
+    """What the action server sees: successive actions on one connection, and an action run after
+    the server closed that connection (its keep-alive delay was shorter) still gets its answer."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+    from rasa.utils.endpoints import EndpointConfig
+
+    rasa_speedups.apply()
+    seen = []
+
+    async def webhook(request):
+        seen.append(request.transport)  # one per connection
+        return web.json_response({"events": [], "responses": [{"text": f"appel {len(seen)}"}]})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    server = TestServer(app)
+    await server.start_server(keepalive_timeout=0.2)
+    try:
+        endpoint = EndpointConfig(url=str(server.make_url("/webhook")))
+        answers = [await endpoint.request(json={"next_action": "action_x"}, method="post") for _ in range(3)]
+        assert [a["responses"][0]["text"] for a in answers] == ["appel 1", "appel 2", "appel 3"]
+        assert seen[1] is seen[0] and seen[2] is seen[0]
+        await asyncio.sleep(1.5)  # the server has closed the idle connection (it looks each second)
+        assert (await endpoint.request(json={}, method="post"))["responses"][0]["text"] == "appel 4"
+        assert seen[3] is not seen[0]
+        monkeypatch.setattr(rasa_speedups, "KEEPALIVE_SECONDS", 0.1)
+        fresh = EndpointConfig(url=str(server.make_url("/webhook")))
+        await fresh.request(json={}, method="post")
+        await asyncio.sleep(0.15)  # past the client's own delay: a new connection, before the server's
+        await fresh.request(json={}, method="post")
+        assert seen[5] is not seen[4]
+    finally:
+        await server.close()
