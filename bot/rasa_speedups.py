@@ -35,16 +35,22 @@ Profiled under load (docs/performance.md):
 - Each action run by the action server opened a new aiohttp session and a new connection
   (`EndpointConfig.session`): 0.3 ms of the Rasa server's and 0.2 ms of the action server's CPU
   per call. One session per endpoint is kept, its connections reused for 2 s at most.
+- Rasa understands a message on its event loop's thread, so the loop stood still while DIET's
+  TensorFlow graph ran on TensorFlow's own threads (about 2 ms a message). Understanding now runs
+  in one worker thread: meanwhile the loop answers the other conversations.
 
 Only applied to the exact Rasa version the project pins (pyproject.toml), so an upgrade does not
 carry a patch written for another version; `COTESOIN_RASA_SPEEDUPS=off` leaves Rasa as it is (to
 compare, or if one of them ever misbehaves).
 """
+import asyncio
 import atexit
 import ctypes
 import functools
 import logging
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Text
 
 logger = logging.getLogger(__name__)
@@ -258,8 +264,6 @@ class _Kept:
 def _kept_session(self):
     """`EndpointConfig.session`, one kept per endpoint and event loop: Rasa opened a new session
     and a new connection to the action server for every action it ran."""
-    import asyncio
-
     import aiohttp
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
 
@@ -286,6 +290,30 @@ def _close_kept_sessions() -> None:
             pass
 
 
+def _parse_in_a_thread(parse_message):
+    """`MessageProcessor.parse_message`, run by one worker thread of its own: while DIET's graph runs
+    (TensorFlow lets go of the GIL), the event loop goes on with the other conversations.
+
+    One thread, so messages are understood one at a time as before. The NLU nodes of Rasa's graph
+    share nothing with the policies' but the domain, which nothing changes."""
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasa-nlu")
+    local = threading.local()
+
+    def parse_here(self, message, tracker, only_output_properties):
+        loop = getattr(local, "loop", None)
+        if loop is None:
+            loop = local.loop = asyncio.new_event_loop()
+        return loop.run_until_complete(parse_message(self, message, tracker, only_output_properties))
+
+    async def parse(self, message, tracker=None, only_output_properties=True):
+        if self.http_interpreter:
+            return await parse_message(self, message, tracker, only_output_properties)
+        return await asyncio.get_running_loop().run_in_executor(
+            worker, parse_here, self, message, tracker, only_output_properties)
+
+    return parse
+
+
 def apply() -> bool:
     """Install the fix once; False (and a warning) on another Rasa version."""
     global _applied
@@ -293,6 +321,7 @@ def apply() -> bool:
         return True
     import rasa
     from rasa.core.actions.action import RemoteAction
+    from rasa.core.processor import MessageProcessor
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import Event
@@ -310,6 +339,7 @@ def apply() -> bool:
     Event.resolve_by_type = staticmethod(_remembered(Event.resolve_by_type))
     Domain.is_empty = _remembered_per_domain(Domain.is_empty)
     EndpointConfig.session = _kept_session
+    MessageProcessor.parse_message = _parse_in_a_thread(MessageProcessor.parse_message)
     global _rasa_load, _rasa_predict, _rasa_combine_sparse
     _rasa_load = RasaModel.load
     RasaModel.load = _trimmed_after(_load_without_training_step)

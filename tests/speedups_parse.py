@@ -31,8 +31,9 @@ async def parse_all(agent, texts):
     from rasa.shared.core.trackers import DialogueStateTracker
 
     results = []
-    for text in texts:
-        parsed = await agent.parse_message(text)
+    # All at once, as when many people write together: each message must get its own parse.
+    parses = await asyncio.gather(*(agent.parse_message(text) for text in texts))
+    for text, parsed in zip(texts, parses):
         events = [ActionExecuted("action_listen"), UserUttered(text, parsed["intent"], parsed["entities"])]
         tracker = DialogueStateTracker.from_events("speedups", events, agent.domain.slots)
         prediction = agent.processor.predict_next_with_tracker(tracker)
