@@ -144,19 +144,19 @@ async def test_actions_reuse_one_connection_and_survive_the_server_closing_it(mo
     app = web.Application()
     app.router.add_post("/webhook", webhook)
     server = TestServer(app)
-    await server.start_server(keepalive_timeout=0.2)
+    await server.start_server(keepalive_timeout=0.5)
     try:
         endpoint = EndpointConfig(url=str(server.make_url("/webhook")))
         answers = [await endpoint.request(json={"next_action": "action_x"}, method="post") for _ in range(3)]
         assert [a["responses"][0]["text"] for a in answers] == ["appel 1", "appel 2", "appel 3"]
         assert seen[1] is seen[0] and seen[2] is seen[0]
-        await asyncio.sleep(1.5)  # the server has closed the idle connection (it looks each second)
+        await asyncio.sleep(2)  # the server has closed the idle connection (it looks each second)
         assert (await endpoint.request(json={}, method="post"))["responses"][0]["text"] == "appel 4"
         assert seen[3] is not seen[0]
         monkeypatch.setattr(rasa_speedups, "KEEPALIVE_SECONDS", 0.1)
         fresh = EndpointConfig(url=str(server.make_url("/webhook")))
         await fresh.request(json={}, method="post")
-        await asyncio.sleep(0.15)  # past the client's own delay: a new connection, before the server's
+        await asyncio.sleep(0.3)  # past the client's own delay: a new connection, before the server's
         await fresh.request(json={}, method="post")
         assert seen[5] is not seen[4]
     finally:
