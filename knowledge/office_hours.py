@@ -1,5 +1,8 @@
 """When the coordinators answer, and the other hand-over settings, from `knowledge/handoff.yml`.
 
+Closed on public holidays (knowledge/holidays.py) unless `public_holidays` is false, and on the
+`closed_dates` the file lists.
+
 `config()` reads the file once (a malformed file raises `ConfigError`, in French, listing every
 problem); `claim_delay_minutes()` applies the HANDOFF_CLAIM_DELAY_MINUTES override. A `now` without
 time zone is taken as UTC (like `datetime.utcnow()` in the database).
@@ -7,27 +10,34 @@ time zone is taken as UTC (like `datetime.utcnow()` in the database).
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from knowledge import settings  # noqa: F401  (reads .env into the environment)
+from knowledge import holidays, settings  # noqa: F401  (settings reads .env into the environment)
 
 HANDOFF_FILE = Path(__file__).resolve().parent / "handoff.yml"
 DELAY_ENV = "HANDOFF_CLAIM_DELAY_MINUTES"
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
 CLOSED_WORDS = {"fermé", "ferme", "fermée", "closed", "-", ""}
-KEYS = ("timezone", "office_hours", "claim_delay_minutes")
+KEYS = ("timezone", "office_hours", "public_holidays", "closed_dates", "claim_delay_minutes")
 DEFAULTS: Dict[str, Any] = {
     "timezone": "Europe/Paris",
     "office_hours": {day: "9:00-17:00" for day in DAYS[:5]},
+    "public_holidays": True,
+    "closed_dates": [],
     "claim_delay_minutes": 10,
 }
 MAX_DELAY_MINUTES = 24 * 60
+# How far ahead the next opening is looked for (a closure can run over the new year).
+SEARCH_DAYS = 400
+DATES_EXAMPLE = "attendu par exemple « 2026-12-24 » ou « 2026-12-24 au 2027-01-01 »"
 HOURS_EXAMPLE = "attendu par exemple « 9:00-17:00 », « 9:00-12:30, 13:30-17:00 » ou « fermé »"
 
 _TIME = r"(\d{1,2})\s*(?:[:h]\s*(\d{2})?)?"
@@ -45,6 +55,8 @@ class HandoffConfig:
     timezone: ZoneInfo
     hours: Tuple[Tuple[Range, ...], ...]  # one tuple of (start, end) per day, Monday first
     claim_delay_minutes: int
+    public_holidays: bool = True  # closed on public holidays
+    closed_dates: FrozenSet[date] = frozenset()
 
     def local(self, now: Optional[datetime] = None) -> datetime:
         """`now` (default: the current time) in the coordinators' time zone."""
@@ -53,17 +65,24 @@ class HandoffConfig:
             now = now.replace(tzinfo=timezone.utc)
         return now.astimezone(self.timezone)
 
+    def is_closed(self, day: date) -> bool:
+        """Is `day` a public holiday (when they count) or one of the closed dates?"""
+        return day in self.closed_dates or (self.public_holidays and day in holidays.french_public_holidays(day.year))
+
     def is_open(self, now: Optional[datetime] = None) -> bool:
         """Are the coordinators at work at `now`?"""
         local = self.local(now)
         moment = local.time().replace(tzinfo=None)
-        return any(start <= moment < end for start, end in self.hours[local.weekday()])
+        return not self.is_closed(local.date()) and any(
+            start <= moment < end for start, end in self.hours[local.weekday()])
 
     def next_opening(self, now: Optional[datetime] = None) -> datetime:
         """The next time the coordinators start work after `now` (in their time zone)."""
         local = self.local(now)
-        for offset in range(8):
+        for offset in range(SEARCH_DAYS):
             day = local.date() + timedelta(days=offset)
+            if self.is_closed(day):
+                continue
             for start, _ in self.hours[day.weekday()]:
                 opening = datetime.combine(day, start, tzinfo=self.timezone)
                 if opening > local:
@@ -78,14 +97,23 @@ class HandoffConfig:
                 groups[-1] = (groups[-1][0], index, ranges)
             elif ranges:
                 groups.append((index, index, ranges))
-        return " ; ".join(f"{_days(first, last)}, {_ranges(ranges)}" for first, last, ranges in groups)
+        hours = " ; ".join(f"{_days(first, last)}, {_ranges(ranges)}" for first, last, ranges in groups)
+        return f"{hours}, sauf les jours fériés" if self.public_holidays else hours
 
     def describe_next_opening(self, now: Optional[datetime] = None) -> str:
-        """« aujourd'hui à 13 h 30 », « demain à 9 h » or « lundi à 9 h »."""
+        """« aujourd'hui à 13 h 30 », « demain à 9 h », « lundi à 9 h » or, a week or more ahead,
+        « le 4 janvier à 9 h »."""
         local = self.local(now)
         opening = self.next_opening(local)
         days = (opening.date() - local.date()).days
-        when = "aujourd'hui" if days == 0 else "demain" if days == 1 else DAYS[opening.weekday()]
+        if days == 0:
+            when = "aujourd'hui"
+        elif days == 1:
+            when = "demain"
+        elif days < 7:
+            when = DAYS[opening.weekday()]
+        else:
+            when = f"le {'1er' if opening.day == 1 else opening.day} {MONTHS[opening.month - 1]}"
         return f"{when} à {clock(opening.time())}"
 
 
@@ -150,6 +178,31 @@ def _parse_hours(value: Any, problems: List[str]) -> Tuple[Tuple[Range, ...], ..
     return hours
 
 
+def _parse_dates(value: Any, problems: List[str]) -> FrozenSet[date]:
+    """`closed_dates`: a list of days (YAML reads 2026-12-24 as a date) or ranges « … au … »."""
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        problems.append(f"closed_dates : attendu une liste de dates, une par ligne ({DATES_EXAMPLE})")
+        return frozenset()
+    days = set()
+    for item in value:
+        if isinstance(item, datetime):
+            item = item.date()
+        bounds = [item] if isinstance(item, date) else re.split(r"\s+au\s+", str(item).strip())
+        try:
+            first, last = (bound if isinstance(bound, date) else date.fromisoformat(bound.strip())
+                           for bound in (bounds[0], bounds[-1]))
+        except ValueError:
+            problems.append(f"closed_dates : date illisible « {item} » ({DATES_EXAMPLE})")
+            continue
+        if len(bounds) > 2 or not 0 <= (last - first).days <= 366:
+            problems.append(f"closed_dates : période illisible « {item} » (du premier au dernier jour, un an au plus)")
+            continue
+        days.update(first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    return frozenset(days)
+
+
 def _whole_number(name: str, value: Any, unit: str, maximum: int, problems: List[str]) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
         problems.append(f"{name} : attendu un nombre entier de {unit} entre 1 et {maximum}, trouvé « {value} »")
@@ -190,9 +243,14 @@ def _build(data: Dict[str, Any], source: str) -> HandoffConfig:
     hours = _parse_hours(values["office_hours"], problems)
     delay = _whole_number("claim_delay_minutes", values["claim_delay_minutes"], "minutes", MAX_DELAY_MINUTES,
                           problems)
+    public_holidays = values["public_holidays"]
+    if not isinstance(public_holidays, bool):
+        problems.append("public_holidays : attendu true (fermé les jours fériés) ou false, "
+                        f"trouvé « {public_holidays} »")
+    closed_dates = _parse_dates(values["closed_dates"], problems)
     if problems:
         raise ConfigError(f"{source} n'est pas valide :\n" + "\n".join(f"  - {p}" for p in problems))
-    return HandoffConfig(zone, hours, delay)
+    return HandoffConfig(zone, hours, delay, public_holidays, closed_dates)
 
 
 @lru_cache(maxsize=1)

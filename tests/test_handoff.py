@@ -25,6 +25,7 @@ PARIS = "Europe/Paris"
 # Tuesday 24 November 2026 (winter: Paris = UTC+1) and Wednesday 1 July 2026 (summer: UTC+2).
 TUESDAY_10H_PARIS = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 TUESDAY_18H_PARIS = datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc)
+CHRISTMAS_FRIDAY_10H_PARIS = datetime(2026, 12, 25, 9, 0, tzinfo=timezone.utc)
 SATURDAY_11H_PARIS = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
 DOMAIN = {"forms": {"callback_form": {"required_slots": ["callback_contact"]}},
           "slots": {"callback_contact": {"type": "text", "mappings": [{"type": "from_text"}]}}}
@@ -65,6 +66,10 @@ def write_config(tmp_path: Path, body: str) -> Path:
     (datetime(2026, 7, 1, 7, 30, tzinfo=timezone.utc), True),      # 9:30 in Paris in summer (UTC+2)
     (datetime(2026, 7, 1, 15, 30, tzinfo=timezone.utc), False),    # 17:30 in Paris in summer
     (datetime(2026, 11, 24, 9, 0), True),                            # no time zone: taken as UTC
+    (CHRISTMAS_FRIDAY_10H_PARIS, False),                             # public holidays
+    (datetime(2026, 5, 14, 8, 0, tzinfo=timezone.utc), False),     # Ascension (Thursday)
+    (datetime(2026, 5, 25, 8, 0, tzinfo=timezone.utc), False),     # Whit Monday
+    (datetime(2026, 5, 15, 8, 0, tzinfo=timezone.utc), True),      # the Friday after Ascension
 ])
 def test_office_hours_in_paris_time(now, is_open):
     assert office_hours.load().is_open(now) is is_open
@@ -75,6 +80,8 @@ def test_office_hours_in_paris_time(now, is_open):
     (TUESDAY_18H_PARIS, "demain à 9 h"),
     (datetime(2026, 11, 27, 17, 0, tzinfo=timezone.utc), "lundi à 9 h"),  # Friday evening
     (SATURDAY_11H_PARIS, "lundi à 9 h"),
+    (datetime(2026, 5, 13, 16, 0, tzinfo=timezone.utc), "vendredi à 9 h"),  # Wednesday evening before Ascension
+    (datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc), "lundi à 9 h"),    # 1 January is a Friday
 ])
 def test_next_opening_in_french(now, expected):
     assert office_hours.load().describe_next_opening(now) == expected
@@ -83,7 +90,7 @@ def test_next_opening_in_french(now, expected):
 def test_the_shipped_settings_are_the_defaults():
     shipped = office_hours.load()
     assert shipped == office_hours.defaults()
-    assert shipped.describe() == "du lundi au vendredi, de 9 h à 17 h"
+    assert shipped.describe() == "du lundi au vendredi, de 9 h à 17 h, sauf les jours fériés"
     assert shipped.claim_delay_minutes == 10
     assert str(shipped.timezone) == PARIS
 
@@ -101,11 +108,28 @@ office_hours:
 claim_delay_minutes: 5
 """))
     assert config.describe() == ("du lundi au mercredi, de 9 h à 12 h 30 et de 13 h 30 à 17 h ; "
-                                 "le jeudi et le vendredi, de 9 h à 17 h ; le samedi, de 9 h à 12 h")
+                                 "le jeudi et le vendredi, de 9 h à 17 h ; le samedi, de 9 h à 12 h, "
+                                 "sauf les jours fériés")
     assert not config.is_open(datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))  # Monday 13:00: lunch
     assert config.is_open(SATURDAY_11H_PARIS)
     assert config.describe_next_opening(datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)) == "aujourd'hui à 13 h 30"
     assert config.claim_delay_minutes == 5
+
+
+def test_closed_dates_and_public_holidays_can_be_set(tmp_path):
+    config = office_hours.load(write_config(tmp_path, """
+public_holidays: false
+closed_dates:
+  - 2026-12-24 au 2027-01-03
+  - "2026-08-14"
+"""))
+    armistice = datetime(2026, 11, 11, 9, 0, tzinfo=timezone.utc)  # a Wednesday
+    assert config.is_open(armistice) and config.describe() == "du lundi au vendredi, de 9 h à 17 h"
+    assert not config.is_open(datetime(2026, 8, 14, 9, 0, tzinfo=timezone.utc))
+    assert not config.is_open(datetime(2027, 1, 1, 9, 0, tzinfo=timezone.utc))
+    # A week or more ahead, the date: « lundi » would be the wrong Monday.
+    assert config.describe_next_opening(datetime(2026, 12, 23, 17, 0, tzinfo=timezone.utc)) == "le 4 janvier à 9 h"
+    assert config.describe_next_opening(datetime(2026, 8, 13, 17, 0, tzinfo=timezone.utc)) == "lundi à 9 h"
 
 
 @pytest.mark.parametrize("body, problems", [
@@ -116,6 +140,10 @@ claim_delay_minutes: 5
       "jour inconnu « lundy »"]),
     ("office_hours:\n  lundi: fermé\n", ["aucun jour d'ouverture"]),
     ("timezone: Europe/Pariss\n", ["fuseau horaire inconnu « Europe/Pariss »"]),
+    ("public_holidays: oui\nclosed_dates:\n  - 24/12/2026\n  - 2027-01-03 au 2026-12-24\n",
+     ["public_holidays : attendu true (fermé les jours fériés) ou false, trouvé « oui »",
+      "closed_dates : date illisible « 24/12/2026 »", "closed_dates : période illisible « 2027-01-03 au 2026-12-24 »"]),
+    ("closed_dates: 2026-12-24\n", ["closed_dates : attendu une liste de dates"]),
     ("claim_delay_minutes: dix\nhoraires: 9-17\n",
      ["claim_delay_minutes : attendu un nombre entier de minutes entre 1 et 1440, trouvé « dix »",
       "clé inconnue « horaires »"]),
@@ -206,14 +234,15 @@ async def test_the_reminder_delay_comes_from_the_environment(loaded_db, make_tra
 
 
 @pytest.mark.parametrize("now, next_opening", [(TUESDAY_18H_PARIS, "demain à 9 h"),
-                                               (SATURDAY_11H_PARIS, "lundi à 9 h")])
+                                               (SATURDAY_11H_PARIS, "lundi à 9 h"),
+                                               (CHRISTMAS_FRIDAY_10H_PARIS, "lundi à 9 h")])
 async def test_outside_office_hours_the_hours_are_given_and_a_call_back_offered(loaded_db, make_tracker, now,
                                                                                 next_opening):
     dispatcher = CollectingDispatcher()
     events = request_human(dispatcher, make_tracker(), now=now)
     recorded, offer = dispatcher.messages
     assert "demande n° 1" in recorded["text"]
-    assert "du lundi au vendredi, de 9 h à 17 h" in recorded["text"]
+    assert "du lundi au vendredi, de 9 h à 17 h, sauf les jours fériés" in recorded["text"]
     assert f"la prochaine permanence commence {next_opening}" in recorded["text"]
     assert "ici même" in recorded["text"]
     months = privacy.retention()["contact_months_after_close"]
