@@ -49,9 +49,11 @@ import ctypes
 import functools
 import logging
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Text
+
+import numpy as np
+import scipy.sparse
 
 logger = logging.getLogger(__name__)
 
@@ -186,9 +188,6 @@ _rasa_combine_sparse = None
 def _combine_sparse_features(self, additional_features) -> None:
     """`Features._combine_sparse_features` for two COO matrices (values of the two types promoted as
     `scipy.sparse.hstack` does); Rasa's own otherwise."""
-    import numpy as np
-    import scipy.sparse
-
     left, right = self.features, additional_features.features
     coo = all(scipy.sparse.issparse(matrix) and matrix.format == "coo" for matrix in (left, right))
     if not coo or left.shape[0] != right.shape[0]:
@@ -263,13 +262,14 @@ class _Kept:
 
 def _kept_session(self):
     """`EndpointConfig.session`, one kept per endpoint and event loop: Rasa opened a new session
-    and a new connection to the action server for every action it ran."""
-    import aiohttp
-    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
-
+    and a new connection to the action server for every action it ran. The session is made as
+    Rasa's own (headers, basic auth, timeout), with a connector that drops idle connections sooner."""
     loop = asyncio.get_running_loop()
     kept = self.__dict__.get("_cotesoin_session")
     if kept is None or kept._loop is not loop or kept.closed:
+        import aiohttp
+        from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
         auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
                 if self.basic_auth else None)
         kept = aiohttp.ClientSession(headers=self.headers, auth=auth,
@@ -297,13 +297,10 @@ def _parse_in_a_thread(parse_message):
     One thread, so messages are understood one at a time as before. The NLU nodes of Rasa's graph
     share nothing with the policies' but the domain, which nothing changes."""
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasa-nlu")
-    local = threading.local()
+    worker_loop = asyncio.new_event_loop()  # only ever run by that one thread
 
     def parse_here(self, message, tracker, only_output_properties):
-        loop = getattr(local, "loop", None)
-        if loop is None:
-            loop = local.loop = asyncio.new_event_loop()
-        return loop.run_until_complete(parse_message(self, message, tracker, only_output_properties))
+        return worker_loop.run_until_complete(parse_message(self, message, tracker, only_output_properties))
 
     async def parse(self, message, tracker=None, only_output_properties=True):
         if self.http_interpreter:

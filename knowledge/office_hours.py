@@ -55,8 +55,8 @@ class HandoffConfig:
     timezone: ZoneInfo
     hours: Tuple[Tuple[Range, ...], ...]  # one tuple of (start, end) per day, Monday first
     claim_delay_minutes: int
-    public_holidays: bool = True  # closed on public holidays
-    closed_dates: FrozenSet[date] = frozenset()
+    public_holidays: bool  # closed on public holidays
+    closed_dates: FrozenSet[date]
 
     def local(self, now: Optional[datetime] = None) -> datetime:
         """`now` (default: the current time) in the coordinators' time zone."""
