@@ -2,7 +2,8 @@
 
 During the office hours of `knowledge/handoff.yml` the request is recorded and a Rasa reminder
 (`EXTERNAL_handoff_unclaimed`) comes back after `claim_delay_minutes`: if the request is still open
-and nobody left a contact, the assistant offers a call back. Outside the hours it says when the
+and nobody left a contact, the assistant offers a call back. Rasa keeps reminders in memory only:
+the web site sends the ones a restart lost (bot/web/console/reminders.py). Outside the hours it says when the
 coordinators are there and offers the call back at once. The call back is a yes/no question (the
 `pending` slot is "callback"); "oui" starts `callback_form`, which asks for an e-mail address or a
 French phone number and keeps it with the exact consent question, then forgets it from the slots.
@@ -125,16 +126,17 @@ def _reminded_request_id(tracker: Tracker) -> Optional[int]:
 def handoff_unclaimed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     """The reminder: nobody has picked the request up yet, so offer a call back.
 
-    Silent when the request was claimed or closed, a contact was left, the call back was already
-    offered, or the person is in the middle of a form.
+    Silent when the request was claimed or closed, a contact was left, this reminder was already
+    handled (Rasa's and the console's back-up may both come), the call back was already offered, or
+    the person is in the middle of a form.
     """
     request = handoff.current_request(tracker.sender_id)
     reminded = _reminded_request_id(tracker)
     if request is None or request.status != handoff.OPEN or request.contact:
         return []
-    if (reminded is not None and reminded != request.id) or tracker.get_slot("pending") == "callback":
+    if (reminded is not None and reminded != request.id) or not handoff.mark_reminded(request.id):
         return []
-    if (tracker.active_loop or {}).get("name"):
+    if tracker.get_slot("pending") == "callback" or (tracker.active_loop or {}).get("name"):
         return []
     say(dispatcher, "handoff_unclaimed", request_id=request.id)
     return offer_callback(dispatcher)

@@ -5,7 +5,7 @@ Every change a coordinator makes is kept in the audit trail (`audit`). Functions
 """
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,6 +15,8 @@ from knowledge.models import AuditEntry, Coordinator, CoordinatorRequest, Reques
 from knowledge.queries import NotFound
 
 OPEN, CLAIMED, CLOSED = "open", "claimed", "closed"
+# The audit line written when the assistant reminded the person that their request is still waiting.
+REMINDED = "unclaimed_reminder"
 # What became of a request; the labels are the console's.
 OUTCOMES = {
     "answered": "Répondu",
@@ -112,6 +114,36 @@ def save_contact(request_id: int, contact: str, consent_text: str) -> None:
         request.contact_consent_text = consent_text
         request.contact_consent_at = datetime.utcnow()
         audit(session, None, "contact_given", request_id)
+
+
+def mark_reminded(request_id: int) -> bool:
+    """Note that the unclaimed reminder of this request was handled; False if it already was.
+
+    Rasa's own reminder and the console's back-up (bot/web/console/reminders.py) may both fire for
+    one request: the first one handled wins. Both run under Rasa's lock on the conversation, so they
+    never run at the same time."""
+    with db.session_scope() as session:
+        done = session.scalar(select(AuditEntry.id).where(AuditEntry.request_id == request_id,
+                                                          AuditEntry.action == REMINDED).limit(1))
+        if done is not None or session.get(CoordinatorRequest, request_id) is None:
+            return False
+        audit(session, None, REMINDED, request_id)
+        return True
+
+
+def overdue_reminders(created_after: datetime, created_before: datetime, made_while_open: Callable[[datetime], bool]) -> List[RequestInfo]:
+    """Open requests without a contact, made between the two dates (naive UTC, like `created_at`)
+    while the coordinators were at work, whose unclaimed reminder was never handled: the ones whose
+    Rasa reminder was lost (Rasa keeps reminders in memory, gone if it restarts)."""
+    reminded = select(AuditEntry.request_id).where(AuditEntry.action == REMINDED, AuditEntry.request_id.isnot(None))
+    with db.session_scope() as session:
+        requests = session.scalars(
+            select(CoordinatorRequest)
+            .where(CoordinatorRequest.status == OPEN, CoordinatorRequest.contact.is_(None),
+                   CoordinatorRequest.created_at > created_after, CoordinatorRequest.created_at <= created_before,
+                   CoordinatorRequest.id.not_in(reminded))
+            .order_by(CoordinatorRequest.id))
+        return [_info(r) for r in requests if made_while_open(r.created_at)]
 
 
 def open_requests() -> List[RequestInfo]:

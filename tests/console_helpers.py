@@ -22,12 +22,20 @@ class FakeRasa:
     # What GET …/tracker answers, by sender: {"slots": now, "slots_at_pause": at the last pause}.
     trackers: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     reads: List[Dict[str, Any]] = field(default_factory=list)
+    # What POST …/trigger_intent received (the reminders sent by the site).
+    triggers: List[Dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/conversations/{sender}/tracker/events", self.append)
         app.router.add_get("/conversations/{sender}/tracker", self.tracker)
+        app.router.add_post("/conversations/{sender}/trigger_intent", self.trigger)
         return app
+
+    async def trigger(self, request: web.Request) -> web.Response:
+        self.triggers.append({"sender": request.match_info["sender"], "query": dict(request.query),
+                              "body": await request.json()})
+        return web.json_response({"tracker": {}} if self.status == 200 else {"error": "x"}, status=self.status)
 
     async def tracker(self, request: web.Request) -> web.Response:
         """The events appended so far (the n-th at timestamp n), and the slots the test set."""

@@ -3,18 +3,23 @@
 Needs a trained model (`make train`; `make test-e2e` trains first). Runs on SQLite, and on
 PostgreSQL too (partner data and tracker store) when TEST_POSTGRES_URL is set.
 """
+import asyncio
 import json
 import os
 import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timedelta, timezone
 
+import aiohttp
 import pytest
 from sqlalchemy import MetaData
 
 from bot import services
+from bot.web.console import reminders
+from bot.web.console.rasa import RasaConversations
 from knowledge import db, handoff, queries
-from knowledge.models import Base
+from knowledge.models import Base, CoordinatorRequest
 from tests.guichet import running_guichet
 
 pytestmark = pytest.mark.e2e
@@ -140,6 +145,28 @@ def test_http_api_requires_the_token_and_keeps_conversations(assistant):
     with urllib.request.urlopen(f"{tracker_url}?token={assistant.settings.rasa_token}", timeout=10) as response:
         tracker = json.loads(response.read())
     assert any(e.get("text") == "bonjour" for e in tracker["events"] if e["event"] == "user")
+
+
+def test_a_reminder_lost_by_rasa_is_sent_by_the_site_once(assistant):
+    """Rasa's reminder of an unclaimed request lives in its memory; after a restart the site sends it."""
+    chat = Conversation(assistant)
+    chat.say("bonjour")
+    request_id, _ = handoff.record_request(chat.sender, "rest", "emploi", {})
+    made = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 10 h in Paris
+    with db.session_scope() as session:
+        session.get(CoordinatorRequest, request_id).created_at = made.replace(tzinfo=None)
+
+    async def two_rounds():
+        async with aiohttp.ClientSession() as client:
+            rasa = RasaConversations(client, assistant.settings.rasa_url, assistant.settings.rasa_token)
+            return [await reminders.send_overdue(rasa, made + timedelta(minutes=minutes)) for minutes in (13, 14)]
+
+    assert asyncio.run(two_rounds()) == [[request_id], []]
+    url = f"{assistant.settings.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.settings.rasa_token}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        said = [e.get("text") or "" for e in json.loads(response.read())["events"] if e["event"] == "bot"]
+    assert sum(f"demande n° {request_id} est toujours en attente" in text for text in said) == 1
+    assert "recontacte" in said[-1]
 
 
 @pytest.mark.parametrize("message, expected", [

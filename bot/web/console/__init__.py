@@ -4,6 +4,7 @@
 - requests.py: the queue and one request (claim, reply, note, close);
 - live.py: server-sent events telling open pages what changed;
 - rasa.py: what reaches the user goes through Rasa's HTTP API;
+- reminders.py: the unclaimed-request reminders a Rasa restart lost;
 - data.py: openings, events and CSV import;
 - observatory.py: the territory's HR observatory (figures, charts, CSV, questions to review).
 """
@@ -14,7 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.web.console import auth, data, formatting, live, observatory, requests
+from bot.web.console import auth, data, formatting, live, observatory, reminders, requests
 from bot.web.console.keys import RASA, STOPPING
 from bot.web.console.rasa import RasaConversations
 from bot.web.keys import HTTP_CLIENT
@@ -35,7 +36,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     async def stop_streams(app: web.Application) -> None:
         app[STOPPING].set()
 
-    app.cleanup_ctx.append(rasa)
+    app.cleanup_ctx.extend([rasa, reminders.background])
     app.on_shutdown.append(stop_streams)
     routes(app.router)
 

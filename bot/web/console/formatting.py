@@ -68,7 +68,8 @@ def value_label(name: str, value: str) -> str:
 
 AUDIT_ACTIONS = {
     "claim": "prise en charge", "release": "remise dans la file", "reply": "réponse envoyée", "note": "note ajoutée",
-    "close": "demande close", "contact_given": "coordonnées laissées (avec accord)", "login": "connexion",
+    "close": "demande close", "contact_given": "coordonnées laissées (avec accord)",
+    "unclaimed_reminder": "rappel à la personne : demande toujours en attente", "login": "connexion",
     "logout": "déconnexion", "login_failed": "mot de passe erroné", "login_locked": "connexion refusée (compte bloqué)",
     "account_locked": "compte bloqué", "account_created": "compte créé", "password_reset": "mot de passe changé",
     "opening_created": "offre créée", "opening_updated": "offre modifiée", "opening_closed": "offre clôturée",

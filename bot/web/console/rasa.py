@@ -33,10 +33,10 @@ class RasaConversations:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def _call(self, method: str, sender_id: str, path: str, params: Dict[str, str],
-                    events: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+                    body: Any = None) -> Dict[str, Any]:
         url = f"{self.rasa_url}/conversations/{quote(sender_id, safe='')}/{path}"
         try:
-            async with self.client.request(method, url, params={**params, "token": self.token}, json=events,
+            async with self.client.request(method, url, params={**params, "token": self.token}, json=body,
                                            timeout=self.timeout) as response:
                 if response.status != 200:
                     logger.error("Rasa a refusé %s %s pour %s : HTTP %s %s", method, path, sender_id,
@@ -51,6 +51,11 @@ class RasaConversations:
     async def append(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
         await self._call("POST", sender_id, "tracker/events",
                          {"output_channel": "latest", "execute_side_effects": "true"}, events)
+
+    async def trigger(self, sender_id: str, intent: str, entities: Dict[str, str]) -> None:
+        """Run `intent` as if the person had sent it (what a Rasa reminder does), answering on their channel."""
+        await self._call("POST", sender_id, "trigger_intent", {"output_channel": "latest"},
+                         {"name": intent, "entities": entities})
 
     async def tracker(self, sender_id: str, until: Optional[float] = None) -> Dict[str, Any]:
         """The conversation's state (with its events), or as it was at `until` (a timestamp; no events)."""
