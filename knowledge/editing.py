@@ -258,7 +258,7 @@ def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coor
         errors = _errors(problems, kind.fields, errors)
         if errors:
             raise Invalid(errors)
-        detail = f"{checked['id']} — {checked['title']}"
+        detail = importer.audit_subject(checked["id"], checked["title"])
         if row is None:
             row = kind.model(**checked)
             session.add(row)
@@ -293,7 +293,7 @@ def close_opening(opening_id: str, coordinator_id: Optional[int] = None,
             opening.closes_on = today - timedelta(days=1)
             if opening.published_on and opening.published_on > opening.closes_on:
                 opening.published_on = opening.closes_on
-            audit(session, coordinator_id, "opening_closed", detail=f"{opening.id} — {opening.title}")
+            audit(session, coordinator_id, "opening_closed", detail=importer.audit_subject(opening.id, opening.title))
             session.flush()
         return _opening_record(opening, today)
 
@@ -333,7 +333,7 @@ def delete_event(event_id: str, coordinator_id: Optional[int] = None) -> None:
         event = session.get(Event, event_id)
         if event is None:
             raise NotFound(f"événement {event_id}")
-        audit(session, coordinator_id, "event_deleted", detail=f"{event.id} — {event.title} ({_day(event.date)})")
+        audit(session, coordinator_id, "event_deleted", detail=f"{importer.audit_subject(event.id, event.title)} ({_day(event.date)})")
         session.delete(event)
 
 

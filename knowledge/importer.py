@@ -4,6 +4,10 @@ Every file is optional, but what a row refers to (commune, structure, profession
 the folder or already in the database. All problems are collected and reported together as
 `file:line: column: reason`; nothing is written unless there are none. Rows are upserted by id,
 so importing the same folder twice changes nothing.
+
+An opening a coordinator closed in the console stays closed when a file brings it back with its old
+closing date (the partner's export is often older than the console): the import keeps its dates and
+says so (`ImportReport.kept_closed`). Reopening it is done in the console, by giving it a new date.
 """
 import csv
 import io
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import db, vocabulary
 from knowledge.models import (
+    AuditEntry,
     Childcare,
     Commune,
     Event,
@@ -41,6 +46,16 @@ COLUMNS = {
     "mobilite.csv": ["id", "nom", "type", "communes", "description", "contact"],
     "evenements.csv": ["id", "titre", "type", "date", "commune", "description", "inscription"],
 }
+
+
+KEPT_CLOSED = "offres closes dans la console, laissées closes (rouvrez-les dans la console)"
+# The console's audit lines about an opening (knowledge/editing.py), whose detail is `audit_subject`.
+OPENING_AUDITS = ("opening_created", "opening_updated", "opening_closed")
+
+
+def audit_subject(ident: str, title: str) -> str:
+    """What the audit trail says a console change was about: « O12 — Infirmier·ère de nuit »."""
+    return f"{ident} — {title}"
 
 
 @dataclass(frozen=True)
@@ -69,13 +84,15 @@ class ImportReport:
     rows: Dict[str, int] = field(default_factory=dict)
     created: Dict[str, int] = field(default_factory=dict)
     updated: Dict[str, int] = field(default_factory=dict)
+    # Openings closed in the console that a file would have reopened: left closed.
+    kept_closed: List[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return "\n".join(
-            f"{name} : {count} lignes ({self.created.get(name, 0)} nouvelles, "
-            f"{self.updated.get(name, 0)} modifiées)"
-            for name, count in self.rows.items()
-        )
+        lines = [f"{name} : {count} lignes ({self.created.get(name, 0)} nouvelles, "
+                 f"{self.updated.get(name, 0)} modifiées)" for name, count in self.rows.items()]
+        if self.kept_closed:
+            lines.append(f"offres.csv : {KEPT_CLOSED} : {', '.join(self.kept_closed)}")
+        return "\n".join(lines)
 
 
 class _Rows:
@@ -354,10 +371,18 @@ class _Importer:
         if rows is None:
             return
         rows.unique_ids()
+        closed_in_console = _closed_in_console(self.session)
+        today = date.today()
         for row in rows.records:
             values = self.opening_values(rows, row)
-            if values is not None:
-                self.upsert("offres.csv", Opening, row["id"], values)
+            if values is None:
+                continue
+            stored = self.session.get(Opening, row["id"]) if row["id"] in closed_in_console else None
+            if (stored is not None and stored.closes_on is not None and stored.closes_on < today
+                    and (values["closes_on"] is None or values["closes_on"] >= today)):
+                values.update(closes_on=stored.closes_on, published_on=stored.published_on)
+                self.report.kept_closed.append(row["id"])
+            self.upsert("offres.csv", Opening, row["id"], values)
 
     def opening_values(self, rows: _Rows, row: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         """The attributes of the Opening of one row, or None when it cannot be written."""
@@ -455,6 +480,16 @@ def _fits(rows: _Rows, row: Dict[str, Any], model, attributes: Dict[str, str]) -
         limit = getattr(model.__table__.c[attribute].type, "length", None)
         if limit and len(row[column]) > limit:
             rows.problem(row["_line"], column, f"texte trop long ({len(row[column])} caractères, {limit} au plus)")
+
+
+def _closed_in_console(session: Session) -> Set[str]:
+    """Ids of the openings whose latest change in the console was closing them."""
+    latest: Dict[str, str] = {}
+    lines = session.execute(select(AuditEntry.action, AuditEntry.detail)
+                            .where(AuditEntry.action.in_(OPENING_AUDITS)).order_by(AuditEntry.id))
+    for action, detail in lines:
+        latest[detail.split(" — ", 1)[0]] = action
+    return {ident for ident, action in latest.items() if action == "opening_closed"}
 
 
 def import_folder(folder: Path) -> ImportReport:

@@ -239,6 +239,17 @@ async def test_uploaded_files_are_imported_and_counted(client, fixture_copy):
     assert [action for action, _ in audited()] == ["import"]
 
 
+async def test_the_import_page_says_which_openings_closed_in_the_console_stayed_closed(client, fixture_copy):
+    await post(client, "/console/offres/off_pornic_2/cloturer", {})
+
+    response = await upload(client, ("offres.csv", (fixture_copy / "offres.csv").read_bytes()))
+
+    body = text_of(await response.text())
+    assert response.status == 200 and "Import réussi." in body
+    assert "Offres closes dans la console, laissées closes par l'import : off_pornic_2." in body
+    assert "off_pornic_2" not in [o.id for o in queries.find_openings(communes=["Pornic"], limit=20).openings]
+
+
 async def test_a_broken_upload_lists_the_problems_and_imports_nothing(client, fixture_copy, table_snapshot):
     before = table_snapshot()
     offres = (fixture_copy / "offres.csv").read_bytes().replace(b",Rouans,", b",<Nantes>,")

@@ -289,6 +289,35 @@ def test_uploaded_files_are_imported_and_audited(coordinator, fixture_copy):
                                             "evenements.csv : 4 lignes (0 nouvelles, 0 modifiées)")]
 
 
+def test_reimporting_the_partner_file_does_not_reopen_an_opening_closed_in_the_console(coordinator, fixture_copy):
+    editing.close_opening("off_pornic_2", coordinator_id=coordinator.id)
+    files = uploaded(fixture_copy, "offres.csv")  # still with the opening's old, later closing date
+
+    report = editing.import_uploaded(files, coordinator_id=coordinator.id)
+
+    assert report.kept_closed == ["off_pornic_2"]
+    assert "off_pornic_2" not in opening_ids(communes=["Pornic"])
+    assert editing.get_opening("off_pornic_2").closes_on == date.today() - timedelta(days=1)
+    assert "offres closes dans la console, laissées closes (rouvrez-les dans la console) : off_pornic_2" \
+        in actions_audited()[-1][1]
+    # Reopened in the console with a new date, the opening follows the files again.
+    closed = editing.get_opening("off_pornic_2")
+    editing.save_opening({**closed.form(), "date_limite": "2099-12-31"}, "off_pornic_2", coordinator_id=coordinator.id)
+    assert editing.import_uploaded(files, coordinator_id=coordinator.id).kept_closed == []
+    assert "off_pornic_2" in opening_ids(communes=["Pornic"])
+
+
+def test_an_opening_that_expired_on_its_own_is_extended_by_the_file(coordinator, fixture_copy):
+    closed = editing.get_opening("off_pornic_2")
+    editing.save_opening({**closed.form(), "date_limite": (date.today() - timedelta(days=3)).isoformat()},
+                         "off_pornic_2", coordinator_id=coordinator.id)
+    assert "off_pornic_2" not in opening_ids(communes=["Pornic"])
+
+    report = editing.import_uploaded(uploaded(fixture_copy, "offres.csv"), coordinator_id=coordinator.id)
+
+    assert report.kept_closed == [] and "off_pornic_2" in opening_ids(communes=["Pornic"])
+
+
 def test_an_uploaded_commune_is_understood_at_once(coordinator):
     assert naming.canonical("commune", "Frossay") is None
     files = {"C:\\Users\\claire\\Documents\\Communes.CSV": "nom,code_postal,epci,latitude,longitude\n"
