@@ -1,7 +1,7 @@
 """Masking of e-mails, telephone numbers and long numbers typed in free text."""
 import pytest
 
-from knowledge.masking import EMAIL_MASK, NUMBER_MASK, PHONE_MASK, mask
+from knowledge.masking import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, NUMBER_MASK, PHONE_MASK, mask
 
 
 @pytest.mark.parametrize("phone", [
@@ -44,3 +44,33 @@ def test_everything_in_one_message():
     text = "Léa, 06 12 34 56 78 ou lea@mail.fr, dossier 98765432"
     assert mask(text) == f"Léa, {PHONE_MASK} ou {EMAIL_MASK}, dossier {NUMBER_MASK}"
     assert mask(None) == ""
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("j'habite au 12 rue des Lilas, à Pornic", f"j'habite au {ADDRESS_MASK}, à Pornic"),
+    ("au 3 bis allée du Port. Merci", f"au {ADDRESS_MASK}. Merci"),
+    ("7 BD Thiers 44210 Pornic", f"{ADDRESS_MASK}"),
+    ("logement 14 chemin de la Birochère ?", f"logement {ADDRESS_MASK}?"),
+])
+def test_street_addresses_with_a_number_are_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("bonjour je m'appelle Léa Martin et je cherche un poste", f"bonjour je m'appelle {NAME_MASK} et je cherche un poste"),
+    ("Je m’appelle Anne Le Goff", f"Je m’appelle {NAME_MASK}"),
+    ("mon nom est Dupont, je suis infirmière", f"mon nom est {NAME_MASK}, je suis infirmière"),
+    ("moi c'est marie-claire", f"moi c'est {NAME_MASK}"),
+    ("nom : Martin prénom : Léa", f"nom : {NAME_MASK} prénom : {NAME_MASK}"),
+    ("mon prénom c'est Zoé merci", f"mon prénom c'est {NAME_MASK} merci"),
+])
+def test_a_name_the_person_introduces_is_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "une crèche rue de la Gare ?", "quel est le nom de la structure ?", "je m'appelle et je cherche",
+    "2 places en crèche à Vue", "on m'a dit que la route de Nantes était bouchée",
+])
+def test_places_and_names_without_a_recognisable_shape_are_left(text):
+    assert mask(text) == text
