@@ -2,9 +2,9 @@
 
 During the office hours of `knowledge/handoff.yml` the request is recorded and a Rasa reminder
 (`EXTERNAL_handoff_unclaimed`) comes back after `claim_delay_minutes`: if the request is still open
-and nobody left a contact, the assistant offers a call back. Rasa keeps reminders in memory only:
-the web site sends the ones a restart lost (bot/web/console/reminders.py). Outside the hours it says when the
-coordinators are there and offers the call back at once. The call back is a yes/no question (the
+and nobody left a contact, the assistant offers a call back (Rasa keeps reminders in memory only:
+the web site sends the ones a restart lost, bot/web/console/reminders.py). Outside the hours it
+says when the coordinators are there and offers the call back at once. The call back is a yes/no question (the
 `pending` slot is "callback"); "oui" starts `callback_form`, which asks for an e-mail address or a
 French phone number and keeps it with the exact consent question, then forgets it from the slots.
 """

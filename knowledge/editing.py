@@ -333,7 +333,8 @@ def delete_event(event_id: str, coordinator_id: Optional[int] = None) -> None:
         event = session.get(Event, event_id)
         if event is None:
             raise NotFound(f"événement {event_id}")
-        audit(session, coordinator_id, "event_deleted", detail=f"{importer.audit_subject(event.id, event.title)} ({_day(event.date)})")
+        subject = importer.audit_subject(event.id, event.title)
+        audit(session, coordinator_id, "event_deleted", detail=f"{subject} ({_day(event.date)})")
         session.delete(event)
 
 

@@ -131,7 +131,8 @@ def mark_reminded(request_id: int) -> bool:
         return True
 
 
-def overdue_reminders(created_after: datetime, created_before: datetime, made_while_open: Callable[[datetime], bool]) -> List[RequestInfo]:
+def overdue_reminders(created_after: datetime, created_before: datetime,
+                      made_while_open: Callable[[datetime], bool]) -> List[RequestInfo]:
     """Open requests without a contact, made between the two dates (naive UTC, like `created_at`)
     while the coordinators were at work, whose unclaimed reminder was never handled: the ones whose
     Rasa reminder was lost (Rasa keeps reminders in memory, gone if it restarts)."""

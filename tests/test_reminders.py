@@ -13,7 +13,7 @@ from knowledge import accounts, db, handoff
 from knowledge.models import CoordinatorRequest
 from knowledge.office_hours import HandoffConfig
 from tests.console_helpers import FakeRasa, console_client, start
-from tests.test_handoff import run, reminder_tracker
+from tests.test_handoff import reminder_tracker, run
 
 TUESDAY_10H_PARIS = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 TOKEN = "jeton-de-test"
