@@ -7,11 +7,17 @@ accepted here is accepted in a CSV file and the other way round. Problems raise 
 {field: French message}; nothing is written then. Every write adds a line to the audit trail in
 the same transaction.
 
+Two people may edit the same record: a form carries the `version` of the record it was opened on
+(a fingerprint of its values), and saving over a record that changed since (another coordinator,
+an import) raises `Changed` with the record as it now is; nothing is written then.
+
 An opening is closed the way the data already say it: its closing date (`closes_on`, the CSV's
 `date_limite`) has passed — the queries never offer it again. Closing sets that date to
 yesterday; giving it a later date reopens the opening. An event that will not take place is
 deleted.
 """
+import hashlib
+import json
 import re
 import tempfile
 from dataclasses import dataclass
@@ -45,6 +51,19 @@ class Invalid(ValueError):
     def __init__(self, errors: Dict[str, str]):
         self.errors = dict(errors)
         super().__init__("; ".join(f"{field} : {message}" for field, message in self.errors.items()))
+
+
+class Changed(RuntimeError):
+    """The record changed since its form was opened; `current` is the record as it now is."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(f"{current.id} modifié entre-temps")
+
+
+def version(form: Mapping[str, str]) -> str:
+    """The fingerprint of a record's values (`record.form()`) that its form sends back."""
+    return hashlib.sha256(json.dumps(dict(form), sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -241,9 +260,10 @@ _EVENTS = _Kind(Event, EVENT_FIELDS, EVENTS_FILE, "E", "un autre événement", "
 
 
 def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coordinator_id: Optional[int],
-          today: Optional[date]):
+          today: Optional[date], expected_version: Optional[str]):
     """Create (`record_id` None) or change a row from the form's strings, with the import's checks
-    and an audit line; the saved row as `kind.record` gives it."""
+    and an audit line; the saved row as `kind.record` gives it. A change made on `expected_version`
+    of a row that has another one now raises `Changed`."""
     cells = _cells(values, kind.fields)
     with db.session_scope() as session:
         if record_id is None:
@@ -253,6 +273,9 @@ def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coor
             row = session.get(kind.model, record_id)
             if row is None:
                 raise NotFound(f"{kind.noun} {record_id}")
+            current = kind.record(row, _today(today))
+            if expected_version and version(current.form()) != expected_version:
+                raise Changed(current)
             cells["id"], errors = record_id, {}
         checked, problems = importer.check_row(session, kind.file, cells)
         errors = _errors(problems, kind.fields, errors)
@@ -274,10 +297,11 @@ def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coor
 
 
 def save_opening(values: Mapping[str, Any], opening_id: Optional[str] = None,
-                 coordinator_id: Optional[int] = None, today: Optional[date] = None) -> OpeningRecord:
+                 coordinator_id: Optional[int] = None, today: Optional[date] = None,
+                 expected_version: Optional[str] = None) -> OpeningRecord:
     """Create an opening (`opening_id` None; an empty « id » gets the next free O-number) or
-    change one, from the form's strings. Raises `Invalid` or `NotFound`; audited."""
-    return _save(_OPENINGS, values, opening_id, coordinator_id, today)
+    change one, from the form's strings. Raises `Invalid`, `NotFound` or `Changed`; audited."""
+    return _save(_OPENINGS, values, opening_id, coordinator_id, today, expected_version)
 
 
 def close_opening(opening_id: str, coordinator_id: Optional[int] = None,
@@ -321,10 +345,11 @@ def get_event(event_id: str, today: Optional[date] = None) -> EventRecord:
 
 
 def save_event(values: Mapping[str, Any], event_id: Optional[str] = None,
-               coordinator_id: Optional[int] = None, today: Optional[date] = None) -> EventRecord:
+               coordinator_id: Optional[int] = None, today: Optional[date] = None,
+               expected_version: Optional[str] = None) -> EventRecord:
     """Create an event (`event_id` None; an empty « id » gets the next free E-number) or change
-    one, from the form's strings. Raises `Invalid` or `NotFound`; audited."""
-    return _save(_EVENTS, values, event_id, coordinator_id, today)
+    one, from the form's strings. Raises `Invalid`, `NotFound` or `Changed`; audited."""
+    return _save(_EVENTS, values, event_id, coordinator_id, today, expected_version)
 
 
 def delete_event(event_id: str, coordinator_id: Optional[int] = None) -> None:

@@ -6,7 +6,7 @@ import re
 import aiohttp
 import pytest
 
-from knowledge import accounts, handoff, queries
+from knowledge import accounts, editing, handoff, queries
 from tests.console_helpers import PASSWORD, console_client, log_in
 
 HTML = {"Accept": "text/html"}
@@ -143,6 +143,53 @@ async def test_an_opening_is_edited(client):
     assert (opening.id, opening.title, opening.closes_on) == ("off_cheix_as", "Aide-soignant·e à domicile <matin>",
                                                               None)
     assert audited()[0][0] == "opening_updated"
+
+
+VERSION = re.compile(r'name="version" value="([0-9a-f]+)"')
+
+
+async def test_two_coordinators_editing_one_opening_lose_nothing(client, loaded_db):
+    accounts.add_coordinator("lou.bernard@cotesoin.fr", PASSWORD, "Lou")
+    lou = await console_client(rasa_port=9)
+    try:
+        lou.csrf = await log_in(lou, "lou.bernard@cotesoin.fr")
+        _, camille_form = await get(client, "/console/offres/off_cheix_as")
+        _, lou_form = await get(lou, "/console/offres/off_cheix_as")
+        base = {**OPENING, "structure_id": "ssiad_cheix", "commune": "Cheix-en-Retz", "date_limite": ""}
+        camille = {**base, "intitule": "Aide-soignant·e de jour", "version": VERSION.search(camille_form)[1]}
+        lou_values = {**base, "intitule": "Aide-soignant·e de nuit", "version": VERSION.search(lou_form)[1]}
+
+        assert (await post(client, "/console/offres/off_cheix_as", camille)).status == 303
+        response = await post(lou, "/console/offres/off_cheix_as", lou_values)
+
+        body = text_of(await response.text())
+        assert response.status == 409
+        assert "Rien n'a été enregistré : cette offre a été modifiée entre-temps" in body
+        assert "Intitulé du poste : « Aide-soignant·e de jour » (vous : « Aide-soignant·e de nuit »)" in body
+        assert 'value="Aide-soignant·e de nuit"' in body  # Lou's typing is kept
+        assert editing.get_opening("off_cheix_as").title == "Aide-soignant·e de jour"
+        # Saving again, knowing, replaces it.
+        lou_values["version"] = VERSION.search(body)[1]
+        assert (await post(lou, "/console/offres/off_cheix_as", lou_values)).status == 303
+        assert editing.get_opening("off_cheix_as").title == "Aide-soignant·e de nuit"
+    finally:
+        await lou.close()
+
+
+async def test_an_event_changed_by_an_import_meanwhile_is_not_overwritten(client, fixture_copy):
+    _, form = await get(client, "/console/evenements/evt_forum_pornic")
+    values = {**editing.get_event("evt_forum_pornic").form(), "titre": "Forum déplacé",
+              "version": VERSION.search(form)[1]}
+    events = (fixture_copy / "evenements.csv").read_text(encoding="utf-8")
+    editing.import_uploaded({"evenements.csv": events.replace("Rencontrez les employeurs du territoire.",
+                                                              "Nouvelle salle.").encode()})
+
+    response = await post(client, "/console/evenements/evt_forum_pornic", values)
+
+    body = text_of(await response.text())
+    assert response.status == 409 and "cet événement a été modifié entre-temps" in body
+    assert "Description : « Nouvelle salle. »" in body
+    assert editing.get_event("evt_forum_pornic").title != "Forum déplacé"
 
 
 async def test_closing_an_opening_asks_for_confirmation_then_it_is_no_longer_offered(client):

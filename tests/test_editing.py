@@ -178,6 +178,24 @@ def test_a_closed_opening_is_no_longer_offered_and_can_be_reopened(coordinator):
     assert "off_pornic_2" in opening_ids(communes=["Pornic"])
 
 
+def test_a_change_made_on_an_older_version_is_refused_and_writes_nothing(coordinator, table_snapshot):
+    opened = editing.get_opening("off_pornic_2")
+    version = editing.version(opened.form())
+    editing.save_opening({**opened.form(), "contact": "rh@hopital.test"}, "off_pornic_2", coordinator_id=coordinator.id)
+    before = table_snapshot()
+
+    with pytest.raises(editing.Changed) as changed:
+        editing.save_opening({**opened.form(), "intitule": "Autre intitulé"}, "off_pornic_2",
+                             coordinator_id=coordinator.id, expected_version=version)
+
+    assert changed.value.current.contact == "rh@hopital.test"
+    assert table_snapshot() == before
+    current = editing.version(changed.value.current.form())
+    saved = editing.save_opening({**opened.form(), "intitule": "Autre intitulé"}, "off_pornic_2",
+                                 coordinator_id=coordinator.id, expected_version=current)
+    assert saved.title == "Autre intitulé" and saved.contact == opened.contact
+
+
 def test_closing_an_opening_published_today_keeps_its_dates_consistent(coordinator):
     created = editing.save_opening({**GOOD_OPENING, "date_publication": TODAY.isoformat()},
                                    coordinator_id=coordinator.id)

@@ -5,7 +5,7 @@ Validation and writing are `knowledge.editing`'s (the import's rules); these vie
 into calls and answers into pages. Database calls are synchronous, so they run in a worker thread.
 """
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import aiohttp_jinja2
@@ -77,14 +77,30 @@ async def openings_page(request: web.Request) -> web.Response:
         filters={"etat": state, "metier": profession or "", "commune": commune or ""}))
 
 
-async def _opening_form(request: web.Request, values: Dict[str, str], opening_id: Optional[str] = None,
-                        errors: Optional[Dict[str, str]] = None, closed: bool = False) -> web.Response:
+def _changes(labels: Dict[str, str], stored: Dict[str, str], yours: Dict[str, str]) -> List[Tuple[str, str, str]]:
+    """(label, value now stored, value in the form) for each field the form would change."""
+    return [(labels.get(name, name), stored.get(name, ""), yours.get(name, ""))
+            for name in labels if name != "id" and stored.get(name, "") != yours.get(name, "")]
+
+
+async def _edit_form(template: str, request: web.Request, labels: Dict[str, str], values: Dict[str, str],
+                     errors: Optional[Dict[str, str]], changed: Optional[editing.Changed], **context) -> web.Response:
+    """An opening's or an event's form; after `changed`, the record as it now is beside the form's values."""
     choices = await asyncio.to_thread(editing.form_choices)
-    return _render("console/openings_form.html", request, await _context(
-        request, values=values, errors=errors or {}, choices=choices, labels=OPENING_LABELS,
-        opening_id=opening_id, closed=closed,
-        action=_path(OPENINGS, opening_id) if opening_id else f"{OPENINGS}/nouvelle",
-    ), status=400 if errors else 200)
+    if changed is not None:
+        context.update(version=editing.version(changed.current.form()),
+                       changes=_changes(labels, changed.current.form(), values))
+    status = 409 if changed is not None else 400 if errors else 200
+    return _render(template, request, await _context(
+        request, values=values, errors=errors or {}, choices=choices, labels=labels, **context), status=status)
+
+
+async def _opening_form(request: web.Request, values: Dict[str, str], opening_id: Optional[str] = None,
+                        errors: Optional[Dict[str, str]] = None, closed: bool = False, version: str = "",
+                        changed: Optional[editing.Changed] = None) -> web.Response:
+    return await _edit_form("console/openings_form.html", request, OPENING_LABELS, values, errors, changed,
+                            opening_id=opening_id, closed=closed, version=version,
+                            action=_path(OPENINGS, opening_id) if opening_id else f"{OPENINGS}/nouvelle")
 
 
 async def _found(get, request: web.Request):
@@ -105,21 +121,30 @@ async def new_opening_page(request: web.Request) -> web.Response:
 
 async def opening_page(request: web.Request) -> web.Response:
     opening = await _opening_or_404(request)
-    return await _opening_form(request, opening.form(), opening.id, closed=opening.closed)
+    return await _opening_form(request, opening.form(), opening.id, closed=opening.closed,
+                               version=editing.version(opening.form()))
+
+
+async def _version(request: web.Request) -> str:
+    """The version of the record the form was opened on (empty for a new record)."""
+    return str((await request.post()).get("version", ""))
 
 
 async def save_opening(request: web.Request) -> web.StreamResponse:
     opening_id = request.match_info.get("id")
-    values = await _form(request, editing.OPENING_FIELDS)
+    values, version = await _form(request, editing.OPENING_FIELDS), await _version(request)
     try:
-        saved = await asyncio.to_thread(editing.save_opening, values, opening_id, current(request).id)
+        saved = await asyncio.to_thread(editing.save_opening, values, opening_id, current(request).id,
+                                        expected_version=version or None)
     except NotFound:
         raise web.HTTPNotFound()
+    except editing.Changed as changed:
+        return await _opening_form(request, values, opening_id, closed=changed.current.closed, changed=changed)
     except editing.Invalid as invalid:
         closed = False
         if opening_id is not None:
             closed = (await _opening_or_404(request)).closed
-        return await _opening_form(request, values, opening_id, invalid.errors, closed)
+        return await _opening_form(request, values, opening_id, invalid.errors, closed, version)
     state = " (date limite passée : elle n'est pas proposée)" if saved.closed else ""
     verb = "créée" if opening_id is None else "enregistrée"
     await _notice(request, f"Offre « {saved.title} » ({saved.id}) {verb}{state}.")
@@ -155,12 +180,11 @@ async def events_page(request: web.Request) -> web.Response:
 
 
 async def _event_form(request: web.Request, values: Dict[str, str], event_id: Optional[str] = None,
-                      errors: Optional[Dict[str, str]] = None) -> web.Response:
-    choices = await asyncio.to_thread(editing.form_choices)
-    return _render("console/events_form.html", request, await _context(
-        request, values=values, errors=errors or {}, choices=choices, labels=EVENT_LABELS, event_id=event_id,
-        action=_path(EVENTS, event_id) if event_id else f"{EVENTS}/nouveau",
-    ), status=400 if errors else 200)
+                      errors: Optional[Dict[str, str]] = None, version: str = "",
+                      changed: Optional[editing.Changed] = None) -> web.Response:
+    return await _edit_form("console/events_form.html", request, EVENT_LABELS, values, errors, changed,
+                            event_id=event_id, version=version,
+                            action=_path(EVENTS, event_id) if event_id else f"{EVENTS}/nouveau")
 
 
 async def _event_or_404(request: web.Request) -> editing.EventRecord:
@@ -173,18 +197,21 @@ async def new_event_page(request: web.Request) -> web.Response:
 
 async def event_page(request: web.Request) -> web.Response:
     event = await _event_or_404(request)
-    return await _event_form(request, event.form(), event.id)
+    return await _event_form(request, event.form(), event.id, version=editing.version(event.form()))
 
 
 async def save_event(request: web.Request) -> web.StreamResponse:
     event_id = request.match_info.get("id")
-    values = await _form(request, editing.EVENT_FIELDS)
+    values, version = await _form(request, editing.EVENT_FIELDS), await _version(request)
     try:
-        saved = await asyncio.to_thread(editing.save_event, values, event_id, current(request).id)
+        saved = await asyncio.to_thread(editing.save_event, values, event_id, current(request).id,
+                                        expected_version=version or None)
     except NotFound:
         raise web.HTTPNotFound()
+    except editing.Changed as changed:
+        return await _event_form(request, values, event_id, changed=changed)
     except editing.Invalid as invalid:
-        return await _event_form(request, values, event_id, invalid.errors)
+        return await _event_form(request, values, event_id, invalid.errors, version)
     verb = "créé" if event_id is None else "enregistré"
     await _notice(request, f"Événement « {saved.title} » ({saved.id}) {verb}.")
     raise web.HTTPSeeOther(EVENTS + ("?periode=tous" if saved.past else ""))
