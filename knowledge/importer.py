@@ -51,11 +51,12 @@ COLUMNS = {
 KEPT_CLOSED = "offres closes dans la console, laissées closes (rouvrez-les dans la console)"
 # The console's audit lines about an opening (knowledge/editing.py), whose detail is `audit_subject`.
 OPENING_AUDITS = ("opening_created", "opening_updated", "opening_closed")
+_SUBJECT_SEPARATOR = " — "
 
 
 def audit_subject(ident: str, title: str) -> str:
     """What the audit trail says a console change was about: « O12 — Infirmier·ère de nuit »."""
-    return f"{ident} — {title}"
+    return f"{ident}{_SUBJECT_SEPARATOR}{title}"
 
 
 @dataclass(frozen=True)
@@ -488,7 +489,7 @@ def _closed_in_console(session: Session) -> Set[str]:
     lines = session.execute(select(AuditEntry.action, AuditEntry.detail)
                             .where(AuditEntry.action.in_(OPENING_AUDITS)).order_by(AuditEntry.id))
     for action, detail in lines:
-        latest[detail.split(" — ", 1)[0]] = action
+        latest[detail.split(_SUBJECT_SEPARATOR, 1)[0]] = action
     return {ident for ident, action in latest.items() if action == "opening_closed"}
 
 
