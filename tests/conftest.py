@@ -25,6 +25,9 @@ from sqlalchemy import func, select
 from knowledge import db, importer, naming
 from knowledge.models import Base
 
+# The fake Rasa HTTP API fixture (`rasa`) of the console and reminder tests.
+pytest_plugins = ["tests.console_helpers"]
+
 DATA_DIR = Path(__file__).parent / "data"
 FIXTURE_DIR = DATA_DIR / "knowledge"
 POSTGRES_ENV = "TEST_POSTGRES_URL"

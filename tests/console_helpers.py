@@ -1,8 +1,9 @@
 """Test helpers for the coordinators' console: a fake Rasa HTTP API, a logged-in client."""
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List
+from typing import Any, AsyncIterator, Dict, List
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -54,6 +55,16 @@ class FakeRasa:
 
     def events(self, sender: str) -> List[Dict[str, Any]]:
         return [event for call in self.calls if call["sender"] == sender for event in call["events"]]
+
+
+@pytest.fixture
+async def rasa() -> AsyncIterator[FakeRasa]:
+    """A fake Rasa HTTP API on a free port (`rasa.port`)."""
+    fake = FakeRasa()
+    client = await start(fake.app())
+    fake.port = client.port
+    yield fake
+    await client.close()
 
 
 async def start(app: web.Application) -> TestClient:

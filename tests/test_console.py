@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 
 from knowledge import accounts, handoff, transcripts
-from tests.console_helpers import PASSWORD, FakeRasa, console_client, csrf_of, log_in, start
+from tests.console_helpers import PASSWORD, console_client, csrf_of, log_in
 
 
 @pytest.fixture
@@ -30,15 +30,6 @@ def store(sender: str, *events: dict) -> None:
             connection.execute(insert(transcripts.events).values(
                 sender_id=sender, type_name=event["event"], timestamp=event.get("timestamp", time.time()),
                 data=json.dumps(event)))
-
-
-@pytest.fixture
-async def rasa():
-    fake = FakeRasa()
-    client = await start(fake.app())
-    fake.port = client.port
-    yield fake
-    await client.close()
 
 
 @pytest.fixture

@@ -12,20 +12,11 @@ from bot.web.console.rasa import RasaConversations
 from knowledge import accounts, db, handoff
 from knowledge.models import CoordinatorRequest
 from knowledge.office_hours import HandoffConfig
-from tests.console_helpers import FakeRasa, console_client, start
+from tests.console_helpers import console_client
 from tests.test_handoff import reminder_tracker, run
 
 TUESDAY_10H_PARIS = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 TOKEN = "jeton-de-test"
-
-
-@pytest.fixture
-async def rasa():
-    fake = FakeRasa()
-    client = await start(fake.app())
-    fake.port = client.port
-    yield fake
-    await client.close()
 
 
 @pytest.fixture
