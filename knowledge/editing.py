@@ -273,9 +273,10 @@ def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coor
             row = session.get(kind.model, record_id)
             if row is None:
                 raise NotFound(f"{kind.noun} {record_id}")
-            current = kind.record(row, _today(today))
-            if expected_version and version(current.form()) != expected_version:
-                raise Changed(current)
+            if expected_version:
+                current = kind.record(row, _today(today))
+                if version(current.form()) != expected_version:
+                    raise Changed(current)
             cells["id"], errors = record_id, {}
         checked, problems = importer.check_row(session, kind.file, cells)
         errors = _errors(problems, kind.fields, errors)

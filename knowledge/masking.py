@@ -45,7 +45,7 @@ def _name_masked(match: re.Match) -> str:
         kept += 2
     if kept == 0:
         return match.group(0)
-    return match["intro"] + NAME_MASK + "".join(parts[kept - 1:]) if kept < len(parts) else match["intro"] + NAME_MASK
+    return match["intro"] + NAME_MASK + "".join(parts[kept - 1:])  # the words after the name, if any
 
 
 def mask(text: str) -> str:
