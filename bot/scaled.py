@@ -75,8 +75,7 @@ class ScaledAssistant(services.Processes):
                  "--interface", settings.host, "--port", str(rasa_port),
                  "--credentials", "credentials.yml", "--endpoints", str(ENDPOINTS)],
                 f"http://{settings.host}:{rasa_port}/", logs / f"rasa-{i}.log")
-            rasa.extra_env = {**services.serving_environment(),
-                              "ACTION_ENDPOINT_URL": f"http://{settings.host}:{action_port}/webhook"}
+            rasa.extra_env = {"ACTION_ENDPOINT_URL": f"http://{settings.host}:{action_port}/webhook"}
             self.pairs += [actions, rasa]
             self.rasa.append(rasa)
         config = haproxy_config(processes, settings.var_dir)

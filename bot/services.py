@@ -1,5 +1,4 @@
 """Start, watch and stop the assistant's processes: the action server, the Rasa server and the web site."""
-import os
 import signal
 import subprocess
 import sys
@@ -16,10 +15,6 @@ from knowledge.settings import PROJECT_ROOT
 RASA = str(Path(sys.executable).with_name("rasa"))
 TRAINING_ARGS = ["--data", "nlu", "--domain", "domain", "--config", "config.yml"]
 MODEL_NAME = "cotesoin"
-# TensorFlow settings of a serving Rasa process (training keeps TensorFlow's own): DIET's small
-# graphs cost about 1 ms less CPU per message on one thread than on a pool whose threads hand the
-# work to each other (docs/performance.md). The environment can set others.
-SERVING_THREADS = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS", "OMP_NUM_THREADS")
 
 
 class ServiceFailed(RuntimeError):
@@ -74,10 +69,6 @@ class Service:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-def serving_environment() -> Dict[str, str]:
-    return {name: os.environ.get(name, "1") for name in SERVING_THREADS}
 
 
 def latest_model(settings: Settings) -> Optional[Path]:
@@ -203,7 +194,6 @@ class Assistant(Processes):
              "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
             f"{settings.rasa_url}/",
             logs / "rasa.log",
-            extra_env=serving_environment(),
         )
         self.web = web_service(settings, settings.rasa_port)
         self.services = [self.actions, self.rasa, *([self.web] if web else [])]

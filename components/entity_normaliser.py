@@ -1,6 +1,6 @@
-"""Rasa NLU component: canonical values for extracted entities, and communes DIET missed.
+"""Rasa NLU component: canonical values for extracted entities, and communes the CRF missed.
 
-Runs after DIET and the EntitySynonymMapper. Each `profession`, `commune`, `contract_type` and
+Runs after the CRF and the EntitySynonymMapper. Each `profession`, `commune`, `contract_type` and
 `work_time` entity gets the canonical value known to the partner database ("st brevin" →
 "Saint-Brevin-les-Pins", "infirmiere" → "infirmier"); entities that match nothing keep their text
 so the dialogue can say it did not recognise them. Communes and professions named in the text but

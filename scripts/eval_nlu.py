@@ -3,7 +3,7 @@
 Prints intent accuracy, macro-F1, per-intent precision/recall/F1, entity scores, the most
 frequent confusions and the misclassified messages; writes them under results/nlu/.
 Exits with status 1 when intent accuracy is under MIN_INTENT_ACCURACY (default 0.90) or the
-entity F1 (DIET, micro average over the four entities) under MIN_ENTITY_F1 (default 0.85).
+entity F1 (CRF, micro average over the four entities) under MIN_ENTITY_F1 (default 0.85).
 """
 import json
 import os
@@ -48,11 +48,11 @@ def main() -> int:
              table([(k, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1-score']:.2f}", v["support"])
                     for k, v in per_intent], ["intent", "precision", "recall", "f1", "support"])]
 
-    entities = json.loads((OUT / "DIETClassifier_report.json").read_text())
+    entities = json.loads((OUT / "CRFEntityExtractor_report.json").read_text())
     entity_f1 = entities["micro avg"]["f1-score"]
     rows = [(k, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1-score']:.2f}", v["support"])
             for k, v in sorted(entities.items()) if isinstance(v, dict) and k not in ("macro avg", "weighted avg")]
-    lines += ["", f"Entities (DIET spans), micro-F1 {entity_f1:.3f}:",
+    lines += ["", f"Entities (CRF spans), micro-F1 {entity_f1:.3f}:",
               table(rows, ["entity", "precision", "recall", "f1", "support"])]
 
     errors = json.loads((OUT / "intent_errors.json").read_text()) if (OUT / "intent_errors.json").exists() else []

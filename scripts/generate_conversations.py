@@ -175,7 +175,7 @@ class Generator:
         self.writer.event(person.sender, {
             "event": "user", "timestamp": moment, "metadata": {}, "text": text,
             "parse_data": {"intent": {"name": intent, "confidence": confidence},
-                           "entities": [{"entity": k, "value": v, "extractor": "DIETClassifier"}
+                           "entities": [{"entity": k, "value": v, "extractor": "CRFEntityExtractor"}
                                         for k, v in entities.items()],
                            "text": text, "message_id": message_id, "metadata": {}, "intent_ranking": ranking},
             "input_channel": person.channel, "message_id": message_id})

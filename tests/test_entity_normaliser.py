@@ -14,7 +14,7 @@ def entities_of(text, entities):
 def span(text, fragment, entity):
     start = text.index(fragment)
     return {"entity": entity, "value": fragment, "start": start, "end": start + len(fragment),
-            "extractor": "DIETClassifier"}
+            "extractor": "CRFEntityExtractor"}
 
 
 @pytest.mark.parametrize("text, fragment, entity, expected", [

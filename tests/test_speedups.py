@@ -46,7 +46,7 @@ def _rasa_validate(self, result):
 
 
 @pytest.mark.e2e
-def test_the_model_loaded_without_a_training_step_says_exactly_the_same(tmp_path):
+def test_the_model_says_exactly_the_same_with_the_speedups(tmp_path):
     """Rasa as it is and with the speed-ups (each in its own process), on the 448 held-out messages:
     the same parses and the same next actions."""
     import json
@@ -93,38 +93,6 @@ def test_every_event_type_resolves_to_the_class_rasa_finds():
     assert resolve("nope", UserUttered) is UserUttered and resolve("topic") is None
     with pytest.raises(ValueError):
         resolve("nope")
-
-
-def test_sparse_features_are_joined_into_the_same_matrix_as_scipy_makes():
-    import numpy as np
-    import scipy.sparse
-    from rasa.shared.nlu.training_data.features import Features
-
-    def features(matrix):
-        return Features(matrix, "sequence", "text", "CountVectorsFeaturizer")
-
-    rasa_speedups.apply()
-    for left, right in [
-        (scipy.sparse.random(7, 50, density=0.1, format="coo", dtype=np.float32, random_state=1),
-         scipy.sparse.random(7, 300, density=0.05, format="coo", dtype=np.float32, random_state=2)),
-        (scipy.sparse.coo_matrix((1, 4), dtype=np.float32), scipy.sparse.random(1, 9, density=0.5, format="coo",
-                                                                               dtype=np.float32, random_state=3)),
-        # The count vectors (integers) joined to the regex and lexical features (floats).
-        (scipy.sparse.random(2, 6, density=0.5, format="coo", dtype=np.float64, random_state=6),
-         scipy.sparse.coo_matrix(np.array([[0, 2, 1], [1, 0, 0]], dtype=np.int64))),
-        (scipy.sparse.coo_matrix(np.array([[3, 0], [0, 1]], dtype=np.int64)),
-         scipy.sparse.random(2, 4, density=0.5, format="coo", dtype=np.float32, random_state=7)),
-        (scipy.sparse.random(3, 5, density=0.5, format="csr", random_state=4),  # not COO: Rasa's own way
-         scipy.sparse.random(3, 6, density=0.5, format="coo", random_state=5)),
-    ]:
-        ours = features(left)
-        ours.combine_with_features(features(right))
-        expected = scipy.sparse.hstack([left, right])
-        assert ours.features.format == expected.format and ours.features.dtype == expected.dtype
-        assert ours.features.shape == expected.shape and (ours.features != expected).nnz == 0
-        assert (ours.features.row == expected.row).all() and (ours.features.col == expected.col).all()
-    with pytest.raises(ValueError):
-        features(scipy.sparse.coo_matrix((2, 3))).combine_with_features(features(scipy.sparse.coo_matrix((4, 3))))
 
 
 async def test_actions_reuse_one_connection_and_survive_the_server_closing_it(monkeypatch):
