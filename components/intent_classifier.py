@@ -5,15 +5,19 @@ Words (accents stripped, one-letter words kept, word pairs) and character n-gram
 normalised), then a logistic regression (classes balanced) gives every intent a probability: the
 confidence the FallbackClassifier compares with its thresholds. On the held-out file it is as
 accurate as the DIET network it replaced, for a fraction of its CPU and training time
-(config.yml, docs/performance.md). The model is saved with skops, which refuses unexpected types.
+(config.yml, docs/performance.md).
 
-A message is scored from the fitted weights directly (`Scorer`): scikit-learn's own `transform` and
-`predict_proba` build and check several sparse matrices for one message (1.2 ms, against 0.1 ms),
-for the same probabilities (tests/test_intent_classifier.py compares both on the held-out file).
+scikit-learn fits the model. A message is then scored from the fitted numbers directly (`Scorer`):
+scikit-learn's `transform` and `predict_proba` build and check several sparse matrices for one
+message (1.2 ms, against 0.1 ms here), for the same probabilities (tests/test_intent_classifier.py
+compares both on the held-out file). The numbers are saved as plain data (JSON and a NumPy file
+read without pickle), so loading a model runs no code from it.
 """
+import json
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Optional, Text
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Text
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,25 +34,58 @@ from sklearn.pipeline import Pipeline, make_union
 
 logger = logging.getLogger(__name__)
 
-MODEL_FILE = "intent_classifier.skops"
-# Beyond what skops trusts by itself: the TF-IDF weights, kept by scikit-learn as a sparse diagonal matrix.
-TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
+VOCABULARIES_FILE = "vocabularies.json"
+WEIGHTS_FILE = "weights.npz"
+
+
+def vectorizers(config: Dict[Text, Any]) -> List[TfidfVectorizer]:
+    """The two parts of the features: words, then characters."""
+    return [
+        TfidfVectorizer(ngram_range=tuple(config["word_ngrams"]), strip_accents="unicode",
+                        token_pattern=r"(?u)\b\w+\b", sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]), sublinear_tf=True),
+    ]
 
 
 class Scorer:
-    """The probability of each intent for one text, from a fitted `_new_model()` pipeline: the same
-    sums as scikit-learn's (sublinear counts × IDF, each part L2-normalised, then a softmax over
-    the logistic regression's scores), without building sparse matrices."""
+    """The probability of each intent for one text: the same sums as the fitted pipeline's
+    (sublinear counts × IDF, each part L2-normalised, then a softmax over the logistic regression's
+    scores), without building sparse matrices."""
 
-    def __init__(self, model: Pipeline) -> None:
-        classifier = model.named_steps["classifier"]
-        self.classes = [str(name) for name in classifier.classes_]
+    def __init__(self, analyzers: List[Callable[[str], List[str]]], vocabularies: List[Dict[str, int]],
+                 idfs: List[np.ndarray], weights: np.ndarray, intercept: np.ndarray, classes: List[str]) -> None:
+        self.classes = classes
         self._parts, offset = [], 0
-        for _, vectorizer in model.named_steps["features"].transformer_list:
-            self._parts.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
-            offset += len(vectorizer.vocabulary_)
-        self._weights = np.ascontiguousarray(classifier.coef_.T)  # one row per feature
-        self._intercept = classifier.intercept_
+        for analyze, vocabulary, idf in zip(analyzers, vocabularies, idfs):
+            self._parts.append((analyze, vocabulary, idf, offset))
+            offset += len(vocabulary)
+        self._vocabularies, self._idfs = vocabularies, idfs
+        self._weights = np.ascontiguousarray(weights)  # one row per feature, one column per intent
+        self._intercept = intercept
+
+    @classmethod
+    def fitted(cls, model: Pipeline) -> "Scorer":
+        parts = [vectorizer for _, vectorizer in model.named_steps["features"].transformer_list]
+        classifier = model.named_steps["classifier"]
+        return cls([v.build_analyzer() for v in parts], [{k: int(i) for k, i in v.vocabulary_.items()} for v in parts],
+                   [v.idf_ for v in parts], classifier.coef_.T, classifier.intercept_,
+                   [str(name) for name in classifier.classes_])
+
+    def save(self, directory: Path) -> None:
+        (directory / VOCABULARIES_FILE).write_text(
+            json.dumps({"classes": self.classes, "vocabularies": self._vocabularies}, ensure_ascii=False),
+            encoding="utf-8")
+        np.savez(directory / WEIGHTS_FILE, weights=self._weights, intercept=self._intercept,
+                 **{f"idf{i}": idf for i, idf in enumerate(self._idfs)})
+
+    @classmethod
+    def read(cls, directory: Path, config: Dict[Text, Any]) -> "Scorer":
+        saved = json.loads((directory / VOCABULARIES_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as arrays:
+            idfs = [arrays[f"idf{i}"] for i in range(len(saved["vocabularies"]))]
+            weights, intercept = arrays["weights"], arrays["intercept"]
+        return cls([v.build_analyzer() for v in vectorizers(config)], saved["vocabularies"], idfs,
+                   weights, intercept, saved["classes"])
 
     def probabilities(self, text: str) -> np.ndarray:
         scores = self._intercept.copy()
@@ -77,34 +114,33 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[Pipeline] = None) -> None:
+                 scorer: Optional[Scorer] = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._model = model
-        self._scorer = Scorer(model) if model is not None else None
+        self._scorer = scorer
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "TfidfIntentClassifier":
         return cls(config, model_storage, resource)
 
-    def _new_model(self) -> Pipeline:
-        words = TfidfVectorizer(ngram_range=tuple(self._config["word_ngrams"]), strip_accents="unicode",
-                                token_pattern=r"(?u)\b\w+\b", sublinear_tf=True)
-        characters = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self._config["char_ngrams"]),
-                                     sublinear_tf=True)
+    def fit(self, texts: List[str], intents: List[str]) -> Pipeline:
+        """scikit-learn's pipeline, fitted; the component then scores with its numbers."""
         classifier = LogisticRegression(C=self._config["C"], class_weight="balanced", max_iter=5000)
-        return Pipeline([("features", make_union(words, characters)), ("classifier", classifier)])
+        model = Pipeline([("features", make_union(*vectorizers(self._config))), ("classifier", classifier)])
+        model.fit(texts, intents)
+        self._scorer = Scorer.fitted(model)
+        return model
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("TfidfIntentClassifier : il faut au moins deux intentions pour entraîner")
             return self._resource
-        self._model = self._new_model().fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
-        self._scorer = Scorer(self._model)
-        self.persist()
+        self.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        with self._model_storage.write_to(self._resource) as directory:
+            self._scorer.save(directory)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -118,20 +154,13 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True)
         return messages
 
-    def persist(self) -> None:
-        import skops.io as sio
-
-        with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(self._model, directory / MODEL_FILE)
-
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
-        import skops.io as sio
-
+        config = {**cls.get_default_config(), **config}
         try:
             with model_storage.read_from(resource) as directory:
-                model = sio.load(directory / MODEL_FILE, trusted=TRUSTED_TYPES)
+                scorer = Scorer.read(directory, config)
         except ValueError:  # not trained (fewer than two intents): no intent, as Rasa's own classifiers
             return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, scorer)

@@ -8,12 +8,12 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.intent_classifier import Scorer, TfidfIntentClassifier
+from components.intent_classifier import TfidfIntentClassifier
 from tests.speedups_parse import messages as heldout_messages
 
 EXAMPLES = {
-    "search_jobs": ["je cherche un poste d'infirmière", "des offres d'emploi à Pornic ?", "vous recrutez des aides-soignants",
-                    "un CDI de nuit", "quels postes sont ouverts"],
+    "search_jobs": ["je cherche un poste d'infirmière", "des offres d'emploi à Pornic ?",
+                    "vous recrutez des aides-soignants", "un CDI de nuit", "quels postes sont ouverts"],
     "ask_housing": ["je cherche un logement", "où se loger près de l'hôpital", "une location à Paimbœuf",
                     "un studio pour un stage", "hébergement temporaire"],
     "ask_childcare": ["une crèche pour mon fils", "garde d'enfants le soir", "assistante maternelle à Vue",
@@ -79,17 +79,16 @@ def test_the_saved_model_loads_and_says_the_same(trained):
     assert parsed(component(path, load=True), TEXTS) == parsed(classifier, TEXTS)
 
 
-def test_the_scorer_gives_scikit_learns_probabilities(trained):
+def test_the_scorer_gives_scikit_learns_probabilities(tmp_path):
     """The fast path against scikit-learn's `predict_proba`, on the held-out file's 448 messages
     (unknown words, typos, other topics) and on texts with no known word at all."""
-    _, classifier = trained
+    classifier = component(tmp_path)
+    model = classifier.fit(*zip(*[(t, i) for i, texts in EXAMPLES.items() for t in texts]))
     texts = heldout_messages() + TEXTS
     assert len(texts) > 400
-    scorer = Scorer(classifier._model)
-    expected = classifier._model.predict_proba(texts)
-    ours = np.array([scorer.probabilities(t) for t in texts])
-    assert np.abs(ours - expected).max() < 1e-12
-    assert scorer.classes == list(classifier._model.classes_)
+    ours = np.array([classifier._scorer.probabilities(t) for t in texts])
+    assert np.abs(ours - model.predict_proba(texts)).max() < 1e-12
+    assert classifier._scorer.classes == list(model.classes_)
 
 
 def test_without_two_intents_nothing_is_trained_and_messages_pass_through(tmp_path):
