@@ -15,6 +15,22 @@ ANSWERS = [
     {"events": "x"},
     {"responses": [1]},
     {"events": [{"event": "nope"}]},
+    # Several event types, each valid for its own branch of the schema's `oneOf` only.
+    {"events": [{"event": "bot", "text": "Bonjour", "data": {"buttons": []}, "metadata": {}, "timestamp": 1.5},
+                {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+                {"event": "active_loop", "name": "job_search_form"}, {"event": "active_loop", "name": None},
+                {"event": "followup", "name": "action_follow_up"}, {"event": "session_started"},
+                {"event": "reminder", "intent": "EXTERNAL_unclaimed", "date_time": "2026-11-24T10:00:00",
+                 "name": "rappel", "kill_on_user_msg": False},
+                {"event": "user", "text": "oui", "parse_data": {"intent": {"name": "affirm", "confidence": 1.0},
+                                                               "entities": []}}],
+     "responses": []},
+    # One bad event among good ones; a bad field of one event type; no `event`; not an object.
+    {"events": [{"event": "slot", "name": "commune", "value": "Vue"}, {"event": "bot", "text": 5}]},
+    {"events": [{"event": "action", "name": 3}]},
+    {"events": [{"name": "commune", "value": "Vue"}]},
+    {"events": ["slot"]},
+    {"events": None},
 ]
 
 
@@ -129,3 +145,8 @@ async def test_actions_reuse_one_connection_and_survive_the_server_closing_it(mo
         assert seen[5] is not seen[4]
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_the_quick_check_of_valid_answers_agrees_with_the_whole_schema(answer):
+    assert rasa_speedups._valid_answer(answer) == rasa_speedups._action_response_validator().is_valid(answer)
