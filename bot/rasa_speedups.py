@@ -29,6 +29,7 @@ compare, or if one of them ever misbehaves).
 """
 import asyncio
 import atexit
+import copy
 import functools
 import logging
 import os
@@ -58,9 +59,6 @@ def _event_validators():
     Each branch of the schema's `oneOf` over events fixes `event` to its own name, so an event is
     valid for the `oneOf` exactly when it is valid for the branch of its name: checking that one
     branch says the same as trying all 23."""
-    import copy
-
-
     full = _action_response_validator()
     schema = copy.deepcopy(full.schema)
     branches = schema["properties"]["events"]["items"].pop("oneOf")
