@@ -150,3 +150,49 @@ async def test_actions_reuse_one_connection_and_survive_the_server_closing_it(mo
 @pytest.mark.parametrize("answer", ANSWERS)
 def test_the_quick_check_of_valid_answers_agrees_with_the_whole_schema(answer):
     assert rasa_speedups._valid_answer(answer) == rasa_speedups._action_response_validator().is_valid(answer)
+
+
+LISTEN = {"action_name": "action_listen"}
+
+
+@pytest.mark.parametrize("state, may_match", [
+    ({"user": {"intent": "greet"}, "prev_action": LISTEN}, False),
+    ({"user": {"entities": ("commune",)}, "prev_action": LISTEN}, False),
+    ({"user": {"intent": "should_not_be_set"}, "prev_action": LISTEN}, True),
+    ({"prev_action": LISTEN, "active_loop": {"name": "job_search_form"}}, True),
+    ({"user": {"text": "bonjour"}, "prev_action": LISTEN}, True),
+    ({"user": {"intent": "greet"}, "prev_action": {"action_name": "utter_greet"}}, False),
+    ({"user": {"intent": "greet"}}, False),
+])
+def test_a_rule_is_searched_by_text_only_if_its_last_state_could_match_a_text(state, may_match):
+    assert rasa_speedups._may_match_a_text_state(state) is may_match
+
+
+def test_the_search_by_text_is_skipped_only_when_no_rule_could_match_it():
+    import json
+
+    calls = []
+
+    def rasa_search(policy, tracker, domain, use_text):
+        calls.append(use_text)
+        return "utter_greet", "rule", False
+
+    class Policy:
+        def __init__(self, rules):
+            self.lookup = {"rules": {json.dumps(states): action for states, action in rules}}
+
+        @staticmethod
+        def _rule_key_to_state(key):
+            return json.loads(key)
+
+    find = rasa_speedups._without_impossible_text_search(rasa_search)
+    by_intent = Policy([([{}, {"user": {"intent": "greet"}, "prev_action": LISTEN}], "utter_greet")])
+    assert find(by_intent, None, None, True) == (None, None, False)
+    assert find(by_intent, None, None, False) == ("utter_greet", "rule", False)
+    assert calls == [False]
+    # A rule written with a text (end to end), then the same policy retrained with one: Rasa searches.
+    by_text = Policy([([{"user": {"text": "salut"}, "prev_action": LISTEN}], "utter_greet")])
+    assert find(by_text, None, None, True) == ("utter_greet", "rule", False)
+    by_intent.lookup = by_text.lookup
+    assert find(by_intent, None, None, True) == ("utter_greet", "rule", False)
+    assert calls == [False, True, True]
