@@ -196,3 +196,25 @@ def test_the_search_by_text_is_skipped_only_when_no_rule_could_match_it():
     by_intent.lookup = by_text.lookup
     assert find(by_intent, None, None, True) == ("utter_greet", "rule", False)
     assert calls == [False, True, True]
+
+
+def test_a_slot_is_copied_as_copy_copies_it():
+    import copy
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.slots import Slot
+
+    slots = Domain.load("domain").slots
+    assert {type(s).__name__ for s in slots} >= {"TextSlot", "AnySlot", "BooleanSlot", "CategoricalSlot", "FloatSlot"}
+    rasa_speedups.apply()
+    for slot in slots:
+        slot.value = ["Vue"]
+        expected = Slot.__reduce_ex__(slot, 4)  # what `copy.copy` works from without `__copy__`
+        ours = rasa_speedups._copy_slot(slot)
+        assert type(ours) is type(slot) and ours is not slot
+        assert ours.__dict__ == expected[2] and ours.__dict__ is not slot.__dict__
+        assert ours.value is slot.value  # shallow, as copy.copy
+        ours.value = "Pornic"
+        assert slot.value == ["Vue"]
+        copied = copy.copy(slot)  # through `Slot.__copy__` once the speed-ups are applied
+        assert type(copied) is type(slot) and copied.__dict__ == expected[2]
