@@ -135,10 +135,10 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session, or its state and recent events once it is long (see above)."""
-        with self.session_scope() as session:
-            prefix, rows = self._window_rows(session, sender_id)
+        with self.engine.begin() as connection:  # SQL statements only: no ORM session needed
+            prefix, rows = self._window_rows(connection, sender_id)
             if rows is None:
-                prefix, rows = [], self._current_session(session, sender_id)
+                prefix, rows = [], self._current_session(connection, sender_id)
             events = prefix + [json.loads(row.data) for row in rows]
             if not self.domain or not events:
                 return None
@@ -147,19 +147,18 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         return tracker
 
     @staticmethod
-    def _current_session(session, sender_id: str):
-        return session.execute(_CURRENT_SESSION, {"sender": sender_id, "started": SessionStarted.type_name}).all()
+    def _current_session(connection, sender_id: str):
+        return connection.execute(_CURRENT_SESSION, {"sender": sender_id, "started": SessionStarted.type_name}).all()
 
-    def _window_rows(self, session, sender_id: str):
+    def _window_rows(self, connection, sender_id: str):
         """(state events, rows from the window's first event), or (None, None) without a usable window."""
-        window = session.execute(_WINDOW_ROW, {"sender": sender_id}).first()
+        window = connection.execute(_WINDOW_ROW, {"sender": sender_id}).first()
         if window is None:
             return None, None
-        rows = session.execute(_FROM_EVENT, {"sender": sender_id, "first": window.first_event_id}).all()
+        rows = connection.execute(_FROM_EVENT, {"sender": sender_id, "first": window.first_event_id}).all()
         if not rows or rows[0].id != window.first_event_id:
             # Its first event was deleted (retention purge, erasure): the window no longer applies.
-            session.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
-            session.commit()
+            connection.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
             return None, None
         starts = [i for i, row in enumerate(rows) if row.type_name == SessionStarted.type_name]
         if starts:
@@ -175,20 +174,20 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             return
         await self.stream_events(tracker)
         loaded: Optional[LoadedWindow] = getattr(tracker, _WINDOW, None)
-        with self.session_scope() as session:
+        with self.engine.begin() as connection:
             if loaded is None:
                 # A tracker this store did not load: what is stored of its session, as Rasa counts it.
-                loaded = LoadedWindow(0, [row.id for row in self._current_session(session, tracker.sender_id)])
+                loaded = LoadedWindow(0, [row.id for row in self._current_session(connection, tracker.sender_id)])
                 setattr(tracker, _WINDOW, loaded)
             new_events = list(tracker.events)[loaded.prefix + len(loaded.ids):]
             if new_events:
-                after = loaded.ids[-1] if loaded.ids else session.execute(
+                after = loaded.ids[-1] if loaded.ids else connection.execute(
                     _LAST_ID, {"sender": tracker.sender_id}).scalar()
                 rows = [self._row(tracker.sender_id, event) for event in new_events]
-                session.execute(self.SQLEvent.__table__.insert(), rows)
-                loaded.ids.extend(session.execute(_IDS_AFTER, {"sender": tracker.sender_id, "after": after}).scalars())
-                self._move_window(session, tracker, loaded)
-            session.commit()
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+                stored = connection.execute(_IDS_AFTER, {"sender": tracker.sender_id, "after": after})
+                loaded.ids.extend(stored.scalars())
+                self._move_window(connection, tracker, loaded)
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
 
     @staticmethod
@@ -204,7 +203,7 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             "data": json.dumps(data),
         }
 
-    def _move_window(self, session, tracker: DialogueStateTracker, loaded: LoadedWindow) -> None:
+    def _move_window(self, connection, tracker: DialogueStateTracker, loaded: LoadedWindow) -> None:
         """Once the loaded part holds MAX_TURNS user messages, start it KEEP_TURNS messages back."""
         events = list(tracker.events)
         turns = [i for i in range(loaded.prefix, len(events)) if isinstance(events[i], UserUttered)]
@@ -215,9 +214,10 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         timestamp = events[cut].timestamp
         state = json.dumps([event.as_dict() for event in state_events(before, timestamp)])
         values = {"first_event_id": loaded.ids[cut - loaded.prefix], "timestamp": timestamp, "state": state}
-        updated = session.execute(sa.update(windows).where(windows.c.sender_id == tracker.sender_id).values(**values))
+        mine = windows.c.sender_id == tracker.sender_id
+        updated = connection.execute(sa.update(windows).where(mine).values(**values))
         if not updated.rowcount:
-            session.execute(sa.insert(windows).values(sender_id=tracker.sender_id, **values))
+            connection.execute(sa.insert(windows).values(sender_id=tracker.sender_id, **values))
 
     def _erase(self, sender_id: str) -> None:
         with self.session_scope() as session:
