@@ -59,7 +59,8 @@ class ScaledAssistant(services.Processes):
         logs = settings.var_dir / "logs"
         self.settings = replace(settings, rasa_port=front_port)
         self.env = {**settings.child_environment(), **env, "SANIC_HOST": settings.host,
-                    "COTESOIN_HOST": settings.host, "FRONT_PORT": str(front_port)}
+                    "COTESOIN_HOST": settings.host, "FRONT_PORT": str(front_port),
+                    "RASA_PROCESSES": str(len(rasa_ports))}
         self.pairs: List[services.Service] = []
         self.rasa: List[services.Service] = []
         processes = len(rasa_ports)
@@ -79,8 +80,9 @@ class ScaledAssistant(services.Processes):
             self.pairs += [actions, rasa]
             self.rasa.append(rasa)
         config = haproxy_config(processes, settings.var_dir)
+        # Ready once HAProxy has every Rasa process in rotation (deploy/haproxy.cfg, monitor-uri).
         self.haproxy = services.Service("HAProxy", [shutil.which("haproxy") or "haproxy", "-db", "-f", str(config)],
-                                        f"http://{settings.host}:{front_port}/", logs / "haproxy.log")
+                                        f"http://{settings.host}:{front_port}/haproxy-ready", logs / "haproxy.log")
         self.web = services.web_service(settings, front_port)
         self.services = [*self.pairs, self.haproxy, *([self.web] if web else [])]
 

@@ -34,31 +34,76 @@ async def stand_in(name: str, port: int) -> web.AppRunner:
     return runner
 
 
+def start_haproxy(ports):
+    env = {**os.environ, "COTESOIN_HOST": "127.0.0.1", "RASA_PROCESSES": "2", **{k: str(v) for k, v in ports.items()}}
+    return subprocess.Popen(["haproxy", "-db", "-f", str(CONFIG)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+async def ready_status(client, url, haproxy, deadline):
+    """The status of /haproxy-ready, once HAProxy listens."""
+    while True:
+        try:
+            async with client.get(url + "/haproxy-ready") as response:
+                return response.status
+        except aiohttp.ClientError:
+            pass  # HAProxy is not listening yet
+        assert time.monotonic() < deadline, haproxy.stderr.read1().decode() if haproxy.poll() else "haproxy muet"
+        await asyncio.sleep(0.2)
+
+
+async def wait_until_ready(client, url, haproxy, seconds=15):
+    deadline = time.monotonic() + seconds
+    while await ready_status(client, url, haproxy, deadline) != 200:
+        assert time.monotonic() < deadline, "les deux processus ne sont jamais vus en service"
+        await asyncio.sleep(0.2)
+
+
 @pytest.fixture
 async def front():
     ports = {"FRONT_PORT": free_port(), "RASA1_PORT": free_port(), "RASA2_PORT": free_port()}
     runners = [await stand_in("rasa1", ports["RASA1_PORT"]), await stand_in("rasa2", ports["RASA2_PORT"])]
-    env = {**os.environ, "COTESOIN_HOST": "127.0.0.1", **{k: str(v) for k, v in ports.items()}}
-    haproxy = subprocess.Popen(["haproxy", "-db", "-f", str(CONFIG)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    haproxy = start_haproxy(ports)
     url = f"http://127.0.0.1:{ports['FRONT_PORT']}"
     async with aiohttp.ClientSession() as client:
-        deadline = time.monotonic() + 15
-        while True:  # until both servers are seen healthy
-            try:
-                async with client.get(url + "/") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass  # HAProxy is not listening yet
-            assert time.monotonic() < deadline, haproxy.stderr.read1().decode() if haproxy.poll() else "haproxy muet"
-            await asyncio.sleep(0.2)
-        await asyncio.sleep(2.5)  # health checks every 2 s
+        await wait_until_ready(client, url, haproxy)  # both servers seen healthy
         yield client, url
     haproxy.terminate()
     haproxy.wait(10)
     for runner in runners:
         await runner.cleanup()
+
+
+async def test_haproxy_says_ready_only_once_every_process_is_in_rotation():
+    """With one process still starting, HAProxy already answers (through the other) but is not
+    ready; it is once the second one passes its health checks."""
+    ports = {"FRONT_PORT": free_port(), "RASA1_PORT": free_port(), "RASA2_PORT": free_port()}
+    runners = [await stand_in("rasa1", ports["RASA1_PORT"])]
+    haproxy = start_haproxy(ports)
+    url = f"http://127.0.0.1:{ports['FRONT_PORT']}"
+    try:
+        async with aiohttp.ClientSession() as client:
+            deadline = time.monotonic() + 15
+            while (await served_by_or_none(client, url)) != "rasa1":
+                assert time.monotonic() < deadline, "rasa1 jamais en service"
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(2.5)  # a health check of rasa2 more: still refused
+            assert await ready_status(client, url, haproxy, deadline) == 503
+            runners.append(await stand_in("rasa2", ports["RASA2_PORT"]))
+            await wait_until_ready(client, url, haproxy)
+    finally:
+        haproxy.terminate()
+        haproxy.wait(10)
+        for runner in runners:
+            await runner.cleanup()
+
+
+async def served_by_or_none(client, url):
+    try:
+        async with client.get(url + "/") as response:
+            return (await response.json())["server"] if response.status == 200 else None
+    except aiohttp.ClientError:
+        return None
 
 
 async def served_by(client, url, path, body=None):
