@@ -59,7 +59,6 @@ class Scorer:
         for analyze, vocabulary, idf in zip(analyzers, vocabularies, idfs):
             self._parts.append((analyze, vocabulary, idf, offset))
             offset += len(vocabulary)
-        self._vocabularies, self._idfs = vocabularies, idfs
         self._weights = np.ascontiguousarray(weights)  # one row per feature, one column per intent
         self._intercept = intercept
 
@@ -73,10 +72,11 @@ class Scorer:
 
     def save(self, directory: Path) -> None:
         (directory / VOCABULARIES_FILE).write_text(
-            json.dumps({"classes": self.classes, "vocabularies": self._vocabularies}, ensure_ascii=False),
+            json.dumps({"classes": self.classes, "vocabularies": [part[1] for part in self._parts]},
+                       ensure_ascii=False),
             encoding="utf-8")
         np.savez(directory / WEIGHTS_FILE, weights=self._weights, intercept=self._intercept,
-                 **{f"idf{i}": idf for i, idf in enumerate(self._idfs)})
+                 **{f"idf{i}": part[2] for i, part in enumerate(self._parts)})
 
     @classmethod
     def read(cls, directory: Path, config: Dict[Text, Any]) -> "Scorer":
@@ -113,12 +113,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 scorer: Optional[Scorer] = None) -> None:
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self._scorer = scorer
+        self._scorer: Optional[Scorer] = None
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -157,10 +156,10 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
-        config = {**cls.get_default_config(), **config}
+        component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
-                scorer = Scorer.read(directory, config)
+                component._scorer = Scorer.read(directory, component._config)
         except ValueError:  # not trained (fewer than two intents): no intent, as Rasa's own classifiers
-            return cls(config, model_storage, resource)
-        return cls(config, model_storage, resource, scorer)
+            pass
+        return component

@@ -99,10 +99,10 @@ async def test_haproxy_says_ready_only_once_every_process_is_in_rotation():
 
 
 async def served_by_or_none(client, url):
+    """Which stand-in answered `/`; None while HAProxy has none in service (or is not listening)."""
     try:
-        async with client.get(url + "/") as response:
-            return (await response.json())["server"] if response.status == 200 else None
-    except aiohttp.ClientError:
+        return await served_by(client, url, "/")
+    except aiohttp.ClientError:  # refused, or HAProxy's 503 page, which is not JSON
         return None
 
 
