@@ -180,6 +180,57 @@ def _without_impossible_text_search(find_action_from_rules):
     return find
 
 
+@functools.lru_cache(maxsize=4096)
+def _rule_checks(rule_key: Text):
+    """A rule's states, latest first, each as Rasa's `_is_rule_applicable` reads it: whether it has
+    a previous action, and the (sub-state, key, value) it requires, lists turned back into tuples."""
+    import json
+
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
+    turns = []
+    for state in reversed(json.loads(rule_key)):
+        checks = tuple(
+            (state_type, key, tuple(value) if isinstance(value, list) else value)
+            for state_type, sub_state in state.items() for key, value in sub_state.items() if value)
+        turns.append((bool(state.get(PREVIOUS_ACTION)), checks))
+    return tuple(turns)
+
+
+def _turn_matches(turn, conversation_state) -> bool:
+    """Rasa's `_is_rule_applicable` for one turn of a rule within its length."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+
+    has_previous_action, checks = turn
+    if has_previous_action != bool(conversation_state.get(PREVIOUS_ACTION)):
+        return False  # one of them is a conversation start, not the other
+    if not has_previous_action:
+        return True
+    for state_type, key, value in checks:
+        current = conversation_state.get(state_type, {}).get(key)
+        if value == SHOULD_NOT_BE_SET:
+            if current and current != SHOULD_NOT_BE_SET:
+                return False
+        elif current != value:
+            return False
+    return True
+
+
+def _get_possible_keys(self, lookup, states):
+    """`RulePolicy._get_possible_keys`: the rules whose states match the end of the conversation.
+
+    Rasa parses each rule back from its JSON key and filters every rule at every turn of the whole
+    history, although a rule longer ago than its own length always passes. Here each rule is parsed
+    once and only the turns within the longest remaining rule are looked at."""
+    remaining = [(key, _rule_checks(key)) for key in lookup]
+    for index, state in enumerate(reversed(states)):
+        if not any(index < len(turns) for _, turns in remaining):
+            break
+        remaining = [(key, turns) for key, turns in remaining
+                     if index >= len(turns) or _turn_matches(turns[index], state)]
+    return {key for key, _ in remaining}
+
+
 def _copy_slot(self):
     """`copy.copy` of a slot, as its default protocol makes it (slots have no `__slots__` and no
     reduce or state methods of their own): same class, shallow copy of the attributes."""
@@ -293,6 +344,7 @@ def apply() -> bool:
     EndpointConfig.session = _kept_session
     DaskGraphRunner.run = _run_in_order
     RulePolicy._find_action_from_rules = _without_impossible_text_search(RulePolicy._find_action_from_rules)
+    RulePolicy._get_possible_keys = _get_possible_keys
     logger.info("Rasa %s : graphe sans dask, règles sans recherche par texte inutile, validation des réponses "
                 "d'actions (bot/rasa_speedups.py)", RASA_VERSION)
     _applied = True

@@ -218,3 +218,53 @@ def test_a_slot_is_copied_as_copy_copies_it():
         assert slot.value == ["Vue"]
         copied = copy.copy(slot)  # through `Slot.__copy__` once the speed-ups are applied
         assert type(copied) is type(slot) and copied.__dict__ == expected[2]
+
+
+def _rasa_get_possible_keys(policy, lookup, states):
+    """Rasa 3.6.21's RulePolicy._get_possible_keys."""
+    possible_keys = set(lookup.keys())
+    for i, state in enumerate(reversed(states)):
+        possible_keys = set(filter(lambda _key: policy._is_rule_applicable(_key, i, state), possible_keys))
+    return possible_keys
+
+
+def _random_state(rng):
+    """A dialogue state as Rasa builds them, with the values rules test in every way they can."""
+    state = {}
+    if rng.random() < 0.85:
+        state["prev_action"] = rng.choice([{"action_name": "action_listen"}, {"action_name": "action_jobs"},
+                                           {"action_text": "bonjour"}, {"action_name": "job_search_form"}])
+    if rng.random() < 0.7:
+        state["user"] = {k: v for k, v in {
+            "intent": rng.choice(["greet", "search_jobs", "should_not_be_set", None]),
+            "entities": rng.choice([("commune",), ["commune"], ("commune", "profession"), (), None]),
+        }.items() if v is not None}
+    if rng.random() < 0.5:
+        state["slots"] = {"commune": rng.choice([(1.0,), [1.0], (0.0,), "should_not_be_set"]),
+                          "pending": rng.choice([(1.0, 0.0), (0.0, 1.0), "should_not_be_set", (0.0, 0.0)])}
+    if rng.random() < 0.4:
+        state["active_loop"] = {"name": rng.choice(["job_search_form", "should_not_be_set"])}
+    return state
+
+
+def test_the_rules_that_match_a_conversation_are_the_ones_rasa_finds():
+    import json
+    import random
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    rng = random.Random(7)
+    policy = RulePolicy.__new__(RulePolicy)
+    for _ in range(300):
+        lookup = {json.dumps([_random_state(rng) for _ in range(rng.randint(1, 4))]): "action"
+                  for _ in range(rng.randint(1, 30))}
+        # Conversations made of the rules' own states (so that many match) and of random ones.
+        for _ in range(10):
+            states = [_random_state(rng) for _ in range(rng.randint(0, 3))]
+            states += json.loads(rng.choice(list(lookup)))
+            states = [{k: {kk: tuple(vv) if isinstance(vv, list) else vv for kk, vv in v.items()}
+                       for k, v in s.items()} for s in states]
+            if rng.random() < 0.5:
+                states[-1] = _random_state(rng)
+            assert rasa_speedups._get_possible_keys(policy, lookup, states) == _rasa_get_possible_keys(
+                policy, lookup, states)
