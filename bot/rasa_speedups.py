@@ -216,18 +216,48 @@ def _turn_matches(turn, conversation_state) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=16)
+def _rule_index(rule_keys: frozenset):
+    """The rules, parsed, grouped by the previous action and the intent their latest state requires:
+    a rule that requires another one cannot match (Rasa's `_does_rule_match_state`)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
+    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
+
+    index = {}
+    for key in rule_keys:
+        turns = _rule_checks(key)
+        required = {(state_type, name): value for state_type, name, value in turns[0][1]} if turns else {}
+        action, intent = required.get((PREVIOUS_ACTION, ACTION_NAME)), required.get((USER, INTENT))
+        action = None if action == SHOULD_NOT_BE_SET else action
+        intent = None if intent == SHOULD_NOT_BE_SET or action is None else intent
+        index.setdefault((action, intent), []).append((key, turns))
+    return index
+
+
 def _get_possible_keys(self, lookup, states):
     """`RulePolicy._get_possible_keys`: the rules whose states match the end of the conversation.
 
     Rasa parses each rule back from its JSON key and filters every rule at every turn of the whole
     history, although a rule longer ago than its own length always passes. Here each rule is parsed
-    once and only the turns within the longest remaining rule are looked at."""
-    remaining = [(key, _rule_checks(key)) for key in lookup]
-    for index, state in enumerate(reversed(states)):
-        if not any(index < len(turns) for _, turns in remaining):
+    once, only the rules that require the latest state's previous action and intent (or neither) are
+    tried, and only the turns within the longest remaining rule are looked at."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
+    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
+
+    if not states:
+        return set(lookup)
+    index = _rule_index(frozenset(lookup))
+    latest = states[-1]
+    action, intent = (latest.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME), (latest.get(USER) or {}).get(INTENT)
+    groups = [(None, None)]
+    if action is not None:
+        groups += [(action, None), (action, intent)] if intent is not None else [(action, None)]
+    remaining = [rule for group in groups for rule in index.get(group, ())]
+    for position, state in enumerate(reversed(states)):
+        if not any(position < len(turns) for _, turns in remaining):
             break
         remaining = [(key, turns) for key, turns in remaining
-                     if index >= len(turns) or _turn_matches(turns[index], state)]
+                     if position >= len(turns) or _turn_matches(turns[position], state)]
     return {key for key, _ in remaining}
 
 

@@ -50,7 +50,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import rasa_speedups
+from bot import action_payload, rasa_speedups
 from knowledge import log_masking
 from knowledge.transcripts import windows
 
@@ -75,6 +75,7 @@ _LAST_ID = sa.text("SELECT coalesce(max(id), 0) FROM events WHERE sender_id = :s
 _WINDOW_ROW = sa.text("SELECT first_event_id, state FROM tracker_windows WHERE sender_id = :sender")
 
 rasa_speedups.apply()
+action_payload.install()
 
 
 @dataclass

@@ -256,15 +256,16 @@ def test_the_rules_that_match_a_conversation_are_the_ones_rasa_finds():
     rng = random.Random(7)
     policy = RulePolicy.__new__(RulePolicy)
     for _ in range(300):
-        lookup = {json.dumps([_random_state(rng) for _ in range(rng.randint(1, 4))]): "action"
+        lookup = {json.dumps([_random_state(rng) for _ in range(rng.randint(0, 4))]): "action"
                   for _ in range(rng.randint(1, 30))}
+        assert rasa_speedups._get_possible_keys(policy, lookup, []) == set(lookup)
         # Conversations made of the rules' own states (so that many match) and of random ones.
         for _ in range(10):
             states = [_random_state(rng) for _ in range(rng.randint(0, 3))]
             states += json.loads(rng.choice(list(lookup)))
             states = [{k: {kk: tuple(vv) if isinstance(vv, list) else vv for kk, vv in v.items()}
                        for k, v in s.items()} for s in states]
-            if rng.random() < 0.5:
+            if states and rng.random() < 0.5:
                 states[-1] = _random_state(rng)
             assert rasa_speedups._get_possible_keys(policy, lookup, states) == _rasa_get_possible_keys(
                 policy, lookup, states)

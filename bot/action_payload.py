@@ -1,0 +1,55 @@
+"""What the Rasa server sends the action server at each custom action: the recent events only.
+
+Rasa sends the whole tracker, every event of the session (with the bounded history of
+bot/tracker_store.py, up to 20 user messages), and serialises it at every action call. Our actions
+look back at most a few user messages: `actions/dialogue.misunderstood_in_a_row` (up to 2),
+`actions/handoff.attempts_in_form` (up to `MAX_CONTACT_ATTEMPTS`, 3), the latest input channel;
+rasa_sdk reads the slots, the latest message and the active form from the tracker's state, which
+is sent whole. So the payload carries the events from the `USER_MESSAGES`-th latest user message
+on. The full conversation stays in the tracker store, for the console and the HTTP API.
+
+The domain goes only to the actions that ask for it (`send_domain: true` in the domain: the form
+validators) with `enable_selective_domain` in endpoints.yml: that is Rasa's own setting.
+"""
+from typing import Any, Dict, List, Text
+
+USER_MESSAGES = 5
+_installed = False
+
+
+def recent_events(events) -> List:
+    """The events from the `USER_MESSAGES`-th latest user message on (all if there are fewer)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = list(events)
+    seen = 0
+    for position in range(len(events) - 1, -1, -1):
+        if isinstance(events[position], UserUttered):
+            seen += 1
+            if seen == USER_MESSAGES:
+                return events[position:]
+    return events
+
+
+def _action_call_format(self, tracker, domain) -> Dict[Text, Any]:
+    """Rasa 3.6's `RemoteAction._action_call_format`, with the recent events only."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in recent_events(tracker.events)]
+    result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+              "version": rasa.__version__}
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = domain.as_dict()
+    return result
+
+
+def install() -> None:
+    """Once, in the Rasa server (bot/tracker_store.py is the module of ours it loads)."""
+    global _installed
+    from rasa.core.actions.action import RemoteAction
+
+    if not _installed:
+        RemoteAction._action_call_format = _action_call_format
+        _installed = True
