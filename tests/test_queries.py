@@ -275,3 +275,20 @@ def test_a_search_reads_the_database_a_fixed_number_of_times_whatever_it_finds(l
         event.remove(db.get_engine(), "before_cursor_execute", count)
     assert len(getattr(found, "openings", found)) > 1
     assert len(statements) <= most
+
+
+def test_a_change_made_elsewhere_is_seen_at_the_next_question(loaded_db, database_url):
+    """The assistant keeps its connections open: what the console (another process, its own
+    connections) changes in between must still show in the next answer."""
+    from sqlalchemy import delete
+
+    from knowledge import db
+    from knowledge.models import Opening
+
+    assert queries.find_openings(profession="infirmier", communes=["Pornic"]).total == 7
+    console = db.make_engine(database_url)
+    with console.begin() as connection:
+        connection.execute(delete(Opening).where(Opening.id == PORNIC_NURSES[0]))
+    console.dispose()
+    search = queries.find_openings(profession="infirmier", communes=["Pornic"])
+    assert search.total == 6 and PORNIC_NURSES[0] not in ids(search.openings)
