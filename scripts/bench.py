@@ -74,14 +74,16 @@ def run_load(target: targets.Target, args, conversations) -> Dict[str, float]:
         finally:
             stop.set()
             await sampler
+        # The CPU the messages cost, before the order check reads every conversation back.
+        cpu.update({pid: (load.cpu_seconds(pid) - before) * 1000 / max(results.messages, 1)
+                    for pid, before in cpu_before.items()})
         return await load.check_order(target.api_url, target.token, results.sent,
                                       every_message_answered=target.every_message_answered)
 
+    cpu: Dict[int, float] = {}
     cpu_before = {pid: load.cpu_seconds(pid) for _, pid in target.service_pids()}
     order_problems = asyncio.run(measured())
     stop_profilers(profilers)
-    cpu = {pid: (load.cpu_seconds(pid) - before) * 1000 / max(results.messages, 1)
-           for pid, before in cpu_before.items()}
     figures = results.figures()
     figures["conversations"] = float(len(results.sent))
     figures["order"] = float(len(order_problems))
