@@ -261,6 +261,59 @@ def _get_possible_keys(self, lookup, states):
     return {key for key, _ in remaining}
 
 
+def _turns(domain, tracker, omit_unset_slots: bool):
+    """What `Domain.states_for_tracker_history` reads of each prior tracker of `tracker` (its state,
+    whether the turn is hidden from the policies that learn from stories, its follow-up action,
+    latest action and active loop, the previous action's sub-state), replayed once per tracker as
+    long as no event is added: the memoization and rule policies both ask for it at every
+    prediction, each Rasa replaying the whole conversation."""
+    events = tracker.events
+    key = (len(events), id(events[0]) if events else None, id(events[-1]) if events else None, id(domain),
+           omit_unset_slots)
+    known = tracker.__dict__.get("_cotesoin_turns")
+    if known is not None and known[0] == key:
+        return known[1]
+    turns = [(domain.get_active_state(prior, omit_unset_slots=omit_unset_slots), hidden, prior.followup_action,
+              prior.latest_action_name, prior.active_loop_name, domain._get_prev_action_sub_state(prior))
+             for prior, hidden in tracker.generate_all_prior_trackers()]
+    tracker._cotesoin_turns = (key, turns)
+    return turns
+
+
+def _copy_state(state):
+    """A state's own copy down to its sub-states (their values are strings and tuples)."""
+    return {state_type: dict(sub_state) for state_type, sub_state in state.items()}
+
+
+def _states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False,
+                                rule_only_data=None):
+    """Rasa 3.6.21's `Domain.states_for_tracker_history`, from the prior trackers' states replayed
+    once (`_turns`); each call gets states of its own, which it may change."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
+    states = []
+    last_ml_action_sub_state = None
+    turn_was_hidden = False
+    for state, hidden, followup_action, latest_action_name, active_loop_name, previous_action in _turns(
+            self, tracker, omit_unset_slots):
+        if ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = previous_action
+            if not followup_action and not latest_action_name == active_loop_name:
+                turn_was_hidden = hidden
+            if turn_was_hidden:
+                continue
+        state = _copy_state(state)
+        if ignore_rule_only_turns:
+            self._remove_rule_only_features(state, rule_only_data)
+            if states:
+                self._substitute_rule_only_user_input(state, states[-1])
+            if last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = dict(last_ml_action_sub_state)
+        states.append(self._clean_state(state))
+    return states
+
+
 def _copy_slot(self):
     """`copy.copy` of a slot, as its default protocol makes it (slots have no `__slots__` and no
     reduce or state methods of their own): same class, shallow copy of the attributes."""
@@ -375,6 +428,7 @@ def apply() -> bool:
     DaskGraphRunner.run = _run_in_order
     RulePolicy._find_action_from_rules = _without_impossible_text_search(RulePolicy._find_action_from_rules)
     RulePolicy._get_possible_keys = _get_possible_keys
+    Domain.states_for_tracker_history = _states_for_tracker_history
     logger.info("Rasa %s : graphe sans dask, règles sans recherche par texte inutile, validation des réponses "
                 "d'actions (bot/rasa_speedups.py)", RASA_VERSION)
     _applied = True

@@ -269,3 +269,102 @@ def test_the_rules_that_match_a_conversation_are_the_ones_rasa_finds():
                 states[-1] = _random_state(rng)
             assert rasa_speedups._get_possible_keys(policy, lookup, states) == _rasa_get_possible_keys(
                 policy, lookup, states)
+
+
+def _rasa_states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False,
+                                     rule_only_data=None):
+    """Rasa 3.6.21's Domain.states_for_tracker_history."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
+    states = []
+    last_ml_action_sub_state = None
+    turn_was_hidden = False
+    for tr, hide_rule_turn in tracker.generate_all_prior_trackers():
+        if ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = self._get_prev_action_sub_state(tr)
+            if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+                turn_was_hidden = hide_rule_turn
+            if turn_was_hidden:
+                continue
+        state = self.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+        if ignore_rule_only_turns:
+            self._remove_rule_only_features(state, rule_only_data)
+            if states:
+                self._substitute_rule_only_user_input(state, states[-1])
+            if last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = last_ml_action_sub_state
+        states.append(self._clean_state(state))
+    return states
+
+
+def _random_events(rng, domain, count):
+    """Events of every kind that changes the dialogue states: turns (some hidden from the
+    story-learning policies), forms, slots of each type, follow-ups, undos, restarts."""
+    from rasa.shared.core import events as ev
+
+    forms = list(domain.form_names)
+    actions = [a for a in domain.user_actions if a not in forms] + ["utter_greet"]
+    slots = [s for s in domain.slots if not s.name.startswith("requested_slot")]
+
+    def slot_value(slot):
+        kind = type(slot).__name__
+        if kind == "CategoricalSlot":
+            return rng.choice(list(slot.values) + [None])
+        if kind == "BooleanSlot":
+            return rng.choice([True, False, None])
+        if kind == "FloatSlot":
+            return rng.choice([0.0, 5.0, None])
+        return rng.choice(["Pornic", "infirmier", None])
+
+    made = [ev.ActionExecuted("action_listen")]
+    for _ in range(count):
+        roll = rng.random()
+        if roll < 0.3:
+            entities = [{"entity": e, "value": "x"} for e in rng.sample(list(domain.entities), rng.randint(0, 2))]
+            made += [ev.UserUttered("texte", {"name": rng.choice(domain.intents), "confidence": 1.0}, entities),
+                     ev.ActionExecuted("action_listen") if rng.random() < 0.1 else ev.SlotSet("topic", "jobs")]
+        elif roll < 0.55:
+            made.append(ev.ActionExecuted(rng.choice(actions + forms), hide_rule_turn=rng.random() < 0.3))
+        elif roll < 0.7:
+            slot = rng.choice(slots)
+            made.append(ev.SlotSet(slot.name, slot_value(slot)))
+        elif roll < 0.8:
+            made.append(ev.ActiveLoop(rng.choice(forms + [None])))
+        elif roll < 0.85:
+            made.append(ev.FollowupAction(rng.choice(actions)))
+        elif roll < 0.9:
+            made.append(ev.ActionExecuted("action_listen"))
+        else:
+            made.append(rng.choice([ev.UserUtteranceReverted(), ev.ActionReverted(), ev.LoopInterrupted(True),
+                                    ev.ActionExecutionRejected(rng.choice(forms)), ev.Restarted(),
+                                    ev.SessionStarted()]))
+    return made
+
+
+def test_the_dialogue_states_are_the_ones_rasa_builds():
+    """Replayed once per tracker and shared by the policies: the same states for every way the
+    policies ask, and each call's states its own (the policies change them)."""
+    import random
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain")
+    rng = random.Random(11)
+    asks = [dict(omit_unset_slots=omit, ignore_rule_only_turns=ignore, rule_only_data=data)
+            for omit in (False, True) for ignore in (False, True)
+            for data in (None, {"rule_only_slots": ["pending"], "rule_only_loops": ["callback_form"]})]
+    for _ in range(150):
+        events = _random_events(rng, domain, rng.randint(0, 40))
+        tracker = DialogueStateTracker.from_events("states", events, domain.slots)
+        for _ in range(2):  # then more events on the same tracker: replayed again
+            for ask in rng.sample(asks, len(asks)) * 2:
+                ours = rasa_speedups._states_for_tracker_history(domain, tracker, **ask)
+                assert ours == _rasa_states_for_tracker_history(domain, tracker, **ask)
+                for state in ours:  # the policies change their states: no effect on the next call
+                    for sub_state in state.values():
+                        sub_state.clear()
+                    state.clear()
+            for event in _random_events(rng, domain, 3):
+                tracker.update(event)
