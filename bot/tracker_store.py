@@ -32,6 +32,7 @@ of the process; a power cut can lose the last messages). PostgreSQL is left as c
 """
 import json
 import logging
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any, List, Optional
 
@@ -62,17 +63,60 @@ KEEP_TURNS = 10
 MAX_TURNS = 20
 _WINDOW = "_cotesoin_window"
 
+class _Statement:
+    """An SQL statement compiled once per database dialect and run on the driver's own cursor, in
+    the connection's transaction: SQLAlchemy's execution layer (execution context, result object,
+    rows) cost as much as the query itself on SQLite. Rows come back as `row_type` tuples."""
+
+    def __init__(self, statement, row_type=None) -> None:
+        self.statement = sa.text(statement) if isinstance(statement, str) else statement
+        self.row_type = row_type
+        self._compiled = {}
+
+    def _for(self, dialect, keys):
+        compiled = self._compiled.get((dialect, keys))
+        if compiled is None:
+            sql = self.statement.compile(dialect=dialect, column_keys=list(keys))
+            compiled = self._compiled[(dialect, keys)] = (sql.string, sql.positiontup if dialect.positional else None)
+        return compiled
+
+    def _arguments(self, names, params: dict):
+        return params if names is None else tuple(params[name] for name in names)
+
+    def rows(self, connection, **params) -> list:
+        sql, names = self._for(connection.dialect, ())
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, self._arguments(names, params))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [self.row_type._make(row) for row in rows] if self.row_type else rows
+
+    def insert_many(self, connection, rows: List[dict]) -> None:
+        sql, names = self._for(connection.dialect, tuple(rows[0]))
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(sql, [self._arguments(names, row) for row in rows])
+        finally:
+            cursor.close()
+
+
+EventRow = namedtuple("EventRow", "id type_name data")
+WindowRow = namedtuple("WindowRow", "first_event_id state")
+
 # Rasa's SQLTrackerStore._event_query: the events from the latest session start (by timestamp) on.
-_CURRENT_SESSION = sa.text("""
+_CURRENT_SESSION = _Statement("""
     SELECT id, type_name, data FROM events
     WHERE sender_id = :sender AND (
         timestamp >= (SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started)
         OR (SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started) IS NULL)
-    ORDER BY id""")
-_FROM_EVENT = sa.text("SELECT id, type_name, data FROM events WHERE sender_id = :sender AND id >= :first ORDER BY id")
-_IDS_AFTER = sa.text("SELECT id FROM events WHERE sender_id = :sender AND id > :after ORDER BY id")
-_LAST_ID = sa.text("SELECT coalesce(max(id), 0) FROM events WHERE sender_id = :sender")
-_WINDOW_ROW = sa.text("SELECT first_event_id, state FROM tracker_windows WHERE sender_id = :sender")
+    ORDER BY id""", EventRow)
+_FROM_EVENT = _Statement(
+    "SELECT id, type_name, data FROM events WHERE sender_id = :sender AND id >= :first ORDER BY id", EventRow)
+_IDS_AFTER = _Statement("SELECT id FROM events WHERE sender_id = :sender AND id > :after ORDER BY id")
+_LAST_ID = _Statement("SELECT coalesce(max(id), 0) FROM events WHERE sender_id = :sender")
+_WINDOW_ROW = _Statement("SELECT first_event_id, state FROM tracker_windows WHERE sender_id = :sender", WindowRow)
 
 rasa_speedups.apply()
 action_payload.install()
@@ -131,6 +175,7 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
             self.sessionmaker = sessionmaker(bind=self.engine)
         windows.create(self.engine, checkfirst=True)
+        self._insert = _Statement(self.SQLEvent.__table__.insert())
 
     # Loading ---------------------------------------------------------------------------------
 
@@ -149,14 +194,15 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
 
     @staticmethod
     def _current_session(connection, sender_id: str):
-        return connection.execute(_CURRENT_SESSION, {"sender": sender_id, "started": SessionStarted.type_name}).all()
+        return _CURRENT_SESSION.rows(connection, sender=sender_id, started=SessionStarted.type_name)
 
     def _window_rows(self, connection, sender_id: str):
         """(state events, rows from the window's first event), or (None, None) without a usable window."""
-        window = connection.execute(_WINDOW_ROW, {"sender": sender_id}).first()
-        if window is None:
+        windows_found = _WINDOW_ROW.rows(connection, sender=sender_id)
+        if not windows_found:
             return None, None
-        rows = connection.execute(_FROM_EVENT, {"sender": sender_id, "first": window.first_event_id}).all()
+        window = windows_found[0]
+        rows = _FROM_EVENT.rows(connection, sender=sender_id, first=window.first_event_id)
         if not rows or rows[0].id != window.first_event_id:
             # Its first event was deleted (retention purge, erasure): the window no longer applies.
             connection.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
@@ -182,12 +228,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
                 setattr(tracker, _WINDOW, loaded)
             new_events = list(tracker.events)[loaded.prefix + len(loaded.ids):]
             if new_events:
-                after = loaded.ids[-1] if loaded.ids else connection.execute(
-                    _LAST_ID, {"sender": tracker.sender_id}).scalar()
-                rows = [self._row(tracker.sender_id, event) for event in new_events]
-                connection.execute(self.SQLEvent.__table__.insert(), rows)
-                stored = connection.execute(_IDS_AFTER, {"sender": tracker.sender_id, "after": after})
-                loaded.ids.extend(stored.scalars())
+                after = loaded.ids[-1] if loaded.ids else _LAST_ID.rows(connection, sender=tracker.sender_id)[0][0]
+                self._insert.insert_many(connection, [self._row(tracker.sender_id, event) for event in new_events])
+                loaded.ids.extend(row[0] for row in _IDS_AFTER.rows(connection, sender=tracker.sender_id, after=after))
                 self._move_window(connection, tracker, loaded)
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
 
