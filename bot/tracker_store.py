@@ -24,7 +24,8 @@ ignored and the store falls back to Rasa's own loading.
 (the same rows, the same order, Rasa's own rule for where the current session starts) instead of
 Rasa's ORM queries (the store took a quarter of the Rasa server's time, mostly building and caching
 those queries), and without Rasa's count of the stored events at every save (the ids of what was
-loaded or saved are kept on the tracker).
+loaded or saved are kept on the tracker). The statements are compiled once per dialect by
+SQLAlchemy and run on the driver's cursor, in the transaction of a pooled connection.
 
 **SQLite.** The default local store keeps its connections open and uses SQLite's write-ahead log
 with `synchronous=NORMAL`: one fsync per checkpoint instead of per message (safe against a crash
