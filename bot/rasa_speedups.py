@@ -41,6 +41,7 @@ import asyncio
 import atexit
 import copy
 import functools
+import importlib
 import logging
 import os
 from typing import Any, Dict, Text
@@ -314,6 +315,25 @@ def _states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_ru
     return states
 
 
+# Rasa modules whose only use of `copy` is deep copies of what they pass to debug log lines.
+DEBUG_COPY_MODULES = ("rasa.core.processor", "rasa.core.policies.memoization", "rasa.core.policies.rule_policy")
+
+
+class _CopyForDebugLines:
+    """The `copy` module as those modules see it: their deep copies (of the dialogue states, events
+    and slots, several per message) are only made when Rasa logs at the debug level, since the
+    lines they are for are dropped otherwise."""
+
+    def __init__(self, module_name: str) -> None:
+        self.logger = logging.getLogger(module_name)  # the one Rasa's structlog filters by
+
+    def __getattr__(self, name):
+        return getattr(copy, name)
+
+    def deepcopy(self, value, memo=None):
+        return copy.deepcopy(value, memo) if self.logger.isEnabledFor(logging.DEBUG) else value
+
+
 def _copy_slot(self):
     """`copy.copy` of a slot, as its default protocol makes it (slots have no `__slots__` and no
     reduce or state methods of their own): same class, shallow copy of the attributes."""
@@ -429,6 +449,8 @@ def apply() -> bool:
     RulePolicy._find_action_from_rules = _without_impossible_text_search(RulePolicy._find_action_from_rules)
     RulePolicy._get_possible_keys = _get_possible_keys
     Domain.states_for_tracker_history = _states_for_tracker_history
+    for name in DEBUG_COPY_MODULES:
+        importlib.import_module(name).copy = _CopyForDebugLines(name)
     logger.info("Rasa %s : graphe sans dask, règles sans recherche par texte inutile, validation des réponses "
                 "d'actions (bot/rasa_speedups.py)", RASA_VERSION)
     _applied = True

@@ -368,3 +368,36 @@ def test_the_dialogue_states_are_the_ones_rasa_builds():
                     state.clear()
             for event in _random_events(rng, domain, 3):
                 tracker.update(event)
+
+
+def test_rasa_copies_deeply_only_for_its_debug_lines():
+    """The modules whose `copy` is replaced use it for nothing else than deep copies of the values
+    of `structlogger.debug` calls; those copies are made when the debug level is on, not otherwise."""
+    import ast
+    import importlib
+    import inspect
+    import logging
+
+    for name in rasa_speedups.DEBUG_COPY_MODULES:
+        tree = ast.parse(inspect.getsource(importlib.import_module(name)))
+        in_debug_lines = {id(node) for call in ast.walk(tree) if isinstance(call, ast.Call)
+                          and ast.unparse(call.func) == "structlogger.debug" for node in ast.walk(call)}
+        uses = [node for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name) and node.value.id == "copy"]
+        assert uses, name
+        for use in uses:
+            assert use.attr == "deepcopy" and id(use) in in_debug_lines, (name, use.lineno)
+
+    shim = rasa_speedups._CopyForDebugLines("rasa.core.processor")
+    value = {"states": [{"user": {"intent": "greet"}}]}
+    logger = logging.getLogger("rasa.core.processor")
+    level = logger.level
+    try:
+        logger.setLevel(logging.INFO)
+        assert shim.deepcopy(value) is value
+        logger.setLevel(logging.DEBUG)
+        copied = shim.deepcopy(value)
+        assert copied == value and copied["states"][0] is not value["states"][0]
+    finally:
+        logger.setLevel(level)
+    assert shim.copy is __import__("copy").copy
