@@ -23,6 +23,15 @@ Profiled under load (docs/performance.md):
   time. A rule can only match the text state if its last state follows `action_listen` and asks
   for no intent and no entities; when the trained rules have none, that first search finds nothing
   and is skipped (its result, nothing found, is the same).
+- The rule policy found the rules that match the end of the conversation by parsing each rule back
+  from its JSON key and filtering all of them at every turn of the whole history, several times
+  per message. Here each rule is parsed once, only the rules asking for the latest state's previous
+  action and intent are tried, and only as many turns back as the longest of them.
+- The memoization and the rule policies each replay the whole conversation to build its dialogue
+  states, at every prediction. The prior trackers' states are worked out once per tracker (until
+  an event is added) and each policy gets its own copy to change.
+- Rasa deep-copies the dialogue states, events and slots it passes to its debug log lines, several
+  times per message, whether or not the debug level is on: those copies are skipped when it is off.
 - Every tracker Rasa makes (several per message: copies, the replays behind the dialogue states)
   copies each slot of the domain with `copy.copy`, which goes through the generic
   `__reduce_ex__` protocol. `Slot.__copy__` makes the same shallow copy directly (a new object of
@@ -451,7 +460,7 @@ def apply() -> bool:
     Domain.states_for_tracker_history = _states_for_tracker_history
     for name in DEBUG_COPY_MODULES:
         importlib.import_module(name).copy = _CopyForDebugLines(name)
-    logger.info("Rasa %s : graphe sans dask, règles sans recherche par texte inutile, validation des réponses "
-                "d'actions (bot/rasa_speedups.py)", RASA_VERSION)
+    logger.info("Rasa %s : graphe sans dask, règles indexées, états du dialogue construits une fois, validation "
+                "des réponses d'actions (bot/rasa_speedups.py)", RASA_VERSION)
     _applied = True
     return True
