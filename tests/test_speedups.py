@@ -401,3 +401,26 @@ def test_rasa_copies_deeply_only_for_its_debug_lines():
     finally:
         logger.setLevel(level)
     assert shim.copy is __import__("copy").copy
+
+
+def test_the_answers_outline_is_checked_as_jsonschema_checks_it():
+    """The answer's schema without the per-event branches: checked directly, with jsonschema's verdict
+    on every kind of value in every place (Rasa 3.6.21 writes exactly that schema)."""
+    import itertools
+
+    base, _ = rasa_speedups._event_validators()
+    assert base.schema == rasa_speedups.BASE_SCHEMA
+    values = [None, True, 0, 1.5, "x", [], [{}], {}, {"a": 1}]
+    events = [{"event": "slot"}, {"name": "commune"}]
+    events += [{"event": value} for value in values]
+    events += [{"event": "bot", "timestamp": value} for value in values]
+    events += [{"event": "bot", "metadata": value} for value in values]
+    events += values
+    answers = list(values) + [{}, {"other": 1}]
+    answers += [{"events": value} for value in values]
+    answers += [{"responses": value} for value in values]
+    answers += [{"events": [event]} for event in events]
+    answers += [{"events": list(pair)} for pair in itertools.combinations(events[:12], 2)]
+    answers += [{"events": [{"event": "slot"}], "responses": [value]} for value in values]
+    for answer in answers:
+        assert rasa_speedups._valid_base(answer) is base.is_valid(answer), answer
