@@ -9,7 +9,9 @@ Profiled under load (docs/performance.md):
   validated against the same schema, and an invalid one raises the same `ValidationError` with the
   same message (what `validate` does: `best_match` over `iter_errors`). A valid answer is
   recognised without trying each event against the 23 event types of the schema's `oneOf`: only
-  against the one its `event` names (the others require another name).
+  against the one its `event` names (the others require another name), after the outline of the
+  answer (an object with lists of objects, each event's name, time and metadata) is checked
+  directly rather than by jsonschema's generic walk.
 - Every event Rasa reads back (tracker store, action server answers, HTTP API) finds its class with
   `Event.resolve_by_type`, which walks the whole tree of `Event` subclasses each time (90 % of the
   time spent turning stored events into objects). The class found for a type name is remembered.
