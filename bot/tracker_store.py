@@ -64,6 +64,7 @@ KEEP_TURNS = 10
 MAX_TURNS = 20
 _WINDOW = "_cotesoin_window"
 
+
 class _Statement:
     """An SQL statement compiled once per database dialect and run on the driver's own cursor, in
     the connection's transaction: SQLAlchemy's execution layer (execution context, result object,
@@ -81,7 +82,9 @@ class _Statement:
             compiled = self._compiled[(dialect, keys)] = (sql.string, sql.positiontup if dialect.positional else None)
         return compiled
 
-    def _arguments(self, names, params: dict):
+    @staticmethod
+    def _arguments(names, params: dict):
+        """The parameters as the driver takes them: by name, or in the statement's order."""
         return params if names is None else tuple(params[name] for name in names)
 
     def rows(self, connection, **params) -> list:
