@@ -8,8 +8,9 @@ rasa_sdk reads the slots, the latest message and the active form from the tracke
 is sent whole. So the payload carries the events from the `USER_MESSAGES`-th latest user message
 on. The full conversation stays in the tracker store, for the console and the HTTP API.
 
-The domain goes only to the actions that ask for it (`send_domain: true` in the domain: the form
-validators) with `enable_selective_domain` in endpoints.yml: that is Rasa's own setting.
+With `enable_selective_domain` in endpoints.yml (Rasa's own setting), the domain goes only to the
+actions that need it: Rasa sends it to every `validate_…` action (our two form validators, whose
+rasa_sdk base class reads the form's slots from it) and to those marked `send_domain: true`.
 """
 from typing import Any, Dict, List, Text
 

@@ -1,4 +1,4 @@
-"""bot/action_payload.py: the action server gets the recent events, and the domain only when asked."""
+"""bot/action_payload.py: the action server gets the recent events, and the domain only where needed."""
 import random
 
 import pytest

@@ -184,6 +184,29 @@ def test_a_reminder_lost_by_rasa_is_sent_by_the_site_once(assistant):
     assert "recontacte" in said[-1]
 
 
+def test_the_call_back_form_takes_a_contact_after_the_reminder(assistant):
+    """The call-back offer, then its form: the validator (the domain is sent to it alone) refuses
+    what is not a contact and saves a telephone number with the request."""
+    chat = Conversation(assistant)
+    chat.say("bonjour")
+    request_id, _ = handoff.record_request(chat.sender, "rest", "emploi", {})
+    made = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 10 h in Paris
+    with db.session_scope() as session:
+        session.get(CoordinatorRequest, request_id).created_at = made.replace(tzinfo=None)
+
+    async def remind():
+        async with aiohttp.ClientSession() as client:
+            rasa = RasaConversations(client, assistant.settings.rasa_url, assistant.settings.rasa_token)
+            return await reminders.send_overdue(rasa, made + timedelta(minutes=13))
+
+    assert asyncio.run(remind()) == [request_id]
+    assert "adresse e-mail ou le numéro de téléphone" in chat.say("oui")
+    assert "ni une adresse e-mail ni un numéro de téléphone" in chat.say("demain matin")
+    saved = chat.say("06 12 34 56 78")
+    assert "c'est enregistré" in saved and f"demande n° {request_id}" in saved
+    assert handoff.current_request(chat.sender).contact == "06 12 34 56 78"
+
+
 @pytest.mark.parametrize("message, expected", [
     ("offres IDE a pornik", {("profession", "infirmier"), ("commune", "Pornic")}),
     ("je suis AVS, du taf vers st brevin ?",
