@@ -15,7 +15,6 @@ rasa_sdk base class reads the form's slots from it) and to those marked `send_do
 from typing import Any, Dict, List, Text
 
 USER_MESSAGES = 5
-_installed = False
 
 
 def recent_events(events) -> List:
@@ -47,10 +46,7 @@ def _action_call_format(self, tracker, domain) -> Dict[Text, Any]:
 
 
 def install() -> None:
-    """Once, in the Rasa server (bot/tracker_store.py is the module of ours it loads)."""
-    global _installed
+    """In the Rasa server (bot/tracker_store.py is the module of ours it loads)."""
     from rasa.core.actions.action import RemoteAction
 
-    if not _installed:
-        RemoteAction._action_call_format = _action_call_format
-        _installed = True
+    RemoteAction._action_call_format = _action_call_format

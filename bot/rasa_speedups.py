@@ -53,10 +53,14 @@ import atexit
 import copy
 import functools
 import importlib
+import json
 import logging
 import numbers
 import os
 from typing import Any, Dict, Text
+
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
+from rasa.shared.nlu.constants import ACTION_NAME, ENTITIES, INTENT
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +131,17 @@ def _valid_base(result) -> bool:
     return isinstance(responses, list) and all(isinstance(response, dict) for response in responses)
 
 
+@functools.lru_cache(maxsize=1)
+def _base_check():
+    """`_valid_base` when Rasa's schema is the one it was written for, jsonschema's check otherwise."""
+    base, _ = _event_validators()
+    return _valid_base if base.schema == BASE_SCHEMA else base.is_valid
+
+
 def _valid_answer(result: Dict[Text, Any]) -> bool:
-    base, branches = _event_validators()
-    if not (_valid_base(result) if base.schema == BASE_SCHEMA else base.is_valid(result)):
+    if not _base_check()(result):
         return False
+    _, branches = _event_validators()
     for event in result.get("events") or []:
         branch = branches.get(event["event"])  # the base checked: an object with a string `event`
         if branch is None or not branch.is_valid(event):
@@ -202,9 +213,6 @@ def _may_match_a_text_state(rule_state) -> bool:
     its text (Rasa then drops the message's intent and entities): it must follow `action_listen`
     and ask for no intent and no entities (Rasa's `_does_rule_match_state`). Conservative: any
     other condition (slots, active loop) is left to the real search."""
-    from rasa.shared.core.constants import ACTION_LISTEN_NAME, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
-    from rasa.shared.nlu.constants import ACTION_NAME, ENTITIES, INTENT
-
     if (rule_state.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME) != ACTION_LISTEN_NAME:
         return False
     user = rule_state.get(USER) or {}
@@ -235,10 +243,6 @@ def _without_impossible_text_search(find_action_from_rules):
 def _rule_checks(rule_key: Text):
     """A rule's states, latest first, each as Rasa's `_is_rule_applicable` reads it: whether it has
     a previous action, and the (sub-state, key, value) it requires, lists turned back into tuples."""
-    import json
-
-    from rasa.shared.core.constants import PREVIOUS_ACTION
-
     turns = []
     for state in reversed(json.loads(rule_key)):
         checks = tuple(
@@ -250,8 +254,6 @@ def _rule_checks(rule_key: Text):
 
 def _turn_matches(turn, conversation_state) -> bool:
     """Rasa's `_is_rule_applicable` for one turn of a rule within its length."""
-    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
-
     has_previous_action, checks = turn
     if has_previous_action != bool(conversation_state.get(PREVIOUS_ACTION)):
         return False  # one of them is a conversation start, not the other
@@ -271,9 +273,6 @@ def _turn_matches(turn, conversation_state) -> bool:
 def _rule_index(rule_keys: frozenset):
     """The rules, parsed, grouped by the previous action and the intent their latest state requires:
     a rule that requires another one cannot match (Rasa's `_does_rule_match_state`)."""
-    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
-    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
-
     index = {}
     for key in rule_keys:
         turns = _rule_checks(key)
@@ -292,9 +291,6 @@ def _get_possible_keys(self, lookup, states):
     history, although a rule longer ago than its own length always passes. Here each rule is parsed
     once, only the rules that require the latest state's previous action and intent (or neither) are
     tried, and only the turns within the longest remaining rule are looked at."""
-    from rasa.shared.core.constants import PREVIOUS_ACTION, USER
-    from rasa.shared.nlu.constants import ACTION_NAME, INTENT
-
     if not states:
         return set(lookup)
     index = _rule_index(frozenset(lookup))
@@ -340,8 +336,6 @@ def _states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_ru
                                 rule_only_data=None):
     """Rasa 3.6.21's `Domain.states_for_tracker_history`, from the prior trackers' states replayed
     once (`_turns`); each call gets states of its own, which it may change."""
-    from rasa.shared.core.constants import PREVIOUS_ACTION
-
     states = []
     last_ml_action_sub_state = None
     turn_was_hidden = False

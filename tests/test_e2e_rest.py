@@ -162,21 +162,34 @@ def test_http_api_requires_the_token_and_keeps_conversations(assistant):
     assert any(e.get("text") == "bonjour" for e in tracker["events"] if e["event"] == "user")
 
 
+REQUEST_MADE = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 10 h in Paris
+
+
+def _unclaimed_request(chat: Conversation) -> int:
+    """A coordinator request of this conversation, made at REQUEST_MADE and not claimed since."""
+    chat.say("bonjour")
+    request_id, _ = handoff.record_request(chat.sender, "rest", "emploi", {})
+    with db.session_scope() as session:
+        session.get(CoordinatorRequest, request_id).created_at = REQUEST_MADE.replace(tzinfo=None)
+    return request_id
+
+
+def _site_reminders(assistant, *minutes_after):
+    """The requests the site's reminders are sent for, at each of these minutes after REQUEST_MADE."""
+    async def rounds():
+        async with aiohttp.ClientSession() as client:
+            rasa = RasaConversations(client, assistant.settings.rasa_url, assistant.settings.rasa_token)
+            return [await reminders.send_overdue(rasa, REQUEST_MADE + timedelta(minutes=minutes))
+                    for minutes in minutes_after]
+
+    return asyncio.run(rounds())
+
+
 def test_a_reminder_lost_by_rasa_is_sent_by_the_site_once(assistant):
     """Rasa's reminder of an unclaimed request lives in its memory; after a restart the site sends it."""
     chat = Conversation(assistant)
-    chat.say("bonjour")
-    request_id, _ = handoff.record_request(chat.sender, "rest", "emploi", {})
-    made = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 10 h in Paris
-    with db.session_scope() as session:
-        session.get(CoordinatorRequest, request_id).created_at = made.replace(tzinfo=None)
-
-    async def two_rounds():
-        async with aiohttp.ClientSession() as client:
-            rasa = RasaConversations(client, assistant.settings.rasa_url, assistant.settings.rasa_token)
-            return [await reminders.send_overdue(rasa, made + timedelta(minutes=minutes)) for minutes in (13, 14)]
-
-    assert asyncio.run(two_rounds()) == [[request_id], []]
+    request_id = _unclaimed_request(chat)
+    assert _site_reminders(assistant, 13, 14) == [[request_id], []]
     url = f"{assistant.settings.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.settings.rasa_token}"
     with urllib.request.urlopen(url, timeout=10) as response:
         said = [e.get("text") or "" for e in json.loads(response.read())["events"] if e["event"] == "bot"]
@@ -185,21 +198,11 @@ def test_a_reminder_lost_by_rasa_is_sent_by_the_site_once(assistant):
 
 
 def test_the_call_back_form_takes_a_contact_after_the_reminder(assistant):
-    """The call-back offer, then its form: the validator (the domain is sent to it alone) refuses
-    what is not a contact and saves a telephone number with the request."""
+    """The call-back offer, then its form: the validator (which reads the form's slots from the domain
+    Rasa sends it) refuses what is not a contact and saves a telephone number with the request."""
     chat = Conversation(assistant)
-    chat.say("bonjour")
-    request_id, _ = handoff.record_request(chat.sender, "rest", "emploi", {})
-    made = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # a Tuesday, 10 h in Paris
-    with db.session_scope() as session:
-        session.get(CoordinatorRequest, request_id).created_at = made.replace(tzinfo=None)
-
-    async def remind():
-        async with aiohttp.ClientSession() as client:
-            rasa = RasaConversations(client, assistant.settings.rasa_url, assistant.settings.rasa_token)
-            return await reminders.send_overdue(rasa, made + timedelta(minutes=13))
-
-    assert asyncio.run(remind()) == [request_id]
+    request_id = _unclaimed_request(chat)
+    assert _site_reminders(assistant, 13) == [[request_id]]
     assert "adresse e-mail ou le numéro de téléphone" in chat.say("oui")
     assert "ni une adresse e-mail ni un numéro de téléphone" in chat.say("demain matin")
     saved = chat.say("06 12 34 56 78")
