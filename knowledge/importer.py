@@ -162,12 +162,8 @@ class _Rows:
             rows.problem(table.unreadable[0], "-", table.unreadable[1])
         for col in table.missing:
             rows.problem(1, col, "colonne manquante")
-        for row in rows.records:
-            for column in COLUMNS[table.file]:
-                reason = spreadsheets.formula_problem(row[column])
-                if reason:
-                    rows.problem(row["_line"], column, reason)
-                    row[column] = ""
+        for line, column, reason in table.formulas:
+            rows.problem(line, column, reason)
         return rows
 
     def problem(self, line: int, column: str, reason: str) -> None:
@@ -343,7 +339,7 @@ class _Importer:
             self.session.add(Profession(code=code, label=entry["libelle"], synonyms=entry["synonymes"],
                                         description="", training={}, pay="", bridges=[], link=""))
             self.professions.add(code)
-            self.report.notices.append(f"{METIERS_FILE} : métier ajouté depuis le référentiel : {code} "
+            self.report.notices.append(f"{rows.name} : métier repris du référentiel des métiers : {code} "
                                        f"({entry['libelle']})")
         if not code:
             near = professions.closest(value, labels)
@@ -702,6 +698,7 @@ def check_row(session: Session, file: str, cells: Dict[str, str]) -> Tuple[Optio
         reason = spreadsheets.formula_problem(row[column])
         if reason:
             rows.problem(0, column, reason)
+        row[column] = spreadsheets.clean_text(row[column])
     if file == "offres.csv":
         values = checker.opening_values(rows, row)
     elif file == "evenements.csv":

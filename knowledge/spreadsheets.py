@@ -54,6 +54,7 @@ class Table:
     records: List[Dict[str, Any]] = field(default_factory=list)  # column → text, and "_line"
     missing: List[str] = field(default_factory=list)  # expected columns absent from the header
     unreadable: Optional[tuple] = None  # (line, reason) when the table could not be read at all
+    formulas: List[tuple] = field(default_factory=list)  # (line, column, reason): cells refused
 
 
 def formula_problem(value: str) -> Optional[str]:
@@ -105,13 +106,16 @@ def _table(file: str, label: str, header: Sequence[Any], rows) -> Table:
     if table.missing:
         return table
     for line, cells in rows:
-        texts = [clean_text(cell_text(c)) for c in cells]
-        if not any(texts):
+        raw = [cell_text(c).replace("\u00a0", " ").strip() for c in cells]
+        if not any(raw):
             continue
         record: Dict[str, Any] = {"_line": line}
-        for name, text in zip(names, texts):
+        for name, text in zip(names, raw):
             if name and name not in record:
-                record[name] = text
+                reason = formula_problem(text)
+                if reason and name in COLUMNS[file]:
+                    table.formulas.append((line, name, reason))
+                record[name] = "" if reason else clean_text(text)
         for col in COLUMNS[file]:
             record.setdefault(col, "")
         table.records.append(record)
