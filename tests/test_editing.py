@@ -386,9 +386,11 @@ def test_a_file_no_encoding_reads_is_reported(coordinator, fixture_copy, table_s
 
 @pytest.mark.parametrize("files, problems", [
     ({}, ["-:0: -: aucun fichier envoyé (fichiers attendus : communes.csv, structures.csv, offres.csv, "
-          "logements.csv, garde_enfants.csv, mobilite.csv, evenements.csv)"]),
-    ({"offres.xlsx": b"PK"}, ["offres.xlsx:0: -: seuls les fichiers CSV (.csv) sont acceptés"]),
-    ({"metiers.yml": b"- code: x"}, ["metiers.yml:0: -: seuls les fichiers CSV (.csv) sont acceptés"]),
+          "logements.csv, garde_enfants.csv, mobilite.csv, evenements.csv, ou un classeur .xlsx)"]),
+    ({"offres.xlsx": b"PK"}, ["offres.xlsx:0: -: classeur illisible (BadZipFile) : enregistrez-le au format "
+                              "Excel (.xlsx)"]),
+    ({"metiers.yml": b"- code: x"}, ["metiers.yml:0: -: seuls les fichiers CSV (.csv) ou un classeur Excel (.xlsx) "
+                                     "sont acceptés"]),
     ({"../../etc/offres2.csv": b"id\n"}, ["offres2.csv:0: -: nom de fichier inconnu (noms attendus : communes.csv, "
                                           "structures.csv, offres.csv, logements.csv, garde_enfants.csv, "
                                           "mobilite.csv, evenements.csv)"]),
