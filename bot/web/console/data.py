@@ -11,6 +11,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -243,6 +244,7 @@ async def delete_event(request: web.Request) -> web.StreamResponse:
 # -- import: upload, preview, confirm; export and template ----------------------------------------------
 PENDING_KEY = "import_pending"  # session key: the token of the upload waiting for confirmation
 PENDING_DIR = Path(tempfile.gettempdir()) / "cotesoin-import-pending"
+PENDING_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 DOWNLOADS = {
     "donnees.xlsx": ("export_workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -275,6 +277,10 @@ def _read_uploads(parts: List[Any]) -> Dict[str, bytes]:
 def _keep(files: Dict[str, bytes]) -> str:
     """Keep uploaded files until the coordinator confirms them; return their token."""
     token = secrets.token_urlsafe(24)
+    if PENDING_DIR.is_dir():  # previews never confirmed are forgotten after a day
+        for old in PENDING_DIR.iterdir():
+            if time.time() - old.stat().st_mtime > PENDING_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
     folder = PENDING_DIR / token
     folder.mkdir(parents=True, mode=0o700)
     (folder / "noms.json").write_text(json.dumps(list(files)), encoding="utf-8")
