@@ -78,7 +78,8 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
 
     bridges = [f"• Depuis {source.label.lower()} : {way}" for source, way in queries.bridges_towards(profession.code)]
     labels = {p.code: p.label for p in queries.list_professions()}
-    bridges += [f"• {b['texte']}" if "texte" in b else f"• Vers {labels.get(b['vers'], b['vers']).lower()} : {b.get('voie', '')}"
+    bridges += [f"• {b['texte']}" if "texte" in b  # written as plain text in metiers.yml
+                else f"• Vers {labels.get(b['vers'], b['vers']).lower()} : {b.get('voie', '')}"
                 for b in profession.bridges]
     if bridges:
         say(dispatcher, "training_bridges", bridges="\n".join(bridges))

@@ -524,7 +524,8 @@ class _Importer:
                 values.update(closes_on=stored.closes_on, published_on=stored.published_on)
                 self.report.kept_closed.append(row["id"])
             if stored is not None and _is_open(stored.closes_on, today) != _is_open(values["closes_on"], today):
-                (self.report.reopening if _is_open(values["closes_on"], today) else self.report.closing).append(row["id"])
+                reopens = _is_open(values["closes_on"], today)
+                (self.report.reopening if reopens else self.report.closing).append(row["id"])
             self.upsert("offres.csv", Opening, row["id"], values, obj=stored)
 
     def opening_values(self, rows: _Rows, row: Dict[str, Any]) -> Optional[Dict[str, Any]]:

@@ -173,9 +173,10 @@ class WorkbookUnreadable(Exception):
 
 def read_workbook(source) -> Dict[str, Table]:
     """The tables of a `.xlsx` workbook (a path or a binary file), one sheet per table, by file name."""
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook  # imported here: only imports of workbooks need it
     from openpyxl.utils.exceptions import InvalidFileException
-    from zipfile import BadZipFile
 
     try:
         book = load_workbook(source, read_only=True, data_only=False)

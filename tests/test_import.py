@@ -253,7 +253,8 @@ def _unknown_contrat(folder: Path) -> List[str]:
 
 def _bad_atypical_hours(folder: Path) -> List[str]:
     line = set_cell(folder / "garde_enfants.csv", "garde_vue_mam", "horaires_atypiques", "parfois")
-    return [f"garde_enfants.csv:{line}: horaires_atypiques: valeur « parfois » inconnue (oui ou non, x ou vide, 1 ou 0)"]
+    return [f"garde_enfants.csv:{line}: horaires_atypiques: valeur « parfois » inconnue "
+            "(oui ou non, x ou vide, 1 ou 0)"]
 
 
 def _duplicate_id(folder: Path) -> List[str]:
@@ -278,7 +279,8 @@ def _unknown_bridge_target(folder: Path) -> List[str]:
     path.write_text(path.read_text(encoding="utf-8").replace("vers: aide_soignant", "vers: aide_soignante"),
                     encoding="utf-8")
     line = line_of(path, "- code: agent_service_hospitalier")
-    return [f"metiers.yml:{line}: passerelles: métier cible inconnu « aide_soignante » (codes proches : aide_soignant)"]
+    return [f"metiers.yml:{line}: passerelles: métier cible inconnu « aide_soignante » "
+            "(codes proches : aide_soignant)"]
 
 
 def _unknown_served_commune(folder: Path) -> List[str]:

@@ -20,7 +20,7 @@ from actions.living import ActionMobility
 from actions.partners import ActionPartners
 from actions.professions import ActionTraining
 from bot import cli
-from knowledge import db, export, importer, professions, spreadsheets
+from knowledge import db, export, professions, spreadsheets
 from knowledge.importer import ImportFailed, import_folder
 from knowledge.models import Opening
 from tests.conftest import DATA_DIR, _forget_cached_names

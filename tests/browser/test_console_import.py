@@ -95,7 +95,8 @@ def edited_workbook() -> bytes:
 
 def title_now() -> str:
     db.dispose()
-    return next(o.title for o in queries.find_openings(communes=["Pornic"], limit=50).openings if o.id == "off_pornic_1")
+    openings = queries.find_openings(communes=["Pornic"], limit=50).openings
+    return next(o.title for o in openings if o.id == "off_pornic_1")
 
 
 def test_a_workbook_is_uploaded_previewed_then_confirmed(page, output_dir):
