@@ -695,11 +695,6 @@ def check_row(session: Session, file: str, cells: Dict[str, str]) -> Tuple[Optio
     checker = _Importer(Source("-", {}), session)
     rows = _Rows(file, checker.problems)
     row = {"_line": 0, **{column: (cells.get(column) or "").strip() for column in COLUMNS[file]}}
-    for column in COLUMNS[file]:
-        reason = spreadsheets.formula_problem(row[column])
-        if reason:
-            rows.problem(0, column, reason)
-        row[column] = spreadsheets.clean_text(row[column])
     if file == "offres.csv":
         values = checker.opening_values(rows, row)
     elif file == "evenements.csv":

@@ -101,7 +101,7 @@ def cell_text(value: Any) -> str:
 def _table(file: str, label: str, header: Sequence[Any], rows) -> Table:
     """Rows (line number, cells) under `header` as a Table, skipping empty rows."""
     table = Table(file, label)
-    names = [clean_text(cell_text(name)) for name in header]
+    names = [clean_text(cell_text(name)).lower() for name in header]  # « Nom » for nom
     table.missing = [col for col in COLUMNS[file] if col not in names]
     if table.missing:
         return table

@@ -345,3 +345,18 @@ def test_the_template_has_headers_and_drop_down_lists(database_url, tmp_path):
     # The template imports as nothing: no row, no problem.
     report = import_folder(tmp_path / "modele.xlsx")
     assert sum(report.rows.values()) == 0
+
+
+def test_headers_in_capitals_and_numbers_or_phones_with_signs_are_data(database_url, tmp_path):
+    folder = tmp_path / "capitals"
+    shutil.copytree(UTF8_DIR, folder)
+    path = folder / "communes.csv"
+    lines = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text("Nom,Code_Postal,EPCI,Latitude,Longitude\n" + lines[1], encoding="utf-8")
+
+    import_folder(folder)
+
+    with db.session_scope() as session:
+        from knowledge.models import Commune, Structure
+        assert session.get(Structure, "clin_paimboeuf").phone == "+33 2 40 00 10 01"
+        assert session.query(Commune).filter_by(name="Paimbœuf").one().longitude == -2.03
