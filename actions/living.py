@@ -38,7 +38,7 @@ def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     def line(resource):
         served = resource.details["communes_count"]
         where = "toutes les communes" if served >= everywhere else resource.commune
-        kind = resource.type.replace("_", " ")
+        kind = vocabulary.type_label("mobility_types", resource.type)
         return resource_line(queries.Resource(resource.id, resource.name, resource.type, "", resource.contact,
                                               resource.description), f"{kind}, {where}")
 

@@ -63,6 +63,8 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         return [topic("training")]
     training = profession.training
     lines = [f"Devenir {profession.label}"]
+    if training.get("texte"):  # written as plain text in metiers.yml: shown as written
+        lines.append(training["texte"])
     if training.get("diplome"):
         lines.append(f"• Diplôme : {training['diplome']}")
     if training.get("duree"):
@@ -76,7 +78,9 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
 
     bridges = [f"• Depuis {source.label.lower()} : {way}" for source, way in queries.bridges_towards(profession.code)]
     labels = {p.code: p.label for p in queries.list_professions()}
-    bridges += [f"• Vers {labels.get(b['vers'], b['vers']).lower()} : {b.get('voie', '')}" for b in profession.bridges]
+    bridges += [f"• {b['texte']}" if "texte" in b  # written as plain text in metiers.yml
+                else f"• Vers {labels.get(b['vers'], b['vers']).lower()} : {b.get('voie', '')}"
+                for b in profession.bridges]
     if bridges:
         say(dispatcher, "training_bridges", bridges="\n".join(bridges))
     say(dispatcher, "training_next")

@@ -9,19 +9,43 @@ from bot import privacy_cli, services
 from bot import settings as bot_settings
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
-from knowledge import importer
+from knowledge import export, importer
 from knowledge.settings import DEMO_DIR
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        report = importer.import_folder(Path(args.folder))
+        report = importer.import_folder(Path(args.folder), dry_run=args.dry_run)
     except importer.ImportFailed as failure:
         print(f"Import refusé, rien n'a été importé ({len(failure.problems)} problème(s)) :", file=sys.stderr)
         for problem in failure.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    if args.dry_run:
+        print(f"Aperçu de l'import de {args.folder} (rien n'a été écrit) :\n{report.preview()}\n"
+              f"Pour importer : cotesoin import {args.folder}")
+        return 0
     print(f"Import terminé depuis {args.folder} :\n{report.summary()}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    if args.xlsx:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / export.WORKBOOK_FILE
+        export.export_workbook(target)
+        (folder / importer.METIERS_FILE).write_bytes(export.export_metiers())
+        print(f"Export écrit : {target} et {folder / importer.METIERS_FILE}")
+    else:
+        written = export.export_folder(folder)
+        print(f"Export écrit dans {folder} : {', '.join(p.name for p in written)}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    export.export_workbook(Path(args.file), with_rows=False)
+    print(f"Modèle vide écrit : {args.file}")
     return 0
 
 
@@ -84,9 +108,18 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="cotesoin", description="Guichet Côté Soin : données, entraînement, serveurs.")
     commands = root.add_subparsers(dest="command", required=True)
-    imp = commands.add_parser("import", help="importer un dossier de fichiers CSV et metiers.yml")
-    imp.add_argument("folder", help="dossier contenant communes.csv, structures.csv, offres.csv, …")
+    imp = commands.add_parser("import", help="importer un dossier de fichiers CSV et metiers.yml, ou un classeur .xlsx")
+    imp.add_argument("folder", help="dossier contenant communes.csv, structures.csv, offres.csv, … ou classeur .xlsx")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="montrer ce que l'import ajouterait ou changerait, sans rien écrire")
     imp.set_defaults(func=cmd_import)
+    exp = commands.add_parser("export", help="écrire la base au format de l'import (CSV UTF-8, ou classeur .xlsx)")
+    exp.add_argument("folder", help="dossier où écrire les fichiers")
+    exp.add_argument("--xlsx", action="store_true", help=f"un classeur {export.WORKBOOK_FILE} au lieu des CSV")
+    exp.set_defaults(func=cmd_export)
+    tpl = commands.add_parser("template", help="écrire un classeur .xlsx vide, avec les listes de choix")
+    tpl.add_argument("file", help="chemin du classeur à écrire, par exemple modele.xlsx")
+    tpl.set_defaults(func=cmd_template)
     seed = commands.add_parser("seed", help="importer les données de démonstration si la base est vide")
     seed.set_defaults(func=cmd_seed)
     commands.add_parser("train", help="entraîner le modèle si les données ont changé").set_defaults(func=cmd_train)

@@ -29,7 +29,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from knowledge import db, importer, naming, vocabulary
+from knowledge import db, importer, naming, spreadsheets, vocabulary
 from knowledge.handoff import audit
 from knowledge.importer import COLUMNS, ImportFailed, ImportReport, Problem
 from knowledge.models import Commune, Event, Opening, Profession, Structure
@@ -366,7 +366,8 @@ def delete_event(event_id: str, coordinator_id: Optional[int] = None) -> None:
 
 # -- import of uploaded files -----------------------------------------------------------------------------
 def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List[Problem]]:
-    """The uploaded files under their canonical names, and what is wrong with the upload itself."""
+    """The uploaded files under their canonical names (CSV files by table, or one `.xlsx` workbook
+    under its own name), and what is wrong with the upload itself."""
     accepted: Dict[str, bytes] = {}
     problems: List[Problem] = []
     expected = ", ".join(UPLOADABLE)
@@ -374,9 +375,11 @@ def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List
         name = PurePosixPath(sent.replace("\\", "/")).name.strip()
         shown = name or "(sans nom)"
         canonical = name.lower()
-        if not canonical.endswith(".csv"):
-            problems.append(Problem(shown, 0, "-", "seuls les fichiers CSV (.csv) sont acceptés"))
-        elif canonical not in COLUMNS:
+        workbook = spreadsheets.is_workbook(canonical)
+        if not canonical.endswith(".csv") and not workbook:
+            problems.append(Problem(shown, 0, "-", "seuls les fichiers CSV (.csv) ou un classeur Excel (.xlsx) "
+                                                   "sont acceptés"))
+        elif not workbook and canonical not in COLUMNS:
             problems.append(Problem(shown, 0, "-", f"nom de fichier inconnu (noms attendus : {expected})"))
         elif canonical in accepted:
             problems.append(Problem(shown, 0, "-", "fichier envoyé deux fois"))
@@ -386,14 +389,20 @@ def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List
         elif not data.strip():
             problems.append(Problem(shown, 0, "-", "fichier vide"))
         else:
-            accepted[canonical] = data
+            accepted[name if workbook else canonical] = data
+    workbooks = [name for name in accepted if spreadsheets.is_workbook(name)]
+    if workbooks and len(accepted) > 1:
+        problems.append(Problem(workbooks[0], 0, "-", "envoyez soit un classeur .xlsx seul, soit des fichiers CSV"))
     if not files:
-        problems.append(Problem("-", 0, "-", f"aucun fichier envoyé (fichiers attendus : {expected})"))
+        problems.append(Problem("-", 0, "-", f"aucun fichier envoyé (fichiers attendus : {expected}, "
+                                             "ou un classeur .xlsx)"))
     return accepted, problems
 
 
-def import_uploaded(files: Mapping[str, bytes], coordinator_id: Optional[int] = None) -> ImportReport:
-    """Import uploaded CSV files ({file name: content}) like a folder, all or nothing.
+def import_uploaded(files: Mapping[str, bytes], coordinator_id: Optional[int] = None,
+                    dry_run: bool = False) -> ImportReport:
+    """Import uploaded CSV files ({file name: content}) like a folder, or one `.xlsx` workbook, all
+    or nothing; with `dry_run`, only report what would change (the console's preview).
 
     Raises `ImportFailed` with the problems (of the upload itself, or of the files' rows); audited
     as "import" when something was imported.
@@ -404,8 +413,12 @@ def import_uploaded(files: Mapping[str, bytes], coordinator_id: Optional[int] = 
     with tempfile.TemporaryDirectory(prefix="cotesoin-import-") as folder:
         for name, data in accepted.items():
             (Path(folder) / name).write_bytes(data)
+        workbooks = [name for name in accepted if spreadsheets.is_workbook(name)]
+        source = importer.read_source(Path(folder) / workbooks[0] if workbooks else Path(folder))
         with db.session_scope() as session:
-            report = importer.import_into(session, Path(folder))
-            audit(session, coordinator_id, "import", detail=report.summary().replace("\n", " ; "))
-    naming.forget()  # communes may have changed: the names understood are read again
+            report = importer.import_into(session, source, dry_run=dry_run)
+            if not dry_run:
+                audit(session, coordinator_id, "import", detail=report.summary().replace("\n", " ; "))
+    if not dry_run:
+        naming.forget()  # communes may have changed: the names understood are read again
     return report

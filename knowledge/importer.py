@@ -1,16 +1,18 @@
-"""Load a folder of partner CSV files and `metiers.yml` into the database, all or nothing.
+"""Load partner data (a folder of CSV files and `metiers.yml`, or one `.xlsx` workbook) into the
+database, all or nothing.
 
-Every file is optional, but what a row refers to (commune, structure, profession) must exist in
-the folder or already in the database. All problems are collected and reported together as
-`file:line: column: reason`; nothing is written unless there are none. Rows are upserted by id,
-so importing the same folder twice changes nothing.
+Reading the spreadsheets is `knowledge.spreadsheets`'s; this module checks the rows and upserts
+them. Every table is optional, but what a row refers to (commune, structure, profession) must be
+in the data, already in the database, or — for professions — in the referential
+(`knowledge/professions.yml`). All problems are collected and reported together as
+`file:line: column: reason` (`sheet:row` for a workbook); nothing is written unless there are none.
+Rows are upserted by id, so importing the same data twice changes nothing. A dry run
+(`dry_run=True`) does all of it, reports what would change (`ImportReport.changes`), and rolls back.
 
 An opening a coordinator closed in the console stays closed when a file brings it back with its old
 closing date (the partner's export is often older than the console): the import keeps its dates and
 says so (`ImportReport.kept_closed`). Reopening it is done in the console, by giving it a new date.
 """
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +22,7 @@ import yaml
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from knowledge import db, vocabulary
+from knowledge import db, professions, spreadsheets, vocabulary
 from knowledge.models import (
     AuditEntry,
     Childcare,
@@ -33,20 +35,34 @@ from knowledge.models import (
     Structure,
 )
 from knowledge.normalise import key
+from knowledge.spreadsheets import COLUMNS, Table
 
 METIERS_FILE = "metiers.yml"
-COLUMNS = {
-    "communes.csv": ["nom", "code_postal", "epci", "latitude", "longitude"],
-    "structures.csv": ["id", "nom", "type", "commune", "adresse", "telephone", "email", "site_web", "secteur"],
-    "offres.csv": ["id", "structure_id", "metier", "intitule", "contrat", "temps_travail", "commune",
-                   "date_publication", "date_limite", "description", "contact"],
-    "logements.csv": ["id", "nom", "type", "commune", "public", "duree", "loyer_mensuel", "contact", "description"],
-    "garde_enfants.csv": ["id", "nom", "type", "commune", "age_min_mois", "age_max_mois", "horaires_atypiques",
-                          "contact", "description"],
-    "mobilite.csv": ["id", "nom", "type", "communes", "description", "contact"],
-    "evenements.csv": ["id", "titre", "type", "date", "commune", "description", "inscription"],
+# Model attribute → column of the file, per file (what the preview and the export name).
+ATTRIBUTES: Dict[str, Dict[str, str]] = {
+    "communes.csv": {"name": "nom", "postal_code": "code_postal", "epci": "epci", "latitude": "latitude",
+                     "longitude": "longitude"},
+    METIERS_FILE: {"label": "libelle", "synonyms": "synonymes", "description": "description",
+                   "training": "formation", "pay": "salaire", "bridges": "passerelles", "link": "lien"},
+    "structures.csv": {"name": "nom", "type": "type", "commune_id": "commune", "address": "adresse",
+                       "phone": "telephone", "email": "email", "website": "site_web", "sector": "secteur"},
+    "offres.csv": {"structure_id": "structure_id", "profession_code": "metier", "title": "intitule",
+                   "contract": "contrat", "work_time": "temps_travail", "commune_id": "commune",
+                   "published_on": "date_publication", "closes_on": "date_limite", "description": "description",
+                   "contact": "contact"},
+    "logements.csv": {"name": "nom", "type": "type", "commune_id": "commune", "audience": "public",
+                      "duration": "duree", "monthly_rent": "loyer_mensuel", "contact": "contact",
+                      "description": "description"},
+    "garde_enfants.csv": {"name": "nom", "type": "type", "commune_id": "commune", "min_age_months": "age_min_mois",
+                          "max_age_months": "age_max_mois", "atypical_hours": "horaires_atypiques",
+                          "contact": "contact", "description": "description"},
+    "mobilite.csv": {"name": "nom", "type": "type", "communes": "communes", "description": "description",
+                     "contact": "contact"},
+    "evenements.csv": {"title": "titre", "type": "type", "date": "date", "commune_id": "commune",
+                       "description": "description", "registration": "inscription"},
 }
-
+BOOLEANS = {"oui": True, "o": True, "x": True, "1": True, "vrai": True, "true": True, "yes": True,
+            "non": False, "n": False, "0": False, "faux": False, "false": False, "no": False, "": False}
 
 KEPT_CLOSED = "offres closes dans la console, laissées closes (rouvrez-les dans la console)"
 # The console's audit lines about an opening (knowledge/editing.py), whose detail is `audit_subject`.
@@ -71,33 +87,67 @@ class Problem:
 
 
 class ImportFailed(Exception):
-    """The folder has problems; nothing was imported."""
+    """The data has problems; nothing was imported."""
 
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+@dataclass(frozen=True)
+class Change:
+    """One row that is new or changed: `fields` are (column, value stored, value of the file)."""
+
+    ident: str
+    new: bool
+    fields: Tuple[Tuple[str, str, str], ...] = ()
+
+
 @dataclass
 class ImportReport:
-    """How many rows each file brought, and how many of them were new or changed."""
+    """What the import brought per table: rows, new, changed (field by field), unchanged; openings
+    that close or reopen; notices (values kept as written, professions taken from the referential)."""
 
     rows: Dict[str, int] = field(default_factory=dict)
     created: Dict[str, int] = field(default_factory=dict)
     updated: Dict[str, int] = field(default_factory=dict)
+    changes: Dict[str, List[Change]] = field(default_factory=dict)
     # Openings closed in the console that a file would have reopened: left closed.
     kept_closed: List[str] = field(default_factory=list)
+    closing: List[str] = field(default_factory=list)  # openings open now, closed after the import
+    reopening: List[str] = field(default_factory=list)  # openings closed now, open after the import
+    notices: List[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def unchanged(self, name: str) -> int:
+        return self.rows.get(name, 0) - self.created.get(name, 0) - self.updated.get(name, 0)
 
     def summary(self) -> str:
         lines = [f"{name} : {count} lignes ({self.created.get(name, 0)} nouvelles, "
                  f"{self.updated.get(name, 0)} modifiées)" for name, count in self.rows.items()]
         if self.kept_closed:
             lines.append(f"offres.csv : {KEPT_CLOSED} : {', '.join(self.kept_closed)}")
+        if self.closing:
+            lines.append(f"offres.csv : offres qui se clôturent : {', '.join(self.closing)}")
+        if self.reopening:
+            lines.append(f"offres.csv : offres qui rouvrent : {', '.join(self.reopening)}")
+        return "\n".join(lines + self.notices)
+
+    def preview(self) -> str:
+        """The summary, then every new or changed row and field (what `--dry-run` prints)."""
+        lines = [self.summary()]
+        for name, changes in self.changes.items():
+            for change in changes:
+                if change.new:
+                    lines.append(f"  {name} : nouvelle ligne {change.ident}")
+                    continue
+                lines.append(f"  {name} : {change.ident} modifiée")
+                lines += [f"      {column} : « {old} » → « {new} »" for column, old, new in change.fields]
         return "\n".join(lines)
 
 
 class _Rows:
-    """The rows of one CSV file (or one row typed in the console); turns cells into typed values,
+    """The rows of one table (or one row typed in the console); turns cells into typed values,
     recording problems."""
 
     def __init__(self, name: str, problems: List[Problem], records: Sequence[Dict[str, Any]] = ()):
@@ -106,32 +156,14 @@ class _Rows:
         self.records: List[Dict[str, Any]] = list(records)
 
     @classmethod
-    def read(cls, path: Path, problems: List[Problem]) -> "_Rows":
-        rows = cls(path.name, problems)
-        data = path.read_bytes()
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = data[:error.start].count(b"\n") + 1
-            rows.problem(line, "-", "caractères illisibles : enregistrez le fichier en « CSV UTF-8 »")
-            return rows
-        first_line = text.split("\n", 1)[0]
-        # A spreadsheet set to French often separates columns with semicolons.
-        delimiter = ";" if ";" in first_line and "," not in first_line else ","
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-        try:
-            header = [name.strip() for name in (reader.fieldnames or [])]
-            missing = [col for col in COLUMNS[rows.name] if col not in header]
-            for col in missing:
-                rows.problem(1, col, "colonne manquante")
-            if missing:
-                return rows
-            reader.fieldnames = header
-            for row in reader:
-                rows.records.append({"_line": reader.line_num,
-                                     **{k: (v or "").strip() for k, v in row.items() if k}})
-        except csv.Error as error:
-            rows.problem(reader.line_num, "-", f"ligne illisible au format CSV ({error.__class__.__name__})")
+    def of(cls, table: Table, problems: List[Problem]) -> "_Rows":
+        rows = cls(table.label, problems, table.records)
+        if table.unreadable:
+            rows.problem(table.unreadable[0], "-", table.unreadable[1])
+        for col in table.missing:
+            rows.problem(1, col, "colonne manquante")
+        for line, column, reason in table.formulas:
+            rows.problem(line, column, reason)
         return rows
 
     def problem(self, line: int, column: str, reason: str) -> None:
@@ -144,7 +176,8 @@ class _Rows:
         return value
 
     def number(self, row: Dict[str, Any], column: str, cast: Callable = int, required: bool = False):
-        value = row[column].replace(",", ".") if cast is float else row[column].replace(" ", "")
+        value = row[column].replace(",", ".") if cast is float else row[column]
+        value = value.replace(" ", "").replace("\u202f", "")
         if not value:
             if required:
                 self.problem(row["_line"], column, "valeur obligatoire manquante")
@@ -161,13 +194,20 @@ class _Rows:
             if required:
                 self.problem(row["_line"], column, "date obligatoire manquante")
             return None
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
             try:
                 return datetime.strptime(value, pattern).date()
             except ValueError:
                 pass
         self.problem(row["_line"], column, f"date invalide « {value} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA)")
         return None
+
+    def boolean(self, row: Dict[str, Any], column: str) -> bool:
+        """oui/non, x/vide, 1/0, vrai/faux in any case (an empty cell is « non »)."""
+        value = row[column].lower()
+        if value not in BOOLEANS:
+            self.problem(row["_line"], column, f"valeur « {row[column]} » inconnue (oui ou non, x ou vide, 1 ou 0)")
+        return BOOLEANS.get(value, False)
 
     def choice(self, row: Dict[str, Any], column: str, allowed: Set[str], required: bool = True) -> str:
         value = row[column]
@@ -176,6 +216,9 @@ class _Rows:
                 self.problem(row["_line"], column, "valeur obligatoire manquante")
             return ""
         if value not in allowed:
+            lowered = value.lower()
+            if lowered in allowed:  # « CDI » for cdi
+                return lowered
             choices = ", ".join(sorted(allowed))
             self.problem(row["_line"], column, f"valeur « {value} » inconnue (valeurs possibles : {choices})")
         return value
@@ -189,20 +232,77 @@ class _Rows:
             seen.add(ident)
 
 
+@dataclass
+class Source:
+    """The data to import: its tables by file name, and the text of its `metiers.yml` if any."""
+
+    name: str
+    tables: Dict[str, Table]
+    metiers: Optional[bytes] = None
+
+
+def read_source(path: Path) -> Source:
+    """A folder of CSV files (and `metiers.yml`), or a `.xlsx` workbook; raises ImportFailed."""
+    path = Path(path)
+    if path.is_file() and spreadsheets.is_workbook(path.name):
+        try:
+            tables = spreadsheets.read_workbook(path)
+        except spreadsheets.WorkbookUnreadable as error:
+            raise ImportFailed([Problem(path.name, 0, "-", str(error))])
+        if not tables:
+            sheets = ", ".join(spreadsheets.sheet_name(n) for n in COLUMNS)
+            raise ImportFailed([Problem(path.name, 0, "-", f"aucune feuille reconnue (feuilles attendues : {sheets})")])
+        return Source(path.name, tables)
+    if path.is_file() and path.suffix.lower() == ".ods":
+        raise ImportFailed([Problem(path.name, 0, "-", "format .ods non lu : dans LibreOffice, « Enregistrer sous » "
+                                                       "au format Excel 2007-365 (.xlsx)")])
+    if not path.is_dir():
+        raise ImportFailed([Problem(str(path), 0, "-", "dossier introuvable")])
+    metiers = path / METIERS_FILE
+    source = Source(str(path), spreadsheets.read_folder(path), metiers.read_bytes() if metiers.is_file() else None)
+    if not source.tables and source.metiers is None:
+        reason = "aucun fichier reconnu (communes.csv, offres.csv, metiers.yml… ou un classeur .xlsx)"
+        raise ImportFailed([Problem(str(path), 0, "-", reason)])
+    return source
+
+
+_LOOK_UP = object()  # `upsert`: the stored row is to be looked up by id
+
+
+def _shown(value: Any) -> str:
+    """A stored value as the files write it (for the preview)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _is_open(closes_on: Optional[date], today: date) -> bool:
+    return closes_on is None or closes_on >= today
+
+
 class _Importer:
-    def __init__(self, folder: Path, session: Session):
-        self.folder = folder
+    def __init__(self, source: Source, session: Session):
+        self.source = source
         self.session = session
         self.problems: List[Problem] = []
         self.report = ImportReport()
         self.communes = {key(c.name): c for c in session.scalars(select(Commune))}
         self.professions = set(session.scalars(select(Profession.code)))
         self.structures = set(session.scalars(select(Structure.id)))
+        self.unknown_types: Dict[str, Dict[str, int]] = {}
 
     # -- reading and checking ------------------------------------------------------------
     def rows(self, name: str) -> Optional[_Rows]:
-        path = self.folder / name
-        return _Rows.read(path, self.problems) if path.is_file() else None
+        table = self.source.tables.get(name)
+        return _Rows.of(table, self.problems) if table is not None else None
 
     def commune(self, rows: _Rows, row: Dict[str, Any], column: str = "commune", value: Optional[str] = None):
         value = row[column] if value is None else value
@@ -212,15 +312,45 @@ class _Importer:
             rows.problem(row["_line"], column, reason)
         return found
 
-    def run(self) -> ImportReport:
-        present = [name for name in [*COLUMNS, METIERS_FILE] if (self.folder / name).is_file()]
-        if not self.folder.is_dir():
-            raise ImportFailed([Problem(str(self.folder), 0, "-", "dossier introuvable")])
-        if not present:
-            reason = "aucun fichier reconnu (communes.csv, offres.csv, metiers.yml…)"
-            raise ImportFailed([Problem(str(self.folder), 0, "-", reason)])
+    def open_type(self, rows: _Rows, row: Dict[str, Any], file: str) -> str:
+        """The `type` of a row: a known code, or the value as written (listed in the notices)."""
+        value = rows.text(row, "type")
+        if not value:
+            return value
+        code, known = vocabulary.type_code(vocabulary.OPEN_TYPES[file], value)
+        if not known:
+            counts = self.unknown_types.setdefault(file, {})
+            counts[value] = counts.get(value, 0) + 1
+        return code
+
+    def profession(self, rows: _Rows, row: Dict[str, Any]) -> str:
+        """The profession code of an opening: known in the database, the data or the referential (then
+        added from it), or written as a label or synonym; otherwise a problem naming the closest codes."""
+        value = row["metier"]
+        if not value:
+            rows.problem(row["_line"], "metier", "valeur obligatoire manquante")
+            return ""
+        referential = professions.referential()
+        labels = {code: [e["libelle"], *e["synonymes"]] for code, e in referential.items()}
+        labels.update({code: labels.get(code, []) for code in self.professions})
+        code = professions.code_for(value, labels)
+        if code and code not in self.professions:
+            entry = referential[code]
+            self.session.add(Profession(code=code, label=entry["libelle"], synonyms=entry["synonymes"],
+                                        description="", training={}, pay="", bridges=[], link=""))
+            self.professions.add(code)
+            self.report.notices.append(f"{rows.name} : métier repris du référentiel des métiers : {code} "
+                                       f"({entry['libelle']})")
+        if not code:
+            near = professions.closest(value, labels)
+            hint = f"codes proches : {', '.join(near)}" if near else "voir le référentiel des métiers"
+            rows.problem(row["_line"], "metier", f"métier inconnu « {value} » ({hint})")
+        return code or value
+
+    def run(self, dry_run: bool = False) -> ImportReport:
         # No autoflush: a row with a problem must not reach the database (where it would raise an
         # IntegrityError) before every problem is listed; `flush` only writes while there are none.
+        self.report.dry_run = dry_run
         with self.session.no_autoflush:
             self.import_communes()
             self.import_professions()
@@ -232,26 +362,44 @@ class _Importer:
             self.import_places("evenements.csv", Event, self.event_values)
         if self.problems:
             raise ImportFailed(self.problems)
+        for file, counts in self.unknown_types.items():
+            values = ", ".join(f"« {value} » ({count})" for value, count in sorted(counts.items()))
+            self.report.notices.append(f"{self.label(file)} : types non répertoriés, gardés tels quels : {values}")
         return self.report
 
-    def upsert(self, file: str, model, ident, values: Dict[str, Any]) -> Any:
-        obj = self.session.get(model, ident)
+    def label(self, file: str) -> str:
+        table = self.source.tables.get(file)
+        return table.label if table is not None else file
+
+    def _shown_attr(self, attr: str, value: Any) -> str:
+        if attr == "commune_id":
+            names = {c.id: c.name for c in self.communes.values()}
+            return names.get(value, "")
+        if attr == "communes":
+            return ";".join(sorted(c.name for c in value))
+        return _shown(value)
+
+    def upsert(self, file: str, model, ident, values: Dict[str, Any], obj: Any = _LOOK_UP) -> Any:
+        """Add or change the row `ident` (`obj`: the stored row or None, when already looked up)."""
+        obj = self.session.get(model, ident) if obj is _LOOK_UP else obj
         self.report.rows[file] = self.report.rows.get(file, 0) + 1
         if obj is None:
             obj = model(**values)
             self.session.add(obj)
             self.report.created[file] = self.report.created.get(file, 0) + 1
+            self.report.changes.setdefault(file, []).append(Change(str(ident), True))
             return obj
-        changed = False
+        fields = []
         for attr, value in values.items():
             current = getattr(obj, attr)
-            if attr in inspect(model).relationships:  # a collection loaded in no particular order
-                current, value = set(current), set(value)
-            if current != value:
-                setattr(obj, attr, values[attr])
-                changed = True
-        if changed:
+            compared = (set(current), set(value)) if attr in inspect(model).relationships else (current, value)
+            if compared[0] != compared[1]:
+                column = ATTRIBUTES[file].get(attr, attr)
+                fields.append((column, self._shown_attr(attr, current), self._shown_attr(attr, value)))
+                setattr(obj, attr, value)
+        if fields:
             self.report.updated[file] = self.report.updated.get(file, 0) + 1
+            self.report.changes.setdefault(file, []).append(Change(str(ident), False, tuple(fields)))
         return obj
 
     def flush(self) -> None:
@@ -259,7 +407,7 @@ class _Importer:
         if not self.problems:
             self.session.flush()
 
-    # -- one method per file -------------------------------------------------------------
+    # -- one method per table ------------------------------------------------------------
     def import_communes(self) -> None:
         rows = self.rows("communes.csv")
         if rows is None:
@@ -277,24 +425,16 @@ class _Importer:
             if not values["name"] or None in values.values():
                 continue
             existing = self.communes.get(key(values["name"]))
+            obj = self.upsert("communes.csv", Commune, values["name"], values, obj=existing)
             if existing is None:
-                existing = Commune(**values)
-                self.session.add(existing)
-                self.communes[key(values["name"])] = existing
-                self.report.created["communes.csv"] = self.report.created.get("communes.csv", 0) + 1
-            elif any(getattr(existing, a) != v for a, v in values.items()):
-                for attr, value in values.items():
-                    setattr(existing, attr, value)
-                self.report.updated["communes.csv"] = self.report.updated.get("communes.csv", 0) + 1
-            self.report.rows["communes.csv"] = self.report.rows.get("communes.csv", 0) + 1
+                self.communes[key(values["name"])] = obj
         self.flush()
 
     def import_professions(self) -> None:
-        path = self.folder / METIERS_FILE
-        if not path.is_file():
+        if self.source.metiers is None:
             return
         try:
-            text = path.read_text(encoding="utf-8")
+            text = self.source.metiers.decode("utf-8-sig")
             nodes = yaml.compose(text)
             entries = yaml.safe_load(text)
         except (yaml.YAMLError, UnicodeDecodeError) as error:
@@ -305,7 +445,7 @@ class _Importer:
             self.problems.append(Problem(METIERS_FILE, 1, "-", "le fichier doit être une liste de métiers"))
             return
         codes = {e.get("code") for e in entries if isinstance(e, dict)}
-        known = self.professions | codes
+        known = self.professions | set(professions.referential()) | codes
         for node, entry in zip(nodes.value, entries):
             line = node.start_mark.line + 1
 
@@ -319,26 +459,26 @@ class _Importer:
             if not isinstance(code, str) or not code or key(code).replace(" ", "_") != code:
                 problem("code", f"code invalide « {code} » (minuscules, chiffres et _)")
                 continue
-            if not entry.get("libelle"):
+            reference = professions.referential().get(code, {})
+            label = entry.get("libelle") or reference.get("libelle")
+            if not label:
                 problem("libelle", "valeur obligatoire manquante")
-            synonyms = entry.get("synonymes") or []
+            synonyms = entry.get("synonymes")
+            if synonyms is None:
+                synonyms = list(reference.get("synonymes", []))
             if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
                 problem("synonymes", "doit être une liste de textes")
                 synonyms = []
-            training = entry.get("formation") or {}
-            if not isinstance(training, dict):
-                problem("formation", "doit être un dictionnaire (diplome, duree, parcours, ou_se_former)")
-                training = {}
-            bridges = entry.get("passerelles") or []
-            if not isinstance(bridges, list) or not all(isinstance(b, dict) for b in bridges):
-                problem("passerelles", "doit être une liste de {vers, voie}")
-                bridges = []
+            training = _training(entry.get("formation"), problem)
+            bridges = _bridges(entry.get("passerelles"), problem)
             for bridge in bridges:
-                if bridge.get("vers") not in known:
-                    problem("passerelles", f"métier cible inconnu « {bridge.get('vers')} »")
+                if "texte" not in bridge and bridge.get("vers") not in known:
+                    near = professions.closest(str(bridge.get("vers")), {c: [] for c in known if isinstance(c, str)})
+                    hint = f" (codes proches : {', '.join(near)})" if near else ""
+                    problem("passerelles", f"métier cible inconnu « {bridge.get('vers')} »{hint}")
             self.upsert(METIERS_FILE, Profession, code, dict(
                 code=code,
-                label=str(entry.get("libelle") or ""),
+                label=str(label or ""),
                 synonyms=synonyms,
                 description=str(entry.get("description") or ""),
                 training=training,
@@ -354,14 +494,14 @@ class _Importer:
         if rows is None:
             return
         rows.unique_ids()
-        types = set(vocabulary.vocabulary()["structure_types"])
         for row in rows.records:
             commune = self.commune(rows, row)
             values = dict(
-                id=row["id"], name=rows.text(row, "nom"), type=rows.choice(row, "type", types),
+                id=row["id"], name=rows.text(row, "nom"), type=self.open_type(rows, row, "structures.csv"),
                 address=row["adresse"], phone=row["telephone"], email=row["email"],
                 website=row["site_web"], sector=row["secteur"],
             )
+            _fits(rows, row, Structure, {"id": "id", "nom": "name", "type": "type"})
             if commune is not None and row["id"]:
                 self.upsert("structures.csv", Structure, row["id"], {**values, "commune_id": commune.id})
                 self.structures.add(row["id"])
@@ -378,12 +518,15 @@ class _Importer:
             values = self.opening_values(rows, row)
             if values is None:
                 continue
-            stored = self.session.get(Opening, row["id"]) if row["id"] in closed_in_console else None
-            if (stored is not None and stored.closes_on is not None and stored.closes_on < today
-                    and (values["closes_on"] is None or values["closes_on"] >= today)):
+            stored = self.session.get(Opening, row["id"])
+            if (row["id"] in closed_in_console and stored is not None and not _is_open(stored.closes_on, today)
+                    and _is_open(values["closes_on"], today)):
                 values.update(closes_on=stored.closes_on, published_on=stored.published_on)
                 self.report.kept_closed.append(row["id"])
-            self.upsert("offres.csv", Opening, row["id"], values)
+            if stored is not None and _is_open(stored.closes_on, today) != _is_open(values["closes_on"], today):
+                reopens = _is_open(values["closes_on"], today)
+                (self.report.reopening if reopens else self.report.closing).append(row["id"])
+            self.upsert("offres.csv", Opening, row["id"], values, obj=stored)
 
     def opening_values(self, rows: _Rows, row: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         """The attributes of the Opening of one row, or None when it cannot be written."""
@@ -395,7 +538,7 @@ class _Importer:
             rows.problem(line, "structure_id", f"structure inconnue « {row['structure_id']} »")
         values = dict(
             id=row["id"], structure_id=row["structure_id"],
-            profession_code=rows.choice(row, "metier", self.professions),
+            profession_code=self.profession(rows, row),
             title=rows.text(row, "intitule"),
             contract=rows.choice(row, "contrat", set(vocabulary.contract_types())),
             work_time=rows.choice(row, "temps_travail", set(vocabulary.work_times()), required=False),
@@ -412,16 +555,16 @@ class _Importer:
 
     def housing_values(self, rows: _Rows, row: Dict[str, Any]) -> Dict[str, Any]:
         return dict(
-            name=rows.text(row, "nom"), type=rows.text(row, "type"), audience=row["public"],
+            name=rows.text(row, "nom"), type=self.open_type(rows, row, "logements.csv"), audience=row["public"],
             duration=row["duree"], monthly_rent=rows.number(row, "loyer_mensuel"),
             contact=row["contact"], description=row["description"],
         )
 
     def childcare_values(self, rows: _Rows, row: Dict[str, Any]) -> Dict[str, Any]:
         values = dict(
-            name=rows.text(row, "nom"), type=rows.text(row, "type"),
+            name=rows.text(row, "nom"), type=self.open_type(rows, row, "garde_enfants.csv"),
             min_age_months=rows.number(row, "age_min_mois"), max_age_months=rows.number(row, "age_max_mois"),
-            atypical_hours=rows.choice(row, "horaires_atypiques", {"oui", "non"}) == "oui",
+            atypical_hours=rows.boolean(row, "horaires_atypiques"),
             contact=row["contact"], description=row["description"],
         )
         low, high = values["min_age_months"], values["max_age_months"]
@@ -432,13 +575,13 @@ class _Importer:
     def event_values(self, rows: _Rows, row: Dict[str, Any]) -> Dict[str, Any]:
         _fits(rows, row, Event, {"id": "id", "titre": "title", "type": "type", "inscription": "registration"})
         return dict(
-            title=rows.text(row, "titre"), type=rows.text(row, "type"),
+            title=rows.text(row, "titre"), type=self.open_type(rows, row, "evenements.csv"),
             date=rows.day(row, "date", required=True), description=row["description"],
             registration=row["inscription"],
         )
 
     def import_places(self, name: str, model, values_of: Callable) -> None:
-        """Files whose rows are a place in one commune: housing, childcare, events."""
+        """Tables whose rows are a place in one commune: housing, childcare, events."""
         rows = self.rows(name)
         if rows is None:
             return
@@ -468,11 +611,37 @@ class _Importer:
                 rows.problem(row["_line"], "communes", "au moins une commune attendue (séparées par ;)")
             communes = [self.commune(rows, row, "communes", n) for n in names]
             values = dict(
-                id=row["id"], name=rows.text(row, "nom"), type=rows.text(row, "type"),
+                id=row["id"], name=rows.text(row, "nom"), type=self.open_type(rows, row, "mobilite.csv"),
                 description=row["description"], contact=row["contact"],
             )
             if row["id"] and names and None not in communes:
                 self.upsert("mobilite.csv", Mobility, row["id"], {**values, "communes": communes})
+
+
+def _training(value: Any, problem: Callable[[str, str], None]) -> Dict[str, Any]:
+    """`formation` of metiers.yml: {diplome, duree, parcours, ou_se_former}, or plain text kept as
+    written ({"texte": …})."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, (str, int, float)):
+        return {"texte": str(value).strip()}
+    problem("formation", "texte, ou dictionnaire (diplome, duree, parcours, ou_se_former)")
+    return {}
+
+
+def _bridges(value: Any, problem: Callable[[str, str], None]) -> List[Dict[str, Any]]:
+    """`passerelles` of metiers.yml: a list of {vers, voie}, plain text, or a list of texts (each kept
+    as written: {"texte": …})."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [{"texte": value.strip()}]
+    if isinstance(value, list) and all(isinstance(b, (dict, str)) for b in value):
+        return [b if isinstance(b, dict) else {"texte": b.strip()} for b in value]
+    problem("passerelles", "texte, ou liste de {vers, voie}")
+    return []
 
 
 def _fits(rows: _Rows, row: Dict[str, Any], model, attributes: Dict[str, str]) -> None:
@@ -493,15 +662,27 @@ def _closed_in_console(session: Session) -> Set[str]:
     return {ident for ident, action in latest.items() if action == "opening_closed"}
 
 
-def import_folder(folder: Path) -> ImportReport:
-    """Import every known file of `folder` in one transaction; raise `ImportFailed` on any problem."""
+def import_folder(path: Path, dry_run: bool = False) -> ImportReport:
+    """Import a folder (or a `.xlsx` workbook) in one transaction; raise `ImportFailed` on any
+    problem. With `dry_run`, report what would change and write nothing."""
+    source = read_source(Path(path))
     with db.session_scope() as session:
-        return import_into(session, folder)
+        return import_into(session, source, dry_run)
 
 
-def import_into(session: Session, folder: Path) -> ImportReport:
-    """`import_folder` in the caller's transaction (which must be rolled back on `ImportFailed`)."""
-    return _Importer(Path(folder), session).run()
+def import_into(session: Session, source, dry_run: bool = False) -> ImportReport:
+    """`import_folder` in the caller's transaction (which must be rolled back on `ImportFailed`).
+    `source` is a `Source` or a path; a dry run rolls the session back."""
+    if not isinstance(source, Source):
+        source = read_source(Path(source))
+    try:
+        report = _Importer(source, session).run(dry_run)
+    except ImportFailed:
+        session.rollback()
+        raise
+    if dry_run:
+        session.rollback()
+    return report
 
 
 def check_row(session: Session, file: str, cells: Dict[str, str]) -> Tuple[Optional[Dict[str, Any]], List[Problem]]:
@@ -511,7 +692,7 @@ def check_row(session: Session, file: str, cells: Dict[str, str]) -> Tuple[Optio
     `cells` maps the file's columns to their text. Returns the attributes of the model to write
     (commune id included; None when there are problems) and the problems, reported on line 0.
     """
-    checker = _Importer(Path(), session)
+    checker = _Importer(Source("-", {}), session)
     rows = _Rows(file, checker.problems)
     row = {"_line": 0, **{column: (cells.get(column) or "").strip() for column in COLUMNS[file]}}
     if file == "offres.csv":

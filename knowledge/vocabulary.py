@@ -1,9 +1,11 @@
 """Controlled values (contracts, work times, types) loaded from `vocabulary.yml`."""
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import yaml
+
+from knowledge.normalise import key
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yml")
 
@@ -30,11 +32,11 @@ def work_time_label(code: str) -> str:
 
 
 def structure_type_label(code: str) -> str:
-    return vocabulary()["structure_types"].get(code, code.replace("_", " "))
+    return type_label("structure_types", code)
 
 
 def event_type_label(code: str) -> str:
-    return vocabulary()["event_types"].get(code, code.replace("_", " "))
+    return type_label("event_types", code)
 
 
 def topic_label(code: str) -> str:
@@ -43,3 +45,36 @@ def topic_label(code: str) -> str:
 
 def channel_label(code: str) -> str:
     return vocabulary()["channels"].get(code, code)
+
+
+# The open vocabularies of `type` columns: file of the import → section of vocabulary.yml.
+OPEN_TYPES = {
+    "structures.csv": "structure_types",
+    "logements.csv": "housing_types",
+    "garde_enfants.csv": "childcare_types",
+    "mobilite.csv": "mobility_types",
+    "evenements.csv": "event_types",
+}
+
+
+def humanise(value: str) -> str:
+    """A value written in a file, shown as written but readable: `maison_partagee` → « maison partagee »."""
+    return value.replace("_", " ").strip()
+
+
+def type_label(section: str, value: str) -> str:
+    """The French label of a `type` (`section`: structure_types, housing_types…); an unknown one humanised."""
+    return vocabulary()[section].get(value) or humanise(value)
+
+
+def type_code(section: str, value: str) -> Tuple[str, bool]:
+    """The value to store for a `type` cell, and whether it is a known code: a code, or a label
+    written in any case or accents (« Maison de santé » → msp); anything else kept as written."""
+    known = vocabulary()[section]
+    if value in known:
+        return value, True
+    wanted = key(value).replace(" ", "_")
+    for code, label in known.items():
+        if wanted in (code, key(label).replace(" ", "_")):
+            return code, True
+    return value, False

@@ -260,11 +260,24 @@ async def test_an_invalid_event_shows_the_errors_next_to_the_fields(client, tabl
 
 # -- import ------------------------------------------------------------------------------------------------------
 def upload(client, *files):
+    """Send files: the console answers with a preview (nothing written yet)."""
     form = aiohttp.FormData()
     form.add_field("csrf", client.csrf)
     for name, data in files:
         form.add_field("fichiers", data, filename=name, content_type="text/csv")
     return client.post("/console/import", data=form, headers=HTML)
+
+
+def token_of(body: str) -> str:
+    return re.search(r'name="jeton" value="([^"]+)"', body).group(1)
+
+
+async def upload_and_confirm(client, *files):
+    """Send files, then confirm the preview; the response of the confirmation."""
+    preview = await upload(client, *files)
+    body = await preview.text()
+    assert preview.status == 200 and "Aperçu de l'import" in text_of(body), text_of(body)
+    return await post(client, "/console/import/confirmer", {"jeton": token_of(body)})
 
 
 async def test_the_import_page_lists_the_expected_files(client):
@@ -273,12 +286,20 @@ async def test_the_import_page_lists_the_expected_files(client):
     assert "offres.csv" in body and "structure_id, metier, intitule" in body
 
 
-async def test_uploaded_files_are_imported_and_counted(client, fixture_copy):
+async def test_uploaded_files_are_imported_and_counted(client, fixture_copy, table_snapshot):
     offres = (fixture_copy / "offres.csv").read_bytes() + "off_new,msp_vue,infirmier,Infirmier remplacement,cdd,," \
                                                           "Vue,2026-11-01,,,\n".encode()
-    response = await upload(client, ("offres.csv", offres), ("evenements.csv", (fixture_copy / "evenements.csv")
-                                                             .read_bytes()))
+    files = [("offres.csv", offres), ("evenements.csv", (fixture_copy / "evenements.csv").read_bytes())]
+    before = table_snapshot()
 
+    preview = await upload(client, *files)
+    body = text_of(await preview.text())
+    assert preview.status == 200 and "Aperçu de l'import : rien n'a encore été enregistré." in body
+    assert "<tr><td>offres.csv</td><td>14</td><td>1</td><td>0</td><td>13</td></tr>" in body
+    assert "<li>off_new : nouvelle ligne</li>" in body
+    assert table_snapshot() == before and audited() == []
+
+    response = await post(client, "/console/import/confirmer", {"jeton": token_of(await preview.text())})
     body = text_of(await response.text())
     assert response.status == 200 and "Import réussi." in body
     assert "<tr><td>offres.csv</td><td>14</td><td>1</td><td>0</td></tr>" in body
@@ -289,7 +310,7 @@ async def test_uploaded_files_are_imported_and_counted(client, fixture_copy):
 async def test_the_import_page_says_which_openings_closed_in_the_console_stayed_closed(client, fixture_copy):
     await post(client, "/console/offres/off_pornic_2/cloturer", {})
 
-    response = await upload(client, ("offres.csv", (fixture_copy / "offres.csv").read_bytes()))
+    response = await upload_and_confirm(client, ("offres.csv", (fixture_copy / "offres.csv").read_bytes()))
 
     body = text_of(await response.text())
     assert response.status == 200 and "Import réussi." in body
@@ -306,7 +327,8 @@ async def test_a_broken_upload_lists_the_problems_and_imports_nothing(client, fi
     body = await response.text()
     assert response.status == 400
     assert "Import refusé, rien n'a été importé (1 problème)." in text_of(body)
-    assert "<td>notes.txt</td><td></td><td></td><td>seuls les fichiers CSV (.csv) sont acceptés</td>" in text_of(body)
+    assert ("<td>notes.txt</td><td></td><td></td><td>seuls les fichiers CSV (.csv) ou un classeur Excel (.xlsx) sont "
+            "acceptés</td>") in text_of(body)
     assert table_snapshot() == before
 
     response = await upload(client, ("offres.csv", offres))
@@ -327,3 +349,40 @@ async def test_an_upload_without_a_file_or_too_big_is_refused_in_french(client, 
     response = await upload(client, ("offres.csv", b"x" * (9 * 1024 * 1024)))
     assert response.status == 413 and "Envoi trop volumineux" in text_of(await response.text())
     assert table_snapshot() == before
+
+
+async def test_a_preview_changes_field_by_field_and_is_confirmed_once(client, fixture_copy, table_snapshot):
+    offres = (fixture_copy / "offres.csv").read_text(encoding="utf-8").replace(
+        "Infirmier en médecine polyvalente", "Infirmier·ère en médecine").encode()
+    preview = await upload(client, ("offres.csv", offres))
+    body = text_of(await preview.text())
+    assert "<li>intitule : « Infirmier en médecine polyvalente » → « Infirmier·ère en médecine »</li>" in body
+
+    confirmed = await post(client, "/console/import/confirmer", {"jeton": token_of(await preview.text())})
+    assert confirmed.status == 200 and "Import réussi." in text_of(await confirmed.text())
+    after = table_snapshot()
+    again = await post(client, "/console/import/confirmer", {"jeton": token_of(await preview.text())})
+    assert again.status == 400 and "aperçu expiré ou déjà importé" in text_of(await again.text())
+    assert table_snapshot() == after
+    assert [action for action, _ in audited()] == ["import"]
+
+
+async def test_a_workbook_is_previewed_and_imported(client, tmp_path):
+    from knowledge import export
+    workbook = export.workbook_bytes()  # the database as it is, as a workbook
+    response = await upload_and_confirm(client, ("partenaires.xlsx", workbook))
+    body = text_of(await response.text())
+    assert response.status == 200 and "<tr><td>offres.csv</td><td>13</td><td>0</td><td>0</td></tr>" in body
+
+
+@pytest.mark.parametrize("name, content_type, magic", [
+    ("donnees.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
+    ("donnees-csv.zip", "application/zip", b"PK"),
+    ("modele.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
+])
+async def test_the_data_and_the_template_are_downloaded(client, name, content_type, magic):
+    response = await client.get(f"/console/import/telecharger/{name}")
+    assert response.status == 200 and response.content_type == content_type
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert (await response.read()).startswith(magic)
+    assert (await client.get("/console/import/telecharger/autre.xlsx", headers=HTML)).status == 404

@@ -78,8 +78,10 @@ def test_optional_fields_may_stay_empty(coordinator):
 
 INVALID_OPENINGS = {
     "missing-title": ({"intitule": "  "}, {"intitule": "Valeur obligatoire manquante."}),
-    "unknown-profession": ({"metier": "plombier"}, {"metier": "Valeur « plombier » inconnue (valeurs possibles : "
-                                                              "agent_service_hospitalier, aide_soignant, infirmier)."}),
+    "unknown-profession": ({"metier": "plombier"}, {"metier": "Métier inconnu « plombier » (voir le référentiel des "
+                                                              "métiers)."}),
+    "profession-typo": ({"metier": "infirmeir"}, {"metier": "Métier inconnu « infirmeir » (codes proches : "
+                                                            "infirmier)."}),
     "missing-structure": ({"structure_id": ""}, {"structure_id": "Valeur obligatoire manquante."}),
     "unknown-structure": ({"structure_id": "msp_nantes"}, {"structure_id": "Structure inconnue « msp_nantes »."}),
     "unknown-commune": ({"commune": "Nantes"}, {"commune": "Commune inconnue « Nantes »."}),
@@ -359,12 +361,23 @@ def test_a_broken_upload_lists_its_problems_and_imports_nothing(coordinator, fix
     assert table_snapshot() == before
 
 
-def test_a_spreadsheet_file_in_windows_encoding_is_reported(coordinator, fixture_copy, table_snapshot):
+def test_a_spreadsheet_file_in_windows_encoding_is_read(coordinator, fixture_copy, table_snapshot):
+    """Excel's « CSV (point-virgule) » is Windows-1252: read as such (it used to be refused)."""
     before = table_snapshot()
     text = (fixture_copy / "evenements.csv").read_text(encoding="utf-8")
 
+    report = editing.import_uploaded({"evenements.csv": text.encode("cp1252")}, coordinator_id=coordinator.id)
+
+    assert (sum(report.created.values()), sum(report.updated.values())) == (0, 0)
+    assert table_snapshot()["calendar_events"] == before["calendar_events"]
+
+
+def test_a_file_no_encoding_reads_is_reported(coordinator, fixture_copy, table_snapshot):
+    before = table_snapshot()
+    data = (fixture_copy / "evenements.csv").read_bytes().replace("é".encode(), b"\x81", 1)
+
     with pytest.raises(ImportFailed) as refused:
-        editing.import_uploaded({"evenements.csv": text.encode("cp1252")}, coordinator_id=coordinator.id)
+        editing.import_uploaded({"evenements.csv": data}, coordinator_id=coordinator.id)
 
     assert [str(p) for p in refused.value.problems] == [
         "evenements.csv:2: -: caractères illisibles : enregistrez le fichier en « CSV UTF-8 »"]
@@ -373,9 +386,11 @@ def test_a_spreadsheet_file_in_windows_encoding_is_reported(coordinator, fixture
 
 @pytest.mark.parametrize("files, problems", [
     ({}, ["-:0: -: aucun fichier envoyé (fichiers attendus : communes.csv, structures.csv, offres.csv, "
-          "logements.csv, garde_enfants.csv, mobilite.csv, evenements.csv)"]),
-    ({"offres.xlsx": b"PK"}, ["offres.xlsx:0: -: seuls les fichiers CSV (.csv) sont acceptés"]),
-    ({"metiers.yml": b"- code: x"}, ["metiers.yml:0: -: seuls les fichiers CSV (.csv) sont acceptés"]),
+          "logements.csv, garde_enfants.csv, mobilite.csv, evenements.csv, ou un classeur .xlsx)"]),
+    ({"offres.xlsx": b"PK"}, ["offres.xlsx:0: -: classeur illisible (BadZipFile) : enregistrez-le au format "
+                              "Excel (.xlsx)"]),
+    ({"metiers.yml": b"- code: x"}, ["metiers.yml:0: -: seuls les fichiers CSV (.csv) ou un classeur Excel (.xlsx) "
+                                     "sont acceptés"]),
     ({"../../etc/offres2.csv": b"id\n"}, ["offres2.csv:0: -: nom de fichier inconnu (noms attendus : communes.csv, "
                                           "structures.csv, offres.csv, logements.csv, garde_enfants.csv, "
                                           "mobilite.csv, evenements.csv)"]),

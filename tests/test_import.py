@@ -237,8 +237,12 @@ def _dangling_structure(folder: Path) -> List[str]:
 
 def _unknown_metier(folder: Path) -> List[str]:
     line = set_cell(folder / "offres.csv", "off_rouans_as", "metier", "plombier")
-    return [f"offres.csv:{line}: metier: valeur « plombier » inconnue "
-            "(valeurs possibles : agent_service_hospitalier, aide_soignant, infirmier)"]
+    return [f"offres.csv:{line}: metier: métier inconnu « plombier » (voir le référentiel des métiers)"]
+
+
+def _metier_typo(folder: Path) -> List[str]:
+    line = set_cell(folder / "offres.csv", "off_rouans_as", "metier", "aide_soigant")
+    return [f"offres.csv:{line}: metier: métier inconnu « aide_soigant » (codes proches : aide_soignant)"]
 
 
 def _unknown_contrat(folder: Path) -> List[str]:
@@ -249,7 +253,8 @@ def _unknown_contrat(folder: Path) -> List[str]:
 
 def _bad_atypical_hours(folder: Path) -> List[str]:
     line = set_cell(folder / "garde_enfants.csv", "garde_vue_mam", "horaires_atypiques", "parfois")
-    return [f"garde_enfants.csv:{line}: horaires_atypiques: valeur « parfois » inconnue (valeurs possibles : non, oui)"]
+    return [f"garde_enfants.csv:{line}: horaires_atypiques: valeur « parfois » inconnue "
+            "(oui ou non, x ou vide, 1 ou 0)"]
 
 
 def _duplicate_id(folder: Path) -> List[str]:
@@ -274,7 +279,8 @@ def _unknown_bridge_target(folder: Path) -> List[str]:
     path.write_text(path.read_text(encoding="utf-8").replace("vers: aide_soignant", "vers: aide_soignante"),
                     encoding="utf-8")
     line = line_of(path, "- code: agent_service_hospitalier")
-    return [f"metiers.yml:{line}: passerelles: métier cible inconnu « aide_soignante »"]
+    return [f"metiers.yml:{line}: passerelles: métier cible inconnu « aide_soignante » "
+            "(codes proches : aide_soignant)"]
 
 
 def _unknown_served_commune(folder: Path) -> List[str]:
@@ -287,11 +293,18 @@ def _title_too_long(folder: Path) -> List[str]:
     return [f"offres.csv:{line}: intitule: texte trop long (301 caractères, 300 au plus)"]
 
 
-def _windows_encoding(folder: Path) -> List[str]:
+def _unreadable_encoding(folder: Path) -> List[str]:
     path = folder / "evenements.csv"
-    line = line_of(path, "é")  # the first character a spreadsheet writes differently
-    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+    line = line_of(path, "é")
+    # Bytes neither UTF-8 nor Windows-1252 can read (0x81 is undefined in both).
+    path.write_bytes(path.read_bytes().replace("é".encode(), b"\x81", 1))
     return [f"evenements.csv:{line}: -: caractères illisibles : enregistrez le fichier en « CSV UTF-8 »"]
+
+
+def _formula(folder: Path) -> List[str]:
+    line = set_cell(folder / "offres.csv", "off_vue_ide", "description", "=HYPERLINK(\"http://x.test\")")
+    return [f"offres.csv:{line}: description: « =HYPERLINK(\"http://x.test\") » ressemble à une formule de "
+            "tableur, refusée : écrivez la valeur sans le signe « = » au début, ou précédez-la d'une apostrophe (')"]
 
 
 BAD_INPUTS: Dict[str, Callable[[Path], List[str]]] = {
@@ -302,6 +315,7 @@ BAD_INPUTS: Dict[str, Callable[[Path], List[str]]] = {
     "bad-event-date": _bad_event_date,
     "dangling-structure_id": _dangling_structure,
     "unknown-metier": _unknown_metier,
+    "metier-typo": _metier_typo,
     "unknown-contrat": _unknown_contrat,
     "bad-horaires_atypiques": _bad_atypical_hours,
     "duplicate-id": _duplicate_id,
@@ -310,7 +324,8 @@ BAD_INPUTS: Dict[str, Callable[[Path], List[str]]] = {
     "unknown-passerelle-target": _unknown_bridge_target,
     "unknown-served-commune": _unknown_served_commune,
     "title-too-long": _title_too_long,
-    "windows-encoding": _windows_encoding,
+    "unreadable-encoding": _unreadable_encoding,
+    "formula": _formula,
 }
 
 

@@ -1,10 +1,19 @@
 """Partner data in the console: list, create, edit and close openings; the same for events (which
-are deleted rather than closed); import uploaded CSV files.
+are deleted rather than closed); import uploaded CSV files or a workbook after a preview the
+coordinator confirms; download the data (workbook, zip of CSV files) and an empty template.
 
 Validation and writing are `knowledge.editing`'s (the import's rules); these views only turn forms
 into calls and answers into pages. Database calls are synchronous, so they run in a worker thread.
 """
 import asyncio
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
@@ -13,8 +22,8 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.web.console.auth import csrf_token, current
-from knowledge import editing, importer, vocabulary
-from knowledge.importer import ImportFailed
+from knowledge import editing, export, importer, spreadsheets, vocabulary
+from knowledge.importer import ImportFailed, Problem
 from knowledge.queries import NotFound
 
 OPENINGS, EVENTS, IMPORT = "/console/offres", "/console/evenements", "/console/import"
@@ -232,9 +241,20 @@ async def delete_event(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(EVENTS)
 
 
-# -- import -----------------------------------------------------------------------------------------------
+# -- import: upload, preview, confirm; export and template ----------------------------------------------
+PENDING_KEY = "import_pending"  # session key: the token of the upload waiting for confirmation
+PENDING_DIR = Path(tempfile.gettempdir()) / "cotesoin-import-pending"
+PENDING_SECONDS = 24 * 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+DOWNLOADS = {
+    "donnees.xlsx": ("export_workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "donnees-csv.zip": ("export_zip", "application/zip"),
+    "modele.xlsx": ("template_workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
 def _import_context() -> Dict[str, Any]:
-    return {"columns": importer.COLUMNS, "field": IMPORT_FIELD}
+    return {"columns": importer.COLUMNS, "field": IMPORT_FIELD, "sheet_name": spreadsheets.sheet_name}
 
 
 async def import_page(request: web.Request) -> web.Response:
@@ -254,15 +274,87 @@ def _read_uploads(parts: List[Any]) -> Dict[str, bytes]:
     return files
 
 
+def _keep(files: Dict[str, bytes]) -> str:
+    """Keep uploaded files until the coordinator confirms them; return their token."""
+    token = secrets.token_urlsafe(24)
+    if PENDING_DIR.is_dir():  # previews never confirmed are forgotten after a day
+        for old in PENDING_DIR.iterdir():
+            if time.time() - old.stat().st_mtime > PENDING_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+    folder = PENDING_DIR / token
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "noms.json").write_text(json.dumps(list(files)), encoding="utf-8")
+    for index, data in enumerate(files.values()):
+        (folder / str(index)).write_bytes(data)
+    return token
+
+
+def _take(token: str) -> Optional[Dict[str, bytes]]:
+    """The files kept under `token` (then forgotten), or None when there are none."""
+    folder = PENDING_DIR / token
+    if not _TOKEN.match(token) or not folder.is_dir():
+        return None
+    try:
+        names = json.loads((folder / "noms.json").read_text(encoding="utf-8"))
+        return {name: (folder / str(index)).read_bytes() for index, name in enumerate(names)}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 async def import_files(request: web.Request) -> web.Response:
+    """Uploaded files: checked and previewed (nothing written); kept until the coordinator confirms."""
     posted = await request.post()
     files = await asyncio.to_thread(_read_uploads, posted.getall(IMPORT_FIELD, []))
     context = await _context(request, **_import_context(), sent=sorted(n.strip() for n in files))
+    try:
+        report = await asyncio.to_thread(editing.import_uploaded, files, current(request).id, True)
+    except ImportFailed as failure:
+        return _render("console/import.html", request, {**context, "problems": failure.problems}, status=400)
+    session = await get_session(request)
+    previous = session.get(PENDING_KEY)
+    if previous:
+        await asyncio.to_thread(_take, previous)
+    session[PENDING_KEY] = await asyncio.to_thread(_keep, files)
+    return _render("console/import.html", request, {**context, "preview": report, "token": session[PENDING_KEY]})
+
+
+async def confirm_import(request: web.Request) -> web.Response:
+    """Import the files previewed (checked again: the database may have changed meanwhile)."""
+    posted = await request.post()
+    session = await get_session(request)
+    token = str(posted.get("jeton", ""))
+    context = await _context(request, **_import_context())
+    if not token or session.get(PENDING_KEY) != token:
+        problem = Problem("-", 0, "-", "aperçu expiré ou déjà importé : envoyez de nouveau les fichiers")
+        return _render("console/import.html", request, {**context, "problems": [problem]}, status=400)
+    session.pop(PENDING_KEY, None)
+    files = await asyncio.to_thread(_take, token)
+    if files is None:
+        problem = Problem("-", 0, "-", "aperçu expiré ou déjà importé : envoyez de nouveau les fichiers")
+        return _render("console/import.html", request, {**context, "problems": [problem]}, status=400)
+    context["sent"] = sorted(n.strip() for n in files)
     try:
         report = await asyncio.to_thread(editing.import_uploaded, files, current(request).id)
     except ImportFailed as failure:
         return _render("console/import.html", request, {**context, "problems": failure.problems}, status=400)
     return _render("console/import.html", request, {**context, "report": report})
+
+
+async def download(request: web.Request) -> web.Response:
+    """The database as a workbook or a zip of CSV files, or the empty template workbook."""
+    name = request.match_info["name"]
+    if name not in DOWNLOADS:
+        raise web.HTTPNotFound()
+    maker, content_type = DOWNLOADS[name]
+    if maker == "export_workbook":
+        data = await asyncio.to_thread(export.workbook_bytes)
+    elif maker == "export_zip":
+        data = await asyncio.to_thread(export.export_zip)
+    else:
+        data = await asyncio.to_thread(export.workbook_bytes, False)
+    filename = f"cotesoin-{date.today().isoformat()}-{name}" if maker != "template_workbook" else "cotesoin-modele.xlsx"
+    return web.Response(body=data, content_type=content_type,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def routes(router: web.UrlDispatcher) -> None:
@@ -282,3 +374,5 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post(EVENTS + "/{id}/supprimer", delete_event)
     router.add_get(IMPORT, import_page, name="console_import")
     router.add_post(IMPORT, import_files)
+    router.add_post(f"{IMPORT}/confirmer", confirm_import)
+    router.add_get(IMPORT + "/telecharger/{name}", download)

@@ -1,0 +1,362 @@
+"""Partner data as coordinators keep it: the same tables saved as CSV UTF-8, as French Excel's CSV
+(Windows-1252, `;`, CRLF, JJ/MM/AAAA, Oui/NON, decimal commas, stray spaces, empty trailing rows) and
+as an `.xlsx` workbook give the same database; open types, the professions referential, the
+preview (dry run), export → import and the template workbook.
+
+Fixtures: tests/data/spreadsheet (UTF-8) and tests/data/spreadsheet_excel (the same saved by Excel);
+the workbook is built here with openpyxl, with real date, number and boolean cells.
+"""
+import csv
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import Workbook, load_workbook
+
+from actions.discovery import ActionDiscovery
+from actions.living import ActionMobility
+from actions.partners import ActionPartners
+from actions.professions import ActionTraining
+from bot import cli
+from knowledge import db, export, professions, spreadsheets
+from knowledge.importer import ImportFailed, import_folder
+from knowledge.models import Opening
+from tests.conftest import DATA_DIR, _forget_cached_names
+from tests.test_actions import run, texts
+
+UTF8_DIR = DATA_DIR / "spreadsheet"
+EXCEL_DIR = DATA_DIR / "spreadsheet_excel"
+NUMBERS = {"latitude", "longitude", "loyer_mensuel", "age_min_mois", "age_max_mois"}
+DATES = {"date_publication", "date_limite", "date"}
+
+
+def write_workbook(path: Path, folder: Path = UTF8_DIR, edit=None) -> Path:
+    """The CSV files of `folder` as one workbook, cells typed as a spreadsheet types them; `edit`
+    (sheet, row values) may change a row before it is written."""
+    book = Workbook()
+    book.active.title = "Notes"  # a sheet of the coordinator's own, ignored
+    book.active.append(["Mis à jour par Claire le 2 novembre"])
+    for file in spreadsheets.COLUMNS:
+        with (folder / file).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        sheet = book.create_sheet(spreadsheets.sheet_name(file).capitalize())  # « Offres »: any case
+        sheet.append(rows[0])
+        for row in rows[1:]:
+            cells = []
+            for name, value in zip(rows[0], row):
+                if value and name in NUMBERS:
+                    cells.append(float(value) if "." in value else int(value))
+                elif value and name in DATES:
+                    cells.append(datetime.strptime(value, "%Y-%m-%d"))
+                elif name == "horaires_atypiques":
+                    cells.append(value == "oui")
+                else:
+                    cells.append(f"  {value}" if name == "nom" else value)  # a stray space
+            if edit:
+                cells = edit(sheet.title, rows[0], cells)
+            sheet.append(cells)
+        sheet.append([None] * len(rows[0]))
+        sheet.append([""] * len(rows[0]))  # an empty trailing row
+    book.save(path)
+    return path
+
+
+def metiers_only(tmp_path: Path) -> Path:
+    """A folder with the fixture's metiers.yml alone (a workbook holds the tables, not metiers.yml)."""
+    folder = tmp_path / "metiers"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(UTF8_DIR / "metiers.yml", folder / "metiers.yml")
+    return folder
+
+
+def import_form(form: str, tmp_path: Path):
+    if form == "xlsx":
+        import_folder(metiers_only(tmp_path))
+        return import_folder(write_workbook(tmp_path / "partenaires.xlsx"))
+    return import_folder(UTF8_DIR if form == "csv-utf8" else EXCEL_DIR)
+
+
+def use_sqlite(path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    db.dispose()
+    _forget_cached_names()
+
+
+FORMS = ["csv-utf8", "csv-excel", "xlsx"]
+
+
+def test_every_form_gives_the_same_database_table_by_table(tmp_path, monkeypatch, table_snapshot):
+    snapshots = {}
+    for form in FORMS:
+        use_sqlite(tmp_path / f"{form}.db", monkeypatch)
+        report = import_form(form, tmp_path)
+        assert report.created["offres.csv"] == 4 and report.rows["garde_enfants.csv"] == 2, form
+        snapshots[form] = table_snapshot()
+    db.dispose()
+
+    assert snapshots["csv-utf8"]["openings"], "the fixture was imported"
+    for table, rows in snapshots["csv-utf8"].items():
+        assert snapshots["csv-excel"][table] == rows, f"Excel CSV, table {table}"
+        assert snapshots["xlsx"][table] == rows, f"xlsx, table {table}"
+
+
+@pytest.mark.parametrize("first", FORMS)
+def test_each_form_reimported_over_another_changes_nothing(database_url, tmp_path, table_snapshot, first):
+    """On SQLite and PostgreSQL: whichever form came first, the others are the same data."""
+    import_form(first, tmp_path)
+    before = table_snapshot()
+    for form in FORMS:
+        report = import_form(form, tmp_path)
+        assert (sum(report.created.values()), sum(report.updated.values())) == (0, 0), form
+    assert table_snapshot() == before
+
+
+def test_excel_values_are_typed_like_the_utf8_ones(database_url):
+    import_folder(EXCEL_DIR)
+    with db.session_scope() as session:
+        opening = session.get(Opening, "of_ide_nuit")
+        assert (opening.contract, opening.published_on, opening.closes_on) == ("cdi", date(2026, 8, 20),
+                                                                             date(2099, 6, 30))
+        assert opening.commune.name == "Chauvé" and opening.commune.latitude == 47.1514
+        assert opening.structure.name == "EHPAD Le Clos Fleuri"  # the spaces around it are gone
+
+
+# -- what the published format allows --------------------------------------------------------------------
+def test_open_types_are_kept_as_written_and_listed_as_notices(database_url):
+    report = import_folder(UTF8_DIR)
+
+    assert "structures.csv : types non répertoriés, gardés tels quels : « FAM » (1), « clinique » (1)" in report.notices
+    assert "logements.csv : types non répertoriés, gardés tels quels : « maison_partagee » (1)" in report.notices
+    assert "evenements.csv : types non répertoriés, gardés tels quels : « cafe_metiers » (1)" in report.notices
+    assert any("métier repris du référentiel des métiers : kinesitherapeute" in n for n in report.notices)
+    with db.session_scope() as session:
+        from knowledge.models import Structure
+        # A known label written in words is its code; an unknown type is kept as written.
+        assert session.get(Structure, "msp_chauve").type == "msp"
+        assert session.get(Structure, "fam_stpere").type == "FAM"
+
+
+async def test_open_types_appear_in_the_assistants_answers_as_written(database_url, make_tracker):
+    import_folder(UTF8_DIR)
+    _forget_cached_names()
+
+    dispatcher, _ = await run(ActionPartners, make_tracker(text="c'est qui les partenaires ?", intent="ask_partners"))
+    assert "clinique (1)" in texts(dispatcher) and "FAM (1)" in texts(dispatcher)
+    assert "maison de santé (1)" in texts(dispatcher) and "EHPAD (1)" in texts(dispatcher)
+
+    dispatcher, _ = await run(ActionMobility, make_tracker(slots={"commune": "Paimbœuf"}))
+    assert "Navette des soignants" in texts(dispatcher) and "navette solidaire" in texts(dispatcher)
+
+    dispatcher, _ = await run(ActionDiscovery, make_tracker())
+    assert "cafe metiers, le" in texts(dispatcher) and "forum des métiers, le" in texts(dispatcher)
+
+
+async def test_plain_text_training_and_bridges_are_shown_as_written(database_url, make_tracker):
+    import_folder(UTF8_DIR)
+
+    dispatcher, _ = await run(ActionTraining, make_tracker(slots={"profession": "infirmier"}))
+
+    shown = texts(dispatcher)
+    assert "Trois ans en IFSI après Parcoursup, ou sur concours en reconversion." in shown
+    assert "• Les aides-soignant·es peuvent entrer en IFSI après trois ans d'exercice." in shown
+
+
+def test_an_opening_may_name_any_profession_of_the_referential(database_url):
+    import_folder(UTF8_DIR)
+    with db.session_scope() as session:
+        kine = session.get(Opening, "of_kine").profession
+        assert (kine.code, kine.label) == ("kinesitherapeute", "Masseur·se-kinésithérapeute")
+        assert "kine" in kine.synonyms
+
+
+def test_the_referential_holds_every_profession_the_nlu_returns():
+    text = (Path(__file__).parents[1] / "nlu" / "entities.yml").read_text(encoding="utf-8")
+    section = text.split("# --- profession", 1)[1].split("\n# ---", 1)[0]
+    canonical = {entry["synonym"] for entry in yaml.safe_load("nlu:\n" + section.split("\n", 1)[1])["nlu"]}
+    lookups = (Path(__file__).parents[1] / "nlu" / "lookups" / "professions.yml").read_text(encoding="utf-8")
+
+    assert len(canonical) >= 12 and canonical <= set(professions.referential())
+    labels = {code: [e["libelle"], *e["synonymes"]] for code, e in professions.referential().items()}
+    unmatched = [line[6:] for line in lookups.splitlines() if line.startswith("    - ")
+                 and not professions.code_for(line[6:], labels)]
+    assert len(unmatched) < 0.5 * lookups.count("\n    - "), unmatched  # most lookup forms name a code
+
+
+def test_a_typo_in_a_workbook_names_the_sheet_row_and_the_closest_code(database_url, tmp_path, table_snapshot):
+    def typo(sheet, header, cells):
+        if sheet == "Offres" and cells[0] == "of_sf":
+            cells[header.index("metier")] = "sage_femmes"
+        return cells
+
+    import_folder(metiers_only(tmp_path))
+    before = table_snapshot()
+    with pytest.raises(ImportFailed) as failure:
+        import_folder(write_workbook(tmp_path / "typo.xlsx", edit=typo))
+
+    assert [str(p) for p in failure.value.problems] == [
+        "Offres:3: metier: métier inconnu « sage_femmes » (codes proches : sage_femme)"]
+    assert table_snapshot() == before
+
+
+def test_a_formula_in_a_workbook_is_refused(database_url, tmp_path, table_snapshot):
+    def formula(sheet, header, cells):
+        if sheet == "Logements" and cells[0] == "lg_studio":
+            cells[header.index("contact")] = '=HYPERLINK("http://x.test","Cliquez")'
+        return cells
+
+    with pytest.raises(ImportFailed) as failure:
+        import_folder(write_workbook(tmp_path / "formula.xlsx", edit=formula))
+
+    [problem] = failure.value.problems
+    assert (problem.file, problem.line, problem.column) == ("Logements", 3, "contact")
+    assert "formule de tableur, refusée" in problem.reason
+    assert all(rows == [] for rows in table_snapshot().values())
+
+
+def test_ods_and_unreadable_workbooks_get_a_french_message(database_url, tmp_path):
+    (tmp_path / "partenaires.ods").write_bytes(b"PK\x03\x04")
+    (tmp_path / "abime.xlsx").write_bytes(b"pas un classeur")
+
+    with pytest.raises(ImportFailed) as ods:
+        import_folder(tmp_path / "partenaires.ods")
+    with pytest.raises(ImportFailed) as broken:
+        import_folder(tmp_path / "abime.xlsx")
+
+    assert "format .ods non lu" in str(ods.value) and "Excel 2007-365 (.xlsx)" in str(ods.value)
+    assert str(broken.value).startswith("abime.xlsx:0: -: classeur illisible")
+
+
+# -- preview ---------------------------------------------------------------------------------------------
+def _edited_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "edited"
+    shutil.copytree(UTF8_DIR, folder)
+    path = folder / "offres.csv"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("Sage-femme de consultation,cdd,temps_partiel,Paimbœuf,2026-10-15,,",
+                        "Sage-femme de consultation,cdd,temps_partiel,Paimbœuf,2026-10-15,2026-10-31,")
+    text = text.replace("Kinésithérapeute en rééducation,cdi", "Kinésithérapeute (rééducation),cdi")
+    text += "of_new,ehpad_chauve,aide_soignant,Aide-soignant·e de jour,cdi,temps_plein,Chauvé,2026-11-20,,,\n"
+    path.write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_dry_run_shows_each_change_and_writes_nothing(database_url, tmp_path, table_snapshot):
+    import_folder(UTF8_DIR)
+    before = table_snapshot()
+
+    report = import_folder(_edited_copy(tmp_path), dry_run=True)
+
+    assert table_snapshot() == before
+    assert (report.created["offres.csv"], report.updated["offres.csv"], report.unchanged("offres.csv")) == (1, 2, 2)
+    changes = {c.ident: c for c in report.changes["offres.csv"]}
+    assert changes["of_new"].new
+    assert changes["of_kine"].fields == (("intitule", "Kinésithérapeute en rééducation",
+                                          "Kinésithérapeute (rééducation)"),)
+    assert changes["of_sf"].fields == (("date_limite", "", "2026-10-31"),)
+    assert report.closing == ["of_sf"] and report.reopening == []
+    assert report.unchanged("structures.csv") == 4
+
+
+def test_the_dry_run_command_prints_the_preview(database_url, tmp_path, table_snapshot, capsys):
+    import_folder(UTF8_DIR)
+    before = table_snapshot()
+
+    assert cli.main(["import", "--dry-run", str(_edited_copy(tmp_path))]) == 0
+
+    out = capsys.readouterr().out
+    assert "rien n'a été écrit" in out
+    assert "offres.csv : 5 lignes (1 nouvelles, 2 modifiées)" in out
+    assert "offres.csv : offres qui se clôturent : of_sf" in out
+    assert "      intitule : « Kinésithérapeute en rééducation » → « Kinésithérapeute (rééducation) »" in out
+    assert table_snapshot() == before
+
+
+def test_a_reopened_opening_is_announced(database_url, tmp_path):
+    folder = _edited_copy(tmp_path)
+    import_folder(folder)  # of_sf closed on 2026-10-31
+
+    report = import_folder(UTF8_DIR, dry_run=True)
+
+    assert report.reopening == ["of_sf"]
+
+
+# -- export, template ------------------------------------------------------------------------------------
+def _with_formula_like_text(tmp_path: Path) -> Path:
+    """The fixture with text a spreadsheet would take for a formula, written with the apostrophe."""
+    folder = tmp_path / "quoted"
+    shutil.copytree(UTF8_DIR, folder)
+    path = folder / "logements.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Au-dessus de la mairie.", "'=1+1 (pas une formule)"),
+                    encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("as_workbook", [False, True], ids=["csv", "xlsx"])
+def test_export_then_import_changes_nothing(database_url, tmp_path, table_snapshot, as_workbook):
+    import_folder(_with_formula_like_text(tmp_path))
+    before = table_snapshot()
+    out = tmp_path / "export"
+
+    cli.main(["export", str(out)] + (["--xlsx"] if as_workbook else []))
+    report = import_folder(out / export.WORKBOOK_FILE if as_workbook else out)
+
+    assert (sum(report.created.values()), sum(report.updated.values())) == (0, 0)
+    assert table_snapshot() == before
+    if as_workbook:
+        sheet = load_workbook(out / export.WORKBOOK_FILE)["logements"]
+        cell = next(c for c in sheet["I"] if str(c.value).endswith("(pas une formule)"))
+        assert (cell.value, cell.data_type) == ("'=1+1 (pas une formule)", "s")
+    else:
+        assert "'=1+1 (pas une formule)" in (out / "logements.csv").read_text(encoding="utf-8-sig")
+        assert (out / "metiers.yml").is_file()
+
+
+def test_an_export_into_an_empty_database_rebuilds_it(tmp_path, monkeypatch, table_snapshot):
+    use_sqlite(tmp_path / "first.db", monkeypatch)
+    import_folder(UTF8_DIR)
+    export.export_folder(tmp_path / "export")
+    first = table_snapshot()
+
+    use_sqlite(tmp_path / "second.db", monkeypatch)
+    import_folder(tmp_path / "export")
+
+    assert table_snapshot() == first
+    db.dispose()
+
+
+def test_the_template_has_headers_and_drop_down_lists(database_url, tmp_path):
+    import_folder(UTF8_DIR)
+    assert cli.main(["template", str(tmp_path / "modele.xlsx")]) == 0
+
+    book = load_workbook(tmp_path / "modele.xlsx")
+    assert book.sheetnames == [*(spreadsheets.sheet_name(f) for f in spreadsheets.COLUMNS), export.LISTS_SHEET]
+    offres = book["offres"]
+    assert [c.value for c in offres[1]] == spreadsheets.COLUMNS["offres.csv"] and offres.max_row == 1
+    lists = {c[0].value: [x.value for x in c[1:] if x.value] for c in book[export.LISTS_SHEET].iter_cols()}
+    assert set(professions.referential()) <= set(lists["metier"])
+    assert lists["contrat"][:2] == ["cdi", "cdd"] and "nuit" in lists["temps_travail"]
+    assert lists["commune"] == ["Paimbœuf", "Saint-Père-en-Retz", "Chauvé"]
+    validations = {str(v.sqref): v.formula1 for v in offres.data_validations.dataValidation}
+    assert validations == {"C2:C1000": "=listes!$A$2:$A$" + str(len(lists["metier"]) + 1),
+                           "E2:E1000": "=listes!$B$2:$B$8", "F2:F1000": "=listes!$C$2:$C$4",
+                           "G2:G1000": "=listes!$D$2:$D$4"}
+    # The template imports as nothing: no row, no problem.
+    report = import_folder(tmp_path / "modele.xlsx")
+    assert sum(report.rows.values()) == 0
+
+
+def test_headers_in_capitals_and_numbers_or_phones_with_signs_are_data(database_url, tmp_path):
+    folder = tmp_path / "capitals"
+    shutil.copytree(UTF8_DIR, folder)
+    path = folder / "communes.csv"
+    lines = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text("Nom,Code_Postal,EPCI,Latitude,Longitude\n" + lines[1], encoding="utf-8")
+
+    import_folder(folder)
+
+    with db.session_scope() as session:
+        from knowledge.models import Commune, Structure
+        assert session.get(Structure, "clin_paimboeuf").phone == "+33 2 40 00 10 01"
+        assert session.query(Commune).filter_by(name="Paimbœuf").one().longitude == -2.03
