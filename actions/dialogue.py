@@ -14,7 +14,7 @@ from actions.living import answer_childcare, answer_housing, answer_mobility, an
 from actions.messages import say
 from actions.partners import answer_installation, answer_partners, show_more_partners
 from actions.privacy import erase_data
-from actions.professions import answer_profession, answer_training
+from actions.professions import TARGET, answer_profession, answer_training
 
 TOPICS: Dict[str, Answer] = {
     "jobs": show_openings,
@@ -41,9 +41,17 @@ def looks_for_work(tracker: Tracker) -> bool:
         getattr(criteria, slot) is not None for slot in ("commune", "contract_type", "work_time"))
 
 
+def aims_at_profession(tracker: Tracker) -> bool:
+    return any(e.get("entity") == "profession" and e.get("role") == TARGET
+               for e in tracker.latest_message.get("entities", []))
+
+
 def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     """A criterion given alone ("et à Vue ?") answers the current topic again with it; with no
-    topic yet, a profession and another criterion are answered with the openings."""
+    topic yet, a profession and another criterion are answered with the openings. A profession aimed
+    at (entity role `target`: « je vise le diplôme d'infirmière ») is a training question."""
+    if aims_at_profession(tracker):
+        return answer_training(dispatcher, tracker)
     answer = TOPICS.get(tracker.get_slot("topic") or "")
     if answer is not None:
         return answer(dispatcher, tracker)

@@ -1,4 +1,5 @@
 """Discovering the professions: forums, job datings, visits, immersions, internships."""
+import re
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -13,6 +14,10 @@ from knowledge import naming, queries
 from knowledge.queries import Resource
 
 
+# « aides-soignants », « infirmières »: the words without their plural s, to find professions named.
+PLURAL = re.compile(r"(\w{3,})s\b")
+
+
 def for_profession(events: List[Resource], profession: Optional[str]) -> List[Resource]:
     """The events open to `profession`: those naming it, and those naming no profession at all."""
     if profession is None:
@@ -20,7 +25,9 @@ def for_profession(events: List[Resource], profession: Optional[str]) -> List[Re
     finder = naming.canonicalisers()["profession"]
 
     def named(event: Resource) -> set:
-        return {value for value, _, _ in finder.find_in(f"{event.name}. {event.description}")}
+        text = f"{event.name}. {event.description}"
+        singular = PLURAL.sub(r"\1", text)
+        return {value for value, _, _ in finder.find_in(f"{text}. {singular}")}
 
     return [e for e in events if not named(e) or profession in named(e)]
 

@@ -11,9 +11,10 @@ from actions.answers import buttons, topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import in_commune, plural, resource_line, structure_extra
 from actions.messages import say
-from actions.places import answer_places, mentions
+from actions.places import answer_places
 from knowledge import queries, vocabulary
 from knowledge.naming import ANY, canonical
+from knowledge.normalise import key
 
 INSTALLATION_HELP = ["guichet_installation", "cpts", "msp"]
 
@@ -104,9 +105,15 @@ def show_more_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     return show_partners(dispatcher, tracker, search, int(tracker.get_slot(OFFSET_SLOT) or 0))
 
 
+def _singular(text: str) -> str:
+    """The comparison key with each word's plural s dropped (« maisons de santé » → « maison de sante »)."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key(text).split())
+
+
 def answer_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     keywords = vocabulary.vocabulary()["structure_keywords"]
-    types = sorted({kind for word, kind in keywords.items() if mentions(tracker, [word])})
+    said = f" {_singular(tracker.latest_message.get('text') or '')} "
+    types = sorted({kind for word, kind in keywords.items() if f" {_singular(word)} " in said})
     hiring = _named_profession(tracker)
     if not types and hiring is None and Criteria.from_tracker(tracker).value("commune") is None:
         counts = Counter(vocabulary.structure_type_label(s.type) for s in queries.find_structures())
