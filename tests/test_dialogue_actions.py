@@ -240,3 +240,12 @@ async def test_yes_after_partners_shows_their_next_page(dialogue_db, make_tracke
 async def test_a_fallback_is_unchanged_by_the_new_answers(dialogue_db, make_tracker):
     dispatcher, _ = await run(ActionFallback, make_tracker(text="la recette des crêpes", intent="nlu_fallback"))
     assert "reformuler" in texts(dispatcher)
+
+
+async def test_an_emergency_during_the_job_search_leaves_the_form(dialogue_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "commune"}, text="elle saigne beaucoup", intent="nlu_fallback",
+                           entities=[entity("safety", "emergency")], active_loop={"name": "job_search_form"})
+    dispatcher, events = await run(ActionSafety, tracker)
+    assert dispatcher.messages[0]["text"].startswith("Appelez le 15 (SAMU) ou le 112")
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert slot(events, "requested_slot") is None
