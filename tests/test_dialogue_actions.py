@@ -125,11 +125,11 @@ async def test_spouse_job_and_school_age_children(dialogue_db, make_tracker):
 # -- 4. who is who: bridges answered from the right side ------------------------------------------------
 @pytest.mark.parametrize("entities, intent, expected", [
     ([entity("profession", "aide_soignant", "current"), entity("profession", "infirmier", "target")],
-     "ask_training", "de aide-soignant / aide-soignante à infirmier / infirmière : IFSI par la sélection FPC après 3 ans"),
+     "ask_training", "(aide-soignant / aide-soignante → infirmier / infirmière) : IFSI par la sélection FPC après 3 ans"),
     ([entity("profession", "infirmier", "target"), entity("profession", "aide_soignant", "current")],
-     "inform", "à infirmier / infirmière : IFSI par la sélection FPC après 3 ans"),
+     "inform", "→ infirmier / infirmière) : IFSI par la sélection FPC après 3 ans"),
     ([entity("profession", "agent_service_hospitalier", "current"), entity("profession", "aide_soignant", "target")],
-     "ask_training", "de agent de service hospitalier à aide-soignant / aide-soignante : VAE ou formation en IFAS"),
+     "ask_training", "(agent de service hospitalier → aide-soignant / aide-soignante) : VAE ou formation en IFAS"),
 ])
 async def test_bridges_are_answered_from_the_current_to_the_target_profession(dialogue_db, make_tracker, entities,
                                                                               intent, expected):
