@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import buttons, topic_action
 from actions.criteria import Criteria
-from actions.formatting import (childcare_extra, housing_extra, in_commune, opening_line, plural,
+from actions.formatting import (childcare_extra, housing_extra, in_commune, months, opening_line, plural,
                                 resource_line, structure_extra)
 from actions.jobs import describe
 from actions.messages import say, text
@@ -37,10 +37,7 @@ def _entity_values(tracker: Tracker, entity: str) -> List[Any]:
 
 
 def _ages_text(ages: Sequence[int]) -> str:
-    def one(months: int) -> str:
-        return plural(months // 12, "an") if months >= 24 and months % 12 == 0 else f"{months} mois"
-
-    return f" (pour {', '.join(one(a) for a in ages)})" if ages else ""
+    return text("needs_ages", ages=", ".join(months(a) for a in ages)) if ages else ""
 
 
 def _fits_ages(resource: Resource, ages: Sequence[int]) -> bool:
@@ -57,13 +54,13 @@ def _brief_places(dispatcher: CollectingDispatcher, name: str, commune: Optional
     where = in_commune(commune)
     if commune and not found:
         found = find(queries.neighbours(commune))
-        where = f"près de {commune}"
+        where = text("near_commune", commune=commune)
     if not found:
         say(dispatcher, f"needs_{name}_none", where=where, **values)
         return
     lines = [line(r) for r in found[:BRIEF_LIMIT]]
     if len(found) > BRIEF_LIMIT:
-        lines.append(f"… et {len(found) - BRIEF_LIMIT} de plus.")
+        lines.append(text("needs_more", count=len(found) - BRIEF_LIMIT))
     dispatcher.utter_message(text="\n".join([text(f"needs_{name}", where=where, **values), *lines]))
 
 
@@ -83,7 +80,7 @@ def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optiona
         return
     lines = [opening_line(o) for o in search.openings]
     if search.total > len(search.openings):
-        lines.append(f"… et {search.total - len(search.openings)} de plus.")
+        lines.append(text("needs_more", count=search.total - len(search.openings)))
     heading = text("needs_jobs", criteria=describe(criteria), count=plural(search.total, "offre"))
     dispatcher.utter_message(text="\n".join([heading, *lines]))
 

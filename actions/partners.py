@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import buttons, topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import in_commune, plural, resource_line, structure_extra
-from actions.messages import say
+from actions.messages import say, text
 from actions.places import answer_places
 from knowledge import queries, vocabulary
 from knowledge.naming import ANY, canonical
@@ -53,7 +53,8 @@ def _grouped(structures, counts) -> str:
     for structure in structures:
         if structure.type != kind:
             kind = structure.type
-            lines.append(f"{vocabulary.structure_type_label(kind)[:1].upper()}{vocabulary.structure_type_label(kind)[1:]} :")
+            label = vocabulary.structure_type_label(kind)
+            lines.append(f"{label[:1].upper()}{label[1:]} :")
         extra = plural(counts[structure.name], "offre") if counts else ""
         lines.append(resource_line(structure, extra))
     return "\n".join(lines)
@@ -68,7 +69,7 @@ def show_partners(dispatcher: CollectingDispatcher, tracker: Tracker, search: Di
     where = in_commune(commune)
     if commune and not found:
         found, counts = _structures(types, hiring, queries.neighbours(commune))
-        where = f"près de {commune}"
+        where = text("near_commune", commune=commune)
     events = [topic("partners"), SlotSet(SEARCH_SLOT, json.dumps(search)), SlotSet("pending", None)]
     if not found:
         say(dispatcher, "partners_hiring_none" if hiring else "partners_none", where=where,
