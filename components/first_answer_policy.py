@@ -1,7 +1,7 @@
 """Rasa policy: what must be answered before any topic rule, read from the message's cues.
 
 Named in config.yml with a priority above RulePolicy's. Right after a user message it predicts
-(confidence 1.0, so the priority breaks the tie with a rule):
+(confidence 1.0, so the priority breaks the tie with a rule or a form in progress):
 
 - `action_safety` when components/message_cues.py marked a `safety` entity (a medical emergency,
   distress), whatever the intent and even inside a form;
@@ -60,4 +60,6 @@ class FirstAnswerPolicy(Policy):
         action = first_answer(tracker)
         if action is None or action not in domain.action_names_or_texts:
             return self._prediction(self._default_predictions(domain))
-        return self._prediction(confidence_scores_for(action, 1.0, domain))
+        # Flagged like RulePolicy's form predictions, which Rasa's ensemble ranks above all others:
+        # otherwise a form in progress would take « elle saigne beaucoup » as its answer first.
+        return self._prediction(confidence_scores_for(action, 1.0, domain), is_no_user_prediction=True)

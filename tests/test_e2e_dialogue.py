@@ -145,6 +145,15 @@ def test_an_emergency_gets_the_emergency_numbers_as_the_very_first_message(assis
     assert not any("Solutions de logement" in text for text, _ in said)
 
 
+@pytest.mark.parametrize("form_answer", ["il a fait un malaise", "elle saigne beaucoup", "je veux mourir"])
+def test_safety_comes_first_during_the_job_search_form(assistant, form_answer):
+    chat = Conversation(assistant)
+    assert "Quel métier" in chat.say("je cherche du travail")
+    said = replies(chat, form_answer)
+    assert said[0][0].startswith("Appelez le 15 (SAMU) ou le 112") or "3114" in said[0][0]
+    assert not any("métier" in text for text, _ in said)
+
+
 @pytest.mark.parametrize("message", ["je pense à me faire du mal", "je suis en burn out, j'en peux plus"])
 def test_distress_gets_the_3114_first_then_a_coordinator(assistant, message):
     chat = Conversation(assistant)
