@@ -249,3 +249,15 @@ async def test_an_emergency_during_the_job_search_leaves_the_form(dialogue_db, m
     assert dispatcher.messages[0]["text"].startswith("Appelez le 15 (SAMU) ou le 112")
     assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
     assert slot(events, "requested_slot") is None
+
+
+async def test_childcare_for_night_shifts_among_several_needs_keeps_atypical_hours(dialogue_db, make_tracker):
+    tracker = make_tracker(
+        slots={"commune": "Pornic"}, text="je bosse de nuit, une nounou pour mon fils de 1 an et un appart a Pornic",
+        intent="ask_childcare",
+        entities=[entity("need", "childcare"), entity("need", "housing"), entity("child_age", 12)])
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    shown = texts(dispatcher)
+    assert "MAM Les Coquillages" in shown and "horaires atypiques possibles" in shown
+    assert "Garderie de l'école du Val" not in shown
+    assert "Appartements des soignants de la Baie" in shown

@@ -128,3 +128,19 @@ def test_the_policy_answers_several_needs_then_listens():
 def test_the_policy_leaves_ordinary_turns_to_the_rules():
     assert first_answer(_tracker([{"entity": "need", "value": "housing"}])) is None
     assert first_answer(_tracker([], after="action_follow_up")) is None
+
+
+def test_the_policy_outranks_a_form_in_progress(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from components.first_answer_policy import FirstAnswerPolicy
+
+    policy = FirstAnswerPolicy.create({**FirstAnswerPolicy.get_default_config()}, LocalModelStorage(tmp_path),
+                                      Resource("first_answer"), ExecutionContext(GraphSchema({})))
+    prediction = policy.predict_action_probabilities(_tracker([{"entity": "safety", "value": "distress"}]), DOMAIN)
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == SAFETY_ACTION
+    assert prediction.is_no_user_prediction and prediction.policy_priority == 7
+    abstains = policy.predict_action_probabilities(_tracker([]), DOMAIN)
+    assert abstains.max_confidence == 0
