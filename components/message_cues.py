@@ -30,23 +30,25 @@ AGE_ENTITY = "child_age"
 OTHER_NEEDS_FOR_JOBS = 2
 
 
-def cue(entity: str, value: Any) -> Dict[str, Any]:
-    return {"entity": entity, "value": value, "confidence_entity": 1.0, "extractor": EXTRACTOR}
+def cue(entity: str, found: cues.Found) -> Dict[str, Any]:
+    return {"entity": entity, "value": found.value, "start": found.start, "end": found.end,
+            "confidence_entity": 1.0, "extractor": EXTRACTOR}
 
 
 def cues_of(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The entities to add for `text`, given those already extracted."""
     added = []
-    kind = cues.safety(text)
-    if kind:
-        added.append(cue(SAFETY_ENTITY, kind))
-    needs = cues.needs(text)
-    if "jobs" not in needs and len(needs) >= OTHER_NEEDS_FOR_JOBS and any(
-            e.get("entity") == "profession" for e in entities):
-        needs = [n for n in cues.need_order() if n in needs or n == "jobs"]
+    safety = cues.safety_found(text)
+    if safety:
+        added.append(cue(SAFETY_ENTITY, safety))
+    needs = cues.needs_found(text)
+    profession = next((e for e in entities if e.get("entity") == "profession"), None)
+    if profession and len(needs) >= OTHER_NEEDS_FOR_JOBS and "jobs" not in {n.value for n in needs}:
+        # The profession stands for the job search (answered first: knowledge/needs.yml's order).
+        needs.insert(0, cues.Found("jobs", profession.get("start", 0), profession.get("end", 0)))
     if len(needs) >= 2:
         added += [cue(NEED_ENTITY, need) for need in needs]
-        added += [cue(AGE_ENTITY, age) for age in cues.children_ages(text)]
+        added += [cue(AGE_ENTITY, age) for age in cues.children_found(text)]
     return added
 
 

@@ -88,6 +88,15 @@ def test_the_component_adds_cues_and_keeps_the_other_entities():
                      ("need", "housing"), ("need", "mobility"), ("child_age", 8)]
 
 
+def test_each_cue_has_the_span_of_the_words_it_comes_from():
+    text = "Ma collègue a perdu connaissance, et il me faut un appart et une crèche pour mon bébé de 8 mois"
+    message = Message(data={"text": text})
+    MessageCues().process([message])
+    spans = {(e["entity"], e["value"]): text[e["start"]:e["end"]] for e in message.get("entities")}
+    assert spans == {("safety", "emergency"): "perdu connaissance", ("need", "childcare"): "crèche",
+                     ("need", "housing"): "appart", ("child_age", 8): "8 mois"}
+
+
 def test_one_need_alone_adds_nothing_and_the_intent_is_never_touched():
     message = Message(data={"text": "une crèche à Vue ?", "intent": {"name": "ask_childcare", "confidence": 0.9}})
     MessageCues().process([message])
