@@ -13,7 +13,6 @@ from actions.places import answer_places
 from knowledge import naming, queries
 from knowledge.queries import Resource
 
-
 # « aides-soignants », « infirmières »: the words without their plural s, to find professions named.
 PLURAL = re.compile(r"(\w{3,})s\b")
 

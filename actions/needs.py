@@ -13,8 +13,16 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import buttons, topic_action
 from actions.criteria import Criteria
-from actions.formatting import (childcare_extra, housing_extra, in_commune, months, opening_line, plural,
-                                resource_line, structure_extra)
+from actions.formatting import (
+    childcare_extra,
+    housing_extra,
+    in_commune,
+    months,
+    opening_line,
+    plural,
+    resource_line,
+    structure_extra,
+)
 from actions.jobs import describe
 from actions.messages import say, text
 from actions.partners import INSTALLATION_HELP
@@ -73,7 +81,8 @@ def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optiona
                                    limit=BRIEF_LIMIT)
     if not search.total and commune:
         criteria = Criteria(criteria.profession, None, criteria.contract_type, criteria.work_time)
-        search = queries.find_openings(profession=criteria.value("profession"), contract=criteria.value("contract_type"),
+        search = queries.find_openings(profession=criteria.value("profession"),
+                                       contract=criteria.value("contract_type"),
                                        work_time=criteria.value("work_time"), limit=BRIEF_LIMIT)
     if not search.total:
         say(dispatcher, "needs_jobs_none", criteria=describe(criteria))

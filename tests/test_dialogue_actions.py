@@ -125,7 +125,8 @@ async def test_spouse_job_and_school_age_children(dialogue_db, make_tracker):
 # -- 4. who is who: bridges answered from the right side ------------------------------------------------
 @pytest.mark.parametrize("entities, intent, expected", [
     ([entity("profession", "aide_soignant", "current"), entity("profession", "infirmier", "target")],
-     "ask_training", "(aide-soignant / aide-soignante → infirmier / infirmière) : IFSI par la sélection FPC après 3 ans"),
+     "ask_training",
+     "(aide-soignant / aide-soignante → infirmier / infirmière) : IFSI par la sélection FPC après 3 ans"),
     ([entity("profession", "infirmier", "target"), entity("profession", "aide_soignant", "current")],
      "inform", "→ infirmier / infirmière) : IFSI par la sélection FPC après 3 ans"),
     ([entity("profession", "agent_service_hospitalier", "current"), entity("profession", "aide_soignant", "target")],

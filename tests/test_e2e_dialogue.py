@@ -132,7 +132,7 @@ def test_events_are_filtered_by_profession(assistant):
     assert "Visite du bloc pour infirmières" not in reply
 
 
-# -- 7. safety first ----------------------------------------------------------------------------------------------------
+# -- 7. safety first -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("message", [
     "il a fait un malaise",
     "elle saigne beaucoup",
