@@ -6,14 +6,15 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, buttons, topic_action
+from actions.criteria import Criteria
 from actions.discovery import answer_discovery
 from actions.handoff import CALLBACK_FORM, decline_callback, request_human
 from actions.jobs import show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
 from actions.messages import say
-from actions.partners import answer_installation, answer_partners
+from actions.partners import answer_installation, answer_partners, show_more_partners
 from actions.privacy import erase_data
-from actions.professions import answer_profession, answer_training
+from actions.professions import TARGET, answer_profession, answer_training
 
 TOPICS: Dict[str, Answer] = {
     "jobs": show_openings,
@@ -33,11 +34,29 @@ CRITERIA = {"profession", "commune", "contract_type", "work_time"}
 SHORT_MESSAGE_WORDS = 5
 
 
+def looks_for_work(tracker: Tracker) -> bool:
+    """A profession with a place, a contract or a schedule (« ASH en CDD sur Corsept ») is a job search."""
+    criteria = Criteria.from_tracker(tracker)
+    return criteria.profession is not None and any(
+        getattr(criteria, slot) is not None for slot in ("commune", "contract_type", "work_time"))
+
+
+def aims_at_profession(tracker: Tracker) -> bool:
+    return any(e.get("entity") == "profession" and e.get("role") == TARGET
+               for e in tracker.latest_message.get("entities", []))
+
+
 def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    """A criterion given alone ("et à Vue ?") answers the current topic again with it."""
+    """A criterion given alone ("et à Vue ?") answers the current topic again with it; with no
+    topic yet, a profession and another criterion are answered with the openings. A profession aimed
+    at (entity role `target`: « je vise le diplôme d'infirmière ») is a training question."""
+    if aims_at_profession(tracker):
+        return answer_training(dispatcher, tracker)
     answer = TOPICS.get(tracker.get_slot("topic") or "")
     if answer is not None:
         return answer(dispatcher, tracker)
+    if looks_for_work(tracker):
+        return show_openings(dispatcher, tracker)
     say(dispatcher, "what_about", buttons=buttons([
         ("Les offres d'emploi", "/search_jobs"), ("Le métier", "/ask_profession"),
         ("Se former", "/ask_training"), ("Se loger", "/ask_housing"),
@@ -49,6 +68,8 @@ def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     pending = tracker.get_slot("pending")
     if pending == "more_jobs":
         return show_more_openings(dispatcher, tracker)
+    if pending == "more_partners":
+        return show_more_partners(dispatcher, tracker)
     if pending == "human":
         return request_human(dispatcher, tracker)
     if pending == "callback":
@@ -56,6 +77,18 @@ def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
         return [FollowupAction(CALLBACK_FORM)]
     if pending == "erase":
         return erase_data(dispatcher, tracker)
+    dispatcher.utter_message(response="utter_help")
+    return []
+
+
+def answer_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """« voir la suite »: the next page of the last list, or say there is nothing more and show the menu."""
+    pending = tracker.get_slot("pending")
+    if pending == "more_jobs":
+        return show_more_openings(dispatcher, tracker)
+    if pending == "more_partners":
+        return show_more_partners(dispatcher, tracker)
+    say(dispatcher, "nothing_more")
     dispatcher.utter_message(response="utter_help")
     return []
 
@@ -107,4 +140,5 @@ def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[st
 ActionFollowUp = topic_action("action_follow_up", follow_up)
 ActionYes = topic_action("action_yes", answer_yes)
 ActionNo = topic_action("action_no", answer_no)
+ActionMore = topic_action("action_more", answer_more)
 ActionFallback = topic_action("action_fallback", fallback)

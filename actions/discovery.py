@@ -1,5 +1,6 @@
 """Discovering the professions: forums, job datings, visits, immersions, internships."""
-from typing import Any, Dict, List
+import re
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -9,13 +10,33 @@ from actions.criteria import Criteria
 from actions.formatting import event_extra, plural, resource_line
 from actions.messages import say
 from actions.places import answer_places
-from knowledge import queries
+from knowledge import naming, queries
+from knowledge.queries import Resource
+
+# « aides-soignants », « infirmières »: the words without their plural s, to find professions named.
+PLURAL = re.compile(r"(\w{3,})s\b")
+
+
+def for_profession(events: List[Resource], profession: Optional[str]) -> List[Resource]:
+    """The events open to `profession`: those naming it, and those naming no profession at all."""
+    if profession is None:
+        return events
+    finder = naming.canonicalisers()["profession"]
+
+    def named(event: Resource) -> set:
+        text = f"{event.name}. {event.description}"
+        singular = PLURAL.sub(r"\1", text)
+        return {value for value, _, _ in finder.find_in(f"{text}. {singular}")}
+
+    return [e for e in events if not named(e) or profession in named(e)]
 
 
 def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    answer_places(dispatcher, tracker, "discovery", lambda communes: queries.upcoming_events(communes),
-                  lambda r: resource_line(r, event_extra(r)))
     criteria = Criteria.from_tracker(tracker)
+    profession = criteria.value("profession")
+    answer_places(dispatcher, tracker, "discovery",
+                  lambda communes: for_profession(queries.upcoming_events(communes), profession),
+                  lambda r: resource_line(r, event_extra(r)))
     internships = queries.find_openings(profession=criteria.value("profession"), contract="stage", limit=0).total
     say(dispatcher, "discovery_internships",
                              internships=plural(internships, "offre de stage", "offres de stage"))

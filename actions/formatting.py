@@ -55,10 +55,12 @@ def housing_extra(resource: Resource) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def age_range(min_months: Optional[int], max_months: Optional[int]) -> str:
-    def months(value: int) -> str:
-        return plural(value // 12, "an") if value >= 24 and value % 12 == 0 else f"{value} mois"
+def months(value: int) -> str:
+    """A child's age: "8 mois", "18 mois", "3 ans"."""
+    return plural(value // 12, "an") if value >= 24 and value % 12 == 0 else f"{value} mois"
 
+
+def age_range(min_months: Optional[int], max_months: Optional[int]) -> str:
     if min_months is None and max_months is None:
         return ""
     if max_months is None:

@@ -7,13 +7,26 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.criteria import Criteria
+from actions.jobs import PAGE_SIZE
 from actions.messages import say
+from knowledge import queries
 from knowledge.naming import ANY, canonical, means_any
 
 # Intents whose text may be read as a direct answer to the form's question.
 ANSWER_INTENTS = {"inform", "nlu_fallback", "affirm"}
 # Criteria the form does not ask for but takes when given.
 OPTIONAL_SLOTS = ("contract_type", "work_time")
+
+
+def fits_one_page(tracker: Tracker) -> bool:
+    """Whether the openings for the profession (and contract, schedule) anywhere fit on one page."""
+    criteria = Criteria.from_tracker(tracker)
+    if criteria.profession is None:
+        return False
+    total = queries.find_openings(profession=criteria.value("profession"), contract=criteria.value("contract_type"),
+                                  work_time=criteria.value("work_time"), limit=0).total
+    return total <= PAGE_SIZE
 
 
 class ValidateJobSearchForm(FormValidationAction):
@@ -56,6 +69,13 @@ class ValidateJobSearchForm(FormValidationAction):
     def validate_commune(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[str, Any]:
         return self._validate("commune", value, dispatcher, "unknown_commune")
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        """The commune is asked only when the openings of the territory would not fit on one page."""
+        if "commune" in domain_slots and tracker.get_slot("commune") is None and fits_one_page(tracker):
+            return [slot for slot in domain_slots if slot != "commune"]
+        return domain_slots
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:

@@ -12,6 +12,8 @@ from actions.messages import say
 from knowledge import queries, vocabulary
 
 PAGE_SIZE = 5
+# Communes offered as buttons to narrow a search down.
+NARROW_CHOICES = 3
 
 
 def _profession_label(code: str) -> str:
@@ -58,12 +60,25 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
     dispatcher.utter_message(text=openings_list(search.openings))
     remaining = search.total - offset - len(search.openings)
+    if offset == 0 and criteria.commune is None and search.total > 1:
+        offer_to_narrow(dispatcher, criteria)
     if remaining > 0:
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
             buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
         return events + [SlotSet("pending", "more_jobs")]
     say(dispatcher, "jobs_next_step")
     return events + [SlotSet("pending", None)]
+
+
+def offer_to_narrow(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:
+    """All the territory's openings were shown (no commune asked): offer the communes that have some."""
+    counts = queries.count_openings_by("commune", criteria.value("profession"), None,
+                                       criteria.value("contract_type"), criteria.value("work_time"))
+    if len(counts) < 2:
+        return
+    communes = sorted(counts, key=lambda name: (-counts[name], name))[:NARROW_CHOICES]
+    say(dispatcher, "jobs_narrow", communes=counts_line(counts, str),
+        buttons=buttons([(f"À {name}", f'/inform{{"commune":"{name}"}}') for name in communes]))
 
 
 def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:

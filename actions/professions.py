@@ -1,5 +1,5 @@
 """Professions: what the job is, pay, training path, bridges and where to train nearby."""
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -11,6 +11,8 @@ from actions.messages import say
 from knowledge import queries
 from knowledge.naming import ANY, canonical
 
+# Entity roles of `profession` (annotated in the training data): the job held now, the one aimed at.
+CURRENT, TARGET = "current", "target"
 TENSION = ["medecin", "infirmier", "aide_soignant", "auxiliaire_de_vie", "agent_service_hospitalier"]
 
 
@@ -20,12 +22,28 @@ def _ask_which(dispatcher: CollectingDispatcher, intent: str) -> None:
     say(dispatcher, "which_profession", buttons=buttons(choices))
 
 
+def _named(tracker: Tracker, role: Optional[str] = None) -> List[str]:
+    """Canonical professions named in the message, those with `role` only when given."""
+    return [code for e in tracker.latest_message.get("entities", [])
+            if e.get("entity") == "profession" and (role is None or e.get("role") == role)
+            for code in [canonical("profession", e.get("value"))] if code and code != ANY]
+
+
+def current_profession(tracker: Tracker) -> Optional[str]:
+    """The profession the person has now (entity role `current`: « ASH aujourd'hui »)."""
+    return next(iter(_named(tracker, CURRENT)), None)
+
+
 def _profession(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str):
-    """The profession asked about: the first one named in the message ("devenir AS quand on est
-    ASH" is about AS), else the one from the conversation; asks which when there is none."""
-    named = [canonical("profession", e.get("value")) for e in tracker.latest_message.get("entities", [])
-             if e.get("entity") == "profession"]
-    code = next((c for c in named if c and c != ANY), None) or Criteria.from_tracker(tracker).value("profession")
+    """The profession asked about: the one aimed at (entity role `target`: « je vise le diplôme
+    d'infirmière »), else the first one named that is not the current job, else the first named
+    ("devenir AS quand on est ASH" is about AS), else the one from the conversation; asks which
+    when there is none."""
+    named = _named(tracker)
+    current = current_profession(tracker)
+    others = [c for c in named if c != current]
+    code = (next(iter(_named(tracker, TARGET)), None) or next(iter(others), None)
+            or next(iter(named), None) or Criteria.from_tracker(tracker).value("profession"))
     if code is None:
         _ask_which(dispatcher, intent)
         return None
@@ -76,6 +94,10 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         lines.append("• Où se former près d'ici : " + " ; ".join(places))
     dispatcher.utter_message(text="\n".join(lines))
 
+    current = current_profession(tracker)
+    bridge = _bridge(current, profession.code) if current else None
+    if bridge:
+        say(dispatcher, "training_your_bridge", current=bridge[0], target=profession.label.lower(), way=bridge[1])
     bridges = [f"• Depuis {source.label.lower()} : {way}" for source, way in queries.bridges_towards(profession.code)]
     labels = {p.code: p.label for p in queries.list_professions()}
     bridges += [f"• {b['texte']}" if "texte" in b  # written as plain text in metiers.yml
@@ -86,6 +108,11 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     say(dispatcher, "training_next")
     return [topic("training"), SlotSet("profession", profession.code)]
 
+
+def _bridge(current: str, target: str) -> Optional[Tuple[str, str]]:
+    """(label of `current`, the way) when a bridge leads from `current` to `target`."""
+    return next(((source.label.lower(), way) for source, way in queries.bridges_towards(target)
+                 if source.code == current), None)
 
 
 ActionProfession = topic_action("action_profession", answer_profession)

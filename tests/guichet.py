@@ -1,4 +1,4 @@
-"""Start the whole assistant for end-to-end tests: demo data, the trained model, free ports."""
+"""Start the whole assistant for end-to-end tests: partner data, the trained model, free ports."""
 import os
 import socket
 import uuid
@@ -21,8 +21,10 @@ def free_port() -> int:
 
 @contextmanager
 def running_guichet(var_dir: Path, database_url: Optional[str] = None, tracker_store_url: Optional[str] = None,
-                    env: Optional[Dict[str, str]] = None, web: bool = False) -> Iterator[services.Assistant]:
-    """The servers on the latest trained model, with the demo data imported into `database_url`.
+                    env: Optional[Dict[str, str]] = None, web: bool = False,
+                    folder: Path = DEMO_DIR) -> Iterator[services.Assistant]:
+    """The servers on the latest trained model, with the partner data of `folder` (the demo data by
+    default) imported into `database_url`.
 
     `env` (and DATABASE_URL) are set for the test process too, and restored afterwards.
     """
@@ -33,7 +35,7 @@ def running_guichet(var_dir: Path, database_url: Optional[str] = None, tracker_s
     try:
         db.dispose()
         naming.forget()
-        importer.import_folder(DEMO_DIR)
+        importer.import_folder(folder)
         base = bot_settings.load()
         model = services.latest_model(base)
         assert model is not None, "aucun modèle entraîné : lancez `make train` avant ces tests"

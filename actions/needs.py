@@ -1,0 +1,135 @@
+"""Several needs in one message: a short answer to each, in the order of knowledge/needs.yml.
+
+components/first_answer_policy.py runs `action_answer_needs` when components/message_cues.py
+found two needs or more (`need` entities, with the children's ages as `child_age` in months).
+Each need gets one heading and at most BRIEF_LIMIT lines, in the commune asked (or the nearest
+ones); the buttons lead to the full answer of each topic.
+"""
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import buttons, topic_action
+from actions.criteria import Criteria
+from actions.formatting import (
+    childcare_extra,
+    housing_extra,
+    in_commune,
+    months,
+    opening_line,
+    plural,
+    resource_line,
+    structure_extra,
+)
+from actions.jobs import describe
+from actions.messages import say, text
+from actions.partners import INSTALLATION_HELP
+from knowledge import cues, queries
+from knowledge.queries import Resource
+
+BRIEF_LIMIT = 3
+TOPIC_BUTTONS = {
+    "jobs": ("Toutes les offres", "/search_jobs"),
+    "childcare": ("Garde d'enfants", "/ask_childcare"),
+    "housing": ("Logement", "/ask_housing"),
+    "mobility": ("Transports", "/ask_mobility"),
+    "spouse_job": ("Emploi du conjoint", "/ask_spouse_job"),
+    "installation": ("S'installer en libéral", "/ask_installation"),
+}
+
+
+def _entity_values(tracker: Tracker, entity: str) -> List[Any]:
+    return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+
+
+def _ages_text(ages: Sequence[int]) -> str:
+    return text("needs_ages", ages=", ".join(months(a) for a in ages)) if ages else ""
+
+
+def _fits_ages(resource: Resource, ages: Sequence[int]) -> bool:
+    low = resource.details.get("min_age_months") or 0
+    high = resource.details.get("max_age_months")
+    return all(low <= age and (high is None or age <= high) for age in ages)
+
+
+def _brief_places(dispatcher: CollectingDispatcher, name: str, commune: Optional[str],
+                  find: Callable[[Optional[List[str]]], List[Resource]], line: Callable[[Resource], str],
+                  **values: Any) -> None:
+    """One heading and a few lines, in `commune` or else the nearest communes."""
+    found = find([commune] if commune else None)
+    where = in_commune(commune)
+    if commune and not found:
+        found = find(queries.neighbours(commune))
+        where = text("near_commune", commune=commune)
+    if not found:
+        say(dispatcher, f"needs_{name}_none", where=where, **values)
+        return
+    lines = [line(r) for r in found[:BRIEF_LIMIT]]
+    if len(found) > BRIEF_LIMIT:
+        lines.append(text("needs_more", count=len(found) - BRIEF_LIMIT))
+    dispatcher.utter_message(text="\n".join([text(f"needs_{name}", where=where, **values), *lines]))
+
+
+def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optional[str]) -> None:
+    if criteria.value("profession") is None:
+        say(dispatcher, "needs_jobs_profession")
+        return
+    search = queries.find_openings(profession=criteria.value("profession"), communes=criteria.communes(),
+                                   contract=criteria.value("contract_type"), work_time=criteria.value("work_time"),
+                                   limit=BRIEF_LIMIT)
+    if not search.total and commune:
+        criteria = Criteria(criteria.profession, None, criteria.contract_type, criteria.work_time)
+        search = queries.find_openings(profession=criteria.value("profession"),
+                                       contract=criteria.value("contract_type"),
+                                       work_time=criteria.value("work_time"), limit=BRIEF_LIMIT)
+    if not search.total:
+        say(dispatcher, "needs_jobs_none", criteria=describe(criteria))
+        return
+    lines = [opening_line(o) for o in search.openings]
+    if search.total > len(search.openings):
+        lines.append(text("needs_more", count=search.total - len(search.openings)))
+    heading = text("needs_jobs", criteria=describe(criteria), count=plural(search.total, "offre"))
+    dispatcher.utter_message(text="\n".join([heading, *lines]))
+
+
+def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    named = set(_entity_values(tracker, "need"))
+    needs = [n for n in cues.need_order() if n in named]
+    ages = sorted({int(a) for a in _entity_values(tracker, "child_age")})
+    criteria = Criteria.from_tracker(tracker)
+    commune = criteria.value("commune")
+    say(dispatcher, "needs_intro")
+    for need in needs:
+        if need == "jobs":
+            _jobs(dispatcher, criteria, commune)
+        elif need == "childcare":
+            atypical = criteria.value("work_time") == "nuit" or cues.atypical_hours(
+                tracker.latest_message.get("text") or "")
+
+            def childcare(communes):
+                found = [r for r in queries.find_childcare(communes, atypical_hours=atypical) if _fits_ages(r, ages)]
+                return found or [r for r in queries.find_childcare(communes) if _fits_ages(r, ages)]
+
+            _brief_places(dispatcher, "childcare", commune, childcare, lambda r: resource_line(r, childcare_extra(r)),
+                          ages=_ages_text(ages))
+        elif need == "housing":
+            _brief_places(dispatcher, "housing", commune, queries.find_housing,
+                          lambda r: resource_line(r, housing_extra(r)))
+        elif need == "mobility":
+            _brief_places(dispatcher, "mobility", commune, queries.find_mobility,
+                          lambda r: resource_line(r, r.type.replace("_", " ")))
+        elif need == "spouse_job":
+            _brief_places(dispatcher, "spouse_job", commune,
+                          lambda communes: queries.find_structures(["emploi"], communes), resource_line)
+        elif need == "installation":
+            _brief_places(dispatcher, "installation", commune,
+                          lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
+                          lambda r: resource_line(r, structure_extra(r)))
+    say(dispatcher, "needs_next", buttons=buttons(
+        [TOPIC_BUTTONS[n] for n in needs] + [("Parler à un coordinateur", "/request_human")]))
+    return [SlotSet("pending", None)]
+
+
+ActionAnswerNeeds = topic_action("action_answer_needs", answer_needs)
