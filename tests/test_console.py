@@ -147,10 +147,12 @@ async def test_claiming_pauses_the_assistant_and_tells_the_user_through_rasa(con
     assert handoff.get_request(request_id).status == "claimed"
     [call] = rasa.calls
     assert call["query"] == {"output_channel": "latest", "execute_side_effects": "true", "token": "jeton-de-test"}
-    pause, joined, signal = call["events"]
+    pause, signal, joined = call["events"]
     assert pause == {"event": "pause"}
     assert joined["event"] == "bot" and "Camille" in joined["text"] and "a rejoint la conversation" in joined["text"]
-    assert signal["data"] == {"custom": {"data": {"handoff": "joined"}}}  # the widget stops saying « écrit… »
+    # Before the joining message, so that the widget shows it as the coordinator's, and stops
+    # saying « écrit… »; with the coordinator's name for the widget's header.
+    assert signal["data"] == {"custom": {"data": {"handoff": "joined", "coordinator": "Camille"}}}
 
 
 async def test_a_request_claimed_by_someone_else_cannot_be_taken(console, other, rasa):
@@ -215,7 +217,8 @@ async def test_closing_with_an_outcome_hands_back_to_the_assistant(console, rasa
     assert response.status == 303
     left, signal, resume = rasa.events("web-1")[-3:]
     assert "Camille a quitté la conversation" in left["text"] and resume == {"event": "resume"}
-    assert signal["data"] == {"custom": {"data": {"handoff": "left"}}}
+    # « closed »: the widget may start a new conversation again (« left » keeps the request open).
+    assert signal["data"] == {"custom": {"data": {"handoff": "closed", "coordinator": "Camille"}}}
     closed = handoff.get_request(request_id)
     assert (closed.status, closed.outcome) == ("closed", "answered")
     assert request_id not in [r.id for r in handoff.open_requests()]
@@ -243,6 +246,7 @@ async def test_putting_a_request_back_in_the_queue_resumes_the_assistant(console
     await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
     await console.post(f"/console/demandes/{request_id}/rendre", data={"csrf": token})
     assert rasa.events("web-1")[-1] == {"event": "resume"}
+    assert rasa.events("web-1")[-2]["data"] == {"custom": {"data": {"handoff": "left", "coordinator": "Camille"}}}
     assert handoff.get_request(request_id).status == "open"
     theirs = await log_in(other, "lou.bernard@cotesoin.fr")
     await other.post(f"/console/demandes/{request_id}/prendre", data={"csrf": theirs})

@@ -160,7 +160,7 @@ async def close(request: web.Request) -> web.StreamResponse:
         raise await _back(request, item.id, "Choisissez l'issue de la demande avant de la clore.")
     try:
         await asyncio.to_thread(handoff.check_held, item.id, me.id)
-        await request.app[RASA].leave(item.sender_id, me.name)
+        await request.app[RASA].leave(item.sender_id, me.name, closed=True)
         await asyncio.to_thread(handoff.close, item.id, me.id, outcome)
     except (Conflict, RasaUnavailable) as error:
         raise await _back(request, item.id, str(error))
