@@ -98,6 +98,7 @@ def record_request(sender_id: str, channel: str, topic: str, criteria: Dict[str,
         request = CoordinatorRequest(sender_id=sender_id, channel=channel, topic=topic, criteria=criteria)
         session.add(request)
         session.flush()
+        audit(session, None, "request_created", request.id)
         return request.id, True
 
 
@@ -191,6 +192,32 @@ def open_requests() -> List[RequestInfo]:
             .where(CoordinatorRequest.status != CLOSED)
             .order_by(CoordinatorRequest.created_at, CoordinatorRequest.id)
         )]
+
+
+def closed_requests(since: Optional[datetime] = None, until: Optional[datetime] = None,
+                    outcome: str = "", profession: str = "", commune: str = "",
+                    limit: int = 200) -> List[RequestInfo]:
+    """Closed requests, last closed first, closed in [since, until) (naive UTC), with this outcome
+    and these criteria (each filter left out when empty)."""
+    query = select(CoordinatorRequest).where(CoordinatorRequest.status == CLOSED)
+    if since is not None:
+        query = query.where(CoordinatorRequest.closed_at >= since)
+    if until is not None:
+        query = query.where(CoordinatorRequest.closed_at < until)
+    if outcome:
+        query = query.where(CoordinatorRequest.outcome == outcome)
+    query = query.order_by(CoordinatorRequest.closed_at.desc(), CoordinatorRequest.id.desc())
+    found = []
+    with db.session_scope() as session:
+        # The criteria are a JSON column: compared here, the same way on SQLite and PostgreSQL.
+        for request in session.scalars(query):
+            criteria = request.criteria or {}
+            if (profession and criteria.get("profession") != profession) or (commune and criteria.get("commune") != commune):
+                continue
+            found.append(_info(request))
+            if len(found) >= limit:
+                break
+    return found
 
 
 def get_request(request_id: int) -> RequestInfo:
