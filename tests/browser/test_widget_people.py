@@ -72,6 +72,17 @@ def test_on_a_phone_the_panel_is_modal_readable_and_short(browser, site):
         more.press("Enter")
         assert lists.last.locator("li:visible").count() > 3
         expect(lists.last.locator("li").nth(3)).to_be_focused()
+        # Each item: its first line, two lines at most; the rest opens with the keyboard.
+        line = page.locator(".cs-msg--bot").last.evaluate("m => parseFloat(getComputedStyle(m).lineHeight)")
+        for title in lists.last.locator(".cs-item__title").all():
+            assert title.bounding_box()["height"] <= 2.2 * line
+        item = lists.last.locator(".cs-item").first
+        item.locator("summary").focus()
+        page.keyboard.press("Enter")
+        expect(item.locator(".cs-item__more")).to_be_visible()
+        expect(item.locator(".cs-item__more")).to_contain_text("Contact")
+        page.keyboard.press("Enter")
+        expect(item.locator(".cs-item__more")).to_be_hidden()
         phones = page.locator(".cs-msg--bot a[href^='tel:+33']")
         assert phones.count() >= 1
         assert phones.first.get_attribute("href").replace("tel:+33", "").isdigit()

@@ -537,7 +537,26 @@
       }
       if (!list) { list = document.createElement("ul"); list.className = "cs-list"; bubble.appendChild(list); }
       var li = document.createElement("li");
-      appendRichText(li, part.lines.join("\n").replace(/^• /, ""));
+      var head = part.lines[0].replace(/^• /, "");
+      if (part.lines.length > 1) {
+        // The item's first line always shows (two lines at most on a phone); the rest (description,
+        // contact) opens with it.
+        var details = document.createElement("details");
+        details.className = "cs-item";
+        var summary = document.createElement("summary");
+        var title = document.createElement("span");
+        title.className = "cs-item__title";
+        appendRichText(title, head);
+        summary.appendChild(title);
+        details.appendChild(summary);
+        var rest = document.createElement("div");
+        rest.className = "cs-item__more";
+        appendRichText(rest, part.lines.slice(1).map(function (l) { return l.trim(); }).join("\n"));
+        details.appendChild(rest);
+        li.appendChild(details);
+      } else {
+        appendRichText(li, head);
+      }
       if (seen >= MAX_ITEMS) { li.hidden = true; hidden.push(li); }
       seen += 1;
       list.appendChild(li);
