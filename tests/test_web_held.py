@@ -10,9 +10,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.web import held
 from components.for_coordinator import ForCoordinator
-from knowledge import accounts, db, handoff
+from knowledge import accounts, db, handoff, observatory
 from knowledge.models import Base
 from tests.console_helpers import PASSWORD
+from tests.observatory_helpers import at
+from tests.test_observatory import PERIOD, tracker_store  # noqa: F401 - fixture
 from tests.test_web_channel import clients, server, until  # noqa: F401 - fixtures
 
 QUESTION = "Je travaille de nuit à Pornic, est-ce possible ?"
@@ -151,3 +153,17 @@ async def test_the_page_is_told_where_the_hand_over_stands(tables, server, clien
     await third.sio.connect(url, transports=["polling"], wait_timeout=10)
     await third.sio.emit("session_request", {"session_id": session, "handoff": "joined"})
     await until(lambda: {"handoff": "closed"} in third.answers)
+
+
+def test_messages_for_the_coordinator_are_not_among_the_questions_not_understood(tracker_store):
+    """What the component turns a held message into stays out of the observatory's « questions non
+    comprises », while the same words misunderstood outside a hand-over are counted."""
+    written = Message(data={"text": "Je travaille de nuit, c'est possible ?", "metadata": {"for_coordinator": True},
+                            "intent": {"name": "nlu_fallback", "confidence": 0.2}, "entities": []})
+    ForCoordinator().process([written])
+    for n in range(6):
+        tracker_store.user(f"web-{n}", at("2025-03-28 10:00") + n, written.get("text"), written.get("intent")["name"])
+    tracker_store.user("web-9", at("2025-03-28 11:00"), "Je travaille de nuit, c'est possible ?", "nlu_fallback")
+    tracker_store.save()
+    result = observatory.misunderstood(PERIOD)
+    assert [q.messages for q in result.questions] == [observatory.MASKED]  # only the one outside a hand-over
