@@ -98,8 +98,9 @@ async def test_stop_ends_the_hand_over_with_a_reply(tables, server, clients, ras
     assert assistant.received == []  # « stop » was not a question for the assistant
     ended = handoff.get_request(request_id)
     assert ended.outcome == handoff.ENDED_BY_PERSON
-    said, signal, resume = rasa_here.events(session)[-3:]
+    signal, said, resume = rasa_here.events(session)[-3:]
     assert said["text"].startswith(f"Vous avez mis fin à l'échange avec Camille Martin : votre demande n° {request_id}")
+    assert "metadata" not in said  # the assistant says it, not the coordinator
     assert signal["data"]["custom"]["data"]["handoff"] == "closed" and resume == {"event": "resume"}
     assert handoff.audit_trail(request_id)[0]["action"] == "ended_by_person"
 

@@ -85,11 +85,15 @@ class RasaConversations:
 
     async def leave(self, sender_id: str, name: str, closed: bool = False, message: Optional[str] = None) -> None:
         """Give the conversation back to the assistant; `closed` when the request is closed too (the
-        widget then allows a new conversation), `message` instead of the usual leaving message."""
+        widget then allows a new conversation). With `message`, the person ended the exchange: the
+        assistant says so, after the signal (the widget shows it as the assistant's)."""
         restored = await self.slots_at_pause(sender_id)
-        said = message or text("coordinator_left", coordinator=name)
-        await self.append(sender_id, [*restored, _said(said, name),
-                                      _signal("closed" if closed else "left", name), {"event": "resume"}])
+        signal = _signal("closed" if closed else "left", name)
+        if message:
+            said = [signal, {"event": "bot", "text": message}]
+        else:
+            said = [_said(text("coordinator_left", coordinator=name), name), signal]
+        await self.append(sender_id, [*restored, *said, {"event": "resume"}])
 
 
 def _said(message: str, name: str) -> Dict[str, Any]:
