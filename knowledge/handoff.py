@@ -212,7 +212,9 @@ def closed_requests(since: Optional[datetime] = None, until: Optional[datetime] 
         # The criteria are a JSON column: compared here, the same way on SQLite and PostgreSQL.
         for request in session.scalars(query):
             criteria = request.criteria or {}
-            if (profession and criteria.get("profession") != profession) or (commune and criteria.get("commune") != commune):
+            if profession and criteria.get("profession") != profession:
+                continue
+            if commune and criteria.get("commune") != commune:
                 continue
             found.append(_info(request))
             if len(found) >= limit:

@@ -289,6 +289,9 @@ async def test_the_live_stream_announces_the_queue(console):
 
 
 # -- what a coordinator reads after acting, and the closed requests ------------------------------------
+HTML = {"Accept": "text/html"}
+
+
 async def test_each_action_is_confirmed_and_a_closed_request_is_found_again(console, rasa):
     request_id, _ = handoff.record_request("web-9", "socketio", "", {"profession": "aide_soignant",
                                                                      "commune": "Saint-Brevin-les-Pins"})
@@ -315,14 +318,14 @@ async def test_each_action_is_confirmed_and_a_closed_request_is_found_again(cons
                          ("metier=aide_soignant", True), ("metier=infirmier", False),
                          ("commune=Saint-Brevin-les-Pins", True), ("commune=Pornic", False),
                          ("du=2000-01-01&au=2999-12-31", True), ("du=2999-01-01", False)]:
-        body = page_text(await (await console.get(f"/console/traitees?{query}", headers={"Accept": "text/html"})).text())
+        body = page_text(await (await console.get(f"/console/traitees?{query}", headers=HTML)).text())
         assert ("06 12 34 56 78" in body) is found, query
         if not found:
             assert "Aucune demande traitée ne correspond à cette recherche." in body
     bad = page_text(await (await console.get("/console/traitees?du=hier", headers={"Accept": "text/html"})).text())
     assert "Date illisible" in bad
 
-    page = page_text(await (await console.get(f"/console/demandes/{request_id}", headers={"Accept": "text/html"})).text())
+    page = page_text(await (await console.get(f"/console/demandes/{request_id}", headers=HTML)).text())
     assert "demande créée par la personne" in page and "Close le" in page
 
 

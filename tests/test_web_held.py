@@ -12,10 +12,14 @@ from bot.web import held
 from components.for_coordinator import ForCoordinator
 from knowledge import accounts, db, handoff, observatory
 from knowledge.models import Base
+from tests import test_observatory, test_web_channel
 from tests.console_helpers import PASSWORD
 from tests.observatory_helpers import at
-from tests.test_observatory import PERIOD, tracker_store  # noqa: F401 - fixture
-from tests.test_web_channel import clients, server, until  # noqa: F401 - fixtures
+from tests.test_observatory import PERIOD
+from tests.test_web_channel import until
+
+# Fixtures of the channel and observatory tests, used here too.
+server, clients, tracker_store = test_web_channel.server, test_web_channel.clients, test_observatory.tracker_store
 
 QUESTION = "Je travaille de nuit à Pornic, est-ce possible ?"
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from knowledge import handoff, queries
 from knowledge.settings import PROJECT_ROOT
 from tests.browser import axe
-from tests.browser.test_console_handoff import NAME, LIVE_TIMEOUT_MS, coordinator_page, log_in, tracker_events  # noqa: F401
+from tests.browser.test_console_handoff import LIVE_TIMEOUT_MS, NAME, coordinator_page, log_in, tracker_events  # noqa: F401
 from tests.browser.test_web_widget import Widget
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +48,8 @@ def test_a_hand_over_as_a_candidate_and_a_coordinator_live_it(page, coordinator_
     # 1. No new conversation while the request is open: the answer would be lost.
     page.locator("[data-chat-reset]").click()
     expect(page.get_by_role("alertdialog")).to_have_count(0)
-    expect(page.locator(".cs-msg--notice").last).to_contain_text("Votre demande à l'équipe de coordination est en cours")
+    expect(page.locator(".cs-msg--notice").last).to_contain_text(
+        "Votre demande à l'équipe de coordination est en cours")
     assert widget.session_id() == sender
 
     # 9. The queue says what it is about in the coordinator's words.

@@ -7,10 +7,10 @@ browser context (a new visitor).
 import pytest
 from playwright.sync_api import expect
 
+from knowledge.settings import PROJECT_ROOT
 from tests.browser import axe
 from tests.browser.conftest import ANSWER_TIMEOUT_MS, DESKTOP, PHONE, PageWatch
 from tests.browser.test_web_widget import Widget
-from knowledge.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -164,9 +164,10 @@ def test_a_second_tab_adds_only_what_is_new(browser, site):
         # Count what the live region of the second tab gets while the first one talks.
         second.evaluate("""() => {
             window.__added = 0; window.__removed = 0;
+            const message = n => n.classList && n.classList.contains('cs-msg');
             new MutationObserver(changes => changes.forEach(c => {
-                c.addedNodes.forEach(n => { if (n.classList && n.classList.contains('cs-msg')) window.__added += 1; });
-                c.removedNodes.forEach(n => { if (n.classList && n.classList.contains('cs-msg')) window.__removed += 1; });
+                c.addedNodes.forEach(n => { if (message(n)) window.__added += 1; });
+                c.removedNodes.forEach(n => { if (message(n)) window.__removed += 1; });
             })).observe(document.querySelector('[data-chat-log]'), {childList: true});
         }""")
         before = first.locator(".cs-msg").count()
