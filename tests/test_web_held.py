@@ -1,4 +1,4 @@
-"""The widget's conversation while a coordinator holds it (bot/web/held.py, bot/web/channel.py,
+"""The widget's conversation while a coordinator holds it (bot/held.py, bot/web/channel.py,
 components/for_coordinator.py): messages for the coordinator, « stop » and « supprimer mes données »
 still answered, the page told where the hand-over stands.
 
@@ -8,7 +8,7 @@ throw-away database; Rasa's HTTP API is the fake of the console tests.
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.web import held
+from bot import held
 from components.for_coordinator import ForCoordinator
 from knowledge import accounts, db, handoff, observatory
 from knowledge.models import Base

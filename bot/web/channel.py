@@ -39,7 +39,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.web import held
+from bot import held
 
 logger = logging.getLogger(__name__)
 

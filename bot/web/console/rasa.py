@@ -5,7 +5,7 @@ Events are appended to the conversation's tracker with `output_channel=latest` a
 widget's socket.io or Telegram) and is kept in the tracker store like any other:
 
 - join: `pause` (Rasa then logs the user's messages without answering) + the joining message;
-  the person's messages then skip understanding (bot/web/channel.py, components/for_coordinator.py);
+  the person's messages then skip understanding (bot/held.py, components/for_coordinator.py);
 - reply: a bot message with metadata `{"coordinator": name}`;
 - leave: the leaving message + `resume` (the assistant answers again, with the slots it had).
 

@@ -1,4 +1,5 @@
-"""The widget's conversations while a coordinator holds them (bot/web/channel.py uses it).
+"""Conversations while a coordinator holds them, for the channels (the widget's bot/web/channel.py,
+Telegram's bot/telegram/updates.py).
 
 While a request is claimed in the console, what the person writes is for the coordinator; only the
 commands of knowledge/vocabulary.yml (`commands_while_held`) are for the assistant. « stop » and
