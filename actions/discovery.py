@@ -38,8 +38,10 @@ def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
                   lambda communes: for_profession(queries.upcoming_events(communes), profession),
                   lambda r: resource_line(r, event_extra(r)))
     internships = queries.find_openings(profession=criteria.value("profession"), contract="stage", limit=0).total
-    say(dispatcher, "discovery_internships",
-                             internships=plural(internships, "offre de stage", "offres de stage"))
+    if internships:
+        say(dispatcher, "discovery_internships", internships=plural(internships, "offre de stage", "offres de stage"))
+    else:  # a count of zero is never offered as a lead
+        say(dispatcher, "discovery_internships_none")
     return [topic("discovery")]
 
 

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.criteria import Criteria
 from actions.formatting import in_commune
 from actions.messages import say
-from knowledge import queries
+from knowledge import queries, vocabulary
 from knowledge.normalise import key
 from knowledge.queries import Resource
 
@@ -26,11 +26,12 @@ def answer_places(
     prefix: str,
     find: Callable[[Optional[List[str]]], List[Resource]],
     line: Callable[[Resource], str],
+    **values: str,
 ) -> List[Resource]:
     """Send the resources found in the user's commune, or else in the nearest communes.
 
     Uses the responses `<prefix>_found` (where), `<prefix>_nearby` (commune) and `<prefix>_none`
-    (where); returns what was shown.
+    (where), filled with `values` too; returns what was shown.
     """
     commune = Criteria.from_tracker(tracker).value("commune")
     found = find([commune] if commune else None)
@@ -39,10 +40,17 @@ def answer_places(
         found = find(queries.neighbours(commune))
         response = f"{prefix}_nearby"
     if not found:
-        say(dispatcher, f"{prefix}_none", where=in_commune(commune))
+        say(dispatcher, f"{prefix}_none", where=in_commune(commune), **values)
         return []
-    say(dispatcher, response, where=in_commune(commune), commune=commune)
+    say(dispatcher, response, where=in_commune(commune), commune=commune, **values)
     dispatcher.utter_message(text="\n".join(line(r) for r in found[:LIMIT]))
     if len(found) > LIMIT:
-        say(dispatcher, "more_places", count=len(found) - LIMIT)
+        say(dispatcher, "more_places", count=len(found) - LIMIT,
+            example=example_commune([commune, *(r.commune for r in found)]))
     return found
+
+
+def example_commune(avoid: Sequence[Optional[str]]) -> str:
+    """A commune for an example (« et à Pornic ? »): never the one being discussed or just listed."""
+    examples = vocabulary.vocabulary()["example_communes"]
+    return next((c for c in examples if c not in avoid), next(c for c in examples if c != avoid[0]))

@@ -68,8 +68,10 @@ class Settings:
             "TRACKER_STORE_URL": self.tracker_store_url,
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
             "COTESOIN_VAR_DIR": str(self.var_dir),
-            # The web site's console writes to conversations through Rasa's HTTP API with it.
+            # The web site's console writes to conversations through Rasa's HTTP API with it, and
+            # so does the widget's channel when the person ends a hand-over (bot/held.py).
             "RASA_TOKEN": self.rasa_token,
+            "RASA_PORT": str(self.rasa_port),
             # credentials.yml declares the Telegram channel with these; no token = channel inactive.
             **{name: os.environ.get(name, "") for name in TELEGRAM_VARIABLES},
             # Quieter TensorFlow, and no telemetry call to a closed network.

@@ -1,4 +1,5 @@
 """Engine and session factory, built lazily on first use and disposable."""
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -13,6 +14,7 @@ from knowledge.models import Base
 
 _engine: Optional[Engine] = None
 _sessions: Optional[sessionmaker] = None
+_building = threading.Lock()
 
 
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
@@ -38,11 +40,16 @@ def make_engine(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
+    """The engine, built once; safe from several threads (the web channel asks from a thread pool:
+    the session factory is set before the engine, so no thread sees an engine without it)."""
     global _engine, _sessions
     if _engine is None:
-        _engine = make_engine(settings.database_url())
-        Base.metadata.create_all(_engine)
-        _sessions = sessionmaker(_engine, future=True, expire_on_commit=False)
+        with _building:
+            if _engine is None:
+                engine = make_engine(settings.database_url())
+                Base.metadata.create_all(engine)
+                _sessions = sessionmaker(engine, future=True, expire_on_commit=False)
+                _engine = engine
     return _engine
 
 

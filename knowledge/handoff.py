@@ -24,6 +24,10 @@ OUTCOMES = {
     "oriented": "Orienté·e vers un partenaire",
     "no_reply": "Sans réponse de la personne",
 }
+# Set when the person ends the exchange themselves (« stop », « supprimer mes données ») while a
+# coordinator holds it; never offered to the coordinators when they close a request.
+ENDED_BY_PERSON = "ended_by_person"
+OUTCOME_LABELS = {**OUTCOMES, ENDED_BY_PERSON: "Arrêtée par la personne"}
 
 
 class Conflict(RuntimeError):
@@ -94,6 +98,7 @@ def record_request(sender_id: str, channel: str, topic: str, criteria: Dict[str,
         request = CoordinatorRequest(sender_id=sender_id, channel=channel, topic=topic, criteria=criteria)
         session.add(request)
         session.flush()
+        audit(session, None, "request_created", request.id)
         return request.id, True
 
 
@@ -102,6 +107,38 @@ def current_request(sender_id: str) -> Optional[RequestInfo]:
     with db.session_scope() as session:
         request = _current(session, sender_id)
         return _info(request) if request is not None else None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a conversation: the request and the coordinator answering it."""
+    request_id: int
+    coordinator_id: int
+    coordinator: str
+
+
+def held_by(sender_id: str) -> Optional[Holder]:
+    """The coordinator holding this conversation now, if any (the person's messages are for them)."""
+    with db.session_scope() as session:
+        request = _current(session, sender_id)
+        if request is None or request.status != CLAIMED or request.claimed_by is None:
+            return None
+        return Holder(request.id, request.claimed_by_id, request.claimed_by.name)
+
+
+def end_by_person(request_id: int, command: str) -> bool:
+    """The person ended a held exchange (`command`: what they asked); False if it was no longer held."""
+    with db.session_scope() as session:
+        result = session.execute(
+            update(CoordinatorRequest)
+            .where(CoordinatorRequest.id == request_id, CoordinatorRequest.status == CLAIMED)
+            .values(status=CLOSED, outcome=ENDED_BY_PERSON, closed_at=datetime.utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return False
+        audit(session, None, "ended_by_person", request_id, command)
+        return True
 
 
 def save_contact(request_id: int, contact: str, consent_text: str) -> None:
@@ -155,6 +192,34 @@ def open_requests() -> List[RequestInfo]:
             .where(CoordinatorRequest.status != CLOSED)
             .order_by(CoordinatorRequest.created_at, CoordinatorRequest.id)
         )]
+
+
+def closed_requests(since: Optional[datetime] = None, until: Optional[datetime] = None,
+                    outcome: str = "", profession: str = "", commune: str = "",
+                    limit: int = 200) -> List[RequestInfo]:
+    """Closed requests, last closed first, closed in [since, until) (naive UTC), with this outcome
+    and these criteria (each filter left out when empty)."""
+    query = select(CoordinatorRequest).where(CoordinatorRequest.status == CLOSED)
+    if since is not None:
+        query = query.where(CoordinatorRequest.closed_at >= since)
+    if until is not None:
+        query = query.where(CoordinatorRequest.closed_at < until)
+    if outcome:
+        query = query.where(CoordinatorRequest.outcome == outcome)
+    query = query.order_by(CoordinatorRequest.closed_at.desc(), CoordinatorRequest.id.desc())
+    found = []
+    with db.session_scope() as session:
+        # The criteria are a JSON column: compared here, the same way on SQLite and PostgreSQL.
+        for request in session.scalars(query):
+            criteria = request.criteria or {}
+            if profession and criteria.get("profession") != profession:
+                continue
+            if commune and criteria.get("commune") != commune:
+                continue
+            found.append(_info(request))
+            if len(found) >= limit:
+                break
+    return found
 
 
 def get_request(request_id: int) -> RequestInfo:

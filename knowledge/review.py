@@ -21,10 +21,10 @@ from knowledge.handoff import audit
 from knowledge.masking import mask
 
 MAX_CHARS = 500
-# kind → (file, what it becomes, the audit action, the field the reviewer fills in)
+# kind → (file, what it becomes in the coordinators' words, the audit action, the field the reviewer fills in)
 KINDS: Dict[str, tuple] = {
-    "nlu": ("nlu_candidates.yml", "exemple d'entraînement", "review_nlu", "intent"),
-    "faq": ("faq_candidates.yml", "entrée de FAQ", "review_faq", "answer"),
+    "nlu": ("nlu_candidates.yml", "à apprendre à l'assistant", "review_nlu", "intent"),
+    "faq": ("faq_candidates.yml", "pour la FAQ", "review_faq", "answer"),
 }
 HEADERS = {
     "nlu": ("# Exemples d'entraînement proposés depuis l'observatoire de la console, à relire.\n"

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
 from sqlalchemy.engine import Engine
 
-from knowledge import db, settings
+from knowledge import db, settings, vocabulary
 
 EXTERNAL_PREFIX = "EXTERNAL: "
 
@@ -75,7 +75,7 @@ def _line(row, buttons: Dict[str, str]) -> Optional[Line]:
             return None
         intent = (data.get("parse_data") or {}).get("intent", {}).get("name") or ""
         if text.startswith("/"):
-            text = f"[bouton] {buttons.get(text) or intent or text}"
+            text = f"Bouton « {buttons.get(text) or vocabulary.intent_label(intent)} »"
         return Line(row.id, "user", text, at, intent=intent)
     if row.type_name == "bot":
         author = (data.get("metadata") or {}).get("coordinator") or ""

@@ -39,6 +39,11 @@ def event_type_label(code: str) -> str:
     return type_label("event_types", code)
 
 
+def intent_label(code: str) -> str:
+    """A button's intent in the coordinators' words (« Parler à un coordinateur »)."""
+    return vocabulary().get("intent_labels", {}).get(code, "un choix proposé par l'assistant")
+
+
 def topic_label(code: str) -> str:
     return vocabulary()["topics"].get(code, code.replace("_", " ")) if code else "non précisé"
 

@@ -173,12 +173,15 @@ async def test_housing_none_in_commune_falls_back_to_neighbours(loaded_db, make_
     assert "tout près" in shown and "Gîte communal de Rouans" in shown
 
 
-async def test_childcare_for_night_shifts_lists_atypical_hours_first(loaded_db, make_tracker):
+async def test_childcare_for_night_shifts_offers_only_care_that_covers_the_night(loaded_db, make_tracker):
+    # Changed with issue 23: the hospital crèche (6 h-22 h) was offered to a night worker as
+    # « horaires atypiques possibles »; only home-based care (the MAM of Vue, next door) can cover a night.
     tracker = make_tracker(slots={"commune": "Pornic"}, text="je bosse de nuit, une creche ?", intent="ask_childcare")
     dispatcher, _ = await run(ActionChildcare, tracker)
     shown = texts(dispatcher)
-    assert "Crèche hospitalière" in shown
+    assert "Crèche hospitalière" not in shown
     assert "Multi-accueil Les Moussaillons" not in shown
+    assert "MAM Les Lutins du Tenu" in shown and "accueillir la nuit" in shown
 
 
 async def test_mobility_for_a_commune(loaded_db, make_tracker):

@@ -147,10 +147,12 @@ async def test_claiming_pauses_the_assistant_and_tells_the_user_through_rasa(con
     assert handoff.get_request(request_id).status == "claimed"
     [call] = rasa.calls
     assert call["query"] == {"output_channel": "latest", "execute_side_effects": "true", "token": "jeton-de-test"}
-    pause, joined, signal = call["events"]
+    pause, signal, joined = call["events"]
     assert pause == {"event": "pause"}
     assert joined["event"] == "bot" and "Camille" in joined["text"] and "a rejoint la conversation" in joined["text"]
-    assert signal["data"] == {"custom": {"data": {"handoff": "joined"}}}  # the widget stops saying « écrit… »
+    # Before the joining message, so that the widget shows it as the coordinator's, and stops
+    # saying « écrit… »; with the coordinator's name for the widget's header.
+    assert signal["data"] == {"custom": {"data": {"handoff": "joined", "coordinator": "Camille"}}}
 
 
 async def test_a_request_claimed_by_someone_else_cannot_be_taken(console, other, rasa):
@@ -189,7 +191,7 @@ async def test_a_reply_reaches_the_user_through_rasa_and_is_audited(console, ras
     said = rasa.events("telegram-42")[-1]
     assert said == {"event": "bot", "text": "Bonjour, je regarde les offres à Pornic.",
                     "metadata": {"coordinator": "Camille"}}
-    assert [a["action"] for a in handoff.audit_trail(request_id)] == ["reply", "claim"]
+    assert [a["action"] for a in handoff.audit_trail(request_id)] == ["reply", "claim", "request_created"]
 
 
 @pytest.mark.parametrize("message, error", [("   ", "Le message est vide"), ("x" * 2001, "Message trop long")],
@@ -215,7 +217,8 @@ async def test_closing_with_an_outcome_hands_back_to_the_assistant(console, rasa
     assert response.status == 303
     left, signal, resume = rasa.events("web-1")[-3:]
     assert "Camille a quitté la conversation" in left["text"] and resume == {"event": "resume"}
-    assert signal["data"] == {"custom": {"data": {"handoff": "left"}}}
+    # « closed »: the widget may start a new conversation again (« left » keeps the request open).
+    assert signal["data"] == {"custom": {"data": {"handoff": "closed", "coordinator": "Camille"}}}
     closed = handoff.get_request(request_id)
     assert (closed.status, closed.outcome) == ("closed", "answered")
     assert request_id not in [r.id for r in handoff.open_requests()]
@@ -243,6 +246,7 @@ async def test_putting_a_request_back_in_the_queue_resumes_the_assistant(console
     await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
     await console.post(f"/console/demandes/{request_id}/rendre", data={"csrf": token})
     assert rasa.events("web-1")[-1] == {"event": "resume"}
+    assert rasa.events("web-1")[-2]["data"] == {"custom": {"data": {"handoff": "left", "coordinator": "Camille"}}}
     assert handoff.get_request(request_id).status == "open"
     theirs = await log_in(other, "lou.bernard@cotesoin.fr")
     await other.post(f"/console/demandes/{request_id}/prendre", data={"csrf": theirs})
@@ -268,7 +272,7 @@ async def test_the_request_page_shows_transcript_criteria_openings_and_notes_esc
     assert "&lt;b&gt;lundi&lt;/b&gt;" in body
     text = page_text(body)
     assert "Voici les offres…" in text and "Je m'en occupe" in text and "EXTERNAL" not in text
-    assert "[bouton] Parler à un coordinateur" in text and "/request_human" not in text
+    assert "Bouton « Parler à un coordinateur »" in text and "/request_human" not in text and "[bouton]" not in text
     assert "Conversation suspendue" in text
     assert "Offres correspondantes" in text and "infirmier" in text.lower()
     assert "note ajoutée" in text
@@ -282,3 +286,52 @@ async def test_the_live_stream_announces_the_queue(console):
     first = await response.content.readuntil(b"\n\n")
     assert first == b"event: queue\ndata: 1\n\n"
     response.close()
+
+
+# -- what a coordinator reads after acting, and the closed requests ------------------------------------
+HTML = {"Accept": "text/html"}
+
+
+async def test_each_action_is_confirmed_and_a_closed_request_is_found_again(console, rasa):
+    request_id, _ = handoff.record_request("web-9", "socketio", "", {"profession": "aide_soignant",
+                                                                     "commune": "Saint-Brevin-les-Pins"})
+    handoff.save_contact(request_id, "06 12 34 56 78", "Voulez-vous être rappelé·e ?")
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    queue = page_text(await (await console.get("/console", headers={"Accept": "text/html"})).text())
+    # The topic comes from what the person said about themselves, never « non précisé ».
+    assert "non précisé" not in queue and "à Saint-Brevin-les-Pins" in queue
+    claimed = await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    assert f"Demande n° {request_id} prise en charge" in page_text(await claimed.text())
+    noted = await console.post(f"/console/demandes/{request_id}/note", data={"csrf": token, "note": "Rappeler lundi"})
+    assert "Note enregistrée." in page_text(await noted.text())
+    closed = await console.post(f"/console/demandes/{request_id}/clore",
+                                data={"csrf": token, "outcome": "called_back"})
+    text = page_text(await closed.text())
+    assert f"Demande n° {request_id} close (Rappelé·e)" in text and "Demandes traitées" in text
+    # Shown once only.
+    again = page_text(await (await console.get("/console", headers={"Accept": "text/html"})).text())
+    assert f"Demande n° {request_id} close" not in again
+
+    treated = page_text(await (await console.get("/console/traitees", headers={"Accept": "text/html"})).text())
+    assert "06 12 34 56 78" in treated and "Rappelé·e" in treated and "1 demande trouvée" in treated
+    for query, found in [("issue=called_back", True), ("issue=answered", False),
+                         ("metier=aide_soignant", True), ("metier=infirmier", False),
+                         ("commune=Saint-Brevin-les-Pins", True), ("commune=Pornic", False),
+                         ("du=2000-01-01&au=2999-12-31", True), ("du=2999-01-01", False)]:
+        body = page_text(await (await console.get(f"/console/traitees?{query}", headers=HTML)).text())
+        assert ("06 12 34 56 78" in body) is found, query
+        if not found:
+            assert "Aucune demande traitée ne correspond à cette recherche." in body
+    bad = page_text(await (await console.get("/console/traitees?du=hier", headers={"Accept": "text/html"})).text())
+    assert "Date illisible" in bad
+
+    page = page_text(await (await console.get(f"/console/demandes/{request_id}", headers=HTML)).text())
+    assert "demande créée par la personne" in page and "Close le" in page
+
+
+async def test_putting_back_in_the_queue_is_confirmed(console, rasa):
+    request_id, _ = handoff.record_request("web-8", "socketio", "housing", {})
+    token = await log_in(console, "camille.martin@cotesoin.fr")
+    await console.post(f"/console/demandes/{request_id}/prendre", data={"csrf": token})
+    released = await console.post(f"/console/demandes/{request_id}/rendre", data={"csrf": token})
+    assert f"Demande n° {request_id} remise dans la file" in page_text(await released.text())

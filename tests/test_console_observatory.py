@@ -135,11 +135,14 @@ async def test_a_question_is_set_aside_for_review_with_the_csrf_token_and_audite
     assert entry["who"] == "Camille" and "[téléphone masqué]" in entry["detail"] and "06 12" not in entry["detail"]
 
     page = text_of(await (await console.get(response.headers["Location"])).text())
-    assert "Question mise de côté comme exemple d'entraînement à relire." in page
-    assert "Exemples d'entraînement (1)" in page and "Entrées de FAQ (0)" in page
+    assert "Question mise de côté (à apprendre à l'assistant) : elle sera relue avant d'être ajoutée." in page
+    assert "Questions à apprendre à l'assistant (1)" in page and "Entrées de FAQ (0)" in page
+    for developer_word in ("var/review", "intention", "entraînement", "intent"):
+        assert developer_word not in page
 
     again = await console.post("/console/observatoire/a-relire", data=form)
-    assert "Cette question attend déjà d'être relue comme exemple d'entraînement." in text_of(await again.text())
+    assert "Cette question est déjà mise de côté (à apprendre à l'assistant) et attend d'être relue." in text_of(
+        await again.text())
     faq = await console.post("/console/observatoire/a-relire", data={**form, "kind": "faq", "suite": "https://evil.example"},
                              allow_redirects=False)
     assert faq.headers["Location"] == "/console/observatoire#a-relire"

@@ -16,6 +16,7 @@ from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatType, MessageAttachmentType
 from telegram.error import TelegramError
 
+from bot import held
 from bot.telegram import texts
 from bot.telegram.formatting import CallbackPayloads
 from bot.telegram.logs import logger
@@ -145,8 +146,21 @@ class TelegramUpdates:
         await self.output.send_text_message(sender_id(chat_id), text)
 
     async def forward(self, chat_id: int, text: str) -> None:
-        """The person's message (or the payload of their choice) to the assistant."""
-        await self.on_new_message(UserMessage(text, self.output, sender_id(chat_id), input_channel="telegram"))
+        """The person's message (or the payload of their choice) to the assistant; while a coordinator
+        holds the conversation, to the coordinator, except « stop » and « supprimer mes données »
+        (bot/held.py)."""
+        sender, metadata = sender_id(chat_id), {}
+        holder = await held.holder(sender)
+        if holder is not None:
+            command = held.command(text)
+            if command is None:
+                metadata[held.FOR_COORDINATOR] = True
+            elif not await held.end(sender, holder, command):
+                await self.say(chat_id, held.end_failed())
+                return
+            elif command == held.STOP:
+                return
+        await self.on_new_message(UserMessage(text, self.output, sender, input_channel="telegram", metadata=metadata))
 
     async def _on_text(self, chat_id: int, text: str) -> None:
         text = text.strip()

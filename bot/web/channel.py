@@ -17,6 +17,14 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
   An id the server could not have issued is replaced by a new one.
 - What the page sends is checked before Rasa sees it: an empty message or one over
   MAX_MESSAGE_CHARS gets a French answer; anything that is not a text message is ignored.
+- While a coordinator holds the conversation (knowledge/handoff.py), the person's messages are for
+  them: they go to Rasa marked `for_coordinator` in their metadata, and the pipeline's last
+  component (components/for_coordinator.py) keeps them out of understanding (no intent, no
+  entity: nothing in the observatory's « questions non comprises »). Two commands still work
+  (knowledge/vocabulary.yml `commands_while_held`): « stop » closes the request and gives the
+  conversation back to the assistant, with a reply; « supprimer mes données » does the same, then
+  goes to the assistant, which asks to confirm the erasure. On connection the page is told whether
+  a request is open or held (`{"handoff": …}`), so a widget that missed a change catches up.
 """
 import json
 import logging
@@ -31,11 +39,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot import held
+
 logger = logging.getLogger(__name__)
 
 # The widget refuses longer messages itself; the channel refuses them for any other client.
 MAX_MESSAGE_CHARS = 1000
 SESSION_ID = re.compile(r"[0-9a-f]{32}")
+CLOSED = {"handoff": "closed"}
 
 EMPTY_MESSAGE = ("Votre message est vide. Écrivez votre question, par exemple « offres d'aide-soignant·e "
                  "à Pornic » ou « logement pour un stage à Paimbœuf ».")
@@ -100,6 +111,18 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             token = auth.get("token") if isinstance(auth, dict) else None
             return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
+        async def tell_state(sid: Text, session_id: Text) -> None:
+            """Tell the page whether a hand-over is requested, held or over, when that changed."""
+            state = await held.state(session_id)
+            if state is None:
+                return
+            async with sio.session(sid, namespace=namespace) as session:
+                told = session.get("handoff") or CLOSED
+                changed = told.get("handoff") != state["handoff"] or told.get("coordinator") != state.get("coordinator")
+                session["handoff"] = state
+            if changed:
+                await sio.emit(self.bot_message_evt, state, room=sid, namespace=namespace)
+
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
@@ -107,11 +130,15 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             async with sio.session(sid, namespace=namespace) as session:
                 previous = session.get("session_id")
                 session["session_id"] = session_id
+                # What the page believes: told only when the server knows otherwise.
+                believed = isinstance(data, dict) and data.get("handoff") in ("requested", "joined")
+                session["handoff"] = {"handoff": data["handoff"]} if believed else CLOSED
             if previous and previous != session_id:
                 await sio.leave_room(sid, previous, namespace=namespace)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            await tell_state(sid, session_id)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:
@@ -129,7 +156,22 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             else:
                 sender_id = sid
             output = rasa_socketio.SocketIOOutput(sio, self.bot_message_evt)
+            metadata = metadata_of(data, self.metadata_key)
+            metadata.pop(held.FOR_COORDINATOR, None)  # only this channel says so
+            holder = await held.holder(sender_id)
+            if holder is not None:
+                command = held.command(text)
+                if command is None:
+                    metadata[held.FOR_COORDINATOR] = True
+                else:
+                    if not await held.end(sender_id, holder, command):
+                        await sio.emit(self.bot_message_evt, {"text": held.end_failed()}, room=sid,
+                                       namespace=namespace)
+                        return
+                    if command == held.STOP:
+                        return
             await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(),
-                                             metadata=metadata_of(data, self.metadata_key)))
+                                             metadata=metadata))
+            await tell_state(sid, sender_id)
 
         return blueprint

@@ -128,7 +128,8 @@ def test_a_coordinator_takes_over_a_widget_conversation_and_gives_it_back(page, 
     console.get_by_label("Votre réponse").fill(REPLY)
     console.get_by_role("button", name="Envoyer").click()
     expect(console.get_by_label("Votre réponse")).to_have_value("")
-    expect(widget.bot.last).to_have_text(f"Coordination Côté Soin : {REPLY}")  # a person, not the assistant
+    # A person, not the assistant: their first name, shown (issue 23).
+    expect(widget.bot.last).to_have_text(f"Camille, coordination Côté Soin : {REPLY}")
     expect(console.locator(".line--coordinator .line__text").last).to_have_text(REPLY, timeout=LIVE_TIMEOUT_MS)
     expect(console.locator(".line--coordinator .line__who").last).to_have_text(NAME)
     console.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
@@ -138,6 +139,7 @@ def test_a_coordinator_takes_over_a_widget_conversation_and_gives_it_back(page, 
     console.locator("#outcome").select_option("answered")
     console.get_by_role("button", name="Clore et rendre la main à l'assistant").click()
     expect(console.locator("h1")).to_have_text("File d'attente")
+    expect(console.locator(".notice")).to_contain_text(f"Demande n° {request_id} close (Répondu)")
     expect(console.locator(f"tr[data-request='{request_id}']")).to_have_count(0)
     expect(widget.bot.last).to_contain_text(LEFT)
     closed = handoff.get_request(request_id)

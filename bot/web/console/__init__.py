@@ -1,7 +1,7 @@
 """The coordinators' console, under /console of the web site: `setup(app, settings)`.
 
 - auth.py: sessions, login/logout, CSRF, the guard of every /console URL;
-- requests.py: the queue and one request (claim, reply, note, close);
+- requests.py: the queue, the closed requests and one request (claim, reply, note, close);
 - live.py: server-sent events telling open pages what changed;
 - rasa.py: what reaches the user goes through Rasa's HTTP API;
 - reminders.py: the unclaimed-request reminders a Rasa restart lost;
@@ -47,6 +47,7 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/console/deconnexion", auth.logout, name="console_logout")
     router.add_get("/console", requests.queue_page, name="console")
     router.add_get("/console/file", requests.queue_fragment, name="console_queue")
+    router.add_get("/console/traitees", requests.treated_page, name="console_treated")
     router.add_get("/console/flux", live.stream, name="console_stream")
     router.add_get("/console/demandes/{id:\\d+}", requests.request_page, name="console_request")
     router.add_get("/console/demandes/{id:\\d+}/transcription", requests.transcript_fragment)

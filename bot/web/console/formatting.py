@@ -4,6 +4,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from knowledge import queries, vocabulary
+from knowledge.handoff import OUTCOME_LABELS
 from knowledge.naming import ANY
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -76,7 +77,8 @@ AUDIT_ACTIONS = {
     "event_created": "événement créé", "event_updated": "événement modifié", "event_deleted": "événement supprimé",
     "import": "import de fichiers CSV", "data_erased": "données effacées à la demande de la personne",
     "purge": "purge selon les durées de conservation",
-    "review_nlu": "question mise de côté comme exemple d'entraînement",
+    "review_nlu": "question mise de côté pour apprendre à l'assistant à la comprendre",
+    "request_created": "demande créée par la personne", "ended_by_person": "échange arrêté par la personne",
     "review_faq": "question mise de côté pour la FAQ",
 }
 
@@ -85,8 +87,26 @@ def action_label(code: str) -> str:
     return AUDIT_ACTIONS.get(code, code.replace("_", " "))
 
 
+def request_topic(topic: str, criteria: dict) -> str:
+    """What a request is about: the assistant's topic, else what the person said about themselves
+    (« aide-soignant·e, à Saint-Brevin-les-Pins »), else « à préciser avec la personne »."""
+    if topic:
+        return vocabulary.topic_label(topic)
+    said = []
+    if criteria.get("profession") not in (None, "", ANY):
+        said.append(value_label("profession", criteria["profession"]))
+    if criteria.get("commune") not in (None, "", ANY):
+        said.append(f"à {criteria['commune']}")
+    return ", ".join(said) if said else "à préciser avec la personne"
+
+
+def outcome_label(code: str) -> str:
+    return OUTCOME_LABELS.get(code or "", code or "")
+
+
 def template_globals() -> dict:
     """The helpers every console template can call."""
     return {"paris": paris, "paris_time": paris_time, "waiting": waiting, "criterion_label": criterion_label,
             "value_label": value_label, "action_label": action_label, "topic_label": vocabulary.topic_label,
-            "channel_label": vocabulary.channel_label}
+            "channel_label": vocabulary.channel_label, "request_topic": request_topic,
+            "outcome_label": outcome_label}

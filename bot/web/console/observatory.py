@@ -204,7 +204,7 @@ async def set_aside(request: web.Request) -> web.StreamResponse:
     else:
         added = await asyncio.to_thread(review.add, kind, text, current(request).id, messages)
         what = review.KINDS[kind][1]
-        session[FLASH] = (f"Question mise de côté comme {what} à relire." if added
-                          else f"Cette question attend déjà d'être relue comme {what}.")
+        session[FLASH] = (f"Question mise de côté ({what}) : elle sera relue avant d'être ajoutée." if added
+                          else f"Cette question est déjà mise de côté ({what}) et attend d'être relue.")
     raise web.HTTPSeeOther(_back_to(str(form.get("suite", ""))) + "#a-relire")
 

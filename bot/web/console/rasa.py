@@ -5,6 +5,7 @@ Events are appended to the conversation's tracker with `output_channel=latest` a
 widget's socket.io or Telegram) and is kept in the tracker store like any other:
 
 - join: `pause` (Rasa then logs the user's messages without answering) + the joining message;
+  the person's messages then skip understanding (bot/held.py, components/for_coordinator.py);
 - reply: a bot message with metadata `{"coordinator": name}`;
 - leave: the leaving message + `resume` (the assistant answers again, with the slots it had).
 
@@ -75,16 +76,24 @@ class RasaConversations:
                 for name, value in sorted((now.get("slots") or {}).items()) if value != then.get(name)]
 
     async def join(self, sender_id: str, name: str) -> None:
-        await self.append(sender_id, [{"event": "pause"}, _said(text("coordinator_joined", coordinator=name), name),
-                                      _signal("joined", name)])
+        # The signal first: the widget shows the joining message as the coordinator's.
+        await self.append(sender_id, [{"event": "pause"}, _signal("joined", name),
+                                      _said(text("coordinator_joined", coordinator=name), name)])
 
     async def reply(self, sender_id: str, name: str, message: str) -> None:
         await self.append(sender_id, [_said(message, name)])
 
-    async def leave(self, sender_id: str, name: str) -> None:
+    async def leave(self, sender_id: str, name: str, closed: bool = False, message: Optional[str] = None) -> None:
+        """Give the conversation back to the assistant; `closed` when the request is closed too (the
+        widget then allows a new conversation). With `message`, the person ended the exchange: the
+        assistant says so, after the signal (the widget shows it as the assistant's)."""
         restored = await self.slots_at_pause(sender_id)
-        await self.append(sender_id, [*restored, _said(text("coordinator_left", coordinator=name), name),
-                                      _signal("left", name), {"event": "resume"}])
+        signal = _signal("closed" if closed else "left", name)
+        if message:
+            said = [signal, {"event": "bot", "text": message}]
+        else:
+            said = [_said(text("coordinator_left", coordinator=name), name), signal]
+        await self.append(sender_id, [*restored, *said, {"event": "resume"}])
 
 
 def _said(message: str, name: str) -> Dict[str, Any]:
@@ -92,5 +101,7 @@ def _said(message: str, name: str) -> Dict[str, Any]:
 
 
 def _signal(what: str, name: str) -> Dict[str, Any]:
-    """A message without text telling the widget a person joined or left (Telegram ignores it)."""
-    return {"event": "bot", "data": {"custom": {"data": {"handoff": what}}}, "metadata": {"coordinator": name}}
+    """A message without text telling the widget a person joined, left or closed the request, and
+    who (Telegram ignores it)."""
+    return {"event": "bot", "data": {"custom": {"data": {"handoff": what, "coordinator": name}}},
+            "metadata": {"coordinator": name}}

@@ -3,17 +3,19 @@
 Database calls are synchronous (SQLAlchemy), so they run in a worker thread.
 """
 import asyncio
-from typing import Any, Dict, List
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Dict, List, Optional
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.web.console.auth import csrf_token, current
+from bot.web.console.formatting import PARIS, outcome_label
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
 from knowledge import handoff, queries, transcripts
-from knowledge.handoff import OUTCOMES, Conflict
+from knowledge.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
 from knowledge.naming import ANY
 
 MAX_REPLY_CHARS = 2000
@@ -51,9 +53,58 @@ async def _request_or_404(request: web.Request) -> handoff.RequestInfo:
         raise web.HTTPNotFound()
 
 
+async def _notify(request: web.Request, notice: str) -> None:
+    """A confirmation shown once on the next page (« Demande n° 12 close »)."""
+    (await get_session(request))["notice"] = notice
+
+
+async def _notice(request: web.Request) -> Optional[str]:
+    return (await get_session(request)).pop("notice", None)
+
+
 @aiohttp_jinja2.template("console/queue.html")
 async def queue_page(request: web.Request) -> dict:
-    return {"requests": await asyncio.to_thread(handoff.open_requests), "csrf": await csrf_token(request)}
+    return {"requests": await asyncio.to_thread(handoff.open_requests), "csrf": await csrf_token(request),
+            "notice": await _notice(request)}
+
+
+def _day(value: str) -> Optional[date]:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _utc(day: date) -> datetime:
+    """Midnight in Paris on `day`, as the naive UTC of the database."""
+    return datetime.combine(day, time(), PARIS).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@aiohttp_jinja2.template("console/treated.html")
+async def treated_page(request: web.Request) -> dict:
+    """« Demandes traitées »: the closed requests, searched by dates, outcome, profession and commune."""
+    query = request.query
+    since, until = _day(query.get("du", "")), _day(query.get("au", ""))
+    errors = []
+    if (query.get("du") and since is None) or (query.get("au") and until is None):
+        errors.append("Date illisible : choisissez-la dans le calendrier (jour/mois/année).")
+    if since and until and until < since:
+        errors.append("La date de fin est avant la date de début : les deux ont été inversées.")
+        since, until = until, since
+    outcome = query.get("issue", "") if query.get("issue", "") in OUTCOME_LABELS else ""
+    profession = query.get("metier", "")
+    commune = query.get("commune", "")
+    found = await asyncio.to_thread(
+        handoff.closed_requests, since=_utc(since) if since else None,
+        until=_utc(until + timedelta(days=1)) if until else None, outcome=outcome,
+        profession=profession, commune=commune)
+    professions = await asyncio.to_thread(queries.list_professions)
+    communes = await asyncio.to_thread(queries.commune_names)
+    return {"requests": found, "csrf": await csrf_token(request), "errors": errors,
+            "filters": {"du": since.isoformat() if since else "", "au": until.isoformat() if until else "",
+                        "issue": outcome, "metier": profession, "commune": commune},
+            "outcomes": OUTCOME_LABELS, "professions": professions, "communes": communes,
+            "searched": any(query.get(k) for k in ("du", "au", "issue", "metier", "commune"))}
 
 
 @aiohttp_jinja2.template("console/_queue.html")
@@ -69,6 +120,7 @@ async def _page_data(request: web.Request, item: handoff.RequestInfo) -> Dict[st
     )
     return {"item": item, "lines": lines, "matching": found, "trail": trail, "outcomes": OUTCOMES,
             "csrf": await csrf_token(request), "error": (await get_session(request)).pop("flash", None),
+            "notice": await _notice(request), "outcomes_all": OUTCOME_LABELS,
             "mine": item.claimed_by_id == current(request).id, "max_reply": MAX_REPLY_CHARS}
 
 
@@ -102,6 +154,8 @@ async def claim(request: web.Request) -> web.StreamResponse:
     except RasaUnavailable as error:
         await asyncio.to_thread(handoff.release, item.id, me.id)
         raise await _back(request, item.id, str(error))
+    await _notify(request, f"Demande n° {item.id} prise en charge : l'assistant s'est mis en retrait, "
+                           "vos messages arrivent à la personne.")
     raise await _back(request, item.id)
 
 
@@ -115,6 +169,8 @@ async def release(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(handoff.release, item.id, me.id)
     except (Conflict, RasaUnavailable) as error:
         raise await _back(request, item.id, str(error))
+    await _notify(request, f"Demande n° {item.id} remise dans la file : un·e collègue peut la prendre ; "
+                           "l'assistant répond de nouveau à la personne.")
     raise web.HTTPSeeOther("/console")
 
 
@@ -149,6 +205,7 @@ async def note(request: web.Request) -> web.StreamResponse:
     if not text:
         raise await _back(request, item.id, "La note est vide.")
     await asyncio.to_thread(handoff.add_note, item.id, current(request).id, text[:4000])
+    await _notify(request, "Note enregistrée.")
     raise await _back(request, item.id)
 
 
@@ -160,10 +217,12 @@ async def close(request: web.Request) -> web.StreamResponse:
         raise await _back(request, item.id, "Choisissez l'issue de la demande avant de la clore.")
     try:
         await asyncio.to_thread(handoff.check_held, item.id, me.id)
-        await request.app[RASA].leave(item.sender_id, me.name)
+        await request.app[RASA].leave(item.sender_id, me.name, closed=True)
         await asyncio.to_thread(handoff.close, item.id, me.id, outcome)
     except (Conflict, RasaUnavailable) as error:
         raise await _back(request, item.id, str(error))
+    await _notify(request, f"Demande n° {item.id} close ({outcome_label(outcome)}) : l'assistant a repris la "
+                           "conversation. Elle reste consultable dans « Demandes traitées ».")
     raise web.HTTPSeeOther("/console")
 
 

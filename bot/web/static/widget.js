@@ -9,7 +9,16 @@
  * - Every text is put in the page with textContent / createTextNode, never innerHTML: a message
  *   containing <script> shows as text. Links are <a> built from http(s) and e-mail addresses only.
  * - The conversation id and the history live in localStorage: a reload, another page of the site
- *   or a later visit shows the same conversation; « Nouvelle conversation » forgets both.
+ *   or a later visit shows the same conversation; « Nouvelle conversation » forgets both, once the
+ *   person confirmed, and never while a request to the coordinators is open (the coordinator's
+ *   answer would go to the old conversation).
+ * - Hand-over: the server sends {handoff: "requested" | "joined" | "left" | "closed", coordinator}
+ *   without text; while a coordinator holds the conversation their first name is on their messages
+ *   and in the header.
+ * - On a small screen (≤ 30rem wide or high, e.g. a phone or 400 % zoom) the panel covers the page:
+ *   it is then modal and Tab stays inside it.
+ * - Another tab writing to the conversation: only the new messages are added here (a screen reader
+ *   reads what is new, not everything again).
  * - socket.io-client reconnects by itself; meanwhile a banner says the connection is lost and
  *   messages wait in a queue sent once the server confirms the conversation again.
  */
@@ -21,7 +30,12 @@
   var TYPING_TIMEOUT_MS = 30000;
   var FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
   var KEYS = { session: "cotesoin.chat.session", history: "cotesoin.chat.history",
-               seen: "cotesoin.chat.seen", open: "cotesoin.chat.open", person: "cotesoin.chat.person" };
+               seen: "cotesoin.chat.seen", open: "cotesoin.chat.open", person: "cotesoin.chat.person",
+               handoff: "cotesoin.chat.handoff" };
+  var MAX_REPLIES = 4;   // more quick replies than this: the first ones and « Autres sujets »
+  var MAX_ITEMS = 3;     // longer lists (« • » lines): the first ones and « Voir plus »
+  var HUMAN_PAYLOAD = "/request_human";  // the footer has its own button for it
+  var COVERING = "(max-width: 30rem), (max-height: 30rem)";  // same as widget.css
   var TEXT = {
     offline: "Connexion perdue, nouvelle tentative…",
     back: "Connexion rétablie.",
@@ -34,7 +48,19 @@
     slow: "L'assistant ne répond pas pour l'instant. Réessayez dans un moment.",
     you: "Vous : ",
     bot: "Assistant : ",
-    person: "Coordination Côté Soin : ",
+    person: function (name) { return name ? name + ", coordination Côté Soin : " : "Coordination Côté Soin : "; },
+    title: "Assistant Côté Soin",
+    heldTitle: function (name) { return (name || "Un·e coordinateur·rice") + ", coordination Côté Soin"; },
+    confirmReset: "Effacer cette conversation de l'écran et en commencer une nouvelle ?",
+    confirmYes: "Oui, recommencer",
+    confirmNo: "Annuler",
+    resetBlocked: "Votre demande à l'équipe de coordination est en cours : la réponse arrivera ici. " +
+      "Vous pourrez commencer une nouvelle conversation quand elle sera close.",
+    alreadyHeld: function (name) {
+      return (name || "Un·e coordinateur·rice") + " vous répond déjà : écrivez votre message ci-dessous.";
+    },
+    moreTopics: "Autres sujets",
+    moreItems: function (n) { return "Voir plus (" + frenchNumber(n) + ")"; },
     newWindow: " (nouvelle fenêtre)",
     count: function (n) { return frenchNumber(n) + " / " + frenchNumber(MAX_CHARS) + " caractères"; },
     greetPayload: "/greet"
@@ -59,19 +85,19 @@
   }
 
   // -- safe rich text: line breaks, links, **bold**, [label](url), no HTML ever -----------------
-  var TOKENS = /\[([^\]\n]{1,200})\]\((https?:\/\/[^\s)]+)\)|\*\*([^*\n]{1,300})\*\*|(https?:\/\/[^\s<>"]+)|([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
+  var TOKENS = /\[([^\]\n]{1,200})\]\((https?:\/\/[^\s)]+)\)|\*\*([^*\n]{1,300})\*\*|(https?:\/\/[^\s<>"]+)|([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)|((?:\+33[\s.]?|\b0)[1-9](?:[\s.-]?\d{2}){4}\b)/g;
   var TRAILING = /[.,;:!?)»'"]+$/;
 
   function link(href, label) {
     var url;
     try { url = new URL(href, window.location.href); } catch (e) { return document.createTextNode(label); }
-    if (url.protocol !== "https:" && url.protocol !== "http:" && url.protocol !== "mailto:") {
+    if (url.protocol !== "https:" && url.protocol !== "http:" && url.protocol !== "mailto:" && url.protocol !== "tel:") {
       return document.createTextNode(label);
     }
     var a = document.createElement("a");
     a.href = url.href;
     a.textContent = label;
-    if (url.protocol !== "mailto:" && url.origin !== window.location.origin) {
+    if (url.protocol !== "mailto:" && url.protocol !== "tel:" && url.origin !== window.location.origin) {
       a.target = "_blank";
       a.rel = "noopener noreferrer";
       var hint = document.createElement("span");
@@ -98,12 +124,20 @@
         if (trail) url = url.slice(0, -trail.length);
         parent.appendChild(link(url, url));
         if (trail) parent.appendChild(document.createTextNode(trail));
-      } else {
+      } else if (match[5] !== undefined) {
         parent.appendChild(link("mailto:" + match[5], match[5]));
+      } else {
+        parent.appendChild(link("tel:" + phoneNumber(match[6]), match[6]));
       }
       last = TOKENS.lastIndex;
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  /* "02 40 00 00 00" or "+33 2 40…" -> "+33240000000" (what a phone dials). */
+  function phoneNumber(text) {
+    var digits = text.replace(/[^\d+]/g, "");
+    return digits.charAt(0) === "0" ? "+33" + digits.slice(1) : digits;
   }
 
   // -- the widget ---------------------------------------------------------------------------------
@@ -119,6 +153,10 @@
     this.count = root.querySelector("[data-chat-count]");
     this.typing = root.querySelector("[data-chat-typing]");
     this.offline = root.querySelector("[data-chat-offline]");
+    this.title = root.querySelector("#cs-chat-title");
+    this.resetButton = root.querySelector("[data-chat-reset]");
+    this.confirmBar = null;
+    this.covering = window.matchMedia ? window.matchMedia(COVERING) : { matches: false, addEventListener: null };
     this.sessionId = local.getItem(KEYS.session);
     this.history = readHistory();
     this.queue = [];
@@ -140,13 +178,24 @@
     });
     this.launcher.addEventListener("click", function () { self.isOpen() ? self.close() : self.open(); });
     this.root.querySelector("[data-chat-close]").addEventListener("click", function () { self.close(); });
-    this.root.querySelector("[data-chat-reset]").addEventListener("click", function () { self.reset(); });
+    this.resetButton.addEventListener("click", function () { self.askReset(); });
     this.root.querySelector("[data-chat-human]").addEventListener("click", function (event) {
+      if (local.getItem(KEYS.handoff) === "held") { self.announce(TEXT.alreadyHeld(self.coordinator())); return; }
       self.send(event.currentTarget.getAttribute("data-payload"), event.currentTarget.textContent.trim());
     });
     this.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { event.preventDefault(); self.close(); }
+      else if (event.key === "Tab") self.trapTab(event);
     });
+    // Covering the page, the panel keeps the focus: nothing hidden under it can be reached.
+    document.addEventListener("focusin", function (event) {
+      if (self.isOpen() && self.covering.matches && !self.panel.contains(event.target)) self.input.focus();
+    });
+    if (this.covering.addEventListener) {
+      this.covering.addEventListener("change", function () { self.updateModal(); });
+    }
+    this.updateModal();
+    this.updateSpeaker();
     this.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(); });
     this.input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); self.submit(); }
@@ -156,13 +205,48 @@
     this.updateCount();
     // Another tab of the same site wrote to the conversation: show it here too.
     window.addEventListener("storage", function (event) {
-      if (event.key === KEYS.history) { self.history = readHistory(); self.redraw(); }
+      if (event.key === KEYS.history) self.catchUp(readHistory());
+      else if (event.key === KEYS.person || event.key === KEYS.handoff) self.updateSpeaker();
     });
     if (this.sessionId) this.connect();
     if (tabStore.getItem(KEYS.open) === "1") this.open({ focus: false });
   };
 
   Widget.prototype.isOpen = function () { return !this.panel.hidden; };
+
+  /* Modal only while the panel covers the page (phone, 400 % zoom); the launcher is then hidden. */
+  Widget.prototype.updateModal = function () {
+    var covering = this.covering.matches && this.isOpen();
+    this.panel.setAttribute("aria-modal", covering ? "true" : "false");
+    this.root.classList.toggle("cs-widget--covering", covering);
+  };
+
+  Widget.prototype.focusables = function () {
+    return Array.prototype.filter.call(
+      this.panel.querySelectorAll("a[href], button, textarea, input, select, [tabindex='0']"),
+      function (el) { return !el.disabled && !el.closest("[hidden]") && el.getClientRects().length > 0; });
+  };
+
+  Widget.prototype.trapTab = function (event) {
+    if (!this.covering.matches) return;
+    var items = this.focusables();
+    if (!items.length) return;
+    var first = items[0], last = items[items.length - 1];
+    if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+    else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+  };
+
+  /* The coordinator's first name while one holds the conversation, else "". */
+  Widget.prototype.coordinator = function () {
+    var person = local.getItem(KEYS.person);
+    return person && person !== "1" ? person : "";
+  };
+
+  Widget.prototype.updateSpeaker = function () {
+    var held = local.getItem(KEYS.handoff) === "held";
+    this.title.textContent = held ? TEXT.heldTitle(this.coordinator()) : TEXT.title;
+    this.root.classList.toggle("cs-widget--held", held);
+  };
 
   Widget.prototype.open = function (options) {
     // Focus goes back where it was when the panel closes (the launcher or a button of the page).
@@ -172,6 +256,7 @@
     this.launcher.setAttribute("aria-expanded", "true");
     this.badge.hidden = true;
     tabStore.setItem(KEYS.open, "1");
+    this.updateModal();
     this.scrollDown();
     this.connect();
     if (!this.history.length && !this.greeted) this.greet();
@@ -182,6 +267,8 @@
     this.panel.hidden = true;
     this.launcher.setAttribute("aria-expanded", "false");
     tabStore.setItem(KEYS.open, "0");
+    this.hideConfirm();
+    this.updateModal();
     var back = this.opener && document.contains(this.opener) ? this.opener : this.launcher;
     back.focus();
   };
@@ -195,7 +282,10 @@
                              timeout: 10000 });
     this.socket = socket;
     socket.on("connect", function () {
-      socket.emit("session_request", { session_id: self.sessionId || null });
+      // What this page believes of a hand-over: the server corrects it if it changed meanwhile.
+      var handoff = local.getItem(KEYS.handoff);
+      socket.emit("session_request", { session_id: self.sessionId || null,
+                                       handoff: handoff === "held" ? "joined" : handoff });
     });
     socket.on("session_confirm", function (id) {
       var sessionId = typeof id === "string" ? id : id && id.session_id;
@@ -284,7 +374,7 @@
 
   Widget.prototype.startTyping = function () {
     var self = this;
-    if (local.getItem(KEYS.person) === "1") return;
+    if (local.getItem(KEYS.handoff) === "held") return;
     this.typing.hidden = false;
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(function () {
@@ -321,17 +411,29 @@
     this.stopTyping();
     // « Supprimer mes données » done on the server: the browser forgets its copy too.
     if (data && data.erased === true) { this.forget(); return; }
-    // A coordinator joined or left: while a person answers, no « L'assistant écrit… » nor « ne répond pas ».
-    if (data && (data.handoff === "joined" || data.handoff === "left")) {
-      if (data.handoff === "joined") local.setItem(KEYS.person, "1"); else local.removeItem(KEYS.person);
-      return;
-    }
+    // Hand-over: a request recorded, a coordinator joined, left (request back in the queue) or closed
+    // it. While a person answers, no « L'assistant écrit… » nor « ne répond pas ».
+    if (data && typeof data.handoff === "string") { this.handoffChanged(data); return; }
     var text = textOf(data);
     var replies = data && typeof data === "object" ? repliesOf(data) : [];
     if (!text && !replies.length) return;
     if (replies.length) this.clearReplies();
-    this.addEntry({ from: "bot", text: text, replies: replies, person: local.getItem(KEYS.person) === "1" });
+    var held = local.getItem(KEYS.handoff) === "held";
+    this.addEntry({ from: "bot", text: text, replies: replies, person: held ? (this.coordinator() || true) : false });
     if (!this.isOpen()) this.badge.hidden = false;
+  };
+
+  Widget.prototype.handoffChanged = function (data) {
+    var name = typeof data.coordinator === "string" ? data.coordinator.split(" ")[0] : "";
+    if (data.handoff === "joined") {
+      local.setItem(KEYS.handoff, "held");
+      local.setItem(KEYS.person, name || "1");
+    } else {
+      local.removeItem(KEYS.person);
+      if (data.handoff === "closed") local.removeItem(KEYS.handoff);
+      else local.setItem(KEYS.handoff, "requested");  // requested, or put back in the queue
+    }
+    this.updateSpeaker();
   };
 
   // -- drawing ------------------------------------------------------------------------------------
@@ -359,31 +461,113 @@
       bubble.className = "cs-msg cs-msg--" + entry.from + (entry.person ? " cs-msg--person" : "");
       if (entry.from !== "notice") {
         var who = document.createElement("span");
-        who.className = "visually-hidden";
-        who.textContent = entry.from === "user" ? TEXT.you : (entry.person ? TEXT.person : TEXT.bot);
+        // A coordinator's name is shown; « Vous » and « Assistant » are for screen readers only.
+        who.className = entry.person ? "cs-msg__who" : "visually-hidden";
+        who.textContent = entry.from === "user" ? TEXT.you
+          : (entry.person ? TEXT.person(typeof entry.person === "string" ? entry.person : "") : TEXT.bot);
         bubble.appendChild(who);
       }
-      if (entry.from === "bot") appendRichText(bubble, entry.text);
+      if (entry.from === "bot") this.drawText(bubble, entry.text);
       else bubble.appendChild(document.createTextNode(entry.text));
       this.log.appendChild(bubble);
     }
-    if (entry.replies && entry.replies.length) {
+    var replies = (entry.replies || []).filter(function (r) { return r.payload !== HUMAN_PAYLOAD; });
+    if (replies.length) {
       var group = document.createElement("div");
       group.className = "cs-replies";
       group.setAttribute("role", "group");
       group.setAttribute("aria-label", "Réponses proposées");
-      entry.replies.forEach(function (reply) {
+      replies.forEach(function (reply, index) {
         var button = document.createElement("button");
         button.type = "button";
         button.textContent = reply.title;
+        button.hidden = replies.length > MAX_REPLIES + 1 && index >= MAX_REPLIES;
         button.addEventListener("click", function () {
           self.send(reply.payload, reply.title);
           self.input.focus();
         });
         group.appendChild(button);
       });
+      if (replies.length > MAX_REPLIES + 1) {
+        group.appendChild(this.moreButton(TEXT.moreTopics, group.querySelectorAll("button[hidden]")));
+      }
       this.log.appendChild(group);
     }
+  };
+
+  /* A button showing `hidden` elements, then going away (focus on the first one shown). */
+  Widget.prototype.moreButton = function (label, hidden) {
+    var more = document.createElement("button");
+    more.type = "button";
+    more.className = "cs-more";
+    more.textContent = label;
+    more.addEventListener("click", function () {
+      Array.prototype.forEach.call(hidden, function (el) { el.hidden = false; });
+      var first = hidden[0];
+      more.remove();
+      if (first) {
+        if (first.tagName !== "BUTTON" && first.tagName !== "A") first.setAttribute("tabindex", "-1");
+        first.focus();
+      }
+    });
+    return more;
+  };
+
+  /* A bot text; a list of more than MAX_ITEMS « • » items shows the first ones and « Voir plus ». */
+  Widget.prototype.drawText = function (bubble, text) {
+    var lines = text.split("\n"), parts = [], current = null;
+    lines.forEach(function (line) {
+      if (/^• /.test(line)) { current = { item: true, lines: [line] }; parts.push(current); }
+      else if (current && current.item && /^\s{2}\S/.test(line)) current.lines.push(line);
+      else { current = { item: false, lines: [line] }; parts.push(current); }
+    });
+    var items = parts.filter(function (p) { return p.item; });
+    if (items.length <= MAX_ITEMS + 1) { appendRichText(bubble, text); return; }
+    var seen = 0, hidden = [], list = null, trailing = [];
+    parts.forEach(function (part, index) {
+      if (!part.item) {
+        var block = part.lines.join("\n");
+        if (list && hidden.length) { trailing.push(block); return; }
+        if (list) list = null;
+        var span = document.createElement("span");
+        span.className = "cs-msg__para";
+        appendRichText(span, block);
+        bubble.appendChild(span);
+        return;
+      }
+      if (!list) { list = document.createElement("ul"); list.className = "cs-list"; bubble.appendChild(list); }
+      var li = document.createElement("li");
+      var head = part.lines[0].replace(/^• /, "");
+      if (part.lines.length > 1) {
+        // The item's first line always shows (two lines at most on a phone); the rest (description,
+        // contact) opens with it.
+        var details = document.createElement("details");
+        details.className = "cs-item";
+        var summary = document.createElement("summary");
+        var title = document.createElement("span");
+        title.className = "cs-item__title";
+        appendRichText(title, head);
+        summary.appendChild(title);
+        details.appendChild(summary);
+        var rest = document.createElement("div");
+        rest.className = "cs-item__more";
+        appendRichText(rest, part.lines.slice(1).map(function (l) { return l.trim(); }).join("\n"));
+        details.appendChild(rest);
+        li.appendChild(details);
+      } else {
+        appendRichText(li, head);
+      }
+      if (seen >= MAX_ITEMS) { li.hidden = true; hidden.push(li); }
+      seen += 1;
+      list.appendChild(li);
+    });
+    if (hidden.length) bubble.appendChild(this.moreButton(TEXT.moreItems(hidden.length), hidden));
+    trailing.forEach(function (block) {
+      var span = document.createElement("span");
+      span.className = "cs-msg__para";
+      appendRichText(span, block);
+      bubble.appendChild(span);
+    });
   };
 
   Widget.prototype.clearReplies = function () {
@@ -391,6 +575,23 @@
     this.history.forEach(function (entry) { if (entry.replies && entry.replies.length) { entry.replies = []; changed = true; } });
     if (changed) this.save();
     this.log.querySelectorAll(".cs-replies").forEach(function (group) { group.remove(); });
+  };
+
+  /* Another tab changed the history: add what is new, redraw only when it was emptied or replaced. */
+  Widget.prototype.catchUp = function (history) {
+    var drawn = this.history;
+    var same = history.length >= drawn.length && drawn.every(function (entry, i) {
+      return history[i].from === entry.from && history[i].text === entry.text;
+    });
+    this.history = history;
+    if (!same) { this.redraw(); return; }
+    var self = this;
+    if (history.slice(0, drawn.length).some(function (entry) { return !(entry.replies && entry.replies.length); })) {
+      this.log.querySelectorAll(".cs-replies").forEach(function (group) { group.remove(); });
+    }
+    history.slice(drawn.length).forEach(function (entry) { self.draw(entry); });
+    this.updateSpeaker();
+    this.scrollDown();
   };
 
   Widget.prototype.redraw = function () {
@@ -406,7 +607,8 @@
     var bottom = this.log.scrollHeight - this.log.clientHeight;
     var mine = this.log.querySelectorAll(".cs-msg--user");
     var last = mine.length ? mine[mine.length - 1] : null;
-    this.log.scrollTop = last ? Math.min(bottom, last.offsetTop - 8) : bottom;
+    // Before the person wrote anything, the conversation is read from its start (the privacy notice).
+    this.log.scrollTop = last ? Math.min(bottom, last.offsetTop - 8) : 0;
   };
 
   // -- forgetting ---------------------------------------------------------------------------------
@@ -415,8 +617,41 @@
     local.removeItem(KEYS.history);
     local.removeItem(KEYS.seen);
     local.removeItem(KEYS.person);
+    local.removeItem(KEYS.handoff);
     this.sessionId = null;
     this.history = [];
+  };
+
+  /* « Nouvelle conversation »: asked first, in the panel; refused while a hand-over is open. */
+  Widget.prototype.askReset = function () {
+    var self = this;
+    if (local.getItem(KEYS.handoff)) { this.announce(TEXT.resetBlocked); return; }
+    if (this.confirmBar) { this.confirmBar.querySelector("button").focus(); return; }
+    var bar = document.createElement("div");
+    bar.className = "cs-chat__confirm";
+    bar.setAttribute("role", "alertdialog");
+    bar.setAttribute("aria-labelledby", "cs-chat-confirm-text");
+    var question = document.createElement("p");
+    question.id = "cs-chat-confirm-text";
+    question.textContent = TEXT.confirmReset;
+    var yes = document.createElement("button");
+    yes.type = "button";
+    yes.textContent = TEXT.confirmYes;
+    yes.addEventListener("click", function () { self.hideConfirm(); self.reset(); });
+    var no = document.createElement("button");
+    no.type = "button";
+    no.textContent = TEXT.confirmNo;
+    no.addEventListener("click", function () { self.hideConfirm(); self.resetButton.focus(); });
+    bar.appendChild(question);
+    bar.appendChild(yes);
+    bar.appendChild(no);
+    this.panel.querySelector(".cs-chat__header").insertAdjacentElement("afterend", bar);
+    this.confirmBar = bar;
+    no.focus();
+  };
+
+  Widget.prototype.hideConfirm = function () {
+    if (this.confirmBar) { this.confirmBar.remove(); this.confirmBar = null; }
   };
 
   Widget.prototype.reset = function () {
@@ -426,6 +661,7 @@
     this.stopTyping();
     this.setHint("");
     this.redraw();
+    this.updateSpeaker();
     if (this.socket && this.confirmed) {
       this.confirmed = false;
       this.socket.emit("session_request", { session_id: null });
