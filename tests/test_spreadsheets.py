@@ -196,7 +196,7 @@ def test_a_typo_in_a_workbook_names_the_sheet_row_and_the_closest_code(database_
         import_folder(write_workbook(tmp_path / "typo.xlsx", edit=typo))
 
     assert [str(p) for p in failure.value.problems] == [
-        "Offres:3: metier: métier inconnu « sage_femmes » (codes proches : sage_femme)"]
+        "feuille Offres:3: metier: métier inconnu « sage_femmes » (codes proches : sage_femme)"]
     assert table_snapshot() == before
 
 
@@ -210,7 +210,7 @@ def test_a_formula_in_a_workbook_is_refused(database_url, tmp_path, table_snapsh
         import_folder(write_workbook(tmp_path / "formula.xlsx", edit=formula))
 
     [problem] = failure.value.problems
-    assert (problem.file, problem.line, problem.column) == ("Logements", 3, "contact")
+    assert (problem.file, problem.line, problem.column) == ("feuille Logements", 3, "contact")
     assert "formule de tableur, refusée" in problem.reason
     assert all(rows == [] for rows in table_snapshot().values())
 
