@@ -273,6 +273,25 @@ def test_the_dry_run_command_prints_the_preview(database_url, tmp_path, table_sn
     assert table_snapshot() == before
 
 
+def test_the_dry_run_of_a_workbook_names_its_sheets(database_url, tmp_path, table_snapshot, capsys):
+    import_folder(metiers_only(tmp_path))
+    import_folder(UTF8_DIR)
+    before = table_snapshot()
+
+    def retitle(sheet, header, cells):
+        if sheet == "Offres" and cells[0] == "of_kine":
+            cells[header.index("intitule")] = "Kinésithérapeute (rééducation)"
+        return cells
+
+    assert cli.main(["import", "--dry-run", str(write_workbook(tmp_path / "partenaires.xlsx", edit=retitle))]) == 0
+
+    out = capsys.readouterr().out
+    assert "feuille Offres : 4 lignes (0 nouvelles, 1 modifiées)" in out
+    assert "  feuille Offres : of_kine modifiée" in out
+    assert "offres.csv" not in out
+    assert table_snapshot() == before
+
+
 def test_a_reopened_opening_is_announced(database_url, tmp_path):
     folder = _edited_copy(tmp_path)
     import_folder(folder)  # of_sf closed on 2026-10-31
