@@ -197,7 +197,8 @@ def read_workbook(source) -> Dict[str, Table]:
                 continue
             rows = book[name].iter_rows(values_only=True)
             header = next(rows, ())
-            tables[file] = _table(file, sheet_label(name), header, [(line, cells) for line, cells in enumerate(rows, start=2)])
+            numbered = [(line, cells) for line, cells in enumerate(rows, start=2)]
+            tables[file] = _table(file, sheet_label(name), header, numbered)
     finally:
         book.close()
     return tables
