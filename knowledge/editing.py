@@ -29,10 +29,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from knowledge import db, importer, naming, spreadsheets, vocabulary
+from knowledge import db, importer, naming, professions, spreadsheets, vocabulary
 from knowledge.handoff import audit
 from knowledge.importer import COLUMNS, ImportFailed, ImportReport, Problem
 from knowledge.models import Commune, Event, Opening, Profession, Structure
+from knowledge.normalise import key
 from knowledge.queries import NotFound
 
 OPENINGS_FILE, EVENTS_FILE = "offres.csv", "evenements.csv"
@@ -40,9 +41,10 @@ OPENING_FIELDS: List[str] = COLUMNS[OPENINGS_FILE]
 EVENT_FIELDS: List[str] = COLUMNS[EVENTS_FILE]
 # Identifiers typed in the console end up in addresses (/console/offres/<id>): keep them plain.
 IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-# Uploads: only the known CSV files, each at most this big.
+# Uploads: only the known CSV files (or one workbook) and metiers.yml, each at most this big.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-UPLOADABLE = list(COLUMNS)
+UPLOADABLE = [*COLUMNS, importer.METIERS_FILE]
+METIERS_NAMES = (importer.METIERS_FILE, "metiers.yaml")
 
 
 class Invalid(ValueError):
@@ -196,13 +198,22 @@ def _write(session: Session, what: str) -> None:
 
 
 # -- choices shown by the forms ------------------------------------------------------------------------
+def _profession_choices(session: Session) -> List[Tuple[str, str]]:
+    """Every profession of the referential (knowledge/professions.yml) and of the database (its
+    label wins), by label. Saving an opening of one not yet in the database adds it from the
+    referential, as the import does (`importer.check_row`)."""
+    labels = {code: str(entry["libelle"]) for code, entry in professions.referential().items()}
+    labels.update((code, label) for code, label in session.execute(select(Profession.code, Profession.label)))
+    return sorted(labels.items(), key=lambda choice: (key(choice[1]), choice[0]))
+
+
 def form_choices() -> Dict[str, List[Tuple[str, str]]]:
     """(value, label) pairs for the form's drop-down lists."""
     with db.session_scope() as session:
         structures = session.execute(
             select(Structure.id, Structure.name, Commune.name).join(Structure.commune).order_by(Structure.name))
         return {
-            "metier": [(p.code, p.label) for p in session.scalars(select(Profession).order_by(Profession.label))],
+            "metier": _profession_choices(session),
             "structure_id": [(ident, f"{name} ({commune})") for ident, name, commune in structures],
             "commune": [(name, name) for name in session.scalars(select(Commune.name).order_by(Commune.name))],
             "contrat": [(code, spec["label"]) for code, spec in vocabulary.contract_types().items()],
@@ -366,8 +377,8 @@ def delete_event(event_id: str, coordinator_id: Optional[int] = None) -> None:
 
 # -- import of uploaded files -----------------------------------------------------------------------------
 def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List[Problem]]:
-    """The uploaded files under their canonical names (CSV files by table, or one `.xlsx` workbook
-    under its own name), and what is wrong with the upload itself."""
+    """The uploaded files under their canonical names (CSV files by table, `metiers.yml`, or one
+    `.xlsx` workbook under its own name), and what is wrong with the upload itself."""
     accepted: Dict[str, bytes] = {}
     problems: List[Problem] = []
     expected = ", ".join(UPLOADABLE)
@@ -376,10 +387,12 @@ def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List
         shown = name or "(sans nom)"
         canonical = name.lower()
         workbook = spreadsheets.is_workbook(canonical)
-        if not canonical.endswith(".csv") and not workbook:
-            problems.append(Problem(shown, 0, "-", "seuls les fichiers CSV (.csv) ou un classeur Excel (.xlsx) "
-                                                   "sont acceptés"))
-        elif not workbook and canonical not in COLUMNS:
+        if canonical in METIERS_NAMES:
+            canonical = importer.METIERS_FILE
+        if not canonical.endswith((".csv", ".yml", ".yaml")) and not workbook:
+            problems.append(Problem(shown, 0, "-", "seuls les fichiers CSV (.csv), un classeur Excel (.xlsx) et "
+                                                   "metiers.yml sont acceptés"))
+        elif not workbook and canonical not in UPLOADABLE:
             problems.append(Problem(shown, 0, "-", f"nom de fichier inconnu (noms attendus : {expected})"))
         elif canonical in accepted:
             problems.append(Problem(shown, 0, "-", "fichier envoyé deux fois"))
@@ -391,8 +404,9 @@ def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List
         else:
             accepted[name if workbook else canonical] = data
     workbooks = [name for name in accepted if spreadsheets.is_workbook(name)]
-    if workbooks and len(accepted) > 1:
-        problems.append(Problem(workbooks[0], 0, "-", "envoyez soit un classeur .xlsx seul, soit des fichiers CSV"))
+    if workbooks and len(set(accepted) - {importer.METIERS_FILE}) > 1:
+        problems.append(Problem(workbooks[0], 0, "-", "envoyez soit un classeur .xlsx (avec ou sans metiers.yml), "
+                                                      "soit des fichiers CSV"))
     if not files:
         problems.append(Problem("-", 0, "-", f"aucun fichier envoyé (fichiers attendus : {expected}, "
                                              "ou un classeur .xlsx)"))
@@ -401,8 +415,9 @@ def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List
 
 def import_uploaded(files: Mapping[str, bytes], coordinator_id: Optional[int] = None,
                     dry_run: bool = False) -> ImportReport:
-    """Import uploaded CSV files ({file name: content}) like a folder, or one `.xlsx` workbook, all
-    or nothing; with `dry_run`, only report what would change (the console's preview).
+    """Import uploaded CSV files ({file name: content}) like a folder, or one `.xlsx` workbook, with
+    or without `metiers.yml`, all or nothing; with `dry_run`, only report what would change (the
+    console's preview).
 
     Raises `ImportFailed` with the problems (of the upload itself, or of the files' rows); audited
     as "import" when something was imported.
@@ -415,6 +430,8 @@ def import_uploaded(files: Mapping[str, bytes], coordinator_id: Optional[int] = 
             (Path(folder) / name).write_bytes(data)
         workbooks = [name for name in accepted if spreadsheets.is_workbook(name)]
         source = importer.read_source(Path(folder) / workbooks[0] if workbooks else Path(folder))
+        if workbooks:  # a folder's metiers.yml is read with its CSV files; a workbook's is sent beside it
+            source.metiers = accepted.get(importer.METIERS_FILE)
         with db.session_scope() as session:
             report = importer.import_into(session, source, dry_run=dry_run)
             if not dry_run:

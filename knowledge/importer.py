@@ -5,7 +5,7 @@ Reading the spreadsheets is `knowledge.spreadsheets`'s; this module checks the r
 them. Every table is optional, but what a row refers to (commune, structure, profession) must be
 in the data, already in the database, or — for professions — in the referential
 (`knowledge/professions.yml`). All problems are collected and reported together as
-`file:line: column: reason` (`sheet:row` for a workbook); nothing is written unless there are none.
+`file:line: column: reason` (`feuille Offres:row` for a workbook); nothing is written unless there are none.
 Rows are upserted by id, so importing the same data twice changes nothing. A dry run
 (`dry_run=True`) does all of it, reports what would change (`ImportReport.changes`), and rolls back.
 
@@ -118,19 +118,25 @@ class ImportReport:
     reopening: List[str] = field(default_factory=list)  # openings closed now, open after the import
     notices: List[str] = field(default_factory=list)
     dry_run: bool = False
+    # How the tables are named to the coordinator: the file (« offres.csv ») or the sheet of a
+    # workbook (« feuille Offres »); the dictionaries above are keyed by file name.
+    labels: Dict[str, str] = field(default_factory=dict)
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name, name)
 
     def unchanged(self, name: str) -> int:
         return self.rows.get(name, 0) - self.created.get(name, 0) - self.updated.get(name, 0)
 
     def summary(self) -> str:
-        lines = [f"{name} : {count} lignes ({self.created.get(name, 0)} nouvelles, "
+        lines = [f"{self.label(name)} : {count} lignes ({self.created.get(name, 0)} nouvelles, "
                  f"{self.updated.get(name, 0)} modifiées)" for name, count in self.rows.items()]
         if self.kept_closed:
-            lines.append(f"offres.csv : {KEPT_CLOSED} : {', '.join(self.kept_closed)}")
+            lines.append(f"{self.label('offres.csv')} : {KEPT_CLOSED} : {', '.join(self.kept_closed)}")
         if self.closing:
-            lines.append(f"offres.csv : offres qui se clôturent : {', '.join(self.closing)}")
+            lines.append(f"{self.label('offres.csv')} : offres qui se clôturent : {', '.join(self.closing)}")
         if self.reopening:
-            lines.append(f"offres.csv : offres qui rouvrent : {', '.join(self.reopening)}")
+            lines.append(f"{self.label('offres.csv')} : offres qui rouvrent : {', '.join(self.reopening)}")
         return "\n".join(lines + self.notices)
 
     def preview(self) -> str:
@@ -139,9 +145,9 @@ class ImportReport:
         for name, changes in self.changes.items():
             for change in changes:
                 if change.new:
-                    lines.append(f"  {name} : nouvelle ligne {change.ident}")
+                    lines.append(f"  {self.label(name)} : nouvelle ligne {change.ident}")
                     continue
-                lines.append(f"  {name} : {change.ident} modifiée")
+                lines.append(f"  {self.label(name)} : {change.ident} modifiée")
                 lines += [f"      {column} : « {old} » → « {new} »" for column, old, new in change.fields]
         return "\n".join(lines)
 
@@ -351,6 +357,7 @@ class _Importer:
         # No autoflush: a row with a problem must not reach the database (where it would raise an
         # IntegrityError) before every problem is listed; `flush` only writes while there are none.
         self.report.dry_run = dry_run
+        self.report.labels = {file: table.label for file, table in self.source.tables.items()}
         with self.session.no_autoflush:
             self.import_communes()
             self.import_professions()

@@ -45,12 +45,17 @@ def sheet_name(file: str) -> str:
     return file[:-len(".csv")]
 
 
+def sheet_label(sheet: str) -> str:
+    """How the preview and the problems name a table read from a workbook: « feuille Offres »."""
+    return f"feuille {sheet}"
+
+
 @dataclass
 class Table:
     """One table read from a CSV file or a sheet: `label` is what problems name (file or sheet)."""
 
     file: str  # the table, named as its CSV file: « offres.csv »
-    label: str  # « offres.csv », or the sheet « offres » of a workbook
+    label: str  # « offres.csv », or « feuille Offres » for the sheet of a workbook
     records: List[Dict[str, Any]] = field(default_factory=list)  # column → text, and "_line"
     missing: List[str] = field(default_factory=list)  # expected columns absent from the header
     unreadable: Optional[tuple] = None  # (line, reason) when the table could not be read at all
@@ -192,7 +197,8 @@ def read_workbook(source) -> Dict[str, Table]:
                 continue
             rows = book[name].iter_rows(values_only=True)
             header = next(rows, ())
-            tables[file] = _table(file, name, header, [(line, cells) for line, cells in enumerate(rows, start=2)])
+            numbered = [(line, cells) for line, cells in enumerate(rows, start=2)]
+            tables[file] = _table(file, sheet_label(name), header, numbered)
     finally:
         book.close()
     return tables

@@ -327,8 +327,8 @@ async def test_a_broken_upload_lists_the_problems_and_imports_nothing(client, fi
     body = await response.text()
     assert response.status == 400
     assert "Import refusé, rien n'a été importé (1 problème)." in text_of(body)
-    assert ("<td>notes.txt</td><td></td><td></td><td>seuls les fichiers CSV (.csv) ou un classeur Excel (.xlsx) sont "
-            "acceptés</td>") in text_of(body)
+    assert ("<td>notes.txt</td><td></td><td></td><td>seuls les fichiers CSV (.csv), un classeur Excel (.xlsx) et "
+            "metiers.yml sont acceptés</td>") in text_of(body)
     assert table_snapshot() == before
 
     response = await upload(client, ("offres.csv", offres))
@@ -372,7 +372,112 @@ async def test_a_workbook_is_previewed_and_imported(client, tmp_path):
     workbook = export.workbook_bytes()  # the database as it is, as a workbook
     response = await upload_and_confirm(client, ("partenaires.xlsx", workbook))
     body = text_of(await response.text())
-    assert response.status == 200 and "<tr><td>offres.csv</td><td>13</td><td>0</td><td>0</td></tr>" in body
+    assert response.status == 200 and "<tr><td>feuille offres</td><td>13</td><td>0</td><td>0</td></tr>" in body
+
+
+METIERS_YML = """# Written by a coordinator for her new openings.
+- code: educateur_specialise
+  libelle: Éducateur·rice spécialisé·e
+  synonymes: [éduc spé]
+  formation: Trois ans en école de travail social.
+""".encode()
+
+
+def workbook_with(edit) -> bytes:
+    """The database as the console's export writes it, with `edit(sheet of offres, header)` applied."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from knowledge import export
+    book = load_workbook(io.BytesIO(export.workbook_bytes()))
+    sheet = book["offres"]
+    edit(sheet, [cell.value for cell in sheet[1]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def stored_profession(code: str):
+    from knowledge import db
+    from knowledge.models import Profession
+    with db.session_scope() as session:
+        found = session.get(Profession, code)
+        return None if found is None else (found.label, found.training)
+
+
+async def test_a_workbook_with_its_metiers_yml_is_previewed_by_sheet_and_imported(client, table_snapshot):
+    def add_opening(sheet, header):
+        row = dict.fromkeys(header, "")
+        row.update(id="off_educ", structure_id="ehpad_rouans", metier="educateur_specialise",
+                   intitule="Éducateur·rice spécialisé·e", contrat="cdi", commune="Rouans")
+        sheet.append([row[column] for column in header])
+
+    workbook = workbook_with(add_opening)
+    before = table_snapshot()
+
+    preview = await upload(client, ("partenaires.xlsx", workbook), ("metiers.yml", METIERS_YML))
+
+    body = text_of(await preview.text())
+    assert preview.status == 200 and "Aperçu de l'import : rien n'a encore été enregistré." in body, body
+    assert "<tr><td>feuille offres</td><td>14</td><td>1</td><td>0</td><td>13</td></tr>" in body
+    assert "<tr><td>metiers.yml</td><td>1</td><td>1</td><td>0</td><td>0</td></tr>" in body
+    assert "<summary>feuille offres : 1 ligne nouvelle ou modifiée</summary>" in body
+    assert "offres.csv" not in body.split('id="apercu"')[1].split("</form>")[0]  # the sheet, not a file
+    assert table_snapshot() == before and stored_profession("educateur_specialise") is None
+
+    confirmed = await post(client, "/console/import/confirmer", {"jeton": token_of(await preview.text())})
+    body = text_of(await confirmed.text())
+    assert confirmed.status == 200 and "Import réussi." in body
+    assert "<tr><td>feuille offres</td><td>14</td><td>1</td><td>0</td></tr>" in body
+    assert stored_profession("educateur_specialise") == (
+        "Éducateur·rice spécialisé·e", {"texte": "Trois ans en école de travail social."})
+    assert [o.id for o in queries.find_openings(profession="educateur_specialise").openings] == ["off_educ"]
+    assert [action for action, _ in audited()] == ["import"]
+
+
+async def test_a_bad_metiers_yml_refuses_the_whole_upload_and_sheets_are_named_in_the_problems(
+        client, fixture_copy, table_snapshot):
+    before = table_snapshot()
+    broken = METIERS_YML.replace("  libelle: Éducateur·rice spécialisé·e\n".encode(), b"")  # a new code, no label
+    offres = (fixture_copy / "offres.csv").read_bytes() + (
+        "off_educ,ehpad_rouans,educateur_specialise,Éducateur·rice,cdi,,Rouans,,,,\n".encode())
+
+    response = await upload(client, ("offres.csv", offres), ("metiers.yml", broken))
+
+    body = text_of(await response.text())
+    assert response.status == 400 and "Import refusé, rien n'a été importé (1 problème)." in body
+    assert "<td>metiers.yml</td><td>2</td><td>libelle</td><td>valeur obligatoire manquante</td>" in body
+    assert table_snapshot() == before
+
+    def unknown_commune(sheet, header):
+        sheet.cell(row=2, column=header.index("commune") + 1, value="Nantes")
+
+    response = await upload(client, ("partenaires.xlsx", workbook_with(unknown_commune)), ("metiers.yml", broken))
+
+    body = text_of(await response.text())
+    assert response.status == 400 and "(2 problèmes)" in body
+    assert "<td>metiers.yml</td><td>2</td><td>libelle</td><td>valeur obligatoire manquante</td>" in body
+    assert "<td>feuille offres</td><td>2</td><td>commune</td><td>commune inconnue « Nantes »</td>" in body
+    assert table_snapshot() == before and audited() == []
+
+
+async def test_the_opening_form_offers_every_profession_of_the_referential(client):
+    assert stored_profession("sage_femme") is None  # not in tests/data/knowledge
+    _, form = await get(client, "/console/offres/nouvelle")
+    assert '<option value="sage_femme">Sage-femme</option>' in form
+    assert '<option value="infirmier">Infirmier / infirmière</option>' in form  # the database's label wins
+    _, edit = await get(client, "/console/offres/off_pornic_1")
+    assert '<option value="orthophoniste">' in edit
+
+    response = await post(client, "/console/offres/nouvelle", {**OPENING, "metier": "sage_femme",
+                                                                "intitule": "Sage-femme en EHPAD"})
+
+    assert response.status == 303
+    assert stored_profession("sage_femme") == ("Sage-femme", {})
+    assert [o.id for o in queries.find_openings(profession="sage_femme").openings] == ["O001"]
+    _, listing = await get(client, "/console/offres")
+    assert "Offre « Sage-femme en EHPAD » (O001) créée." in listing
 
 
 @pytest.mark.parametrize("name, content_type, magic", [

@@ -386,18 +386,25 @@ def test_a_file_no_encoding_reads_is_reported(coordinator, fixture_copy, table_s
 
 @pytest.mark.parametrize("files, problems", [
     ({}, ["-:0: -: aucun fichier envoyé (fichiers attendus : communes.csv, structures.csv, offres.csv, "
-          "logements.csv, garde_enfants.csv, mobilite.csv, evenements.csv, ou un classeur .xlsx)"]),
+          "logements.csv, garde_enfants.csv, mobilite.csv, evenements.csv, metiers.yml, ou un classeur .xlsx)"]),
     ({"offres.xlsx": b"PK"}, ["offres.xlsx:0: -: classeur illisible (BadZipFile) : enregistrez-le au format "
                               "Excel (.xlsx)"]),
-    ({"metiers.yml": b"- code: x"}, ["metiers.yml:0: -: seuls les fichiers CSV (.csv) ou un classeur Excel (.xlsx) "
-                                     "sont acceptés"]),
+    ({"notes.txt": b"- code: x"}, ["notes.txt:0: -: seuls les fichiers CSV (.csv), un classeur Excel (.xlsx) et "
+                                   "metiers.yml sont acceptés"]),
+    ({"professions.yml": b"- code: x"}, ["professions.yml:0: -: nom de fichier inconnu (noms attendus : "
+                                         "communes.csv, structures.csv, offres.csv, logements.csv, garde_enfants.csv, "
+                                         "mobilite.csv, evenements.csv, metiers.yml)"]),
+    ({"metiers.yml": b"- code: x"}, ["metiers.yml:1: libelle: valeur obligatoire manquante"]),
+    ({"a.xlsx": b"PK", "offres.csv": b"id\n", "metiers.yml": b"- code: x"},
+     ["a.xlsx:0: -: envoyez soit un classeur .xlsx (avec ou sans metiers.yml), soit des fichiers CSV"]),
     ({"../../etc/offres2.csv": b"id\n"}, ["offres2.csv:0: -: nom de fichier inconnu (noms attendus : communes.csv, "
                                           "structures.csv, offres.csv, logements.csv, garde_enfants.csv, "
-                                          "mobilite.csv, evenements.csv)"]),
+                                          "mobilite.csv, evenements.csv, metiers.yml)"]),
     ({"offres.csv": b"  \n"}, ["offres.csv:0: -: fichier vide"]),
     ({"a/offres.csv": b"id\n", "b/OFFRES.csv": b"id\n"}, ["OFFRES.csv:0: -: fichier envoyé deux fois"]),
     ({"offres.csv": b"x" * 6_000_000}, ["offres.csv:0: -: fichier trop gros (5859 Ko, 5 Mo au plus)"]),
-], ids=["nothing", "not-csv", "yaml", "unknown-name", "empty", "twice", "too-big"])
+], ids=["nothing", "not-csv", "txt", "other-yaml", "bad-metiers", "workbook-and-csv", "unknown-name", "empty",
+        "twice", "too-big"])
 def test_a_bad_upload_is_refused_before_reading_the_files(coordinator, table_snapshot, files, problems):
     before = table_snapshot()
 

@@ -196,7 +196,7 @@ def test_a_typo_in_a_workbook_names_the_sheet_row_and_the_closest_code(database_
         import_folder(write_workbook(tmp_path / "typo.xlsx", edit=typo))
 
     assert [str(p) for p in failure.value.problems] == [
-        "Offres:3: metier: métier inconnu « sage_femmes » (codes proches : sage_femme)"]
+        "feuille Offres:3: metier: métier inconnu « sage_femmes » (codes proches : sage_femme)"]
     assert table_snapshot() == before
 
 
@@ -210,7 +210,7 @@ def test_a_formula_in_a_workbook_is_refused(database_url, tmp_path, table_snapsh
         import_folder(write_workbook(tmp_path / "formula.xlsx", edit=formula))
 
     [problem] = failure.value.problems
-    assert (problem.file, problem.line, problem.column) == ("Logements", 3, "contact")
+    assert (problem.file, problem.line, problem.column) == ("feuille Logements", 3, "contact")
     assert "formule de tableur, refusée" in problem.reason
     assert all(rows == [] for rows in table_snapshot().values())
 
@@ -270,6 +270,25 @@ def test_the_dry_run_command_prints_the_preview(database_url, tmp_path, table_sn
     assert "offres.csv : 5 lignes (1 nouvelles, 2 modifiées)" in out
     assert "offres.csv : offres qui se clôturent : of_sf" in out
     assert "      intitule : « Kinésithérapeute en rééducation » → « Kinésithérapeute (rééducation) »" in out
+    assert table_snapshot() == before
+
+
+def test_the_dry_run_of_a_workbook_names_its_sheets(database_url, tmp_path, table_snapshot, capsys):
+    import_folder(metiers_only(tmp_path))
+    import_folder(UTF8_DIR)
+    before = table_snapshot()
+
+    def retitle(sheet, header, cells):
+        if sheet == "Offres" and cells[0] == "of_kine":
+            cells[header.index("intitule")] = "Kinésithérapeute (rééducation)"
+        return cells
+
+    assert cli.main(["import", "--dry-run", str(write_workbook(tmp_path / "partenaires.xlsx", edit=retitle))]) == 0
+
+    out = capsys.readouterr().out
+    assert "feuille Offres : 4 lignes (0 nouvelles, 1 modifiées)" in out
+    assert "  feuille Offres : of_kine modifiée" in out
+    assert "offres.csv" not in out
     assert table_snapshot() == before
 
 

@@ -1,5 +1,5 @@
-"""A coordinator imports a workbook from the console in Chromium: upload, preview, confirm; and
-downloads the empty template.
+"""A coordinator imports a workbook with its metiers.yml from the console in Chromium: upload,
+preview (tables named by their sheet), confirm; and downloads the empty template.
 
 Only the web site runs (the import pages never talk to Rasa), on a free port, with a fresh SQLite
 database holding the test fixture tests/data/knowledge.
@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from bot import services
 from bot import settings as bot_settings
 from knowledge import accounts, db, export, importer, naming, queries
+from knowledge.models import Profession
 from tests.browser.conftest import DESKTOP, PageWatch
 from tests.conftest import FIXTURE_DIR
 from tests.console_helpers import PASSWORD
@@ -25,6 +26,10 @@ pytestmark = pytest.mark.e2e
 
 EMAIL = "lea.morin@cotesoin.exemple.fr"
 NEW_TITLE = "Infirmier·ère en médecine (poste élargi)"
+METIERS_YML = """- code: educateur_specialise
+  libelle: Éducateur·rice spécialisé·e
+  description: Accompagne des personnes en situation de handicap.
+""".encode()
 
 
 class WebSite(services.Processes):
@@ -99,27 +104,40 @@ def title_now() -> str:
     return next(o.title for o in openings if o.id == "off_pornic_1")
 
 
-def test_a_workbook_is_uploaded_previewed_then_confirmed(page, output_dir):
+def profession_label(code: str):
+    db.dispose()
+    with db.session_scope() as session:
+        found = session.get(Profession, code)
+        return None if found is None else found.label
+
+
+def test_a_workbook_and_its_metiers_yml_are_uploaded_previewed_then_confirmed(page, output_dir):
     log_in(page)
     before = title_now()
 
-    page.get_by_label("Classeur .xlsx ou fichiers CSV").set_input_files(files=[{
-        "name": "partenaires.xlsx", "buffer": edited_workbook(),
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.get_by_label("Classeur .xlsx ou fichiers CSV").set_input_files(files=[
+        {"name": "partenaires.xlsx", "buffer": edited_workbook(),
+         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"name": "metiers.yml", "buffer": METIERS_YML, "mimeType": "application/x-yaml"}])
     page.get_by_role("button", name="Voir l'aperçu").click()
 
     preview = page.locator("#apercu")
     expect(preview).to_contain_text("Aperçu de l'import : rien n'a encore été enregistré.")
-    expect(preview.locator("tr", has_text="offres.csv")).to_contain_text("13")
-    preview.locator("summary", has_text="offres.csv").click()
+    expect(preview.locator("tr", has_text="feuille offres")).to_contain_text("13")
+    expect(preview.locator("tr", has_text="metiers.yml")).to_contain_text("1")
+    expect(preview).not_to_contain_text("offres.csv")  # a workbook's tables are its sheets
+    preview.locator("summary", has_text="feuille offres").click()
     expect(preview).to_contain_text(f"intitule : « {before} » → « {NEW_TITLE} »")
+    preview.locator("summary", has_text="metiers.yml").click()
+    expect(preview).to_contain_text("educateur_specialise : nouvelle ligne")
     page.screenshot(path=str(output_dir / "console-import-apercu.png"), full_page=True)
-    assert title_now() == before  # nothing written before the confirmation
+    assert title_now() == before and profession_label("educateur_specialise") is None  # nothing written yet
 
     page.get_by_role("button", name="Confirmer l'import").click()
 
     expect(page.get_by_role("status")).to_contain_text("Import réussi.")
     assert title_now() == NEW_TITLE
+    assert profession_label("educateur_specialise") == "Éducateur·rice spécialisé·e"
 
 
 def test_the_empty_template_is_downloaded(page, tmp_path):

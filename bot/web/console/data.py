@@ -1,6 +1,7 @@
 """Partner data in the console: list, create, edit and close openings; the same for events (which
-are deleted rather than closed); import uploaded CSV files or a workbook after a preview the
-coordinator confirms; download the data (workbook, zip of CSV files) and an empty template.
+are deleted rather than closed); import uploaded CSV files or a workbook, each with or without
+`metiers.yml`, after a preview the coordinator confirms; download the data (workbook, zip of CSV
+files) and an empty template.
 
 Validation and writing are `knowledge.editing`'s (the import's rules); these views only turn forms
 into calls and answers into pages. Database calls are synchronous, so they run in a worker thread.
@@ -254,7 +255,8 @@ DOWNLOADS = {
 
 
 def _import_context() -> Dict[str, Any]:
-    return {"columns": importer.COLUMNS, "field": IMPORT_FIELD, "sheet_name": spreadsheets.sheet_name}
+    return {"columns": importer.COLUMNS, "field": IMPORT_FIELD, "sheet_name": spreadsheets.sheet_name,
+            "metiers_file": importer.METIERS_FILE}
 
 
 async def import_page(request: web.Request) -> web.Response:
