@@ -248,7 +248,8 @@ class Source:
 
 
 def read_source(path: Path) -> Source:
-    """A folder of CSV files (and `metiers.yml`), or a `.xlsx` workbook; raises ImportFailed."""
+    """A folder of CSV files (and `metiers.yml`), or a `.xlsx` workbook (and the `metiers.yml` beside it,
+    as `cotesoin export --xlsx` writes them); raises ImportFailed."""
     path = Path(path)
     if path.is_file() and spreadsheets.is_workbook(path.name):
         try:
@@ -258,7 +259,8 @@ def read_source(path: Path) -> Source:
         if not tables:
             sheets = ", ".join(spreadsheets.sheet_name(n) for n in COLUMNS)
             raise ImportFailed([Problem(path.name, 0, "-", f"aucune feuille reconnue (feuilles attendues : {sheets})")])
-        return Source(path.name, tables)
+        metiers = path.with_name(METIERS_FILE)
+        return Source(path.name, tables, metiers.read_bytes() if metiers.is_file() else None)
     if path.is_file() and path.suffix.lower() == ".ods":
         raise ImportFailed([Problem(path.name, 0, "-", "format .ods non lu : dans LibreOffice, « Enregistrer sous » "
                                                        "au format Excel 2007-365 (.xlsx)")])

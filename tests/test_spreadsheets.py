@@ -332,14 +332,16 @@ def test_export_then_import_changes_nothing(database_url, tmp_path, table_snapsh
         assert (out / "metiers.yml").is_file()
 
 
-def test_an_export_into_an_empty_database_rebuilds_it(tmp_path, monkeypatch, table_snapshot):
+@pytest.mark.parametrize("as_workbook", [False, True], ids=["csv", "xlsx"])
+def test_an_export_into_an_empty_database_rebuilds_it(tmp_path, monkeypatch, table_snapshot, as_workbook):
     use_sqlite(tmp_path / "first.db", monkeypatch)
     import_folder(UTF8_DIR)
-    export.export_folder(tmp_path / "export")
+    cli.main(["export", str(tmp_path / "export")] + (["--xlsx"] if as_workbook else []))
     first = table_snapshot()
 
     use_sqlite(tmp_path / "second.db", monkeypatch)
-    import_folder(tmp_path / "export")
+    # The workbook's professions come from the metiers.yml written beside it.
+    import_folder(tmp_path / "export" / export.WORKBOOK_FILE if as_workbook else tmp_path / "export")
 
     assert table_snapshot() == first
     db.dispose()
