@@ -23,7 +23,7 @@ def unescaped(message: str) -> str:
 
 def masked_message(message: str) -> str:
     if len(message) > MAX_LOG_CHARS:
-        message = f"{message[:MAX_LOG_CHARS]} […] ({len(message)} caractères)"
+        return f"{mask(unescaped(message[:MAX_LOG_CHARS]))} […] ({len(message)} caractères)"
     return mask(unescaped(message))
 
 
