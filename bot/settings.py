@@ -72,6 +72,8 @@ class Settings:
             "RASA_TOKEN": self.rasa_token,
             # credentials.yml declares the Telegram channel with these; no token = channel inactive.
             **{name: os.environ.get(name, "") for name in TELEGRAM_VARIABLES},
+            # credentials.yml: the REST channel's bearer token (none: the channel is open).
+            "REST_CHANNEL_TOKEN": os.environ.get("REST_CHANNEL_TOKEN", ""),
             # Quieter TensorFlow, and no telemetry call to a closed network.
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
             "RASA_TELEMETRY_ENABLED": "false",
