@@ -46,6 +46,9 @@ class Settings:
     tracker_store_url: str
     models_dir: Path
     var_dir: Path
+    # Addresses of reverse proxies in front of the site (CONSOLE_TRUSTED_PROXIES, comma-separated):
+    # from them, the client's address is the last one of X-Forwarded-For (login throttling).
+    trusted_proxies: tuple = ()
 
     @property
     def rasa_url(self) -> str:
@@ -91,6 +94,7 @@ def load() -> Settings:
         rasa_token=_secret("RASA_TOKEN", var_dir, "rasa_token"),
         console_secret=_secret("CONSOLE_SECRET_KEY", var_dir, "console_secret"),
         secure_cookies=os.environ.get("CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "oui", "yes"),
+        trusted_proxies=tuple(a.strip() for a in os.environ.get("CONSOLE_TRUSTED_PROXIES", "").split(",") if a.strip()),
         database_url=knowledge_settings.database_url(),
         tracker_store_url=knowledge_settings.tracker_store_url(),
         models_dir=Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")),

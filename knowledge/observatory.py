@@ -69,6 +69,10 @@ def masked(count: int) -> Count:
 
 
 # -- the period ---------------------------------------------------------------------------------------
+# Dates a period may cover: far enough from date.min/max that no computation overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
+
+
 @dataclass(frozen=True)
 class Period:
     """From `start` to `end` included, in Paris days."""
@@ -77,6 +81,9 @@ class Period:
     end: date
 
     def __post_init__(self) -> None:
+        if not (FIRST_DAY <= self.start <= LAST_DAY and FIRST_DAY <= self.end <= LAST_DAY):
+            raise ValueError(f"Date hors des limites : choisissez entre le {FIRST_DAY:%d/%m/%Y} et le "
+                             f"{LAST_DAY:%d/%m/%Y}.")
         if self.end < self.start:
             raise ValueError("La date de fin précède la date de début.")
         if (self.end - self.start).days >= MAX_DAYS:

@@ -12,7 +12,7 @@ from typing import Optional
 from aiohttp import web
 
 from bot.web.console.keys import STOPPING
-from bot.web.console.requests import queue_signature
+from bot.web.console.requests import queue_signature, request_id
 from knowledge import handoff, transcripts
 
 POLL_SECONDS = 1.0
@@ -21,7 +21,7 @@ KEEPALIVE_SECONDS = 15.0
 
 async def _sender_of(request: web.Request) -> Optional[str]:
     try:
-        item = await asyncio.to_thread(handoff.get_request, int(request.query["demande"]))
+        item = await asyncio.to_thread(handoff.get_request, request_id(request.query["demande"]))
     except (KeyError, ValueError, LookupError):
         return None
     return item.sender_id
