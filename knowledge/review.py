@@ -84,7 +84,7 @@ def add(kind: str, text: str, coordinator_id: Optional[int], messages: str = "")
     """Set a question aside for review; False when the same text is already waiting."""
     if kind not in KINDS:
         raise ValueError(f"type inconnu : {kind}")
-    text = " ".join(mask(text).split())[:MAX_CHARS]
+    text = " ".join(mask(text[:2 * MAX_CHARS]).split())[:MAX_CHARS]  # cut before any pattern runs
     if not text:
         raise ValueError("La question est vide.")
     file_name, _, action, field_name = KINDS[kind]

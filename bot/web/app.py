@@ -46,8 +46,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 def init_app(settings: Settings) -> web.Application:
-    # 8 MiB: the console's CSV import sends files; everything else is far smaller.
-    app = web.Application(middlewares=[middlewares.error_pages], client_max_size=8 * 1024 * 1024)
+    # Body limits per path (middlewares.body_limits): 64 KiB, 8 MiB for the console's CSV import.
+    app = web.Application(middlewares=[middlewares.error_pages, middlewares.body_limits],
+                          client_max_size=max(middlewares.LARGE_BODIES.values()))
     app[RASA_URL] = settings.rasa_url
     app[WEBSOCKETS] = weakref.WeakSet()
     app[STATIC_VERSION] = static_version()

@@ -1,4 +1,4 @@
-"""French error pages instead of tracebacks, and the security headers of every response."""
+"""French error pages instead of tracebacks, request body limits, and the security headers of every response."""
 import logging
 
 import aiohttp_jinja2
@@ -30,6 +30,23 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+# Request bodies: every form of the site and the console is small; only the console's CSV import
+# sends files. A larger body gets the French 413 page before any handler reads it.
+MAX_BODY_BYTES = 64 * 1024
+LARGE_BODIES = {"/console/import": 8 * 1024 * 1024}
+
+
+@web.middleware
+async def body_limits(request: web.Request, handler) -> web.StreamResponse:
+    """Cap the request body by path, from its Content-Length, before anything reads it; a body
+    without a length (chunked) is still held to the application's `client_max_size` (8 MiB) when read,
+    and the handlers cut their fields before any work (knowledge/review.py, the console's forms)."""
+    limit = LARGE_BODIES.get(request.path, MAX_BODY_BYTES)
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    return await handler(request)
 
 
 def error_page(request: web.Request, status: int) -> web.Response:
