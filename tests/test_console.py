@@ -3,8 +3,10 @@
 Rasa is replaced by a fake HTTP API on loopback that records the events the console appends;
 the tracker store is a SQLite file the tests fill like Rasa does.
 """
+import asyncio
 import html
 import json
+import logging
 import time
 
 import pytest
@@ -316,3 +318,19 @@ async def test_the_live_stream_announces_the_queue(console):
     first = await response.content.readuntil(b"\n\n")
     assert first == b"event: queue\ndata: 1\n\n"
     response.close()
+
+
+async def test_a_page_that_goes_away_closes_its_stream_without_an_error_in_the_log(console, caplog):
+    await log_in(console, "camille.martin@cotesoin.fr")
+    cookie = "; ".join(f"{c.key}={c.value}" for c in console.session.cookie_jar)
+    for n in range(3):  # a browser tab closed: the connection is reset, not politely closed
+        reader, writer = await asyncio.open_connection(console.host, console.port)
+        writer.write(f"GET /console/flux HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
+        await writer.drain()
+        assert b"200" in await reader.readline()
+        while b"event: queue" not in await reader.readline():
+            pass
+        writer.transport.abort()
+        handoff.record_request(f"web-{n}", "socketio", "jobs", {})  # the stream has news to write
+    await asyncio.sleep(2.5)  # it writes within a poll or two, and finds nobody
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
