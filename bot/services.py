@@ -151,7 +151,7 @@ def web_service(settings: Settings, rasa_port: int) -> Service:
         "site web",
         [sys.executable, "-m", "bot.web", "--host", settings.host, "--port", str(settings.web_port),
          "--rasa-port", str(rasa_port)],
-        f"{settings.web_url}/healthz",
+        f"{settings.web_url}/healthz/process",  # up even while the partner database is not
         settings.var_dir / "logs" / "web.log",
     )
 

@@ -40,9 +40,13 @@ def make_engine(url: str) -> Engine:
 def get_engine() -> Engine:
     global _engine, _sessions
     if _engine is None:
-        _engine = make_engine(settings.database_url())
-        Base.metadata.create_all(_engine)
-        _sessions = sessionmaker(_engine, future=True, expire_on_commit=False)
+        engine = make_engine(settings.database_url())
+        try:
+            Base.metadata.create_all(engine)
+        except BaseException:  # unavailable database: try again on next use, not a half-built state
+            engine.dispose()
+            raise
+        _engine, _sessions = engine, sessionmaker(engine, future=True, expire_on_commit=False)
     return _engine
 
 

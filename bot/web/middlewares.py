@@ -3,6 +3,7 @@ import logging
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger(__name__)
 
@@ -12,6 +13,9 @@ ERRORS = {
     404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
     405: ("Action impossible", "Cette adresse ne permet pas cette action."),
     413: ("Envoi trop volumineux", "Ce que vous avez envoyé dépasse la taille permise."),
+    503: ("Service momentanément indisponible",
+          "Les informations des partenaires ne sont pas accessibles pour l'instant. Réessayez dans quelques "
+          "minutes ; l'assistant reste joignable et garde les demandes de mise en relation."),
     500: ("Erreur du serveur", "Un problème est survenu de notre côté. Réessayez dans un instant ; "
                                "s'il persiste, l'équipe de Côté Soin est prévenue par ses journaux."),
 }
@@ -67,6 +71,10 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
         if error.status < 400:
             raise
         return error_page(request, error.status)
+    except SQLAlchemyError as error:  # the partner database is locked, damaged or unreachable
+        logger.error("base des partenaires indisponible sur %s %s : %s", request.method, request.path,
+                     error.__class__.__name__)
+        return error_page(request, 503)
     except Exception:
         logger.exception("erreur sur %s %s", request.method, request.path)
         return error_page(request, 500)
