@@ -100,7 +100,7 @@ def test_a_long_review_text_is_cut_before_masking(database_url, tmp_path, monkey
     name_masking.mask_all(["Léa"], communes=frozenset())  # the model's one-time load is not the point here
     started = time.perf_counter()
     assert review.add("nlu", "je m'appelle Léa Martin " + "a" * 60_000, None)
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 3  # seconds, not the minutes a 1 MB text took
     [candidate] = review.pending("nlu")
     assert candidate.text.startswith("je m'appelle [nom masqué]") and len(candidate.text) <= review.MAX_CHARS
 
