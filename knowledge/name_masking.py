@@ -52,9 +52,15 @@ def _communes() -> frozenset:
         return frozenset()
 
 
+_MARK = re.compile(r"\[[^\[\]\n]{1,30}\]")  # a mark already there (« [nom masqué] »)
+
+
 def _masked_entities(text: str, document, communes: frozenset) -> str:
+    marks = [match.span() for match in _MARK.finditer(text)]
     pieces, done = [], 0
     for entity in document.ents:
+        if any(start < entity.end_char and entity.start_char < end for start, end in marks):
+            continue  # the model read a mark as a word: it is masked already
         if entity.label_ == "PER":
             replacement = NAME_MASK
         elif entity.label_ == "LOC" and _key(entity.text) not in communes:
