@@ -8,7 +8,8 @@ observatory and review exports add spaCy's named entities on top: `knowledge.nam
 
 Linear time, whatever the text (an anonymous visitor chooses it): every pattern is bounded (no
 unbounded repetition that can backtrack), and the patterns only run around *triggers* — a digit,
-an « @ », « (at) », « arobase », or the words that introduce a name — found by fast scans (`str.find`, an ASCII digit class).
+an « @ », « (at) », « arobase », or the words that introduce a name — found by fast scans
+(`str.find`, an ASCII digit class).
 Every mask contains its trigger and is at most `_REACH` characters from it, so the text between
 two distant triggers is copied as is. Texts are cut at `MAX_CHARS` before anything else.
 """

@@ -9,10 +9,10 @@ from actions.handoff import ActionRequestHuman
 from actions.jobs import ActionSearchJobs
 from actions.living import ActionHousing
 from actions.messages import text
+from bot.web.app import init_app
 from knowledge import db, handoff, handoff_spool, importer, naming
 from tests.conftest import FIXTURE_DIR
 from tests.test_web import _client, _settings
-from bot.web.app import init_app
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ COMMUNES = frozenset({"pornic", "vue", "saint brevin les pins"})
 
 @pytest.mark.parametrize("text, gone, kept", [
     ("bonjour je suis Léa Martin, infirmière à Pornic", ["Léa", "Martin"], ["infirmière", "Pornic"]),
-    ("Marie Dupont cherche un logement avenue de la Mer à Saint-Brevin-les-Pins", ["Marie", "Dupont", "avenue de la Mer"],
-     ["logement", "Saint-Brevin-les-Pins"]),
+    ("Marie Dupont cherche un logement avenue de la Mer à Saint-Brevin-les-Pins",
+     ["Marie", "Dupont", "avenue de la Mer"], ["logement", "Saint-Brevin-les-Pins"]),
     ("aide soignante à Vue", [], ["aide soignante à Vue"]),
     ("écrivez à lea.martin@mail.fr, Léa Martin", ["lea.martin@mail.fr", "Martin"], ["écrivez"]),
 ])

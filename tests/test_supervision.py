@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from bot import rasa_run, services
-from tests.guichet import free_port
 
 # A server that answers its health check, writes its pid to a file, and takes a moment to stop
 # (as Rasa does). With a third argument it crashes that many seconds after starting.
@@ -36,6 +35,7 @@ RUNNER = textwrap.dedent("""
     import sys
     from pathlib import Path
     from bot import services
+    from tests.guichet import free_port
 
     class Two(services.Processes):
         FIRST_PAUSE = 0.2
@@ -45,7 +45,7 @@ RUNNER = textwrap.dedent("""
             folder = Path(folder)
             self.services = []
             for name in ("premier", "second"):
-                port = services_port = __import__("tests.guichet", fromlist=["free_port"]).free_port()
+                port = free_port()
                 extra = [crash_after] if crash_after and name == "second" else []
                 self.services.append(services.Service(
                     f"serveur {name}", [sys.executable, "-c", server, str(port), str(folder / f"{name}.pids"), *extra],

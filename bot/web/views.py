@@ -8,7 +8,6 @@ from typing import Any, Dict, List
 
 import aiohttp_jinja2
 from aiohttp import web
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
