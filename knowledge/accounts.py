@@ -120,6 +120,7 @@ def _retry_at(session, keys: List[tuple], now: datetime) -> Optional[datetime]:
 def authenticate(email: str, password: str, address: str = "", now: Optional[datetime] = None) -> LoginResult:
     """Check a login from the client `address`. Failures slow the next attempts down (see the
     module docstring); every failure costs one argon2 verification, known account or not."""
+    given_now = now is not None
     now = now or datetime.utcnow()
     email = email.strip().lower()
     keys = _keys(email, address)
@@ -138,8 +139,11 @@ def authenticate(email: str, password: str, address: str = "", now: Optional[dat
                 _verify(_dummy_hash(), password)
             else:
                 audit(session, coordinator.id, "login_failed")
-            session.execute(delete(LoginFailure).where(LoginFailure.at <= now - FAILURE_WINDOW))
-            session.add_all([LoginFailure(key=key, at=now) for key, _ in keys])
+            # Counted from when the answer goes out (the hash check took a moment), so that the
+            # delay is a delay for whoever asks next, however slow the machine.
+            failed_at = now if given_now else datetime.utcnow()
+            session.execute(delete(LoginFailure).where(LoginFailure.at <= failed_at - FAILURE_WINDOW))
+            session.add_all([LoginFailure(key=key, at=failed_at) for key, _ in keys])
             return LoginResult()
         session.execute(delete(LoginFailure).where(LoginFailure.key.in_([key for key, _ in keys])))
         coordinator.failed_logins, coordinator.locked_until = 0, None

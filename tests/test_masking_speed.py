@@ -30,7 +30,7 @@ def megabyte(piece: str) -> str:
     "".join(random.Random(22).choices("abcdefghijklmnopqrstuvwxyzéèà ,.'", k=1_000_000)),
 ], ids=["prose", "one-letter", "random-letters"])
 def test_a_megabyte_without_personal_data_is_masked_under_50_ms(text):
-    assert best_time(text) < 0.050
+    assert best_time(text, runs=20) < 0.050
 
 
 # Shapes that took quadratic time before (0.9 s for 4 KB, 8 s for 16 KB): long runs of what a
@@ -51,16 +51,16 @@ def test_inputs_that_took_seconds_come_back_fast(shape):
     text = (QUADRATIC_SHAPES[shape] * 32_000)[:32_000]
     if shape == "at-then-dots":
         text = "@" + text
-    assert best_time(text, runs=3) < 0.050
+    assert best_time(text, runs=10) < 0.050
 
 
 @pytest.mark.parametrize("piece", ["a@", "1 ", "0 ", "+33 ", "nom ", "je m'appelle ", "a arobase ", "1.",
                                    "Léa lea@mail.fr 06 12 34 56 78 12 rue des Lilas je m'appelle Léa Martin. "])
 def test_dense_adversarial_text_costs_time_proportional_to_its_length(piece):
-    small, large = megabyte(piece)[:250_000], megabyte(piece)
-    small_time, large_time = best_time(small, runs=3), best_time(large, runs=3)
-    assert large_time < 2.0
-    assert large_time < 8 * max(small_time, 0.002)  # four times the text: about four times the time
+    half, whole = megabyte(piece)[:500_000], megabyte(piece)
+    half_time, whole_time = best_time(half, runs=3), best_time(whole, runs=3)
+    assert whole_time < 2.0
+    assert whole_time < 3 * max(half_time, 0.002)  # twice the text: about twice the time (quadratic: 4 times)
 
 
 def test_text_beyond_the_limit_is_cut_before_any_pattern():
