@@ -22,7 +22,8 @@ from actions.answers import buttons, topic_action
 from actions.contact import means_cancel, parse_contact
 from actions.criteria import Criteria
 from actions.messages import say, text
-from knowledge import handoff, office_hours, privacy
+from actions.unavailable import DATABASE_ERRORS
+from knowledge import handoff, handoff_spool, office_hours, privacy
 from knowledge.office_hours import ConfigError, HandoffConfig
 from knowledge.queries import NotFound
 
@@ -92,13 +93,20 @@ def offer_callback(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
 
 def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
                   now: Optional[datetime] = None) -> List[Dict[str, Any]]:
-    """Record (or refresh) the request with who, where, what about and the criteria collected."""
-    request_id, created = handoff.record_request(
-        sender_id=tracker.sender_id,
-        channel=tracker.get_latest_input_channel() or "inconnu",
-        topic=tracker.get_slot("topic") or "",
-        criteria=Criteria.from_tracker(tracker).as_dict(),
-    )
+    """Record (or refresh) the request with who, where, what about and the criteria collected.
+    With the database unavailable, the request is kept on disk for the site to record later."""
+    request = {"sender_id": tracker.sender_id, "channel": tracker.get_latest_input_channel() or "inconnu",
+               "topic": tracker.get_slot("topic") or ""}
+    try:
+        request["criteria"] = Criteria.from_tracker(tracker).as_dict()  # canonical names come from the database
+        request_id, created = handoff.record_request(**request)
+    except DATABASE_ERRORS as error:
+        logger.error("Base indisponible : demande de mise en relation gardée en attente (%s)",
+                     error.__class__.__name__)
+        raw = {slot: tracker.get_slot(slot) for slot in Criteria.__dataclass_fields__ if tracker.get_slot(slot)}
+        handoff_spool.keep(**{"criteria": raw, **request})
+        say(dispatcher, "handoff_kept")
+        return [SlotSet("pending", None)]
     handoff_settings = settings()
     is_open = handoff_settings.is_open(now)
     events: List[Dict[str, Any]] = [SlotSet("pending", None)]

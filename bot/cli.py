@@ -68,6 +68,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = bot_settings.load()
+    services.private_var_folder(settings.var_dir)
     seed_demo_if_empty()
     model = services.train(settings)
     return services.Assistant(settings, model, web=True).serve(
@@ -133,6 +134,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    services.private_files()  # databases, logs, tokens: readable by this account only
     args = parser().parse_args(argv)
     return args.func(args)
 

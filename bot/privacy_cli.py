@@ -21,9 +21,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_TERMINAL = ("Pas de terminal pour confirmer l'effacement de « {sender} » : rien n'a été effacé. "
+               "Ajoutez --yes pour effacer sans confirmation (dans un script, une tâche planifiée…).")
+
+
 def cmd_erase(args: argparse.Namespace) -> int:
     if not args.yes:
-        answer = input(f"Effacer définitivement la conversation « {args.sender} » et ses demandes ? [oui/non] ")
+        if not sys.stdin.isatty():
+            print(NO_TERMINAL.format(sender=args.sender), file=sys.stderr)
+            return 2
+        try:
+            answer = input(f"Effacer définitivement la conversation « {args.sender} » et ses demandes ? [oui/non] ")
+        except EOFError:
+            answer = ""
         if answer.strip().lower() not in ("oui", "o", "yes", "y"):
             print("Rien n'a été effacé.")
             return 1

@@ -72,7 +72,7 @@ class ScaledAssistant(services.Processes):
                 f"http://{settings.host}:{action_port}/health", logs / f"actions-{i}.log")
             rasa = services.Service(
                 f"serveur Rasa {i}",
-                [services.RASA, "run", "--model", str(model), "--enable-api", "--auth-token", settings.rasa_token,
+                [sys.executable, "-m", "bot.rasa_run", "--model", str(model), "--enable-api",
                  "--interface", settings.host, "--port", str(rasa_port),
                  "--credentials", "credentials.yml", "--endpoints", str(ENDPOINTS)],
                 f"http://{settings.host}:{rasa_port}/", logs / f"rasa-{i}.log")

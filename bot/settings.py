@@ -46,6 +46,9 @@ class Settings:
     tracker_store_url: str
     models_dir: Path
     var_dir: Path
+    # Addresses of reverse proxies in front of the site (CONSOLE_TRUSTED_PROXIES, comma-separated):
+    # from them, the client's address is the last one of X-Forwarded-For (login throttling).
+    trusted_proxies: tuple = ()
 
     @property
     def rasa_url(self) -> str:
@@ -74,6 +77,8 @@ class Settings:
             "RASA_PORT": str(self.rasa_port),
             # credentials.yml declares the Telegram channel with these; no token = channel inactive.
             **{name: os.environ.get(name, "") for name in TELEGRAM_VARIABLES},
+            # credentials.yml: the REST channel's bearer token (none: the channel is open).
+            "REST_CHANNEL_TOKEN": os.environ.get("REST_CHANNEL_TOKEN", ""),
             # Quieter TensorFlow, and no telemetry call to a closed network.
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
             "RASA_TELEMETRY_ENABLED": "false",
@@ -91,6 +96,7 @@ def load() -> Settings:
         rasa_token=_secret("RASA_TOKEN", var_dir, "rasa_token"),
         console_secret=_secret("CONSOLE_SECRET_KEY", var_dir, "console_secret"),
         secure_cookies=os.environ.get("CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "oui", "yes"),
+        trusted_proxies=tuple(a.strip() for a in os.environ.get("CONSOLE_TRUSTED_PROXIES", "").split(",") if a.strip()),
         database_url=knowledge_settings.database_url(),
         tracker_store_url=knowledge_settings.tracker_store_url(),
         models_dir=Path(os.environ.get("MODELS_DIR", PROJECT_ROOT / "models")),

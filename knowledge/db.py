@@ -47,7 +47,11 @@ def get_engine() -> Engine:
         with _building:
             if _engine is None:
                 engine = make_engine(settings.database_url())
-                Base.metadata.create_all(engine)
+                try:
+                    Base.metadata.create_all(engine)
+                except BaseException:  # unavailable database: try again on next use, not a half-built state
+                    engine.dispose()
+                    raise
                 _sessions = sessionmaker(engine, future=True, expire_on_commit=False)
                 _engine = engine
     return _engine

@@ -162,6 +162,29 @@ class Coordinator(Base):
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
 
 
+class ConsoleSession(Base):
+    """A console login, as long as it lasts: the cookie carries the token, the table its SHA-256.
+    Logout, a password change and an account's removal delete the account's rows, which ends
+    every session at once (an old cookie no longer opens anything)."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    coordinator_id = Column(ForeignKey("coordinators.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+
+
+class LoginFailure(Base):
+    """A failed console login, counted by `key` (« compte:<e-mail> » whether the account exists or
+    not, and « adresse:<IP> ») to slow down guessing (knowledge/accounts.py); kept 15 minutes."""
+
+    __tablename__ = "login_failures"
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(300), nullable=False, index=True)
+    at = Column(DateTime, nullable=False, default=datetime.utcnow, index=True)
+
+
 class CoordinatorRequest(Base):
     """A conversation handed over to the coordinators.
 

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Float, Integer, and_, case, cast, func, inspect, literal, select, text, type_coerce
 from sqlalchemy.engine import Engine
 
-from knowledge import db, transcripts, vocabulary
+from knowledge import db, name_masking, transcripts, vocabulary
 from knowledge.handoff import OUTCOMES
 from knowledge.masking import mask
 from knowledge.models import Commune, CoordinatorRequest, Profession
@@ -69,6 +69,10 @@ def masked(count: int) -> Count:
 
 
 # -- the period ---------------------------------------------------------------------------------------
+# Dates a period may cover: far enough from date.min/max that no computation overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)
+
+
 @dataclass(frozen=True)
 class Period:
     """From `start` to `end` included, in Paris days."""
@@ -77,6 +81,9 @@ class Period:
     end: date
 
     def __post_init__(self) -> None:
+        if not (FIRST_DAY <= self.start <= LAST_DAY and FIRST_DAY <= self.end <= LAST_DAY):
+            raise ValueError(f"Date hors des limites : choisissez entre le {FIRST_DAY:%d/%m/%Y} et le "
+                             f"{LAST_DAY:%d/%m/%Y}.")
         if self.end < self.start:
             raise ValueError("La date de fin précède la date de début.")
         if (self.end - self.start).days >= MAX_DAYS:
@@ -531,6 +538,7 @@ class Misunderstood:
 
 
 _PUNCTUATION = re.compile(r"[^\w\[\]]+")
+MAX_QUESTION_CHARS = 2000
 
 
 def normalise(text: str) -> str:
@@ -555,6 +563,7 @@ def misunderstood(period: Period, limit: Optional[int] = 100) -> Misunderstood:
     for text_value, sender_id, count in rows:
         if not text_value or text_value.startswith(transcripts.EXTERNAL_PREFIX) or text_value.startswith("/"):
             continue
+        text_value = text_value[:MAX_QUESTION_CHARS]  # an old 12 KB message: cut before any masking
         key = normalise(text_value)
         if not key:
             continue
@@ -568,5 +577,7 @@ def misunderstood(period: Period, limit: Optional[int] = 100) -> Misunderstood:
     count = sum(messages.values())
     return Misunderstood(
         masked(count), count / all_messages if all_messages and count >= THRESHOLD else None,
-        [Question(k, variants[k].most_common(1)[0][0], masked(messages[k]), masked(len(people[k]))) for k in order],
+        # Names and street names too (spaCy), on the questions shown only: knowledge/name_masking.py.
+        [Question(k, name_masking.mask_one(variants[k].most_common(1)[0][0]), masked(messages[k]),
+                  masked(len(people[k]))) for k in order],
     )

@@ -16,9 +16,8 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from knowledge import db, settings
+from knowledge import db, name_masking, settings
 from knowledge.handoff import audit
-from knowledge.masking import mask
 
 MAX_CHARS = 500
 # kind → (file, what it becomes in the coordinators' words, the audit action, the field the reviewer fills in)
@@ -84,7 +83,8 @@ def add(kind: str, text: str, coordinator_id: Optional[int], messages: str = "")
     """Set a question aside for review; False when the same text is already waiting."""
     if kind not in KINDS:
         raise ValueError(f"type inconnu : {kind}")
-    text = " ".join(mask(text).split())[:MAX_CHARS]
+    # Cut before any pattern runs; names and street names masked too (spaCy, knowledge/name_masking.py).
+    text = " ".join(name_masking.mask_one(text[:2 * MAX_CHARS]).split())[:MAX_CHARS]
     if not text:
         raise ValueError("La question est vide.")
     file_name, _, action, field_name = KINDS[kind]

@@ -196,3 +196,15 @@ async def test_yes_erases_the_requests_and_marks_the_turn_for_the_tracker_store(
     assert slot(events, "data_erased") is True and slot(events, "pending") is None
     assert rows(CoordinatorRequest, sender_id="candidate-42") == 0
     assert rows(CoordinatorRequest, sender_id="someone-else") == 1
+
+
+def test_erase_without_a_terminal_refuses_clearly_and_erases_nothing(conversations):
+    """`cotesoin privacy erase` from a script or a cron job: no EOFError traceback, nothing erased."""
+    import os
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "privacy", "erase", "web-1"], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()}, timeout=120)
+    assert result.returncode == 2
+    assert "Ajoutez --yes" in result.stderr and "Traceback" not in result.stderr
+    assert stored_events("web-1") == 2 and rows(CoordinatorRequest, sender_id="web-1") == 1

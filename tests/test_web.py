@@ -111,7 +111,7 @@ async def test_retention_shown_on_the_privacy_page_and_in_the_widget_comes_from_
 
 async def test_the_health_check_answers(site):
     response = await site.get("/healthz")
-    assert response.status == 200 and await response.json() == {"status": "ok"}
+    assert response.status == 200 and await response.json() == {"status": "ok", "database": "ok"}
 
 
 # -- errors -----------------------------------------------------------------------------------------

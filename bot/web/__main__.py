@@ -21,7 +21,7 @@ class AccessLogger(AbstractAccessLogger):
     """Pages and errors, without the socket.io polling and static files that would drown them."""
 
     def log(self, request, response, time: float) -> None:
-        quiet = request.path.startswith((SOCKETIO_PATH, "/static/")) or request.path == "/healthz"
+        quiet = request.path.startswith((SOCKETIO_PATH, "/static/")) or request.path.startswith("/healthz")
         if quiet and response.status < 400:
             return
         self.logger.info("%s %s %s %.0f ms", request.method, request.path_qs, response.status, time * 1000)

@@ -1,5 +1,8 @@
 """`init_app(settings)`: the aiohttp application of the public site."""
+import asyncio
+import contextlib
 import hashlib
+import logging
 import weakref
 from pathlib import Path
 from typing import AsyncIterator
@@ -8,12 +11,15 @@ import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings
 from bot.web import console, middlewares, routes
 from bot.web.console.keys import COORDINATOR
 from bot.web.keys import HTTP_CLIENT, RASA_URL, STATIC_VERSION, WEBSOCKETS
-from knowledge import db, privacy
+from knowledge import db, handoff_spool, privacy
+
+logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -45,9 +51,30 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     db.dispose()
 
 
+async def _replay_kept_requests(app: web.Application) -> AsyncIterator[None]:
+    """Hand-over requests the action server kept on disk while the database was unavailable
+    (knowledge/handoff_spool.py), recorded as soon as it answers again."""
+    async def loop() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(handoff_spool.replay)
+            except SQLAlchemyError as error:
+                logger.warning("demandes en attente non rejouées, base indisponible (%s)", error.__class__.__name__)
+            except OSError as error:
+                logger.error("dossier des demandes en attente illisible : %s", error)
+            await asyncio.sleep(handoff_spool.REPLAY_SECONDS)
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def init_app(settings: Settings) -> web.Application:
-    # 8 MiB: the console's CSV import sends files; everything else is far smaller.
-    app = web.Application(middlewares=[middlewares.error_pages], client_max_size=8 * 1024 * 1024)
+    # Body limits per path (middlewares.body_limits): 64 KiB, 8 MiB for the console's CSV import.
+    app = web.Application(middlewares=[middlewares.error_pages, middlewares.body_limits],
+                          client_max_size=max(middlewares.LARGE_BODIES.values()))
     app[RASA_URL] = settings.rasa_url
     app[WEBSOCKETS] = weakref.WeakSet()
     app[STATIC_VERSION] = static_version()
@@ -57,7 +84,7 @@ def init_app(settings: Settings) -> web.Application:
         autoescape=jinja2.select_autoescape(default=True),
         context_processors=[_globals],
     )
-    app.cleanup_ctx.extend([_http_client, _database])
+    app.cleanup_ctx.extend([_http_client, _database, _replay_kept_requests])
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(middlewares.security_headers)
     routes.setup(app, STATIC)

@@ -1,8 +1,9 @@
-"""French error pages instead of tracebacks, and the security headers of every response."""
+"""French error pages instead of tracebacks, request body limits, and the security headers of every response."""
 import logging
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger(__name__)
 
@@ -12,6 +13,9 @@ ERRORS = {
     404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
     405: ("Action impossible", "Cette adresse ne permet pas cette action."),
     413: ("Envoi trop volumineux", "Ce que vous avez envoyé dépasse la taille permise."),
+    503: ("Service momentanément indisponible",
+          "Les informations des partenaires ne sont pas accessibles pour l'instant. Réessayez dans quelques "
+          "minutes ; l'assistant reste joignable et garde les demandes de mise en relation."),
     500: ("Erreur du serveur", "Un problème est survenu de notre côté. Réessayez dans un instant ; "
                                "s'il persiste, l'équipe de Côté Soin est prévenue par ses journaux."),
 }
@@ -32,6 +36,23 @@ SECURITY_HEADERS = {
 }
 
 
+# Request bodies: every form of the site and the console is small; only the console's CSV import
+# sends files. A larger body gets the French 413 page before any handler reads it.
+MAX_BODY_BYTES = 64 * 1024
+LARGE_BODIES = {"/console/import": 8 * 1024 * 1024}
+
+
+@web.middleware
+async def body_limits(request: web.Request, handler) -> web.StreamResponse:
+    """Cap the request body by path, from its Content-Length, before anything reads it; a body
+    without a length (chunked) is still held to the application's `client_max_size` (8 MiB) when read,
+    and the handlers cut their fields before any work (knowledge/review.py, the console's forms)."""
+    limit = LARGE_BODIES.get(request.path, MAX_BODY_BYTES)
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    return await handler(request)
+
+
 def error_page(request: web.Request, status: int) -> web.Response:
     title, text = ERRORS.get(status, OTHER_ERROR)
     try:
@@ -50,6 +71,10 @@ async def error_pages(request: web.Request, handler) -> web.StreamResponse:
         if error.status < 400:
             raise
         return error_page(request, error.status)
+    except SQLAlchemyError as error:  # the partner database is locked, damaged or unreachable
+        logger.error("base des partenaires indisponible sur %s %s : %s", request.method, request.path,
+                     error.__class__.__name__)
+        return error_page(request, 503)
     except Exception:
         logger.exception("erreur sur %s %s", request.method, request.path)
         return error_page(request, 500)

@@ -10,5 +10,6 @@ def setup(app: web.Application, static: Path) -> None:
     app.router.add_get("/", views.home, name="home")
     app.router.add_get("/confidentialite", views.privacy, name="privacy")
     app.router.add_get("/healthz", views.health, name="health")
+    app.router.add_get("/healthz/process", views.process_health, name="process_health")
     app.router.add_route("*", proxy.PATH, proxy.socketio, name="socketio")
     app.router.add_static("/static/", static, name="static", append_version=False)

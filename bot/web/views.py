@@ -1,14 +1,21 @@
 """The pages of the public site. Data come from `knowledge.queries`, read in a worker thread."""
 import asyncio
+import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Dict, List
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from knowledge import queries
+from knowledge import db, queries
+from knowledge.models import Commune
 from knowledge.vocabulary import structure_type_label
+
+logger = logging.getLogger(__name__)
 
 # Order in which the kinds of partners are listed on the page.
 PARTNER_ORDER = ["hopital", "ehpad", "ssiad", "saad", "msp", "cpts", "cabinet_liberal", "institut_formation",
@@ -74,5 +81,30 @@ async def privacy(request: web.Request) -> Dict[str, Any]:
     return {}
 
 
+HEALTH_TIMEOUT_SECONDS = 5.0
+
+
+def _database_answers() -> None:
+    """A real read of the partner database (a damaged SQLite file still answers `SELECT 1`)."""
+    with db.session_scope() as session:
+        session.execute(select(func.count()).select_from(Commune)).scalar()
+
+
 async def health(request: web.Request) -> web.Response:
+    """200 when the site and the partner database answer; 503 saying which part does not."""
+    try:
+        await asyncio.wait_for(asyncio.to_thread(_database_answers), HEALTH_TIMEOUT_SECONDS)
+    except (SQLAlchemyError, asyncio.TimeoutError) as error:
+        logger.warning("contrôle de santé : base des partenaires indisponible (%s)", error.__class__.__name__)
+        return web.json_response({"status": "dégradé", "database": "indisponible"}, status=503,
+                                 dumps=_french_json)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def process_health(request: web.Request) -> web.Response:
+    """The site's process answers (what `cotesoin run` waits for, whatever the database's state)."""
     return web.json_response({"status": "ok"})
+
+
+def _french_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.settings import Settings
 from bot.web.console import auth, data, formatting, live, observatory, reminders, requests
-from bot.web.console.keys import RASA, STOPPING
+from bot.web.console.keys import RASA, STOPPING, TRUSTED_PROXIES
 from bot.web.console.rasa import RasaConversations
 from bot.web.keys import HTTP_CLIENT
 
@@ -27,6 +27,7 @@ def setup(app: web.Application, settings: Settings) -> None:
     app.middlewares.insert(1, auth.session_storage(settings.console_secret, settings.secure_cookies))
     app.middlewares.append(auth.guard)
     app[STOPPING] = asyncio.Event()
+    app[TRUSTED_PROXIES] = tuple(settings.trusted_proxies)
     aiohttp_jinja2.get_env(app).globals.update(formatting.template_globals())
 
     async def rasa(app: web.Application) -> AsyncIterator[None]:
@@ -42,6 +43,7 @@ def setup(app: web.Application, settings: Settings) -> None:
 
 
 def routes(router: web.UrlDispatcher) -> None:
+    # Request ids: 9 digits at most (fits every database's integer); a longer number is a 404.
     router.add_get(auth.LOGIN, auth.login_page, name="console_login")
     router.add_post(auth.LOGIN, auth.login)
     router.add_post("/console/deconnexion", auth.logout, name="console_logout")
@@ -49,12 +51,12 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/console/file", requests.queue_fragment, name="console_queue")
     router.add_get("/console/traitees", requests.treated_page, name="console_treated")
     router.add_get("/console/flux", live.stream, name="console_stream")
-    router.add_get("/console/demandes/{id:\\d+}", requests.request_page, name="console_request")
-    router.add_get("/console/demandes/{id:\\d+}/transcription", requests.transcript_fragment)
-    router.add_post("/console/demandes/{id:\\d+}/prendre", requests.claim)
-    router.add_post("/console/demandes/{id:\\d+}/rendre", requests.release)
-    router.add_post("/console/demandes/{id:\\d+}/repondre", requests.reply)
-    router.add_post("/console/demandes/{id:\\d+}/note", requests.note)
-    router.add_post("/console/demandes/{id:\\d+}/clore", requests.close)
+    router.add_get("/console/demandes/{id:\\d{1,9}}", requests.request_page, name="console_request")
+    router.add_get("/console/demandes/{id:\\d{1,9}}/transcription", requests.transcript_fragment)
+    router.add_post("/console/demandes/{id:\\d{1,9}}/prendre", requests.claim)
+    router.add_post("/console/demandes/{id:\\d{1,9}}/rendre", requests.release)
+    router.add_post("/console/demandes/{id:\\d{1,9}}/repondre", requests.reply)
+    router.add_post("/console/demandes/{id:\\d{1,9}}/note", requests.note)
+    router.add_post("/console/demandes/{id:\\d{1,9}}/clore", requests.close)
     data.routes(router)
     observatory.routes(router)

@@ -5,11 +5,17 @@
 - Nothing under /console is served without a logged-in coordinator (`guard`), except the login page.
 - Every POST under /console carries the session's CSRF token (form field `csrf` or header
   `X-CSRF-Token`), compared with `secrets.compare_digest`.
-- Lockout after repeated failures is `knowledge.accounts.authenticate`'s job.
+- The cookie carries a session token checked against the database on every request
+  (`knowledge.accounts.session_coordinator`): logout, a password change or an account's removal
+  end every session of the account, old cookies included.
+- Failed logins slow the next attempts down (by account and by client address), with the same
+  answer for an unknown account and a wrong password: `knowledge.accounts.authenticate`.
 """
 import asyncio
 import hashlib
+import math
 import secrets
+from datetime import datetime
 from typing import Optional
 from urllib.parse import urlencode
 
@@ -18,8 +24,7 @@ from aiohttp import web
 from aiohttp_session import get_session, new_session, session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from bot.web.console.formatting import paris_time
-from bot.web.console.keys import COORDINATOR
+from bot.web.console.keys import COORDINATOR, TRUSTED_PROXIES
 from knowledge import accounts
 
 PREFIX = "/console"
@@ -28,8 +33,8 @@ COOKIE = "cotesoin_console"
 SESSION_SECONDS = 8 * 3600
 CSRF_FIELD, CSRF_HEADER = "csrf", "X-CSRF-Token"
 WRONG_LOGIN = "Adresse e-mail ou mot de passe incorrect."
-LOCKED = ("Trop d'essais manqués : ce compte est bloqué jusqu'à {time}. Réessayez ensuite, ou demandez à un·e "
-          "administrateur·rice de réinitialiser votre mot de passe (cotesoin coordinator add).")
+SLOWED = ("Trop d'essais manqués : réessayez dans {seconds} seconde(s). Si vous avez oublié votre mot de passe, "
+          "demandez à un·e administrateur·rice de le réinitialiser (cotesoin coordinator add).")
 
 
 def session_storage(secret: str, secure: bool) -> web.middleware:
@@ -70,8 +75,8 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
     if request.path != LOGIN:
         session = await get_session(request)
         coordinator = None
-        if "coordinator_id" in session:
-            coordinator = await asyncio.to_thread(accounts.get_coordinator, session["coordinator_id"])
+        if "token" in session:
+            coordinator = await asyncio.to_thread(accounts.session_coordinator, session["token"])
         if coordinator is None:
             if request.method == "GET" and request.headers.get("Accept", "").startswith("text/html"):
                 raise web.HTTPSeeOther(f"{LOGIN}?{urlencode({'suite': request.path_qs})}")
@@ -80,6 +85,15 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
     response = await handler(request)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def client_address(request: web.Request) -> str:
+    """Who is asking: the peer, or behind a trusted reverse proxy the last X-Forwarded-For entry."""
+    remote = request.remote or ""
+    if remote in request.app.get(TRUSTED_PROXIES, ()):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        return forwarded[:45] or remote
+    return remote
 
 
 def current(request: web.Request) -> accounts.CoordinatorInfo:
@@ -103,16 +117,19 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     suite = _next_page(str(form.get("suite", "")))
-    result = await asyncio.to_thread(accounts.authenticate, email, password)
+    result = await asyncio.to_thread(accounts.authenticate, email[:254], password[:1024],
+                                     client_address(request))
     if result.coordinator is None:
-        if result.locked_until:
-            error = LOCKED.format(time=paris_time(result.locked_until))
+        if result.retry_at:
+            seconds = max(1, math.ceil((result.retry_at - datetime.utcnow()).total_seconds()))
+            error = SLOWED.format(seconds=seconds)
         else:
             error = WRONG_LOGIN
         context = {"csrf": await csrf_token(request), "suite": suite, "error": error, "email": email}
         return aiohttp_jinja2.render_template("console/login.html", request, context, status=401)
+    token = await asyncio.to_thread(accounts.open_session, result.coordinator.id)
     session = await new_session(request)  # a fresh session (and CSRF token) at each login
-    session["coordinator_id"] = result.coordinator.id
+    session["token"] = token
     session["csrf"] = secrets.token_urlsafe(32)
     raise web.HTTPSeeOther(suite)
 

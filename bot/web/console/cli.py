@@ -1,4 +1,4 @@
-"""`cotesoin coordinator add EMAIL` and `cotesoin coordinator list`: the console's accounts."""
+"""`cotesoin coordinator add EMAIL`, `… list` and `… remove EMAIL`: the console's accounts."""
 import argparse
 import getpass
 import sys
@@ -34,6 +34,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    if not accounts.remove_coordinator(args.email):
+        print(f"Aucun compte actif « {args.email} ».", file=sys.stderr)
+        return 1
+    print(f"Compte {args.email} désactivé ; ses sessions sont fermées.")
+    return 0
+
+
 def register(commands: "argparse._SubParsersAction") -> None:
     coordinator = commands.add_parser("coordinator", help="comptes de la console des coordinateur·rices")
     actions = coordinator.add_subparsers(dest="coordinator_command", required=True)
@@ -43,3 +51,6 @@ def register(commands: "argparse._SubParsersAction") -> None:
     add.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard")
     add.set_defaults(func=cmd_add)
     actions.add_parser("list", help="lister les comptes actifs").set_defaults(func=cmd_list)
+    remove = actions.add_parser("remove", help="désactiver un compte et fermer toutes ses sessions")
+    remove.add_argument("email")
+    remove.set_defaults(func=cmd_remove)

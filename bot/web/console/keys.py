@@ -12,3 +12,5 @@ COORDINATOR = web.AppKey("coordinator", CoordinatorInfo)
 RASA = web.AppKey("rasa_conversations", RasaConversations)
 # Set when the application shuts down: the live streams end.
 STOPPING = web.AppKey("console_stopping", asyncio.Event)
+# Reverse proxies whose X-Forwarded-For is believed (bot/settings.py: trusted_proxies).
+TRUSTED_PROXIES = web.AppKey("console_trusted_proxies", tuple)

@@ -7,13 +7,16 @@ when something changed; the page then reloads the part concerned. A comment line
 proxies from closing an idle stream. Streams end when the application shuts down.
 """
 import asyncio
+import logging
 from typing import Optional
 
 from aiohttp import web
 
 from bot.web.console.keys import STOPPING
-from bot.web.console.requests import queue_signature
+from bot.web.console.requests import queue_signature, request_id
 from knowledge import handoff, transcripts
+
+logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
@@ -21,16 +24,26 @@ KEEPALIVE_SECONDS = 15.0
 
 async def _sender_of(request: web.Request) -> Optional[str]:
     try:
-        item = await asyncio.to_thread(handoff.get_request, int(request.query["demande"]))
+        item = await asyncio.to_thread(handoff.get_request, request_id(request.query["demande"]))
     except (KeyError, ValueError, LookupError):
         return None
     return item.sender_id
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
+    """The stream until the application stops or the page goes away (a closed stream is normal:
+    logged at debug level, never as an error)."""
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                            "X-Accel-Buffering": "no"})
     await response.prepare(request)
+    try:
+        await _follow(request, response)
+    except (ConnectionError, asyncio.CancelledError):
+        logger.debug("flux de la console fermé par la page (%s)", request.path_qs)
+    return response
+
+
+async def _follow(request: web.Request, response: web.StreamResponse) -> None:
     sender_id = await _sender_of(request)
     stopping: asyncio.Event = request.app[STOPPING]
     queue, transcript, idle = None, None, 0.0
@@ -53,4 +66,3 @@ async def stream(request: web.Request) -> web.StreamResponse:
             await asyncio.wait_for(stopping.wait(), POLL_SECONDS)
         except asyncio.TimeoutError:
             idle += POLL_SECONDS
-    return response

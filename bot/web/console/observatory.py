@@ -24,6 +24,7 @@ from bot.web.console.auth import csrf_token, current
 from bot.web.console.formatting import duration
 from knowledge import observatory, review, vocabulary
 from knowledge.observatory import Period
+from knowledge.spreadsheet_cells import inert_row
 
 PAGE = "/console/observatoire"
 FLASH = "observatory_notice"
@@ -165,11 +166,12 @@ TABLES: Dict[str, Table] = {
 
 
 def to_csv(table: Table, period: Period) -> bytes:
-    """UTF-8 with a BOM (Excel reads the accents), `;` between fields (French Excel)."""
+    """UTF-8 with a BOM (Excel reads the accents), `;` between fields (French Excel); text cells a
+    spreadsheet would run as formulas are made inert (knowledge/spreadsheet_cells.py)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(table.header)
-    writer.writerows(table.rows(period))
+    writer.writerow(inert_row(table.header))
+    writer.writerows(inert_row(row) for row in table.rows(period))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

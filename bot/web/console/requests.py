@@ -46,9 +46,19 @@ def matching(criteria: Dict[str, Any], topic: str) -> Dict[str, Any]:
     return {"openings": openings, "resources_title": title, "resources": find(communes=communes)[:10]}
 
 
+MAX_ID_DIGITS = 9
+
+
+def request_id(text: str) -> int:
+    """A request id from a URL: digits only, 9 at most (a database integer), else ValueError."""
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+        raise ValueError(f"identifiant de demande invalide : {text[:20]!r}")
+    return int(text)
+
+
 async def _request_or_404(request: web.Request) -> handoff.RequestInfo:
     try:
-        return await asyncio.to_thread(handoff.get_request, int(request.match_info["id"]))
+        return await asyncio.to_thread(handoff.get_request, request_id(request.match_info["id"]))
     except (ValueError, queries.NotFound):
         raise web.HTTPNotFound()
 
