@@ -9,6 +9,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, web
 
+from bot.mail.outbox import outbox_sender
 from bot.settings import Settings
 from bot.web import console, middlewares, routes
 from bot.web.console.keys import COORDINATOR
@@ -57,7 +58,7 @@ def init_app(settings: Settings) -> web.Application:
         autoescape=jinja2.select_autoescape(default=True),
         context_processors=[_globals],
     )
-    app.cleanup_ctx.extend([_http_client, _database])
+    app.cleanup_ctx.extend([_http_client, _database, outbox_sender])
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(middlewares.security_headers)
     routes.setup(app, STATIC)
