@@ -1,6 +1,6 @@
 """Turn query results into short French chat messages (pure functions, no I/O)."""
 from datetime import date
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional
 
 from knowledge import vocabulary
 from knowledge.queries import OpeningInfo, Resource
@@ -34,6 +34,15 @@ def opening_line(opening: OpeningInfo) -> str:
 
 def openings_list(openings: Iterable[OpeningInfo]) -> str:
     return "\n".join(opening_line(o) for o in openings)
+
+
+def apply_buttons(openings: Iterable[OpeningInfo]) -> List[Dict[str, str]]:
+    """A « Postuler » button per opening shown; its payload starts the apply form (actions/apply.py)."""
+    def short(title: str) -> str:
+        return title if len(title) <= 40 else title[:39].rstrip() + "…"
+
+    return [{"title": f"Postuler — {short(o.title)}", "payload": f'/apply{{"opening_id":"{o.id}"}}'}
+            for o in openings]
 
 
 def resource_line(resource: Resource, extra: str = "") -> str:

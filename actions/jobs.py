@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import buttons, topic, topic_action
 from actions.criteria import ANY, Criteria
-from actions.formatting import counts_line, in_commune, openings_list, plural
+from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
 from actions.messages import say
 from knowledge import queries, vocabulary
 
@@ -56,7 +56,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         return events + [SlotSet("pending", "human")]
     if offset == 0:
         say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
-    dispatcher.utter_message(text=openings_list(search.openings))
+    dispatcher.utter_message(text=openings_list(search.openings), buttons=apply_buttons(search.openings))
     remaining = search.total - offset - len(search.openings)
     if remaining > 0:
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Optional
 
+from sqlalchemy import select
+
 from knowledge import db, settings
 from knowledge.models import CvUpload
 
@@ -120,3 +122,14 @@ def uploaded(token: str, sender_id: str) -> Optional[CvUpload]:
             return None
         session.expunge(upload)
         return upload
+
+
+def discard(sender_id: str) -> int:
+    """Forget this conversation's tokens and files not attached to an application (form cancelled)."""
+    with db.session_scope() as session:
+        uploads = list(session.scalars(select(CvUpload).where(CvUpload.sender_id == sender_id)))
+        for upload in uploads:
+            if upload.path:
+                Path(upload.path).unlink(missing_ok=True)
+            session.delete(upload)
+        return len(uploads)
