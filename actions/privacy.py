@@ -24,6 +24,7 @@ def confirm_erase(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
 
 def erase_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     privacy.erase_requests(tracker.sender_id)
+    privacy.erase_applications(tracker.sender_id)
     say(dispatcher, "erase_done")
     # The widget forgets the conversation it keeps in the browser too (Telegram ignores this).
     dispatcher.utter_message(json_message={"data": {"erased": True}})
