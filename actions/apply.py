@@ -201,8 +201,9 @@ class ActionAskApplyCv(AskAction):
     def ask(self, dispatcher, tracker):
         token = cv_files.issue_token(tracker.sender_id)
         say(dispatcher, "apply_ask_cv", buttons=buttons([("Pas de CV", "passer")]))
-        dispatcher.utter_message(json_message={"upload": {"url": f"/cv/{token}", "accept": ACCEPTED_FILES,
-                                                          "max_bytes": cv_files.MAX_BYTES}})
+        # Under "data": what the socket.io channel passes to the widget as is (Telegram ignores it).
+        dispatcher.utter_message(json_message={"data": {"upload": {
+            "url": f"/cv/{token}", "accept": ACCEPTED_FILES, "max_bytes": cv_files.MAX_BYTES}}})
         return []
 
 

@@ -123,7 +123,7 @@ async def test_summary_names_the_structure_in_the_consent(loaded_db, make_tracke
 async def test_cv_question_issues_an_upload_token_for_the_widget(loaded_db, make_tracker):
     dispatcher = CollectingDispatcher()
     await apply.ActionAskApplyCv().run(dispatcher, make_tracker(slots=FILLED), DOMAIN)
-    upload = next(m["custom"]["upload"] for m in dispatcher.messages if m.get("custom"))
+    upload = next(m["custom"]["data"]["upload"] for m in dispatcher.messages if m.get("custom"))
     token = upload["url"].rsplit("/", 1)[1]
     assert cv_files.save(token, "cv.pdf", b"%PDF-1.4").sender_id == "candidate-42"
 

@@ -326,6 +326,7 @@
       if (data.handoff === "joined") local.setItem(KEYS.person, "1"); else local.removeItem(KEYS.person);
       return;
     }
+    if (data && data.upload && typeof data.upload.url === "string") { this.offerUpload(data.upload); return; }
     var text = textOf(data);
     var replies = data && typeof data === "object" ? repliesOf(data) : [];
     if (!text && !replies.length) return;
@@ -407,6 +408,49 @@
     var mine = this.log.querySelectorAll(".cs-msg--user");
     var last = mine.length ? mine[mine.length - 1] : null;
     this.log.scrollTop = last ? Math.min(bottom, last.offsetTop - 8) : bottom;
+  };
+
+  // -- CV of the apply form: a file button while the form asks for it (POST /cv/<single-use token>) ---
+  Widget.prototype.offerUpload = function (upload) {
+    var self = this;
+    var group = document.createElement("div");
+    group.className = "cs-replies cs-upload";
+    var input = document.createElement("input");
+    input.type = "file";
+    input.hidden = true;
+    input.accept = upload.accept || "";
+    input.setAttribute("data-chat-file", "");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "📎 Joindre mon CV";
+    button.addEventListener("click", function () { input.click(); });
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      button.disabled = true;
+      var body = new FormData();
+      body.append("file", file, file.name);
+      fetch(upload.url, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          if (answer && answer.token) {
+            group.remove();
+            self.send('/inform{"cv_token":"' + answer.token + '"}', "📎 " + answer.filename);
+          } else {
+            button.disabled = false;
+            input.value = "";
+            self.addEntry({ from: "bot", text: (answer && answer.error) || "Ce fichier n'a pas pu être envoyé." });
+          }
+        })
+        .catch(function () {
+          button.disabled = false;
+          self.addEntry({ from: "bot", text: "Envoi impossible pour le moment : réessayez, ou écrivez « passer »." });
+        });
+    });
+    group.appendChild(button);
+    group.appendChild(input);
+    this.log.appendChild(group);
+    this.scrollDown();
   };
 
   // -- forgetting ---------------------------------------------------------------------------------
