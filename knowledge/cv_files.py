@@ -62,10 +62,13 @@ def detect_type(data: bytes) -> Optional[CvType]:
     return None
 
 
+TOO_LARGE = "Ce fichier dépasse 5 Mo : envoyez une version plus légère (un PDF, par exemple)."
+
+
 def check(data: bytes) -> CvType:
     """The file's type, or `Refused` with the reason in French."""
     if len(data) > MAX_BYTES:
-        raise Refused("Ce fichier dépasse 5 Mo : envoyez une version plus légère (un PDF, par exemple).")
+        raise Refused(TOO_LARGE)
     if not data:
         raise Refused("Ce fichier est vide.")
     found = detect_type(data)
@@ -112,6 +115,17 @@ def _display_name(filename: str, kind: CvType) -> str:
     """The name shown to the recipient: the person's name kept, the extension of the real type."""
     stem = Path((filename or "cv").replace("\\", "/")).name.rsplit(".", 1)[0][:80] or "cv"
     return f"{stem}.{kind.extension}"
+
+
+def open_token(sender_id: str, now: Optional[datetime] = None) -> Optional[str]:
+    """The conversation's latest token still waiting for a file (the form is asking for a CV)."""
+    now = now or datetime.utcnow()
+    with db.session_scope() as session:
+        return session.scalars(
+            select(CvUpload.token)
+            .where(CvUpload.sender_id == sender_id, CvUpload.path.is_(None),
+                   CvUpload.created_at >= now - TOKEN_LIFETIME)
+            .order_by(CvUpload.created_at.desc())).first()
 
 
 def uploaded(token: str, sender_id: str) -> Optional[CvUpload]:

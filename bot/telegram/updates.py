@@ -16,7 +16,7 @@ from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatType, MessageAttachmentType
 from telegram.error import TelegramError
 
-from bot.telegram import texts
+from bot.telegram import documents, texts
 from bot.telegram.formatting import CallbackPayloads
 from bot.telegram.logs import logger
 from bot.telegram.output import TelegramOutput, sender_id
@@ -136,6 +136,10 @@ class TelegramUpdates:
         elif message.location is not None:
             await self._on_location(message.chat.id, message.location.latitude, message.location.longitude)
         else:
+            if message.document is not None and await documents.offer_cv(
+                    self.bot, sender_id(message.chat.id), message.document,
+                    lambda text: self.say(message.chat.id, text), lambda text: self.forward(message.chat.id, text)):
+                return
             kind = attachment_kind(message)
             if kind is not None:
                 what = texts.ATTACHMENTS.get(kind, texts.OTHER_ATTACHMENT)
