@@ -3,6 +3,7 @@ from datetime import date
 from typing import Dict, Iterable, List, Optional
 
 from knowledge import vocabulary
+from knowledge.applications import apply_payload
 from knowledge.queries import OpeningInfo, Resource
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -41,8 +42,7 @@ def apply_buttons(openings: Iterable[OpeningInfo]) -> List[Dict[str, str]]:
     def short(title: str) -> str:
         return title if len(title) <= 40 else title[:39].rstrip() + "…"
 
-    return [{"title": f"Postuler — {short(o.title)}", "payload": f'/apply{{"opening_id":"{o.id}"}}'}
-            for o in openings]
+    return [{"title": f"Postuler — {short(o.title)}", "payload": apply_payload(o.id)} for o in openings]
 
 
 def resource_line(resource: Resource, extra: str = "") -> str:

@@ -12,6 +12,8 @@ from actions.messages import say
 from knowledge import queries, vocabulary
 
 PAGE_SIZE = 5
+# Offered after every search, and always when it found nothing (actions/alerts.py).
+ALERT_BUTTON = ("M'alerter des nouvelles offres", "/subscribe_alerts")
 
 
 def _profession_label(code: str) -> str:
@@ -62,7 +64,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
             buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
         return events + [SlotSet("pending", "more_jobs")]
-    say(dispatcher, "jobs_next_step")
+    say(dispatcher, "jobs_next_step", buttons=buttons([ALERT_BUTTON]))
     return events + [SlotSet("pending", None)]
 
 
@@ -92,6 +94,7 @@ def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -
             choices.append((f"Voir {first}", f'/inform{{"commune":"{first}"}}'))
     if options:
         say(dispatcher, "jobs_alternatives", options="\n".join(options))
+    choices.append(ALERT_BUTTON)
     choices.append(("Parler à un coordinateur", "/request_human"))
     say(dispatcher, "jobs_offer_human", buttons=buttons(choices))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot import privacy_cli, services
+from bot.alerts import cli as alerts_cli
 from bot import settings as bot_settings
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
@@ -96,6 +97,7 @@ def parser() -> argparse.ArgumentParser:
     telegram_cli.register(commands)
     console_cli.register(commands)
     privacy_cli.register(commands)
+    alerts_cli.register(commands)
     return root
 
 

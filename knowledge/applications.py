@@ -46,6 +46,11 @@ def email_address(contact: str) -> Optional[str]:
     return value if _EMAIL.match(value) else None
 
 
+def apply_payload(opening_id: str) -> str:
+    """The message a « Postuler » button sends: it starts the apply form on this opening."""
+    return f'/apply{{"opening_id":"{opening_id}"}}'
+
+
 def cv_folder() -> Path:
     return settings.var_dir() / "cv"
 

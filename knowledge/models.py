@@ -293,3 +293,45 @@ class CvUpload(Base):
     content_type = Column(String(100))
     size = Column(Integer)
     uploaded_at = Column(DateTime)
+
+
+class AlertSubscription(Base):
+    """« M'alerter des nouvelles offres »: job-search criteria kept with consent (knowledge/alerts.py).
+
+    Telegram subscriptions are confirmed at once (the chat is the address); an e-mail one waits
+    for its confirmation link (double opt-in). Active until unsubscribed.
+    """
+
+    __tablename__ = "alert_subscriptions"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    email = Column(String(254))
+    profession_code = Column(String(60))
+    communes = Column(JSON, nullable=False, default=list)
+    contract = Column(String(20))
+    work_time = Column(String(20))
+    consent_text = Column(Text, nullable=False)
+    consent_at = Column(DateTime, nullable=False)
+    confirm_token = Column(String(64), unique=True)
+    confirmation_sent_at = Column(DateTime)
+    confirmed_at = Column(DateTime)
+    unsubscribe_token = Column(String(64), nullable=False, unique=True)
+    active = Column(Boolean, nullable=False, default=True, index=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    unsubscribed_at = Column(DateTime)
+    last_digest_at = Column(DateTime)
+
+    deliveries = relationship("AlertDelivery", cascade="all, delete-orphan")
+
+
+class AlertDelivery(Base):
+    """An opening a subscriber was told about (or that already existed when they subscribed):
+    never sent to them again."""
+
+    __tablename__ = "alert_deliveries"
+
+    subscription_id = Column(ForeignKey("alert_subscriptions.id", ondelete="CASCADE"), primary_key=True)
+    opening_id = Column(String(40), primary_key=True)
+    sent_at = Column(DateTime)  # None: the opening already existed at subscription time

@@ -30,6 +30,7 @@ COMMANDS = {
     "menu": "/help",
     "humain": "/request_human",
     "supprimer": "/erase_my_data",
+    "stop_alertes": "/stop_alerts",
 }
 START_INTENT = "/greet"
 # A shared location farther than this from every commune is not taken as a search area.
