@@ -2,7 +2,8 @@
 
 A conversation's personal data lives in two places: Rasa's tracker store (`events`: the messages)
 and the partner database (`coordinator_requests` with the consented contact, and their
-`request_notes`; `applications` with their CV files and `cv_uploads`, knowledge/applications.py). The audit trail keeps who did what, never a message or a contact.
+`request_notes`; `applications` with their CV files and `cv_uploads`, knowledge/applications.py;
+`alert_subscriptions` and what was sent to them, knowledge/alerts.py). The audit trail keeps who did what, never a message or a contact.
 """
 import calendar
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import Any, Dict, Optional
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from knowledge import applications, cv_files, db, transcripts
+from knowledge import alerts, applications, cv_files, db, transcripts
 from knowledge.handoff import CLOSED, audit
 from knowledge.models import CoordinatorRequest, RequestNote
 
@@ -60,6 +61,7 @@ def export(sender_id: str) -> Dict[str, Any]:
                       "text": line.text} for line in lines],
         "requests": requests,
         "applications": [_application(a) for a in applications.for_sender(sender_id)],
+        "alerts": alerts.for_sender(sender_id),
     }
 
 
@@ -75,6 +77,7 @@ class Erased:
     events: int
     requests: int
     applications: int = 0
+    alerts: int = 0
 
 
 def erase_requests(sender_id: str, coordinator_id: Optional[int] = None) -> int:
@@ -102,7 +105,7 @@ def erase_messages(sender_id: str) -> int:
 def erase(sender_id: str, coordinator_id: Optional[int] = None) -> Erased:
     """Erase everything kept about one conversation (right to erasure)."""
     return Erased(events=erase_messages(sender_id), requests=erase_requests(sender_id, coordinator_id),
-                  applications=erase_applications(sender_id))
+                  applications=erase_applications(sender_id), alerts=alerts.erase(sender_id))
 
 
 def erase_applications(sender_id: str) -> int:
@@ -122,6 +125,7 @@ class Purge:
     dry_run: bool
     applications: int = 0
     applications_before: Optional[datetime] = None
+    alerts: int = 0
 
 
 def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
@@ -164,5 +168,7 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
                                                   f"{contacts} coordonnées")
     applications_cutoff = months_before(now, int(policy.get("applications_months_after_sending", 6)))
     old_applications = applications.purge(applications_cutoff, now - cv_files.TOKEN_LIFETIME, dry_run)
+    # Alerts: e-mail ones never confirmed within a month, stopped ones after a month.
+    old_alerts = alerts.purge(months_before(now, 1), months_before(now, 1), dry_run)
     return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run, old_applications,
-                 applications_cutoff)
+                 applications_cutoff, old_alerts)

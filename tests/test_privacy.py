@@ -241,3 +241,24 @@ def test_purge_deletes_applications_after_the_retention(conversations, monkeypat
     assert Path(cv).exists()
     assert privacy.purge(now=later).applications == 1
     assert not Path(cv).exists() and rows(Application) == 0
+
+
+def test_export_and_erase_cover_alert_subscriptions(conversations):
+    from knowledge import alerts
+
+    alerts.subscribe("web-1", "socketio", "J'accepte les alertes.", profession="infirmier", email="lea@example.fr")
+    alerts.subscribe("telegram-42", "telegram", "J'accepte les alertes.", profession="infirmier")
+    [exported] = privacy.export("web-1")["alerts"]
+    assert exported["email"] == "lea@example.fr" and exported["consent_text"] == "J'accepte les alertes."
+    assert privacy.erase("web-1").alerts == 1
+    assert [s.sender_id for s in alerts.list_subscriptions(active_only=False)] == ["telegram-42"]
+
+
+def test_purge_deletes_stopped_and_never_confirmed_alerts(conversations):
+    from knowledge import alerts
+
+    alerts.subscribe("web-1", "socketio", "J'accepte.", email="lea@example.fr")  # never confirmed
+    kept = alerts.subscribe("telegram-42", "telegram", "J'accepte.")
+    later = datetime.utcnow() + timedelta(days=40)
+    assert privacy.purge(now=later).alerts == 1
+    assert [s.id for s in alerts.list_subscriptions(active_only=False)] == [kept.id]

@@ -14,7 +14,7 @@ import aiosmtplib
 from telegram.error import TelegramError
 
 from bot.mail.compose import render
-from bot.mail.outbox import deliver
+from bot.mail.smtp import deliver
 from knowledge import alerts, mail_settings, queries, vocabulary
 from knowledge.applications import apply_payload
 from knowledge.settings import public_site_url

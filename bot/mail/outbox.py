@@ -2,31 +2,25 @@
 SMTP server fails, and hands them to the coordinators' queue when no server is set.
 
 `send_due()` does one pass (the tests call it); `outbox_sender` is the aiohttp cleanup context
-that runs it every `OUTBOX_INTERVAL_SECONDS` (30 by default) while the site runs.
+that runs it every `OUTBOX_INTERVAL_SECONDS` (30 by default) while the site runs, with the
+confirmation links of new e-mail alerts (bot/alerts/send.py).
 """
 import asyncio
 import logging
 import os
 from datetime import datetime
-from email.message import EmailMessage
 from typing import AsyncIterator, Optional
 
 import aiosmtplib
 from aiohttp import web
 
+from bot.alerts import send as alert_sender
 from bot.mail.compose import application_message
+from bot.mail.smtp import deliver
 from knowledge import applications, mail_settings
 
 log = logging.getLogger(__name__)
 NO_SERVER = "aucun serveur d'envoi configuré (SMTP_HOST)"
-
-
-async def deliver(message: EmailMessage, smtp: mail_settings.SmtpSettings) -> None:
-    """Send one message through the configured server (raises on any SMTP or network error)."""
-    await aiosmtplib.send(
-        message, hostname=smtp.host, port=smtp.port, username=smtp.user or None,
-        password=smtp.password or None, start_tls=smtp.starttls, timeout=30,
-    )
 
 
 async def send_due(now: Optional[datetime] = None) -> int:
@@ -58,8 +52,10 @@ async def _loop() -> None:
         await asyncio.sleep(interval())
         try:
             await send_due()
+            # The confirmation links of new e-mail alerts go at once too (the digests: `cotesoin alerts send`).
+            await alert_sender.send_confirmations(alert_sender.Report())
         except Exception:  # a database hiccup must not stop the sender for good
-            log.exception("Envoi des candidatures : erreur, nouvel essai au prochain passage")
+            log.exception("Envoi des candidatures et des liens d'alerte : erreur, nouvel essai au prochain passage")
 
 
 async def outbox_sender(app: web.Application) -> AsyncIterator[None]:

@@ -111,3 +111,12 @@ def test_annuler_in_the_middle_keeps_nothing(page):
     widget.say("Dominique Leroy")
     assert "rien gardé" in widget.say("annuler")
     assert len(applications.list_applications()) == count
+
+
+def test_the_postuler_link_of_an_alert_email_opens_the_form(page):
+    page.goto("/?postuler=O001")
+    widget = Widget(page)
+    expect(widget.panel).to_be_visible()
+    expect(widget.bot.last).to_contain_text("prénom et votre nom")
+    assert "Candidature à l'offre" in "\n".join(widget.bot.all_inner_texts())
+    assert "postuler" not in page.url

@@ -491,6 +491,13 @@
     if (!root) return;
     var widget = new Widget(root);
     widget.start();
+    // A « Postuler » link of an alert e-mail (/?postuler=<opening id>): open the chat on its apply form.
+    var opening = new URLSearchParams(window.location.search).get("postuler");
+    if (opening && /^[A-Za-z0-9_.-]{1,40}$/.test(opening)) {
+      widget.open();
+      widget.send('/apply{"opening_id":"' + opening + '"}', "Postuler à l'offre " + opening);
+      window.history.replaceState(null, "", window.location.pathname);
+    }
     window.coteSoinChat = widget;  // for debugging and tests; holds nothing secret
   }
 
