@@ -91,14 +91,40 @@ def subscribe(sender_id: str, channel: str, consent_text: str, profession: Optio
 
 
 def confirm(token: str) -> Optional[Subscription]:
-    """The e-mail confirmation link: the subscription becomes active; None for an unknown token."""
+    """The e-mail confirmation link (first time, or the yearly re-consent): the subscription is
+    active again from now; None for an unknown token."""
     with db.session_scope() as session:
         row = session.scalars(select(AlertSubscription).where(AlertSubscription.confirm_token == (token or ""))).first()
         if row is None or not row.active:
             return None
         if row.confirmed_at is None:
-            row.confirmed_at = datetime.utcnow()
+            row.confirmed_at = row.consent_at = datetime.utcnow()
         return _info(row)
+
+
+def reconsent_months() -> int:
+    from knowledge import privacy  # privacy imports this module
+    return int(privacy.retention().get("alerts_reconsent_months", 12))
+
+
+def ask_reconsent(now: Optional[datetime] = None) -> List[Subscription]:
+    """Subscriptions whose consent is older than `alerts_reconsent_months` (knowledge/privacy.yml):
+    an e-mail one waits for a new confirmation link (nothing is sent meanwhile); a Telegram one
+    stops, and the person is offered to start it again. Returns those to tell."""
+    from knowledge.privacy import months_before
+    now = now or datetime.utcnow()
+    cutoff = months_before(now, reconsent_months())
+    with db.session_scope() as session:
+        rows = list(session.scalars(select(AlertSubscription).where(
+            AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_not(None),
+            AlertSubscription.consent_at < cutoff)))
+        for row in rows:
+            if row.channel == TELEGRAM:
+                row.active, row.unsubscribed_at = False, now
+            else:
+                row.confirmed_at, row.confirm_token = None, secrets.token_urlsafe(24)
+                row.confirmation_sent_at = now  # the re-consent message below is its link
+        return [_info(row) for row in rows]
 
 
 def unsubscribe_sender(sender_id: str) -> int:

@@ -174,3 +174,21 @@ async def test_the_email_is_read_like_everywhere(loaded_db, make_tracker, text, 
         "required_slots": ["alert_consent", "alert_email"]}}, "slots": {}})
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots["alert_email"] == expected
+
+
+async def test_after_twelve_months_consent_is_asked_again(loaded_db, smtp_server, fixture_copy):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    await run()  # the first confirmation link
+    a_year_later = DAY_ONE + timedelta(days=370)
+    report = send.Report()
+    await send.send_reconsent(report, now=a_year_later)
+    assert report.reconsents == 1
+    link = smtp_server.inbox.messages[-1]
+    assert link["Subject"] == "Votre alerte Côté Soin : la garder ?"
+    [waiting] = alerts.list_subscriptions()
+    assert not waiting.confirmed and waiting.confirm_token in link.get_body(("plain",)).get_content()
+    import_new_opening(fixture_copy)
+    assert (await run(a_year_later)).digests == 0  # nothing while the new consent is missing
+    alerts.confirm(waiting.confirm_token)
+    assert (await run(a_year_later + timedelta(hours=1))).digests == 1

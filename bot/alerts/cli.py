@@ -26,6 +26,7 @@ async def _send(dry_run: bool) -> send.Report:
     await send.send_confirmations(report, dry_run)
     settings = telegram_settings.load()
     if not settings.enabled:
+        await send.send_reconsent(report, None, dry_run=dry_run)
         await send.send_digests(report, None, dry_run=dry_run)
         return report
     from bot.telegram.app import make_bot
@@ -34,7 +35,9 @@ async def _send(dry_run: bool) -> send.Report:
 
     bot = make_bot(settings)
     async with bot:
-        await send.send_digests(report, TelegramOutput(bot, CallbackPayloads()), dry_run=dry_run)
+        output = TelegramOutput(bot, CallbackPayloads())
+        await send.send_reconsent(report, output, dry_run=dry_run)
+        await send.send_digests(report, output, dry_run=dry_run)
     return report
 
 
@@ -43,7 +46,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     for line in report.planned:
         print(("Serait envoyé : " if args.dry_run else "") + line)
     if not args.dry_run:
-        print(f"Envoyé : {report.confirmations} lien(s) de confirmation, {report.digests} message(s) du jour "
+        print(f"Envoyé : {report.confirmations} lien(s) de confirmation, {report.reconsents} demande(s) de nouvel "
+              f"accord, {report.digests} message(s) du jour "
               f"({report.openings} offre(s)) ; {report.failed} échec(s), repris au prochain passage.")
     return 1 if report.failed else 0
 

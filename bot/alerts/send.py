@@ -21,6 +21,9 @@ from knowledge.settings import public_site_url
 
 log = logging.getLogger(__name__)
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError)
+RECONSENT_TELEGRAM = ("Votre alerte de nouvelles offres a {months} mois : comme promis, je l'arrête et j'efface "
+                      "vos critères sous un mois. Pour continuer à recevoir les nouvelles offres, touchez "
+                      "« M'alerter de nouveau ».")
 
 
 def describe(sub: alerts.Subscription) -> str:
@@ -97,6 +100,7 @@ class Report:
     digests: int = 0
     openings: int = 0
     failed: int = 0
+    reconsents: int = 0
     planned: List[str] = field(default_factory=list)
 
 
@@ -114,6 +118,31 @@ async def send_confirmations(report: Report, dry_run: bool = False) -> None:
             continue
         await asyncio.to_thread(alerts.confirmation_sent, sub.id)
         report.confirmations += 1
+
+
+async def send_reconsent(report: Report, telegram_output=None, now: Optional[datetime] = None,
+                         dry_run: bool = False) -> None:
+    """After `alerts_reconsent_months`, ask again: a new confirmation link by e-mail; on Telegram
+    the alert stops and a button starts it again."""
+    if dry_run:
+        return
+    smtp = mail_settings.smtp()
+    for sub in await asyncio.to_thread(alerts.ask_reconsent, now):
+        try:
+            if sub.chat_id is not None:
+                if telegram_output is not None:
+                    await telegram_output.send_text_with_buttons(
+                        sub.sender_id, RECONSENT_TELEGRAM.format(months=alerts.reconsent_months()),
+                        [{"title": "M'alerter de nouveau", "payload": "/subscribe_alerts"}])
+            elif smtp is not None:
+                message = confirmation_message(sub, smtp.mail_from)
+                message.replace_header("Subject", "Votre alerte Côté Soin : la garder ?")
+                await deliver(message, smtp)
+        except SMTP_ERRORS + (TelegramError,) as error:
+            log.warning("Alerte %s : demande de nouvel accord non envoyée (%s)", sub.id, error)
+            report.failed += 1
+            continue
+        report.reconsents += 1
 
 
 async def send_digests(report: Report, telegram_output=None, now: Optional[datetime] = None,
