@@ -30,3 +30,17 @@ def test_counts_per_opening_profession_and_commune_masked_below_five(loaded_db, 
                                                                           ("Aide-soignant / aide-soignante", MASKED)]
     assert figures.by_opening[0].label.startswith("Infirmier remplacement congé maternité — Centre hospitalier")
     assert figures.by_opening[1].applications == MASKED
+
+
+def test_active_alerts_by_profession_and_commune_masked_below_five(loaded_db):
+    from knowledge import alerts
+
+    for n in range(5):
+        alerts.subscribe(f"telegram-{n}", "telegram", "J'accepte.", profession="infirmier", communes=["Pornic"])
+    alerts.subscribe("telegram-9", "telegram", "J'accepte.", profession="aide_soignant")
+    alerts.subscribe("web-1", "socketio", "J'accepte.", profession="aide_soignant", email="a@exemple.fr")  # unconfirmed
+    stopped = alerts.subscribe("telegram-8", "telegram", "J'accepte.", profession="infirmier", communes=["Pornic"])
+    alerts.unsubscribe_token(stopped.unsubscribe_token)
+
+    rows = [(r.profession_label, r.commune, r.alerts) for r in application_stats.active_alerts()]
+    assert rows == [("Infirmier / infirmière", "Pornic", 5), ("Aide-soignant / aide-soignante", "", MASKED)]

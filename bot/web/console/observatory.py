@@ -66,6 +66,7 @@ def _figures(period: Period) -> Dict[str, Any]:
             "unmet": unmet.result(),
             "misunderstood": misunderstood.result(),
             "applications": application_stats.application_figures(period),
+            "active_alerts": application_stats.active_alerts(),
         }
     figures["communes"] = observatory.communes(period, by_commune, figures["unmet"])
     return figures
