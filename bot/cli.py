@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot import privacy_cli, services
-from bot.alerts import cli as alerts_cli
 from bot import settings as bot_settings
+from bot.alerts import cli as alerts_cli
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
 from knowledge import importer

@@ -3,7 +3,8 @@
 A conversation's personal data lives in two places: Rasa's tracker store (`events`: the messages)
 and the partner database (`coordinator_requests` with the consented contact, and their
 `request_notes`; `applications` with their CV files and `cv_uploads`, knowledge/applications.py;
-`alert_subscriptions` and what was sent to them, knowledge/alerts.py). The audit trail keeps who did what, never a message or a contact.
+`alert_subscriptions` and what was sent to them, knowledge/alerts.py). The audit trail keeps who
+did what, never a message or a contact.
 """
 import calendar
 from dataclasses import dataclass

@@ -117,8 +117,8 @@ async def test_telegram_alert_goes_to_the_chat_with_postuler_buttons(loaded_db, 
 
 
 async def test_the_confirm_and_stop_links_work_in_one_step(loaded_db):
-    from tests.test_web import _client, _settings
     from bot.web.app import init_app
+    from tests.test_web import _client, _settings
 
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     client = await _client(init_app(_settings()))

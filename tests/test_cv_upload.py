@@ -2,9 +2,9 @@
 import aiohttp
 import pytest
 
+from bot.web.app import init_app
 from knowledge import cv_files
 from tests.test_web import _client, _settings
-from bot.web.app import init_app
 
 
 @pytest.fixture
