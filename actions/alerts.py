@@ -14,10 +14,11 @@ from actions.contact import parse_email
 from actions.criteria import Criteria
 from actions.jobs import describe
 from actions.messages import say, text
-from knowledge import alerts
+from knowledge import alerts, queries
 
 CONSENT, EMAIL, CONSENT_TEXT = "alert_consent", "alert_email", "alert_consent_text"
-YES = "yes"
+YES, WITH_NEIGHBOURS = "yes", "neighbours"
+NEIGHBOUR_WORDS = {"voisines", "avec les communes voisines", "oui avec les communes voisines", "et les voisines"}
 YES_WORDS = {"oui", "oui m'alerter", "m'alerter", "ok", "d'accord", "volontiers", "/affirm"}
 NO_WORDS = {"non", "non merci", "/deny", "pas maintenant"}
 
@@ -43,6 +44,8 @@ class ValidateAlertForm(FormValidationAction):
                                domain: DomainDict) -> Dict[str, Any]:
         said = _said(value)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if said in NEIGHBOUR_WORDS:
+            return {CONSENT: WITH_NEIGHBOURS}
         if said in YES_WORDS or intent == "affirm":
             return {CONSENT: YES}
         if cancels(value) or said in NO_WORDS or intent == "deny":
@@ -70,8 +73,10 @@ class ActionAskAlertConsent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
         consent = text("alert_consent_telegram" if by_telegram(tracker) else "alert_consent_email",
                        criteria=describe(Criteria.from_tracker(tracker)))
-        dispatcher.utter_message(text=consent, buttons=buttons([("Oui, m'alerter", "/affirm"),
-                                                                ("Non merci", "/deny")]))
+        choices = [("Oui, m'alerter", "/affirm")]
+        if Criteria.from_tracker(tracker).value("commune"):
+            choices.append(("Oui, avec les communes voisines", "voisines"))
+        dispatcher.utter_message(text=consent, buttons=buttons(choices + [("Non merci", "/deny")]))
         return [SlotSet(CONSENT_TEXT, consent)]
 
 
@@ -85,9 +90,13 @@ class ActionAskAlertEmail(Action):
 
 
 def _criteria(tracker: Tracker) -> Dict[str, Any]:
+    """The search's criteria; the commune with its neighbours when the person chose so."""
     criteria = Criteria.from_tracker(tracker)
     commune: Optional[str] = criteria.value("commune")
-    return {"profession": criteria.value("profession"), "communes": [commune] if commune else [],
+    communes = [commune] if commune else []
+    if commune and tracker.get_slot(CONSENT) == WITH_NEIGHBOURS:
+        communes += [name for name in queries.neighbours(commune) if name != commune]
+    return {"profession": criteria.value("profession"), "communes": communes,
             "contract": criteria.value("contract_type"), "work_time": criteria.value("work_time")}
 
 
@@ -96,7 +105,7 @@ def save_alert(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     telegram = by_telegram(tracker)
     email = tracker.get_slot(EMAIL)
     consent = tracker.get_slot(CONSENT_TEXT)
-    if tracker.get_slot(CONSENT) != YES or not consent or (not telegram and not email):
+    if tracker.get_slot(CONSENT) not in (YES, WITH_NEIGHBOURS) or not consent or (not telegram and not email):
         say(dispatcher, "alert_declined")
         return forget
     alerts.subscribe(tracker.sender_id, alerts.TELEGRAM if telegram else (tracker.get_latest_input_channel() or "web"),

@@ -192,3 +192,17 @@ async def test_after_twelve_months_consent_is_asked_again(loaded_db, smtp_server
     assert (await run(a_year_later)).digests == 0  # nothing while the new consent is missing
     alerts.confirm(waiting.confirm_token)
     assert (await run(a_year_later + timedelta(hours=1))).digests == 1
+
+
+async def test_an_alert_may_cover_the_neighbouring_communes(loaded_db, make_tracker):
+    from knowledge import queries
+
+    criteria = {"profession": "infirmier", "commune": "Pornic"}
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionAskAlertConsent, slots=criteria,
+                                   sender_id="telegram-4242")
+    assert "voisines" in [b["payload"] for b in dispatcher.messages[-1]["buttons"]]
+    await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="telegram-4242",
+                   slots={**criteria, "alert_consent": "neighbours", "alert_consent_text": CONSENT})
+    [sub] = alerts.list_subscriptions()
+    assert sub.communes[0] == "Pornic" and set(sub.communes[1:]) == set(queries.neighbours("Pornic")) - {"Pornic"}
+    assert len(sub.communes) > 1
