@@ -59,3 +59,10 @@ async def test_outside_the_form_a_document_gets_the_usual_answer(telegram, loade
 
     assert telegram.assistant.received == []
     assert telegram.api.texts() == [texts.NOT_TEXT.format(what="les documents")]
+
+
+async def test_stop_alertes_command_becomes_the_stop_alerts_intent(telegram):  # noqa: F811
+    from tests.data.telegram.fake_bot_api import text_update
+
+    await telegram.post(text_update(CHAT, "/stop_alertes"))
+    assert telegram.assistant.texts() == ["/stop_alerts"]
