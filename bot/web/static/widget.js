@@ -330,7 +330,8 @@
     var text = textOf(data);
     var replies = data && typeof data === "object" ? repliesOf(data) : [];
     if (!text && !replies.length) return;
-    if (replies.length) this.clearReplies();
+    // Buttons of earlier turns go; those of this answer stay (each opening's « Postuler », then « la suite »).
+    if (replies.length) this.clearReplies(true);
     this.addEntry({ from: "bot", text: text, replies: replies, person: local.getItem(KEYS.person) === "1" });
     if (!this.isOpen()) this.badge.hidden = false;
   };
@@ -387,11 +388,24 @@
     }
   };
 
-  Widget.prototype.clearReplies = function () {
+  /* Remove the reply buttons; with `keepThisTurn`, only those shown before the person's last message. */
+  Widget.prototype.clearReplies = function (keepThisTurn) {
+    var end = this.history.length;
+    if (keepThisTurn) {
+      end = 0;
+      this.history.forEach(function (entry, index) { if (entry.from === "user") end = index; });
+    }
     var changed = false;
-    this.history.forEach(function (entry) { if (entry.replies && entry.replies.length) { entry.replies = []; changed = true; } });
+    this.history.slice(0, end).forEach(function (entry) {
+      if (entry.replies && entry.replies.length) { entry.replies = []; changed = true; }
+    });
     if (changed) this.save();
-    this.log.querySelectorAll(".cs-replies").forEach(function (group) { group.remove(); });
+    var mine = this.log.querySelectorAll(".cs-msg--user");
+    var last = keepThisTurn ? (mine.length ? mine[mine.length - 1] : null) : undefined;
+    if (last === null) return;  // no message of the person yet: everything shown belongs to this turn
+    this.log.querySelectorAll(".cs-replies").forEach(function (group) {
+      if (!last || (group.compareDocumentPosition(last) & Node.DOCUMENT_POSITION_FOLLOWING)) group.remove();
+    });
   };
 
   Widget.prototype.redraw = function () {
