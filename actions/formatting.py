@@ -1,8 +1,9 @@
 """Turn query results into short French chat messages (pure functions, no I/O)."""
 from datetime import date
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional
 
 from knowledge import vocabulary
+from knowledge.applications import apply_payload
 from knowledge.queries import OpeningInfo, Resource
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -34,6 +35,14 @@ def opening_line(opening: OpeningInfo) -> str:
 
 def openings_list(openings: Iterable[OpeningInfo]) -> str:
     return "\n".join(opening_line(o) for o in openings)
+
+
+def apply_buttons(openings: Iterable[OpeningInfo]) -> List[Dict[str, str]]:
+    """A « Postuler » button per opening shown; its payload starts the apply form (actions/apply.py)."""
+    def short(title: str) -> str:
+        return title if len(title) <= 40 else title[:39].rstrip() + "…"
+
+    return [{"title": f"Postuler — {short(o.title)}", "payload": apply_payload(o.id)} for o in openings]
 
 
 def resource_line(resource: Resource, extra: str = "") -> str:

@@ -7,13 +7,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import buttons, topic, topic_action
 from actions.criteria import ANY, Criteria
-from actions.formatting import counts_line, in_commune, openings_list, plural
+from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
 from actions.messages import say
 from knowledge import queries, vocabulary
 
 PAGE_SIZE = 5
 # Communes offered as buttons to narrow a search down.
 NARROW_CHOICES = 3
+# Offered after every search, and always when it found nothing (actions/alerts.py).
+ALERT_BUTTON = ("M'alerter des nouvelles offres", "/subscribe_alerts")
 
 
 def _profession_label(code: str) -> str:
@@ -58,7 +60,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         return events + [SlotSet("pending", "human")]
     if offset == 0:
         say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
-    dispatcher.utter_message(text=openings_list(search.openings))
+    dispatcher.utter_message(text=openings_list(search.openings), buttons=apply_buttons(search.openings))
     remaining = search.total - offset - len(search.openings)
     if offset == 0 and criteria.commune is None and search.total > 1:
         offer_to_narrow(dispatcher, criteria)
@@ -66,7 +68,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
             buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
         return events + [SlotSet("pending", "more_jobs")]
-    say(dispatcher, "jobs_next_step")
+    say(dispatcher, "jobs_next_step", buttons=buttons([ALERT_BUTTON]))
     return events + [SlotSet("pending", None)]
 
 
@@ -107,6 +109,7 @@ def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -
             choices.append((f"Voir {first}", f'/inform{{"commune":"{first}"}}'))
     if options:
         say(dispatcher, "jobs_alternatives", options="\n".join(options))
+    choices.append(ALERT_BUTTON)
     choices.append(("Parler à un coordinateur", "/request_human"))
     say(dispatcher, "jobs_offer_human", buttons=buttons(choices))
 

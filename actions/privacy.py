@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import buttons, topic_action
 from actions.messages import say
-from knowledge import privacy
+from knowledge import alerts, privacy
 
 ERASED_SLOT = "data_erased"
 
@@ -24,6 +24,8 @@ def confirm_erase(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
 
 def erase_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     privacy.erase_requests(tracker.sender_id)
+    privacy.erase_applications(tracker.sender_id)
+    alerts.erase(tracker.sender_id)
     say(dispatcher, "erase_done")
     # The widget forgets the conversation it keeps in the browser too (Telegram ignores this).
     dispatcher.utter_message(json_message={"data": {"erased": True}})

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 from bot import privacy_cli, services
 from bot import settings as bot_settings
+from bot.alerts import cli as alerts_cli
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
 from knowledge import export, importer
@@ -130,6 +131,7 @@ def parser() -> argparse.ArgumentParser:
     telegram_cli.register(commands)
     console_cli.register(commands)
     privacy_cli.register(commands)
+    alerts_cli.register(commands)
     return root
 
 

@@ -243,3 +243,118 @@ class AuditEntry(Base):
     detail = Column(Text, nullable=False, default="")
 
     coordinator = relationship(Coordinator)
+
+
+class Application(Base):
+    """An application to an opening, sent from the conversation (knowledge/applications.py).
+
+    status: pending (in the outbox, the web process e-mails it) → sent; queued (« à transmettre »:
+    the contact is not an e-mail, or no SMTP server is set); failed (every attempt failed, the
+    coordinators transmit it). The consent is kept with its exact text and date.
+    """
+
+    __tablename__ = "applications"
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(20), nullable=False, unique=True)
+    # Copied from the opening, not a foreign key: an import may replace or remove the opening.
+    opening_id = Column(String(40), nullable=False, index=True)
+    opening_title = Column(String(300), nullable=False)
+    structure_id = Column(String(40), nullable=False, index=True)
+    structure_name = Column(String(200), nullable=False)
+    profession_code = Column(String(60), nullable=False, default="")
+    commune = Column(String(100), nullable=False, default="")
+    recipient = Column(String(300), nullable=False)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    name = Column(String(200), nullable=False)
+    contact = Column(String(254), nullable=False)
+    message = Column(Text, nullable=False, default="")
+    cv_path = Column(String(300))
+    cv_filename = Column(String(200))
+    cv_type = Column(String(100))
+    consent_text = Column(Text, nullable=False)
+    consent_at = Column(DateTime, nullable=False)
+    status = Column(String(20), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, index=True)
+    last_error = Column(Text)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow, index=True)
+    sent_at = Column(DateTime)
+
+    events = relationship("ApplicationEvent", back_populates="application", order_by="ApplicationEvent.id",
+                          cascade="all, delete-orphan")
+
+
+class ApplicationEvent(Base):
+    """The audit trail of one application: recorded, attempt failed, sent, queued, transmitted…"""
+
+    __tablename__ = "application_events"
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(ForeignKey("applications.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    coordinator_id = Column(ForeignKey("coordinators.id"))
+    action = Column(String(40), nullable=False)
+    detail = Column(Text, nullable=False, default="")
+
+    application = relationship(Application, back_populates="events")
+    coordinator = relationship(Coordinator)
+
+
+class CvUpload(Base):
+    """A CV file offered to the apply form: the single-use token issued to one conversation, then
+    the stored file (random name under the var folder) once uploaded."""
+
+    __tablename__ = "cv_uploads"
+
+    token = Column(String(64), primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    path = Column(String(300))
+    filename = Column(String(200))
+    content_type = Column(String(100))
+    size = Column(Integer)
+    uploaded_at = Column(DateTime)
+
+
+class AlertSubscription(Base):
+    """« M'alerter des nouvelles offres »: job-search criteria kept with consent (knowledge/alerts.py).
+
+    Telegram subscriptions are confirmed at once (the chat is the address); an e-mail one waits
+    for its confirmation link (double opt-in). Active until unsubscribed.
+    """
+
+    __tablename__ = "alert_subscriptions"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    email = Column(String(254))
+    profession_code = Column(String(60))
+    communes = Column(JSON, nullable=False, default=list)
+    contract = Column(String(20))
+    work_time = Column(String(20))
+    consent_text = Column(Text, nullable=False)
+    consent_at = Column(DateTime, nullable=False)
+    confirm_token = Column(String(64), unique=True)
+    confirmation_sent_at = Column(DateTime)
+    confirmed_at = Column(DateTime)
+    unsubscribe_token = Column(String(64), nullable=False, unique=True)
+    active = Column(Boolean, nullable=False, default=True, index=True)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    unsubscribed_at = Column(DateTime)
+    last_digest_at = Column(DateTime)
+
+    deliveries = relationship("AlertDelivery", cascade="all, delete-orphan")
+
+
+class AlertDelivery(Base):
+    """An opening a subscriber was told about (or that already existed when they subscribed):
+    never sent to them again."""
+
+    __tablename__ = "alert_deliveries"
+
+    subscription_id = Column(ForeignKey("alert_subscriptions.id", ondelete="CASCADE"), primary_key=True)
+    opening_id = Column(String(40), primary_key=True)
+    sent_at = Column(DateTime)  # None: the opening already existed at subscription time

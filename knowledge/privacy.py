@@ -2,7 +2,9 @@
 
 A conversation's personal data lives in two places: Rasa's tracker store (`events`: the messages)
 and the partner database (`coordinator_requests` with the consented contact, and their
-`request_notes`). The audit trail keeps who did what, never a message or a contact.
+`request_notes`; `applications` with their CV files and `cv_uploads`, knowledge/applications.py;
+`alert_subscriptions` and what was sent to them, knowledge/alerts.py). The audit trail keeps who
+did what, never a message or a contact.
 """
 import calendar
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from typing import Any, Dict, Optional
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from knowledge import db, transcripts
+from knowledge import alerts, applications, cv_files, db, transcripts
 from knowledge.handoff import CLOSED, audit
 from knowledge.models import CoordinatorRequest, RequestNote
 
@@ -59,13 +61,24 @@ def export(sender_id: str) -> Dict[str, Any]:
         "messages": [{"at": line.at.isoformat(timespec="seconds") + "Z", "from": line.who, "author": line.author,
                       "text": line.text} for line in lines],
         "requests": requests,
+        "applications": [_application(a) for a in applications.for_sender(sender_id)],
+        "alerts": alerts.for_sender(sender_id),
     }
+
+
+def _application(a: "applications.ApplicationInfo") -> Dict[str, Any]:
+    return {"reference": a.reference, "created_at": a.created_at.isoformat(), "opening": a.opening_title,
+            "structure": a.structure, "name": a.name, "contact": a.contact, "message": a.message,
+            "cv": a.cv_filename, "status": a.status_label,
+            "events": [{"at": e.at.isoformat(), "action": e.action} for e in a.events]}
 
 
 @dataclass(frozen=True)
 class Erased:
     events: int
     requests: int
+    applications: int = 0
+    alerts: int = 0
 
 
 def erase_requests(sender_id: str, coordinator_id: Optional[int] = None) -> int:
@@ -92,7 +105,14 @@ def erase_messages(sender_id: str) -> int:
 
 def erase(sender_id: str, coordinator_id: Optional[int] = None) -> Erased:
     """Erase everything kept about one conversation (right to erasure)."""
-    return Erased(events=erase_messages(sender_id), requests=erase_requests(sender_id, coordinator_id))
+    return Erased(events=erase_messages(sender_id), requests=erase_requests(sender_id, coordinator_id),
+                  applications=erase_applications(sender_id), alerts=alerts.erase(sender_id))
+
+
+def erase_applications(sender_id: str) -> int:
+    """Delete the conversation's applications, CV files and upload tokens."""
+    cv_files.discard(sender_id)
+    return applications.erase(sender_id)
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,9 @@ class Purge:
     requests: int
     contacts: int
     dry_run: bool
+    applications: int = 0
+    applications_before: Optional[datetime] = None
+    alerts: int = 0
 
 
 def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
@@ -144,4 +167,9 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
                 session.execute(delete(CoordinatorRequest).where(CoordinatorRequest.id.in_(request_ids)))
             audit(session, None, "purge", detail=f"{events} événements, {len(request_ids)} demandes, "
                                                   f"{contacts} coordonnées")
-    return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run)
+    applications_cutoff = months_before(now, int(policy.get("applications_months_after_sending", 6)))
+    old_applications = applications.purge(applications_cutoff, now - cv_files.TOKEN_LIFETIME, dry_run)
+    # Alerts: e-mail ones never confirmed within a month, stopped ones after a month.
+    old_alerts = alerts.purge(months_before(now, 1), months_before(now, 1), dry_run)
+    return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run, old_applications,
+                 applications_cutoff, old_alerts)

@@ -25,8 +25,8 @@ from sqlalchemy import func, select
 from knowledge import db, importer, naming
 from knowledge.models import Base
 
-# The fake Rasa HTTP API fixture (`rasa`) of the console and reminder tests.
-pytest_plugins = ["tests.console_helpers"]
+# The fake Rasa HTTP API fixture (`rasa`) of the console and reminder tests; the SMTP server (`smtp_server`).
+pytest_plugins = ["tests.console_helpers", "tests.mail_helpers"]
 
 DATA_DIR = Path(__file__).parent / "data"
 FIXTURE_DIR = DATA_DIR / "knowledge"

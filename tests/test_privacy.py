@@ -208,3 +208,69 @@ def test_erase_without_a_terminal_refuses_clearly_and_erases_nothing(conversatio
     assert result.returncode == 2
     assert "Ajoutez --yes" in result.stderr and "Traceback" not in result.stderr
     assert stored_events("web-1") == 2 and rows(CoordinatorRequest, sender_id="web-1") == 1
+
+
+# -- applications and CV files -------------------------------------------------------------------
+def _application_with_cv(sender: str, monkeypatch, tmp_path):
+    from knowledge import applications, cv_files
+
+    monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    token = cv_files.issue_token(sender)
+    stored = cv_files.save(token, "cv.pdf", b"%PDF-1.4")
+    cv_files.issue_token(sender)  # a second token, never used
+    applications.record("off_pornic_4", sender, "rest", "Léa Durand", "lea@example.fr", "", "J'accepte.",
+                        cv_token=token)
+    return stored.path
+
+
+def test_export_and_erase_cover_applications_and_cv_files(conversations, monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from knowledge.models import Application, CvUpload
+
+    cv = _application_with_cv("web-1", monkeypatch, tmp_path)
+    _application_with_cv("telegram-42", monkeypatch, tmp_path)
+    [exported] = privacy.export("web-1")["applications"]
+    assert exported["name"] == "Léa Durand" and exported["cv"] == "cv.pdf"
+
+    erased = privacy.erase("web-1")
+    assert erased.applications == 1
+    assert not Path(cv).exists()
+    assert rows(Application, sender_id="web-1") == 0 and rows(CvUpload, sender_id="web-1") == 0
+    assert rows(Application, sender_id="telegram-42") == 1
+
+
+def test_purge_deletes_applications_after_the_retention(conversations, monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from knowledge.models import Application
+
+    cv = _application_with_cv("web-1", monkeypatch, tmp_path)
+    assert privacy.purge(now=datetime.utcnow() + timedelta(days=30)).applications == 0
+    later = datetime.utcnow() + timedelta(days=7 * 31)
+    assert privacy.purge(now=later, dry_run=True).applications == 1
+    assert Path(cv).exists()
+    assert privacy.purge(now=later).applications == 1
+    assert not Path(cv).exists() and rows(Application) == 0
+
+
+def test_export_and_erase_cover_alert_subscriptions(conversations):
+    from knowledge import alerts
+
+    alerts.subscribe("web-1", "socketio", "J'accepte les alertes.", profession="infirmier", email="lea@example.fr")
+    alerts.subscribe("telegram-42", "telegram", "J'accepte les alertes.", profession="infirmier")
+    [exported] = privacy.export("web-1")["alerts"]
+    assert exported["email"] == "lea@example.fr" and exported["consent_text"] == "J'accepte les alertes."
+    assert privacy.erase("web-1").alerts == 1
+    assert [s.sender_id for s in alerts.list_subscriptions(active_only=False)] == ["telegram-42"]
+
+
+def test_purge_deletes_stopped_and_never_confirmed_alerts(conversations):
+    from knowledge import alerts
+
+    alerts.subscribe("web-1", "socketio", "J'accepte.", email="lea@example.fr")  # never confirmed
+    kept = alerts.subscribe("telegram-42", "telegram", "J'accepte.")
+    later = datetime.utcnow() + timedelta(days=40)
+    assert privacy.purge(now=later).alerts == 1
+    assert [s.id for s in alerts.list_subscriptions(active_only=False)] == [kept.id]

@@ -14,6 +14,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.telegram import logs
+from bot.telegram.documents import file_base_url
 from bot.telegram.settings import TelegramSettings
 
 # Replies of one turn go out at once up to this many, then at about one per second.
@@ -59,6 +60,7 @@ def make_bot(settings: TelegramSettings, rate_limiter: Optional[AIORateLimiter] 
     return ExtBot(
         settings.token,
         base_url=settings.api_base_url,
+        base_file_url=file_base_url(settings.api_base_url),
         request=HTTPXRequest(connection_pool_size=16, read_timeout=read_timeout),
         # getUpdates long-polls: its read timeout is raised per call by python-telegram-bot.
         get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=read_timeout),

@@ -17,7 +17,7 @@ from telegram.constants import ChatType, MessageAttachmentType
 from telegram.error import TelegramError
 
 from bot import held
-from bot.telegram import texts
+from bot.telegram import documents, texts
 from bot.telegram.formatting import CallbackPayloads
 from bot.telegram.logs import logger
 from bot.telegram.output import TelegramOutput, sender_id
@@ -31,6 +31,7 @@ COMMANDS = {
     "menu": "/help",
     "humain": "/request_human",
     "supprimer": "/erase_my_data",
+    "stop_alertes": "/stop_alerts",
 }
 START_INTENT = "/greet"
 # A shared location farther than this from every commune is not taken as a search area.
@@ -137,6 +138,10 @@ class TelegramUpdates:
         elif message.location is not None:
             await self._on_location(message.chat.id, message.location.latitude, message.location.longitude)
         else:
+            if message.document is not None and await documents.offer_cv(
+                    self.bot, sender_id(message.chat.id), message.document,
+                    lambda text: self.say(message.chat.id, text), lambda text: self.forward(message.chat.id, text)):
+                return
             kind = attachment_kind(message)
             if kind is not None:
                 what = texts.ATTACHMENTS.get(kind, texts.OTHER_ATTACHMENT)

@@ -13,6 +13,7 @@ import jinja2
 from aiohttp import WSCloseCode, web
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.mail.outbox import outbox_sender
 from bot.settings import Settings
 from bot.web import console, middlewares, routes
 from bot.web.console.keys import COORDINATOR
@@ -84,7 +85,7 @@ def init_app(settings: Settings) -> web.Application:
         autoescape=jinja2.select_autoescape(default=True),
         context_processors=[_globals],
     )
-    app.cleanup_ctx.extend([_http_client, _database, _replay_kept_requests])
+    app.cleanup_ctx.extend([_http_client, _database, _replay_kept_requests, outbox_sender])
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(middlewares.security_headers)
     routes.setup(app, STATIC)

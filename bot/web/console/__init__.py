@@ -6,7 +6,8 @@
 - rasa.py: what reaches the user goes through Rasa's HTTP API;
 - reminders.py: the unclaimed-request reminders a Rasa restart lost;
 - data.py: openings, events and CSV import;
-- observatory.py: the territory's HR observatory (figures, charts, CSV, questions to review).
+- observatory.py: the territory's HR observatory (figures, charts, CSV, questions to review);
+- applications.py: the applications sent from the assistant, their status and trail.
 """
 import asyncio
 from typing import AsyncIterator
@@ -15,7 +16,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.web.console import auth, data, formatting, live, observatory, reminders, requests
+from bot.web.console import applications, auth, data, formatting, live, observatory, reminders, requests
 from bot.web.console.keys import RASA, STOPPING, TRUSTED_PROXIES
 from bot.web.console.rasa import RasaConversations
 from bot.web.keys import HTTP_CLIENT
@@ -60,3 +61,4 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/console/demandes/{id:\\d{1,9}}/clore", requests.close)
     data.routes(router)
     observatory.routes(router)
+    applications.routes(router)

@@ -22,7 +22,7 @@ from aiohttp_session import get_session
 from bot.web.console import charts
 from bot.web.console.auth import csrf_token, current
 from bot.web.console.formatting import duration
-from knowledge import observatory, review, vocabulary
+from knowledge import application_stats, observatory, review, vocabulary
 from knowledge.observatory import Period
 from knowledge.spreadsheet_cells import inert_row
 
@@ -66,6 +66,8 @@ def _figures(period: Period) -> Dict[str, Any]:
             "activity": activity.result(),
             "unmet": unmet.result(),
             "misunderstood": misunderstood.result(),
+            "applications": application_stats.application_figures(period),
+            "active_alerts": application_stats.active_alerts(),
         }
     figures["communes"] = observatory.communes(period, by_commune, figures["unmet"])
     return figures

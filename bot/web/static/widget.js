@@ -414,10 +414,12 @@
     // Hand-over: a request recorded, a coordinator joined, left (request back in the queue) or closed
     // it. While a person answers, no « L'assistant écrit… » nor « ne répond pas ».
     if (data && typeof data.handoff === "string") { this.handoffChanged(data); return; }
+    if (data && data.upload && typeof data.upload.url === "string") { this.offerUpload(data.upload); return; }
     var text = textOf(data);
     var replies = data && typeof data === "object" ? repliesOf(data) : [];
     if (!text && !replies.length) return;
-    if (replies.length) this.clearReplies();
+    // Buttons of earlier turns go; those of this answer stay (each opening's « Postuler », then « la suite »).
+    if (replies.length) this.clearReplies(true);
     var held = local.getItem(KEYS.handoff) === "held";
     this.addEntry({ from: "bot", text: text, replies: replies, person: held ? (this.coordinator() || true) : false });
     if (!this.isOpen()) this.badge.hidden = false;
@@ -570,11 +572,24 @@
     });
   };
 
-  Widget.prototype.clearReplies = function () {
+  /* Remove the reply buttons; with `keepThisTurn`, only those shown before the person's last message. */
+  Widget.prototype.clearReplies = function (keepThisTurn) {
+    var end = this.history.length;
+    if (keepThisTurn) {
+      end = 0;
+      this.history.forEach(function (entry, index) { if (entry.from === "user") end = index; });
+    }
     var changed = false;
-    this.history.forEach(function (entry) { if (entry.replies && entry.replies.length) { entry.replies = []; changed = true; } });
+    this.history.slice(0, end).forEach(function (entry) {
+      if (entry.replies && entry.replies.length) { entry.replies = []; changed = true; }
+    });
     if (changed) this.save();
-    this.log.querySelectorAll(".cs-replies").forEach(function (group) { group.remove(); });
+    var mine = this.log.querySelectorAll(".cs-msg--user");
+    var last = keepThisTurn ? (mine.length ? mine[mine.length - 1] : null) : undefined;
+    if (last === null) return;  // no message of the person yet: everything shown belongs to this turn
+    this.log.querySelectorAll(".cs-replies").forEach(function (group) {
+      if (!last || (group.compareDocumentPosition(last) & Node.DOCUMENT_POSITION_FOLLOWING)) group.remove();
+    });
   };
 
   /* Another tab changed the history: add what is new, redraw only when it was emptied or replaced. */
@@ -609,6 +624,49 @@
     var last = mine.length ? mine[mine.length - 1] : null;
     // Before the person wrote anything, the conversation is read from its start (the privacy notice).
     this.log.scrollTop = last ? Math.min(bottom, last.offsetTop - 8) : 0;
+  };
+
+  // -- CV of the apply form: a file button while the form asks for it (POST /cv/<single-use token>) ---
+  Widget.prototype.offerUpload = function (upload) {
+    var self = this;
+    var group = document.createElement("div");
+    group.className = "cs-replies cs-upload";
+    var input = document.createElement("input");
+    input.type = "file";
+    input.hidden = true;
+    input.accept = upload.accept || "";
+    input.setAttribute("data-chat-file", "");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "📎 Joindre mon CV";
+    button.addEventListener("click", function () { input.click(); });
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      button.disabled = true;
+      var body = new FormData();
+      body.append("file", file, file.name);
+      fetch(upload.url, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          if (answer && answer.token) {
+            group.remove();
+            self.send('/inform{"cv_token":"' + answer.token + '"}', "📎 " + answer.filename);
+          } else {
+            button.disabled = false;
+            input.value = "";
+            self.addEntry({ from: "bot", text: (answer && answer.error) || "Ce fichier n'a pas pu être envoyé." });
+          }
+        })
+        .catch(function () {
+          button.disabled = false;
+          self.addEntry({ from: "bot", text: "Envoi impossible pour le moment : réessayez, ou écrivez « passer »." });
+        });
+    });
+    group.appendChild(button);
+    group.appendChild(input);
+    this.log.appendChild(group);
+    this.scrollDown();
   };
 
   // -- forgetting ---------------------------------------------------------------------------------
@@ -683,6 +741,13 @@
     if (!root) return;
     var widget = new Widget(root);
     widget.start();
+    // A « Postuler » link of an alert e-mail (/?postuler=<opening id>): open the chat on its apply form.
+    var opening = new URLSearchParams(window.location.search).get("postuler");
+    if (opening && /^[A-Za-z0-9_.-]{1,40}$/.test(opening)) {
+      widget.open();
+      widget.send('/apply{"opening_id":"' + opening + '"}', "Postuler à l'offre " + opening);
+      window.history.replaceState(null, "", window.location.pathname);
+    }
     window.coteSoinChat = widget;  // for debugging and tests; holds nothing secret
   }
 

@@ -33,6 +33,7 @@ class FakeBotApi:
         self._runner: Optional[web.AppRunner] = None
         self.port = 0
         self._message_ids = 1000
+        self.files: Dict[str, bytes] = {}  # file_id -> content, served by getFile and /file/bot…
 
     @property
     def base_url(self) -> str:
@@ -41,6 +42,7 @@ class FakeBotApi:
     async def start(self) -> "FakeBotApi":
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -69,6 +71,12 @@ class FakeBotApi:
         self.errors.setdefault(method, []).append(answer)
 
     # -- the server ------------------------------------------------------------------------------
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
+
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
@@ -107,6 +115,10 @@ class FakeBotApi:
             if "reply_markup" in params:
                 message["reply_markup"] = params["reply_markup"]
             return message
+        if method == "getFile":
+            file_id = params["file_id"]
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                    "file_size": len(self.files.get(file_id, b"")), "file_path": f"documents/{file_id}"}
         if method == "setWebhook":
             self.webhook_url = params.get("url", "")
             return True

@@ -1,0 +1,63 @@
+"""`cotesoin alerts list|send [--dry-run]`: the alert subscriptions, and sending what is due now
+(confirmation links, then the day's digests) — from cron, or by hand."""
+import argparse
+import asyncio
+
+from bot.alerts import send
+from bot.telegram import settings as telegram_settings
+from knowledge import alerts
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    subscriptions = alerts.list_subscriptions(active_only=not args.all)
+    if not subscriptions:
+        print("Aucune alerte active." if not args.all else "Aucune alerte.")
+        return 0
+    for sub in subscriptions:
+        state = "active" if sub.active and sub.confirmed else ("à confirmer" if sub.active else "arrêtée")
+        where = f"telegram {sub.chat_id}" if sub.chat_id is not None else sub.email
+        last = f", dernier envoi {sub.last_digest_at:%d/%m/%Y %H:%M} UTC" if sub.last_digest_at else ""
+        print(f"{sub.id}\t{state}\t{where}\t{send.describe(sub)}\tdepuis le {sub.created_at:%d/%m/%Y}{last}")
+    return 0
+
+
+async def _send(dry_run: bool) -> send.Report:
+    report = send.Report()
+    await send.send_confirmations(report, dry_run)
+    settings = telegram_settings.load()
+    if not settings.enabled:
+        await send.send_reconsent(report, None, dry_run=dry_run)
+        await send.send_digests(report, None, dry_run=dry_run)
+        return report
+    from bot.telegram.app import make_bot
+    from bot.telegram.formatting import CallbackPayloads
+    from bot.telegram.output import TelegramOutput
+
+    bot = make_bot(settings)
+    async with bot:
+        output = TelegramOutput(bot, CallbackPayloads())
+        await send.send_reconsent(report, output, dry_run=dry_run)
+        await send.send_digests(report, output, dry_run=dry_run)
+    return report
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    report = asyncio.run(_send(args.dry_run))
+    for line in report.planned:
+        print(("Serait envoyé : " if args.dry_run else "") + line)
+    if not args.dry_run:
+        print(f"Envoyé : {report.confirmations} lien(s) de confirmation, {report.reconsents} demande(s) de nouvel "
+              f"accord, {report.digests} message(s) du jour "
+              f"({report.openings} offre(s)) ; {report.failed} échec(s), repris au prochain passage.")
+    return 1 if report.failed else 0
+
+
+def register(commands: "argparse._SubParsersAction") -> None:
+    parser = commands.add_parser("alerts", help="alertes de nouvelles offres : liste, envoi du jour")
+    actions = parser.add_subparsers(dest="alerts_command", required=True)
+    listing = actions.add_parser("list", help="les alertes actives (--all : aussi arrêtées ou à confirmer)")
+    listing.add_argument("--all", action="store_true")
+    listing.set_defaults(func=cmd_list)
+    sending = actions.add_parser("send", help="envoyer ce qui est dû : liens de confirmation, messages du jour")
+    sending.add_argument("--dry-run", action="store_true", help="montrer ce qui partirait, sans rien envoyer")
+    sending.set_defaults(func=cmd_send)

@@ -1,0 +1,208 @@
+"""Alerts of new openings: subscription with consent, e-mail double opt-in, a new opening imported
+→ exactly one digest (real SMTP server; the fake Bot API for Telegram), unsubscribe → none."""
+from datetime import datetime, timedelta
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import alerts as alert_actions
+from bot.alerts import send
+from bot.telegram.app import make_bot
+from bot.telegram.formatting import CallbackPayloads
+from bot.telegram.output import TelegramOutput
+from bot.telegram.settings import TelegramSettings
+from knowledge import alerts, importer, naming
+from tests.data.telegram.fake_bot_api import FakeBotApi
+
+CONSENT = "Je peux vous écrire quand une nouvelle offre correspond… D'accord ?"
+NEW_OPENING = ("off_pornic_new,hop_pornic,infirmier,Infirmier en hospitalisation à domicile,cdi,temps_plein,"
+               "Pornic,2024-03-08,2099-12-31,Nouvelle équipe HAD.,rh@embruns.test\n")
+# 10:00 in Paris, after the default digest hour (8), on two days.
+DAY_ONE = datetime(2026, 12, 8, 9, 0)
+DAY_TWO = DAY_ONE + timedelta(days=1)
+TOKEN = "123456789:AAF-test-token-for-alerts"
+
+
+def import_new_opening(fixture_copy):
+    with open(fixture_copy / "offres.csv", "a", encoding="utf-8") as openings:
+        openings.write(NEW_OPENING)
+    importer.import_folder(fixture_copy)
+    naming.forget()
+
+
+async def run(report_now=DAY_ONE, telegram=None):
+    report = send.Report()
+    await send.send_confirmations(report)
+    await send.send_digests(report, telegram, now=report_now)
+    return report
+
+
+async def test_email_alert_confirmed_then_one_digest_for_a_new_opening(loaded_db, smtp_server, fixture_copy):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                           email="lea@exemple.fr")
+    import_new_opening(fixture_copy)
+    # Not confirmed yet: only the confirmation link goes.
+    report = await run()
+    assert (report.confirmations, report.digests) == (1, 0)
+    [confirmation] = smtp_server.inbox.messages
+    assert smtp_server.inbox.recipients == [["lea@exemple.fr"]]
+    assert f"/alertes/confirmer/{sub.confirm_token}" in confirmation.get_body(("plain",)).get_content()
+
+    assert alerts.confirm(sub.confirm_token).confirmed
+    report = await run()
+    assert report.digests == 1 and report.openings == 1  # the openings already there are not sent
+    digest = smtp_server.inbox.messages[-1]
+    body = digest.get_body(("plain",)).get_content()
+    assert "Infirmier en hospitalisation à domicile" in body
+    assert "/?postuler=off_pornic_new" in body
+    assert digest["List-Unsubscribe"].strip() == f"<{send.unsubscribe_url(alerts.list_subscriptions()[0])}>"
+    assert "Infirmier de nuit" not in body
+
+    # Same day: nothing more; next day: nothing new, nothing sent.
+    assert (await run()).digests == 0
+    assert (await run(DAY_TWO)).digests == 0
+    assert len(smtp_server.inbox.messages) == 2
+
+
+async def test_unsubscribed_gets_nothing(loaded_db, smtp_server, fixture_copy):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    assert alerts.unsubscribe_token(sub.unsubscribe_token)
+    import_new_opening(fixture_copy)
+    report = await run()
+    assert report.digests == 0
+    assert smtp_server.inbox.messages == []
+
+
+async def test_nothing_goes_before_the_digest_hour(loaded_db, smtp_server, fixture_copy, monkeypatch):
+    monkeypatch.setenv("ALERTS_DIGEST_HOUR", "11")
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    import_new_opening(fixture_copy)
+    assert (await run(DAY_ONE)).digests == 0  # 10:00 in Paris
+    assert (await run(DAY_ONE + timedelta(hours=1))).digests == 1
+
+
+async def test_smtp_down_the_digest_goes_at_the_next_pass(loaded_db, smtp_server, fixture_copy):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    import_new_opening(fixture_copy)
+    smtp_server.stop()
+    report = await run()
+    assert report.failed >= 1 and report.digests == 0
+    smtp_server.start()
+    assert (await run(DAY_ONE + timedelta(minutes=10))).digests == 1
+    assert (await run(DAY_ONE + timedelta(minutes=20))).digests == 0
+
+
+async def test_telegram_alert_goes_to_the_chat_with_postuler_buttons(loaded_db, fixture_copy, monkeypatch):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    api = await FakeBotApi(TOKEN).start()
+    try:
+        bot = make_bot(TelegramSettings(token=TOKEN, secret_token="s3cret_for_tests", api_base_url=api.base_url))
+        async with bot:
+            output = TelegramOutput(bot, CallbackPayloads())
+            alerts.subscribe("telegram-4242", "telegram", CONSENT, profession="infirmier", communes=["Pornic"])
+            assert (await run(telegram=output)).digests == 0  # nothing new yet
+            import_new_opening(fixture_copy)
+            assert (await run(telegram=output)).digests == 1
+            assert (await run(DAY_ONE + timedelta(hours=3), telegram=output)).digests == 0
+        [sent] = api.sent("sendMessage")
+        assert int(sent["chat_id"]) == 4242
+        assert "Infirmier en hospitalisation à domicile" in sent["text"] and "/stop_alertes" in sent["text"]
+        keyboard = sent["reply_markup"]["inline_keyboard"]
+        assert keyboard[0][0]["callback_data"] == '/apply{"opening_id":"off_pornic_new"}'
+    finally:
+        await api.stop()
+
+
+async def test_the_confirm_and_stop_links_work_in_one_step(loaded_db):
+    from bot.web.app import init_app
+    from tests.test_web import _client, _settings
+
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    client = await _client(init_app(_settings()))
+    try:
+        confirmed = await client.get(f"/alertes/confirmer/{sub.confirm_token}")
+        assert confirmed.status == 200 and "Alerte confirmée" in await confirmed.text()
+        stopped = await client.post(f"/alertes/arreter/{sub.unsubscribe_token}")  # one-click (RFC 8058)
+        assert stopped.status == 200 and "Alertes arrêtées" in await stopped.text()
+        assert alerts.list_subscriptions() == []
+        unknown = await client.get("/alertes/confirmer/made-up")
+        assert unknown.status == 404 and "Lien non valable" in await unknown.text()
+    finally:
+        await client.close()
+
+
+# -- the conversation ---------------------------------------------------------------------------------
+async def form_run(make_tracker, action, **kwargs):
+    dispatcher = CollectingDispatcher()
+    events = await action().run(dispatcher, make_tracker(**kwargs), {"forms": {}, "slots": {}})
+    return dispatcher, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_consent_is_kept_with_the_criteria_and_stop_alertes_stops(loaded_db, make_tracker):
+    criteria = {"profession": "infirmier", "commune": "Pornic", "contract_type": "cdi"}
+    dispatcher, slots = await form_run(make_tracker, alert_actions.ActionAskAlertConsent, slots=criteria,
+                                       sender_id="telegram-4242")
+    consent = slots["alert_consent_text"]
+    assert "/stop_alertes" in consent and "pornic" in consent.lower()
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="telegram-4242",
+                                   slots={**criteria, "alert_consent": "yes", "alert_consent_text": consent})
+    assert "C'est noté" in dispatcher.messages[-1]["text"]
+    [sub] = alerts.list_subscriptions()
+    assert (sub.profession, sub.communes, sub.contract, sub.confirmed) == ("infirmier", ["Pornic"], "cdi", True)
+
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionStopAlerts, sender_id="telegram-4242",
+                                   text="arrêter les alertes", intent="stop_alerts")
+    assert "ne recevrez plus" in dispatcher.messages[-1]["text"]
+    assert alerts.list_subscriptions() == []
+
+
+async def test_declined_alert_keeps_nothing(loaded_db, make_tracker):
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, slots={"alert_consent": None})
+    assert "je ne garde rien" in dispatcher.messages[-1]["text"]
+    assert alerts.list_subscriptions(active_only=False) == []
+
+
+@pytest.mark.parametrize("text, expected", [("lea@exemple.fr", "lea@exemple.fr"), ("mon mail", None)])
+async def test_the_email_is_read_like_everywhere(loaded_db, make_tracker, text, expected):
+    tracker = make_tracker(slots={"requested_slot": "alert_email", "alert_consent": "yes"}, text=text,
+                           intent="inform", active_loop={"name": "alert_form"}, slot_events={"alert_email": text})
+    dispatcher = CollectingDispatcher()
+    events = await alert_actions.ValidateAlertForm().run(dispatcher, tracker, {"forms": {"alert_form": {
+        "required_slots": ["alert_consent", "alert_email"]}}, "slots": {}})
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["alert_email"] == expected
+
+
+async def test_after_twelve_months_consent_is_asked_again(loaded_db, smtp_server, fixture_copy):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    await run()  # the first confirmation link
+    a_year_later = DAY_ONE + timedelta(days=370)
+    report = send.Report()
+    await send.send_reconsent(report, now=a_year_later)
+    assert report.reconsents == 1
+    link = smtp_server.inbox.messages[-1]
+    assert link["Subject"] == "Votre alerte Côté Soin : la garder ?"
+    [waiting] = alerts.list_subscriptions()
+    assert not waiting.confirmed and waiting.confirm_token in link.get_body(("plain",)).get_content()
+    import_new_opening(fixture_copy)
+    assert (await run(a_year_later)).digests == 0  # nothing while the new consent is missing
+    alerts.confirm(waiting.confirm_token)
+    assert (await run(a_year_later + timedelta(hours=1))).digests == 1
+
+
+async def test_an_alert_may_cover_the_neighbouring_communes(loaded_db, make_tracker):
+    from knowledge import queries
+
+    criteria = {"profession": "infirmier", "commune": "Pornic"}
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionAskAlertConsent, slots=criteria,
+                                   sender_id="telegram-4242")
+    assert "voisines" in [b["payload"] for b in dispatcher.messages[-1]["buttons"]]
+    await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="telegram-4242",
+                   slots={**criteria, "alert_consent": "neighbours", "alert_consent_text": CONSENT})
+    [sub] = alerts.list_subscriptions()
+    assert sub.communes[0] == "Pornic" and set(sub.communes[1:]) == set(queries.neighbours("Pornic")) - {"Pornic"}
+    assert len(sub.communes) > 1
