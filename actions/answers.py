@@ -1,4 +1,5 @@
 """Shared shape of a topic answer: the action class around it, its buttons, its topic."""
+import abc
 from typing import Any, Callable, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,15 +19,20 @@ def topic(name: str) -> Dict[str, Any]:
     return SlotSet("topic", name)
 
 
-def topic_action(action_name: str, answer: Answer) -> type:
-    """A rasa-sdk action class named `action_name` that runs `answer`."""
+class AnswerAction(Action, abc.ABC):
+    """A rasa-sdk action that runs one answer: a subclass names the action (`action_name`) and gives
+    the answer function (`answer = staticmethod(...)`). Abstract, so rasa-sdk registers only the
+    subclasses."""
 
-    class TopicAction(Action):
-        def name(self) -> Text:
-            return action_name
+    action_name: Text
 
-        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
-            return answer(dispatcher, tracker)
+    @staticmethod
+    @abc.abstractmethod
+    def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+        """Write the messages and return the events to apply."""
 
-    TopicAction.__name__ = TopicAction.__qualname__ = "".join(p.title() for p in action_name.split("_"))
-    return TopicAction
+    def name(self) -> Text:
+        return self.action_name
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
+        return self.answer(dispatcher, tracker)

@@ -5,7 +5,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import topic, topic_action
+from actions.answers import AnswerAction, topic
 from actions.criteria import Criteria
 from actions.formatting import resource_line, structure_extra
 from actions.messages import say
@@ -38,5 +38,11 @@ def answer_installation(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     return [topic("installation")]
 
 
-ActionPartners = topic_action("action_partners", answer_partners)
-ActionInstallation = topic_action("action_installation", answer_installation)
+class ActionPartners(AnswerAction):
+    action_name = "action_partners"
+    answer = staticmethod(answer_partners)
+
+
+class ActionInstallation(AnswerAction):
+    action_name = "action_installation"
+    answer = staticmethod(answer_installation)

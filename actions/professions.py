@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import buttons, topic, topic_action
+from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import Criteria
 from actions.messages import say
 from knowledge import queries
@@ -83,6 +83,11 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     return [topic("training"), SlotSet("profession", profession.code)]
 
 
+class ActionProfession(AnswerAction):
+    action_name = "action_profession"
+    answer = staticmethod(answer_profession)
 
-ActionProfession = topic_action("action_profession", answer_profession)
-ActionTraining = topic_action("action_training", answer_training)
+
+class ActionTraining(AnswerAction):
+    action_name = "action_training"
+    answer = staticmethod(answer_training)

@@ -25,9 +25,9 @@ from typing import Any, List, Optional, Text
 from rasa.core.policies.rule_policy import RULES, RulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.nlu.constants import ACTION_NAME, ENTITIES, INTENT
 
 

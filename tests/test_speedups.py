@@ -344,8 +344,8 @@ def _sha(source: str) -> str:
 
 def test_every_patch_was_written_for_the_installed_rasa():
     """Checked in a fresh process (other tests here apply the patches to this one)."""
-    done = _python(["-c", "from bot import rasa_speedups\n"
-                          "print(len(rasa_speedups.PATCHES), [p.name for p in rasa_speedups.PATCHES if not p.matches_rasa()])"])
+    done = _python(["-c", "from bot import rasa_speedups as s\n"
+                          "print(len(s.PATCHES), [p.name for p in s.PATCHES if not p.matches_rasa()])"])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"{len(rasa_speedups.PATCHES)} []"
 
@@ -372,12 +372,13 @@ def test_a_patch_is_refused_loudly_when_rasas_code_differs(caplog):
         Guarded.answer = original
 
 
-def _python(code: str, **env) -> "subprocess.CompletedProcess":
+def _python(arguments, **env):
+    """Python run on `arguments` in a fresh process: its outcome, outputs as text."""
     import os
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, *code], capture_output=True, text=True, timeout=300,
+    return subprocess.run([sys.executable, *arguments], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env})
 
 
