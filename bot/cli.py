@@ -9,7 +9,8 @@ from bot import privacy_cli, services
 from bot import settings as bot_settings
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
-from knowledge import importer
+from knowledge import db, importer, migrate
+from knowledge import settings as knowledge_settings
 from knowledge.settings import DEMO_DIR
 
 
@@ -22,6 +23,23 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     print(f"Import terminé depuis {args.folder} :\n{report.summary()}")
+    return 0
+
+
+def upgrade_database() -> None:
+    """Bring the partner database to the current schema (knowledge/migrate.py), saying what was done."""
+    engine = db.make_engine(knowledge_settings.database_url())
+    try:
+        before, head = migrate.upgrade(engine), migrate.head()
+    finally:
+        engine.dispose()
+    if before != head:
+        print(f"Base de données mise à jour : schéma {before or 'initial'} → {head}.")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    upgrade_database()
+    print(f"Base de données au schéma {migrate.head()} ({knowledge_settings.database_url().split('://')[0]}).")
     return 0
 
 
@@ -45,6 +63,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = bot_settings.load()
     services.private_var_folder(settings.var_dir)
+    upgrade_database()
     seed_demo_if_empty()
     model = services.train(settings)
     return services.Assistant(settings, model, web=True).serve(
@@ -94,6 +113,9 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="démarrer le guichet (serveur d'actions, serveur Rasa, site web)")
     run.set_defaults(func=cmd_run)
     commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
+    database = commands.add_parser("db", help="base de données des partenaires").add_subparsers(dest="db", required=True)
+    database.add_parser("upgrade", help="mettre la base au schéma actuel (migrations/)").set_defaults(
+        func=cmd_db_upgrade)
     telegram_cli.register(commands)
     console_cli.register(commands)
     privacy_cli.register(commands)

@@ -1,4 +1,5 @@
-"""Engine and session factory, built lazily on first use and disposable."""
+"""Engine and session factory, built lazily on first use and disposable. The first use brings the
+database to the current schema (knowledge/migrate.py: Alembic's migrations/, no `create_all`)."""
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
@@ -8,8 +9,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from knowledge import settings
-from knowledge.models import Base
+from knowledge import migrate, settings
 
 _engine: Optional[Engine] = None
 _sessions: Optional[sessionmaker] = None
@@ -41,7 +41,7 @@ def get_engine() -> Engine:
     global _engine, _sessions
     if _engine is None:
         _engine = make_engine(settings.database_url())
-        Base.metadata.create_all(_engine)
+        migrate.upgrade(_engine)  # the current schema, whatever release made the database
         _sessions = sessionmaker(_engine, future=True, expire_on_commit=False)
     return _engine
 

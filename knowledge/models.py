@@ -209,6 +209,8 @@ class CoordinatorRequest(Base):
     contact = Column(String(254))
     contact_consent_text = Column(Text)
     contact_consent_at = Column(DateTime)
+    # When the unclaimed reminder was handled (by Rasa's reminder or the console's back-up): one per request.
+    reminded_at = Column(DateTime)
 
     claimed_by = relationship(Coordinator)
     notes = relationship("RequestNote", back_populates="request", order_by="RequestNote.id",
