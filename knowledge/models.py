@@ -73,6 +73,9 @@ class Opening(Base):
     closes_on = Column(Date, nullable=True, index=True)
     description = Column(Text, nullable=False, default="")
     contact = Column(String(300), nullable=False, default="")
+    # When a coordinator closed it in the console, as long as that is its latest console change (a
+    # later change there clears it): an import then leaves it closed (knowledge/importer.py).
+    closed_by_coordinator_at = Column(DateTime, nullable=True)
 
     structure = relationship(Structure)
     profession = relationship(Profession)

@@ -2,7 +2,7 @@
 release before migrations (fc26e57) comes to the current schema with nothing lost, the migrations
 give the schema the models describe, and `cotesoin db upgrade` says what it did."""
 import os
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ def engine(request, tmp_path):
 
 
 REMINDED_AT = datetime(2026, 11, 20, 9, 30)
+CLOSED_AT = datetime(2026, 11, 20, 17, 45)
 
 
 def _release_database(engine) -> dict:
@@ -48,6 +49,19 @@ def _release_database(engine) -> dict:
     rows = {
         "communes": [{"id": 1, "name": "Saint-Brevin-les-Pins", "postal_code": "44250", "epci": "Pornic Agglo",
                       "latitude": 47.2464, "longitude": -2.1672}],
+        "professions": [{"code": "infirmier", "label": "Infirmier·ère", "synonyms": ["IDE"], "description": "",
+                         "training": {}, "pay": "", "bridges": [], "link": ""}],
+        "structures": [{"id": "S1", "name": "EHPAD Les Tilleuls", "type": "ehpad", "commune_id": 1, "address": "",
+                        "phone": "02 40 00 00 00", "email": "", "website": "", "sector": "public"}],
+        "openings": [
+            {"id": ident, "structure_id": "S1", "profession_code": "infirmier", "title": title, "contract": "CDI",
+             "work_time": "temps plein", "commune_id": 1, "published_on": date(2026, 10, 1),
+             "closes_on": closes_on, "description": "", "contact": ""}
+            for ident, title, closes_on in [
+                ("O1", "Infirmier·ère de nuit", date(2026, 11, 19)),  # closed in the console
+                ("O2", "Infirmier·ère — pool de remplacement", date(2026, 12, 31)),  # closed, then reopened there
+                ("O3", "Infirmier·ère de jour", date(2026, 12, 31)),  # never touched in the console
+            ]],
         "coordinators": [{"id": 1, "email": "lea.martin@paysderetz.fr", "name": "Léa Martin",
                           "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2Vs$aGFzaA", "active": True,
                           "failed_logins": 0, "created_at": datetime(2026, 10, 1, 8)}],
@@ -68,6 +82,12 @@ def _release_database(engine) -> dict:
              "detail": ""},
             {"id": 2, "at": REMINDED_AT, "coordinator_id": None, "action": "unclaimed_reminder", "request_id": 1,
              "detail": ""},
+            {"id": 3, "at": CLOSED_AT, "coordinator_id": 1, "action": "opening_closed", "request_id": None,
+             "detail": "O1 — Infirmier·ère de nuit"},
+            {"id": 4, "at": CLOSED_AT, "coordinator_id": 1, "action": "opening_closed", "request_id": None,
+             "detail": "O2 — Infirmier·ère — pool de remplacement"},
+            {"id": 5, "at": datetime(2026, 11, 21, 10), "coordinator_id": 1, "action": "opening_updated",
+             "request_id": None, "detail": "O2 — Infirmier·ère — pool de remplacement (date limite)"},
         ],
     }
     with engine.begin() as connection:
@@ -78,11 +98,11 @@ def _release_database(engine) -> dict:
 
 
 def _read(engine, table: str, columns, metadata=Base.metadata) -> list:
-    """The rows of `table` (its `columns`, typed as `metadata` declares them), by id."""
+    """The rows of `table` (its `columns`, typed as `metadata` declares them), by primary key."""
     typed = metadata.tables[table]
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(
-            sa.select(*(typed.c[c] for c in columns)).order_by(typed.c.id))]
+            sa.select(*(typed.c[c] for c in columns)).order_by(*typed.primary_key.columns))]
 
 
 def _default(table: str, column: str):
@@ -110,6 +130,10 @@ def test_a_database_of_the_last_release_is_upgraded_with_nothing_lost(engine):
     assert _schema_differences(engine) == []
     # The reminder, an audit line until now, is the request's own column.
     assert [r["reminded_at"] for r in _read(engine, "coordinator_requests", ["id", "reminded_at"])] == [REMINDED_AT, None]
+    # An opening closed in the console (its latest change there) is marked so, not found in the audit's text.
+    assert _read(engine, "openings", ["id", "closed_by_coordinator_at"]) == [
+        {"id": "O1", "closed_by_coordinator_at": CLOSED_AT}, {"id": "O2", "closed_by_coordinator_at": None},
+        {"id": "O3", "closed_by_coordinator_at": None}]
     assert migrate.upgrade(engine) == migrate.head()  # then nothing more to do
 
 
