@@ -27,7 +27,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def upgrade_database() -> None:
-    """Bring the partner database to the current schema (knowledge/migrate.py), saying what was done."""
+    """Bring the partner database, and our additions to the conversations database, to the current
+    schema (knowledge/migrate.py), saying what was done."""
     engine = db.make_engine(knowledge_settings.database_url())
     try:
         before, head = migrate.upgrade(engine), migrate.head()
@@ -35,6 +36,13 @@ def upgrade_database() -> None:
         engine.dispose()
     if before != head:
         print(f"Base de données mise à jour : schéma {before or 'initial'} → {head}.")
+    engine = db.make_engine(knowledge_settings.tracker_store_url())
+    try:
+        before, head = migrate.upgrade_conversations(engine), migrate.conversations_head()
+    finally:
+        engine.dispose()
+    if before != head:
+        print(f"Base des conversations mise à jour : index de l'observatoire ({before or 'initial'} → {head}).")
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -113,8 +121,8 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="démarrer le guichet (serveur d'actions, serveur Rasa, site web)")
     run.set_defaults(func=cmd_run)
     commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
-    database = commands.add_parser("db", help="base de données des partenaires").add_subparsers(dest="db", required=True)
-    database.add_parser("upgrade", help="mettre la base au schéma actuel (migrations/)").set_defaults(
+    database = commands.add_parser("db", help="bases de données").add_subparsers(dest="db", required=True)
+    database.add_parser("upgrade", help="mettre les bases au schéma actuel (migrations/)").set_defaults(
         func=cmd_db_upgrade)
     telegram_cli.register(commands)
     console_cli.register(commands)

@@ -8,6 +8,10 @@ fc26e57 or later: partner tables but no `alembic_version`) is first stamped with
 revision, the schema of that release (the next ones create what may already be there only when
 missing). Called by `cotesoin db upgrade`, by `cotesoin run` at each start and by
 knowledge/db.py when it first opens the database. Adding a migration: migrations/README.md.
+
+The conversations database (Rasa's tracker store) has a chain of its own for what we add to it
+(`migrations/conversations/`: the observatory's indexes on Rasa's `events`), run by
+`upgrade_conversations` from `cotesoin db upgrade` and `cotesoin run`.
 """
 import functools
 from pathlib import Path
@@ -58,4 +62,33 @@ def upgrade(engine: Engine) -> Optional[str]:
         if before is None:
             command.stamp(config(connection), FIRST_REVISION)
         command.upgrade(config(connection), "head")
+    return before
+
+
+# The conversations database (Rasa's tracker store): our additions only, a chain of their own.
+CONVERSATIONS_MIGRATIONS = MIGRATIONS / "conversations"
+CONVERSATIONS_VERSION_TABLE = "alembic_version_conversations"
+
+
+def conversations_config(connection=None) -> Config:
+    alembic_config = Config()
+    alembic_config.set_main_option("script_location", str(CONVERSATIONS_MIGRATIONS))
+    if connection is not None:
+        alembic_config.attributes["connection"] = connection
+    return alembic_config
+
+
+@functools.lru_cache(maxsize=1)
+def conversations_head() -> str:
+    return ScriptDirectory.from_config(conversations_config()).get_current_head()
+
+
+def upgrade_conversations(engine: Engine) -> Optional[str]:
+    """Run the missing migrations of the conversations database (the observatory's indexes on
+    Rasa's `events`); the revision it was at."""
+    with engine.begin() as connection:
+        before = MigrationContext.configure(connection, opts={"version_table": CONVERSATIONS_VERSION_TABLE}
+                                            ).get_current_revision()
+        if before != conversations_head():
+            command.upgrade(conversations_config(connection), "head")
     return before
