@@ -100,7 +100,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     try:
         assistant.start()
         return subprocess.call(
-            [services.RASA, "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
+            # Through bot/rasa_cli.py: log masking and the speed-ups, as the server has them.
+            [sys.executable, "-m", "bot.rasa_cli", "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
             cwd=services.PROJECT_ROOT, env=settings.child_environment(),
         )
     except KeyboardInterrupt:
