@@ -401,3 +401,17 @@ def test_rasas_command_line_for_the_story_tests_runs_with_every_patch():
     assert f"{count} correctifs de Rasa appliqués sur {count}" in done.stderr
     off = _python(["-m", "bot.rasa_cli", "--version"], COTESOIN_RASA_SPEEDUPS="off")
     assert "correctifs de Rasa appliqués" not in off.stderr and "désactivé" in off.stderr
+
+
+def test_a_prepared_rasa_process_masks_what_it_logs_through_handlers_set_up_later():
+    """bot/rasa_process.prepare() runs before Rasa sets its logging up: the records are masked anyway."""
+    done = _python(["-c", "from bot import rasa_process\n"
+                          "rasa_process.prepare()\n"
+                          "import logging\n"
+                          "logging.basicConfig(format='%(name)s %(message)s')  # as Rasa's command line, later\n"
+                          "logging.getLogger('rasa.core.processor').warning('message de %s : %s', 'moi',"
+                          " 'rappelez-moi au 06 12 34 56 78 ou lea.martin@example.fr')"])
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stderr.splitlines() if line.startswith("rasa.core.processor"))
+    assert "06 12 34 56 78" not in line and "lea.martin@example.fr" not in line
+    assert "[téléphone masqué]" in line and "[e-mail masqué]" in line and "message de moi" in line
