@@ -43,7 +43,7 @@ test-unit: $(STAMP) ## Unit tests: import, queries, normaliser, actions (no serv
 	$(BIN)/pytest -m "not e2e"
 
 test-stories: train ## Conversation tests (tests/test_stories.yml), prediction errors fail
-	$(BIN)/rasa test core --stories tests/test_stories.yml --model models \
+	$(BIN)/python -m bot.rasa_cli test core --stories tests/test_stories.yml --model models \
 		--fail-on-prediction-errors --out results/stories
 
 test-nlu: train ## NLU evaluation on the held-out file; fails under the accuracy / entity-F1 thresholds

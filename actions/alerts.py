@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.answers import buttons, topic_action
+from actions.answers import AnswerAction, buttons
 from actions.apply import _said, cancels
 from actions.contact import parse_email
 from actions.criteria import Criteria
@@ -123,5 +123,11 @@ def stop_alerts(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
     return []
 
 
-ActionSaveAlert = topic_action("action_save_alert", save_alert)
-ActionStopAlerts = topic_action("action_stop_alerts", stop_alerts)
+class ActionSaveAlert(AnswerAction):
+    action_name = "action_save_alert"
+    answer = staticmethod(save_alert)
+
+
+class ActionStopAlerts(AnswerAction):
+    action_name = "action_stop_alerts"
+    answer = staticmethod(stop_alerts)

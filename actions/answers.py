@@ -1,4 +1,5 @@
 """Shared shape of a topic answer: the action class around it, its buttons, its topic."""
+import abc
 from typing import Any, Callable, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -20,19 +21,24 @@ def topic(name: str) -> Dict[str, Any]:
     return SlotSet("topic", name)
 
 
-def topic_action(action_name: str, answer: Answer) -> type:
-    """A rasa-sdk action class named `action_name` that runs `answer` (with a French « service
-    momentanément indisponible » answer when the partner database cannot answer)."""
+class AnswerAction(Action, abc.ABC):
+    """A rasa-sdk action that runs one answer: a subclass names the action (`action_name`) and gives
+    the answer function (`answer = staticmethod(...)`); a French « service momentanément
+    indisponible » answer when the partner database cannot answer. Abstract, so rasa-sdk registers
+    only the subclasses."""
 
-    class TopicAction(Action):
-        def name(self) -> Text:
-            return action_name
+    action_name: Text
 
-        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
-            try:
-                return answer(dispatcher, tracker)
-            except DATABASE_ERRORS as error:
-                return say_unavailable(dispatcher, error, action_name)
+    @staticmethod
+    @abc.abstractmethod
+    def answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+        """Write the messages and return the events to apply."""
 
-    TopicAction.__name__ = TopicAction.__qualname__ = "".join(p.title() for p in action_name.split("_"))
-    return TopicAction
+    def name(self) -> Text:
+        return self.action_name
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
+        try:
+            return self.answer(dispatcher, tracker)
+        except DATABASE_ERRORS as error:
+            return say_unavailable(dispatcher, error, self.action_name)

@@ -16,7 +16,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 from unidecode import unidecode
 
-from actions.answers import buttons, topic_action
+from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
 from actions.messages import say, text
 from knowledge import applications, cv_files, privacy
@@ -268,5 +268,11 @@ def apply_which(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
     return []
 
 
-ActionApplyWhich = topic_action("action_apply_which", apply_which)
-ActionSubmitApplication = topic_action("action_submit_application", submit_application)
+class ActionApplyWhich(AnswerAction):
+    action_name = "action_apply_which"
+    answer = staticmethod(apply_which)
+
+
+class ActionSubmitApplication(AnswerAction):
+    action_name = "action_submit_application"
+    answer = staticmethod(submit_application)

@@ -2,10 +2,10 @@
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import Answer, buttons, topic_action
+from actions.answers import Answer, AnswerAction, buttons
 from actions.criteria import Criteria
 from actions.discovery import answer_discovery
 from actions.handoff import CALLBACK_FORM, decline_callback, request_human
@@ -13,6 +13,7 @@ from actions.jobs import show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
 from actions.messages import say
 from actions.partners import answer_installation, answer_partners, show_more_partners
+from actions.pending import Pending, set_pending, waiting_for
 from actions.privacy import erase_data
 from actions.professions import TARGET, answer_profession, answer_training
 
@@ -65,17 +66,17 @@ def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[s
 
 
 def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    pending = tracker.get_slot("pending")
-    if pending == "more_jobs":
+    pending = waiting_for(tracker)
+    if pending is Pending.MORE_JOBS:
         return show_more_openings(dispatcher, tracker)
-    if pending == "more_partners":
+    if pending is Pending.MORE_PARTNERS:
         return show_more_partners(dispatcher, tracker)
-    if pending == "human":
+    if pending is Pending.HUMAN:
         return request_human(dispatcher, tracker)
-    if pending == "callback":
+    if pending is Pending.CALLBACK:
         # A rule starts the form on this "oui" (nlu/rules/handoff.yml); this is only a safety net.
         return [FollowupAction(CALLBACK_FORM)]
-    if pending == "erase":
+    if pending is Pending.ERASE:
         return erase_data(dispatcher, tracker)
     dispatcher.utter_message(response="utter_help")
     return []
@@ -83,10 +84,10 @@ def answer_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
 
 def answer_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     """« voir la suite »: the next page of the last list, or say there is nothing more and show the menu."""
-    pending = tracker.get_slot("pending")
-    if pending == "more_jobs":
+    pending = waiting_for(tracker)
+    if pending is Pending.MORE_JOBS:
         return show_more_openings(dispatcher, tracker)
-    if pending == "more_partners":
+    if pending is Pending.MORE_PARTNERS:
         return show_more_partners(dispatcher, tracker)
     say(dispatcher, "nothing_more")
     dispatcher.utter_message(response="utter_help")
@@ -94,10 +95,10 @@ def answer_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
 
 
 def answer_no(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    if tracker.get_slot("pending") == "callback":
+    if waiting_for(tracker) is Pending.CALLBACK:
         return decline_callback(dispatcher)
     say(dispatcher, "no_problem")
-    return [SlotSet("pending", None)]
+    return [set_pending(None)]
 
 
 def misunderstood_in_a_row(tracker: Tracker) -> int:
@@ -130,15 +131,33 @@ def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[st
         say(dispatcher, "offer_human", buttons=buttons([
             ("Oui, un coordinateur", "/request_human"), ("Non merci", "/deny"),
         ]))
-        return [SlotSet("pending", "human")]
+        return [set_pending(Pending.HUMAN)]
     response = "out_of_scope" if intent == "out_of_scope" else "not_understood"
     say(dispatcher, response)
     dispatcher.utter_message(response="utter_help")
     return []
 
 
-ActionFollowUp = topic_action("action_follow_up", follow_up)
-ActionYes = topic_action("action_yes", answer_yes)
-ActionNo = topic_action("action_no", answer_no)
-ActionMore = topic_action("action_more", answer_more)
-ActionFallback = topic_action("action_fallback", fallback)
+class ActionFollowUp(AnswerAction):
+    action_name = "action_follow_up"
+    answer = staticmethod(follow_up)
+
+
+class ActionYes(AnswerAction):
+    action_name = "action_yes"
+    answer = staticmethod(answer_yes)
+
+
+class ActionNo(AnswerAction):
+    action_name = "action_no"
+    answer = staticmethod(answer_no)
+
+
+class ActionMore(AnswerAction):
+    action_name = "action_more"
+    answer = staticmethod(answer_more)
+
+
+class ActionFallback(AnswerAction):
+    action_name = "action_fallback"
+    answer = staticmethod(fallback)

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import topic, topic_action
+from actions.answers import AnswerAction, topic
 from actions.criteria import Criteria
 from actions.formatting import event_extra, plural, resource_line
 from actions.messages import say
@@ -45,4 +45,6 @@ def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
     return [topic("discovery")]
 
 
-ActionDiscovery = topic_action("action_discovery", answer_discovery)
+class ActionDiscovery(AnswerAction):
+    action_name = "action_discovery"
+    answer = staticmethod(answer_discovery)

@@ -18,10 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.answers import buttons, topic_action
+from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
 from actions.criteria import Criteria
 from actions.messages import say, text
+from actions.pending import Pending, set_pending, waiting_for
 from actions.unavailable import DATABASE_ERRORS
 from knowledge import handoff, handoff_spool, office_hours, privacy
 from knowledge.office_hours import ConfigError, HandoffConfig
@@ -88,7 +89,7 @@ def offer_callback(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
         return []
     dispatcher.utter_message(text=consent, buttons=buttons([("Oui, recontactez-moi", "/affirm"),
                                                             ("Non merci", "/deny")]))
-    return [SlotSet("pending", "callback"), SlotSet(CONSENT_SLOT, consent)]
+    return [set_pending(Pending.CALLBACK), SlotSet(CONSENT_SLOT, consent)]
 
 
 def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -106,10 +107,10 @@ def request_human(dispatcher: CollectingDispatcher, tracker: Tracker,
         raw = {slot: tracker.get_slot(slot) for slot in Criteria.__dataclass_fields__ if tracker.get_slot(slot)}
         handoff_spool.keep(**{"criteria": raw, **request})
         say(dispatcher, "handoff_kept")
-        return [SlotSet("pending", None)]
+        return [set_pending(None)]
     handoff_settings = settings()
     is_open = handoff_settings.is_open(now)
-    events: List[Dict[str, Any]] = [SlotSet("pending", None)]
+    events: List[Dict[str, Any]] = [set_pending(None)]
     if not created:
         say(dispatcher, "handoff_already", request_id=request_id)
         request = handoff.current_request(tracker.sender_id)
@@ -144,7 +145,7 @@ def handoff_unclaimed(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
         return []
     if (reminded is not None and reminded != request.id) or not handoff.mark_reminded(request.id):
         return []
-    if tracker.get_slot("pending") == "callback" or (tracker.active_loop or {}).get("name"):
+    if waiting_for(tracker) is Pending.CALLBACK or (tracker.active_loop or {}).get("name"):
         return []
     say(dispatcher, "handoff_unclaimed", request_id=request.id)
     return offer_callback(dispatcher)
@@ -153,7 +154,7 @@ def handoff_unclaimed(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
 def decline_callback(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
     """« Non » to the call back, or cancelled: nothing is kept, the request stays in the queue."""
     say(dispatcher, "callback_declined")
-    return [SlotSet("pending", None), SlotSet(CONTACT_SLOT, None), SlotSet(CONSENT_SLOT, None)]
+    return [set_pending(None), SlotSet(CONTACT_SLOT, None), SlotSet(CONSENT_SLOT, None)]
 
 
 def save_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -164,7 +165,7 @@ def save_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
     consent = tracker.get_slot(CONSENT_SLOT) or consent_question()
     if not contact or not consent:
         return decline_callback(dispatcher)
-    forget = [SlotSet("pending", None), SlotSet(CONTACT_SLOT, None), SlotSet(CONSENT_SLOT, None)]
+    forget = [set_pending(None), SlotSet(CONTACT_SLOT, None), SlotSet(CONSENT_SLOT, None)]
     request = handoff.current_request(tracker.sender_id)
     try:
         if request is None:
@@ -222,6 +223,16 @@ class ActionAskCallbackContact(Action):
         return []
 
 
-ActionRequestHuman = topic_action("action_request_human", request_human)
-ActionHandoffUnclaimed = topic_action("action_handoff_unclaimed", handoff_unclaimed)
-ActionSaveCallback = topic_action("action_save_callback", save_callback)
+class ActionRequestHuman(AnswerAction):
+    action_name = "action_request_human"
+    answer = staticmethod(request_human)
+
+
+class ActionHandoffUnclaimed(AnswerAction):
+    action_name = "action_handoff_unclaimed"
+    answer = staticmethod(handoff_unclaimed)
+
+
+class ActionSaveCallback(AnswerAction):
+    action_name = "action_save_callback"
+    answer = staticmethod(save_callback)

@@ -5,10 +5,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import buttons, topic, topic_action
+from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import ANY, Criteria
 from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
 from actions.messages import say
+from actions.pending import Pending, set_pending
 from knowledge import queries, vocabulary
 
 PAGE_SIZE = 5
@@ -55,9 +56,9 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
     if not search.openings:
         if offset:
             say(dispatcher, "jobs_no_more")
-            return events + [SlotSet("pending", None)]
+            return events + [set_pending(None)]
         propose_alternatives(dispatcher, criteria)
-        return events + [SlotSet("pending", "human")]
+        return events + [set_pending(Pending.HUMAN)]
     if offset == 0:
         say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
     dispatcher.utter_message(text=openings_list(search.openings), buttons=apply_buttons(search.openings))
@@ -67,9 +68,9 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
     if remaining > 0:
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
             buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
-        return events + [SlotSet("pending", "more_jobs")]
+        return events + [set_pending(Pending.MORE_JOBS)]
     say(dispatcher, "jobs_next_step", buttons=buttons([ALERT_BUTTON]))
-    return events + [SlotSet("pending", None)]
+    return events + [set_pending(None)]
 
 
 def offer_to_narrow(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:
@@ -114,7 +115,11 @@ def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -
     say(dispatcher, "jobs_offer_human", buttons=buttons(choices))
 
 
-ActionSearchJobs = topic_action("action_search_jobs", show_openings)
+class ActionSearchJobs(AnswerAction):
+    action_name = "action_search_jobs"
+    answer = staticmethod(show_openings)
+
+
 
 
 def show_more_openings(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import topic, topic_action
+from actions.answers import AnswerAction, topic
 from actions.criteria import Criteria
 from actions.formatting import age_range, housing_extra, resource_line
 from actions.messages import say
@@ -109,7 +109,21 @@ def answer_spouse_job(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
     return [topic("spouse_job")]
 
 
-ActionHousing = topic_action("action_housing", answer_housing)
-ActionChildcare = topic_action("action_childcare", answer_childcare)
-ActionMobility = topic_action("action_mobility", answer_mobility)
-ActionSpouseJob = topic_action("action_spouse_job", answer_spouse_job)
+class ActionHousing(AnswerAction):
+    action_name = "action_housing"
+    answer = staticmethod(answer_housing)
+
+
+class ActionChildcare(AnswerAction):
+    action_name = "action_childcare"
+    answer = staticmethod(answer_childcare)
+
+
+class ActionMobility(AnswerAction):
+    action_name = "action_mobility"
+    answer = staticmethod(answer_mobility)
+
+
+class ActionSpouseJob(AnswerAction):
+    action_name = "action_spouse_job"
+    answer = staticmethod(answer_spouse_job)

@@ -8,10 +8,9 @@ ones); the buttons lead to the full answer of each topic.
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import buttons, topic_action
+from actions.answers import AnswerAction, buttons
 from actions.criteria import Criteria
 from actions.formatting import (
     childcare_extra,
@@ -26,6 +25,7 @@ from actions.formatting import (
 from actions.jobs import describe
 from actions.messages import say, text
 from actions.partners import INSTALLATION_HELP
+from actions.pending import set_pending
 from knowledge import cues, queries
 from knowledge.queries import Resource
 
@@ -129,7 +129,9 @@ def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                           lambda r: resource_line(r, structure_extra(r)))
     say(dispatcher, "needs_next", buttons=buttons(
         [TOPIC_BUTTONS[n] for n in needs] + [("Parler à un coordinateur", "/request_human")]))
-    return [SlotSet("pending", None)]
+    return [set_pending(None)]
 
 
-ActionAnswerNeeds = topic_action("action_answer_needs", answer_needs)
+class ActionAnswerNeeds(AnswerAction):
+    action_name = "action_answer_needs"
+    answer = staticmethod(answer_needs)

@@ -7,10 +7,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import buttons, topic, topic_action
+from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import Criteria
 from actions.formatting import in_commune, plural, resource_line, structure_extra
 from actions.messages import say, text
+from actions.pending import Pending, set_pending
 from actions.places import answer_places
 from knowledge import queries, vocabulary
 from knowledge.naming import ANY, canonical
@@ -70,7 +71,7 @@ def show_partners(dispatcher: CollectingDispatcher, tracker: Tracker, search: Di
     if commune and not found:
         found, counts = _structures(types, hiring, queries.neighbours(commune))
         where = text("near_commune", commune=commune)
-    events = [topic("partners"), SlotSet(SEARCH_SLOT, json.dumps(search)), SlotSet("pending", None)]
+    events = [topic("partners"), SlotSet(SEARCH_SLOT, json.dumps(search)), set_pending(None)]
     if not found:
         say(dispatcher, "partners_hiring_none" if hiring else "partners_none", where=where,
             profession=_label(hiring))
@@ -87,7 +88,7 @@ def show_partners(dispatcher: CollectingDispatcher, tracker: Tracker, search: Di
     if remaining > 0:
         say(dispatcher, "partners_more", count=plural(remaining, "autre structure", "autres structures"),
             buttons=buttons([("Voir plus", "/ask_more")]))
-        return events[:2] + [SlotSet("pending", "more_partners"), SlotSet(OFFSET_SLOT, float(offset + len(page)))]
+        return events[:2] + [set_pending(Pending.MORE_PARTNERS), SlotSet(OFFSET_SLOT, float(offset + len(page)))]
     say(dispatcher, "partners_next")
     return events
 
@@ -133,5 +134,11 @@ def answer_installation(dispatcher: CollectingDispatcher, tracker: Tracker) -> L
     return [topic("installation")]
 
 
-ActionPartners = topic_action("action_partners", answer_partners)
-ActionInstallation = topic_action("action_installation", answer_installation)
+class ActionPartners(AnswerAction):
+    action_name = "action_partners"
+    answer = staticmethod(answer_partners)
+
+
+class ActionInstallation(AnswerAction):
+    action_name = "action_installation"
+    answer = staticmethod(answer_installation)

@@ -10,8 +10,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import buttons, topic_action
+from actions.answers import AnswerAction, buttons
 from actions.messages import say
+from actions.pending import Pending, set_pending
 from knowledge import alerts, privacy
 
 ERASED_SLOT = "data_erased"
@@ -19,7 +20,7 @@ ERASED_SLOT = "data_erased"
 
 def confirm_erase(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     say(dispatcher, "erase_confirm", buttons=buttons([("Oui, tout effacer", "/affirm"), ("Non, garder", "/deny")]))
-    return [SlotSet("pending", "erase")]
+    return [set_pending(Pending.ERASE)]
 
 
 def erase_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -29,7 +30,9 @@ def erase_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     say(dispatcher, "erase_done")
     # The widget forgets the conversation it keeps in the browser too (Telegram ignores this).
     dispatcher.utter_message(json_message={"data": {"erased": True}})
-    return [SlotSet("pending", None), SlotSet(ERASED_SLOT, True)]
+    return [set_pending(None), SlotSet(ERASED_SLOT, True)]
 
 
-ActionConfirmErase = topic_action("action_confirm_erase", confirm_erase)
+class ActionConfirmErase(AnswerAction):
+    action_name = "action_confirm_erase"
+    answer = staticmethod(confirm_erase)

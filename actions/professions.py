@@ -5,7 +5,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import buttons, topic, topic_action
+from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import Criteria
 from actions.messages import say
 from knowledge import queries
@@ -115,5 +115,11 @@ def _bridge(current: str, target: str) -> Optional[Tuple[str, str]]:
                  if source.code == current), None)
 
 
-ActionProfession = topic_action("action_profession", answer_profession)
-ActionTraining = topic_action("action_training", answer_training)
+class ActionProfession(AnswerAction):
+    action_name = "action_profession"
+    answer = staticmethod(answer_profession)
+
+
+class ActionTraining(AnswerAction):
+    action_name = "action_training"
+    answer = staticmethod(answer_training)

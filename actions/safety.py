@@ -10,8 +10,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import buttons, topic_action
+from actions.answers import AnswerAction, buttons
 from actions.messages import say
+from actions.pending import Pending, set_pending
 
 SAFETY_ENTITY = "safety"
 
@@ -37,7 +38,9 @@ def answer_safety(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
     say(dispatcher, "safety_offer_human", buttons=buttons([
         ("Oui, un coordinateur", "/request_human"), ("Non merci", "/deny"),
     ]))
-    return stop_form(tracker) + [SlotSet("pending", "human")]
+    return stop_form(tracker) + [set_pending(Pending.HUMAN)]
 
 
-ActionSafety = topic_action("action_safety", answer_safety)
+class ActionSafety(AnswerAction):
+    action_name = "action_safety"
+    answer = staticmethod(answer_safety)

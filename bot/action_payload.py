@@ -1,12 +1,16 @@
 """What the Rasa server sends the action server at each custom action: the recent events only.
 
-Rasa sends the whole tracker, every event of the session (with the bounded history of
-bot/tracker_store.py, up to 20 user messages), and serialises it at every action call. Our actions
-look back at most a few user messages: `actions/dialogue.misunderstood_in_a_row` (up to 2),
+Rasa sends the whole tracker it loaded (with the windowed loading of bot/tracker_store.py, up to
+2 × `HISTORY_USER_MESSAGES` user messages) and serialises it at every action call. The payload
+carries the events from the `HISTORY_HISTORY_USER_MESSAGES`-th latest user message on: the one history
+limit of bot/history.py, documented there for action authors. Our actions look back at most a few
+user messages: `actions/dialogue.misunderstood_in_a_row` (up to 2),
 `actions/handoff.attempts_in_form` (up to `MAX_CONTACT_ATTEMPTS`, 3), the latest input channel;
 rasa_sdk reads the slots, the latest message and the active form from the tracker's state, which
-is sent whole. So the payload carries the events from the `USER_MESSAGES`-th latest user message
-on. The full conversation stays in the tracker store, for the console and the HTTP API.
+is sent whole. The full conversation stays in the tracker store, for the console and the HTTP API.
+
+Rasa has no hook for this payload: `action_call_format` replaces `RemoteAction._action_call_format`
+as one of the guarded patches of bot/rasa_speedups.py, applied where the Rasa server starts.
 
 With `enable_selective_domain` in endpoints.yml (Rasa's own setting), the domain goes only to the
 actions that need it: Rasa sends it to every `validate_…` action (our two form validators, whose
@@ -14,11 +18,11 @@ rasa_sdk base class reads the form's slots from it) and to those marked `send_do
 """
 from typing import Any, Dict, List, Text
 
-USER_MESSAGES = 5
+from bot.history import HISTORY_USER_MESSAGES
 
 
 def recent_events(events) -> List:
-    """The events from the `USER_MESSAGES`-th latest user message on (all if there are fewer)."""
+    """The events from the `HISTORY_USER_MESSAGES`-th latest user message on (all if there are fewer)."""
     from rasa.shared.core.events import UserUttered
 
     events = list(events)
@@ -26,12 +30,12 @@ def recent_events(events) -> List:
     for position in range(len(events) - 1, -1, -1):
         if isinstance(events[position], UserUttered):
             seen += 1
-            if seen == USER_MESSAGES:
+            if seen == HISTORY_USER_MESSAGES:
                 return events[position:]
     return events
 
 
-def _action_call_format(self, tracker, domain) -> Dict[Text, Any]:
+def action_call_format(self, tracker, domain) -> Dict[Text, Any]:
     """Rasa 3.6's `RemoteAction._action_call_format`, with the recent events only."""
     import rasa
     from rasa.shared.core.trackers import EventVerbosity
@@ -44,9 +48,3 @@ def _action_call_format(self, tracker, domain) -> Dict[Text, Any]:
         result["domain"] = domain.as_dict()
     return result
 
-
-def install() -> None:
-    """In the Rasa server (bot/tracker_store.py is the module of ours it loads)."""
-    from rasa.core.actions.action import RemoteAction
-
-    RemoteAction._action_call_format = _action_call_format

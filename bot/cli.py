@@ -10,7 +10,8 @@ from bot import settings as bot_settings
 from bot.alerts import cli as alerts_cli
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
-from knowledge import export, importer
+from knowledge import db, export, importer, migrate
+from knowledge import settings as knowledge_settings
 from knowledge.settings import DEMO_DIR
 
 
@@ -50,6 +51,31 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def upgrade_database() -> None:
+    """Bring the partner database, and our additions to the conversations database, to the current
+    schema (knowledge/migrate.py), saying what was done."""
+    engine = db.make_engine(knowledge_settings.database_url())
+    try:
+        before, head = migrate.upgrade(engine), migrate.head()
+    finally:
+        engine.dispose()
+    if before != head:
+        print(f"Base de données mise à jour : schéma {before or 'initial'} → {head}.")
+    engine = db.make_engine(knowledge_settings.tracker_store_url())
+    try:
+        before, head = migrate.upgrade_conversations(engine), migrate.conversations_head()
+    finally:
+        engine.dispose()
+    if before != head:
+        print(f"Base des conversations mise à jour : index de l'observatoire ({before or 'initial'} → {head}).")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    upgrade_database()
+    print(f"Base de données au schéma {migrate.head()} ({knowledge_settings.database_url().split('://')[0]}).")
+    return 0
+
+
 def seed_demo_if_empty() -> None:
     if importer.database_is_empty():
         print(f"Base vide : import des données de démonstration ({DEMO_DIR}).")
@@ -70,6 +96,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = bot_settings.load()
     services.private_var_folder(settings.var_dir)
+    upgrade_database()
     seed_demo_if_empty()
     model = services.train(settings)
     return services.Assistant(settings, model, web=True).serve(
@@ -98,7 +125,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     try:
         assistant.start()
         return subprocess.call(
-            [services.RASA, "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
+            # Through bot/rasa_cli.py: log masking and the speed-ups, as the server has them.
+            [sys.executable, "-m", "bot.rasa_cli", "shell", "--model", str(model), "--endpoints", "endpoints.yml"],
             cwd=services.PROJECT_ROOT, env=settings.child_environment(),
         )
     except KeyboardInterrupt:
@@ -128,6 +156,9 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="démarrer le guichet (serveur d'actions, serveur Rasa, site web)")
     run.set_defaults(func=cmd_run)
     commands.add_parser("shell", help="discuter avec le guichet dans le terminal").set_defaults(func=cmd_shell)
+    database = commands.add_parser("db", help="bases de données").add_subparsers(dest="db", required=True)
+    database.add_parser("upgrade", help="mettre les bases au schéma actuel (migrations/)").set_defaults(
+        func=cmd_db_upgrade)
     telegram_cli.register(commands)
     console_cli.register(commands)
     privacy_cli.register(commands)

@@ -21,6 +21,9 @@ def rasa_arguments(arguments, environ) -> list:
 def main() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_SIZE))
     sys.argv = rasa_arguments(sys.argv[1:], os.environ)
+    from bot import rasa_process
+
+    rasa_process.prepare()  # log masking and the speed-ups (bot/rasa_process.py)
     from rasa.__main__ import main as rasa_main  # heavy: imported once the arguments are ready
 
     rasa_main()

@@ -1,4 +1,11 @@
-"""Fixes to Rasa 3.6.21's hot path, applied when the Rasa server loads our tracker store.
+"""Fixes to Rasa 3.6.21's hot path where Rasa offers no extension point, applied explicitly where a
+Rasa process starts: `bot/rasa_run.py` (`cotesoin run`'s Rasa server) and `bot/rasa_cli.py` (the
+story tests' `rasa test core`) call `apply()`. Importing this module changes nothing.
+
+The rule policy's indexing is a policy of its own (components/indexed_rule_policy.py, named in
+config.yml), the tracker store's work a custom store (bot/tracker_store.py, named in endpoints.yml).
+What is left here replaces Rasa internals, each kept because it saves at least 3 % of the Rasa
+server's CPU alone (`scripts/bench_inprocess.py`, docs/performance.md).
 
 Profiled under load (docs/performance.md):
 
@@ -19,16 +26,6 @@ Profiled under load (docs/performance.md):
   prediction) with dask (`DaskGraphRunner.run`), which works out the sub-graph and the order of
   its nodes again at each run: 7 % of the server's time. Here the order is worked out once per
   list of targets and the same nodes are called with the same arguments.
-- For every prediction right after a user message, the rule policy first searches its rules with
-  the message's text in place of its intent and entities (`RulePolicy._find_action_from_rules`,
-  for end-to-end rules written with a text), then again with the intent: a third of the policy's
-  time. A rule can only match the text state if its last state follows `action_listen` and asks
-  for no intent and no entities; when the trained rules have none, that first search finds nothing
-  and is skipped (its result, nothing found, is the same).
-- The rule policy found the rules that match the end of the conversation by parsing each rule back
-  from its JSON key and filtering all of them at every turn of the whole history, several times
-  per message. Here each rule is parsed once, only the rules asking for the latest state's previous
-  action and intent are tried, and only as many turns back as the longest of them.
 - The memoization and the rule policies each replay the whole conversation to build its dialogue
   states, at every prediction. The prior trackers' states are worked out once per tracker (until
   an event is added) and each policy gets its own copy to change.
@@ -44,28 +41,32 @@ Profiled under load (docs/performance.md):
   (`EndpointConfig.session`): 0.3 ms of the Rasa server's and 0.2 ms of the action server's CPU
   per call. One session per endpoint is kept, its connections reused for 2 s at most.
 
-Only applied to the exact Rasa version the project pins (pyproject.toml), so an upgrade does not
-carry a patch written for another version; `COTESOIN_RASA_SPEEDUPS=off` leaves Rasa as it is (to
-compare, or if one of them ever misbehaves).
+Each patch (`PATCHES`) carries the SHA-256 of the Rasa source it replaces: when Rasa's code differs
+(another version), that patch is refused with an error in the log, and the others applied. The
+log's status line (`STATUS_LINE`) says how many were applied; `COTESOIN_RASA_SPEEDUPS=off` leaves
+Rasa as it is (to compare, or if one of them ever misbehaves). The payload trimming of
+bot/action_payload.py is one of these patches (Rasa has no hook for what it sends the action server).
 """
 import asyncio
 import atexit
 import copy
 import functools
+import hashlib
 import importlib
-import json
+import inspect
 import logging
 import numbers
 import os
-from typing import Any, Dict, Text
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Text
 
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
-from rasa.shared.nlu.constants import ACTION_NAME, ENTITIES, INTENT
+from rasa.shared.core.constants import PREVIOUS_ACTION
+
+from bot import action_payload
 
 logger = logging.getLogger(__name__)
 
-RASA_VERSION = "3.6.21"
-_applied = False
+RASA_VERSION = "3.6.21"  # the version the patches were written for (their sources' hashes)
 
 
 @functools.lru_cache(maxsize=1)
@@ -206,106 +207,6 @@ def _run_in_order(self, inputs=None, targets=None):
     except RuntimeError as e:
         raise GraphRunError("Error running runner.") from e
     return dict(results[target] for target in run_targets)
-
-
-def _may_match_a_text_state(rule_state) -> bool:
-    """Whether a rule's last state could match the state right after a user message featurised by
-    its text (Rasa then drops the message's intent and entities): it must follow `action_listen`
-    and ask for no intent and no entities (Rasa's `_does_rule_match_state`). Conservative: any
-    other condition (slots, active loop) is left to the real search."""
-    if (rule_state.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME) != ACTION_LISTEN_NAME:
-        return False
-    user = rule_state.get(USER) or {}
-    asks_intent = user.get(INTENT) and user.get(INTENT) != SHOULD_NOT_BE_SET
-    return not asks_intent and not user.get(ENTITIES)
-
-
-def _without_impossible_text_search(find_action_from_rules):
-    """`RulePolicy._find_action_from_rules`, answering « no rule » at once to the search by text
-    when no trained rule could match a text state (worked out once per set of rules)."""
-    from rasa.core.policies.rule_policy import RULES
-
-    def find(self, tracker, domain, use_text_for_last_user_input):
-        if use_text_for_last_user_input:
-            rules = self.lookup.get(RULES, {})
-            known = self.__dict__.get("_cotesoin_text_rules")
-            if known is None or known[0] is not rules:
-                possible = any(_may_match_a_text_state(self._rule_key_to_state(key)[-1]) for key in rules)
-                known = self._cotesoin_text_rules = (rules, possible)
-            if not known[1]:
-                return None, None, False
-        return find_action_from_rules(self, tracker, domain, use_text_for_last_user_input)
-
-    return find
-
-
-@functools.lru_cache(maxsize=4096)
-def _rule_checks(rule_key: Text):
-    """A rule's states, latest first, each as Rasa's `_is_rule_applicable` reads it: whether it has
-    a previous action, and the (sub-state, key, value) it requires, lists turned back into tuples."""
-    turns = []
-    for state in reversed(json.loads(rule_key)):
-        checks = tuple(
-            (state_type, key, tuple(value) if isinstance(value, list) else value)
-            for state_type, sub_state in state.items() for key, value in sub_state.items() if value)
-        turns.append((bool(state.get(PREVIOUS_ACTION)), checks))
-    return tuple(turns)
-
-
-def _turn_matches(turn, conversation_state) -> bool:
-    """Rasa's `_is_rule_applicable` for one turn of a rule within its length."""
-    has_previous_action, checks = turn
-    if has_previous_action != bool(conversation_state.get(PREVIOUS_ACTION)):
-        return False  # one of them is a conversation start, not the other
-    if not has_previous_action:
-        return True
-    for state_type, key, value in checks:
-        current = conversation_state.get(state_type, {}).get(key)
-        if value == SHOULD_NOT_BE_SET:
-            if current and current != SHOULD_NOT_BE_SET:
-                return False
-        elif current != value:
-            return False
-    return True
-
-
-@functools.lru_cache(maxsize=16)
-def _rule_index(rule_keys: frozenset):
-    """The rules, parsed, grouped by the previous action and the intent their latest state requires:
-    a rule that requires another one cannot match (Rasa's `_does_rule_match_state`)."""
-    index = {}
-    for key in rule_keys:
-        turns = _rule_checks(key)
-        required = {(state_type, name): value for state_type, name, value in turns[0][1]} if turns else {}
-        action, intent = required.get((PREVIOUS_ACTION, ACTION_NAME)), required.get((USER, INTENT))
-        action = None if action == SHOULD_NOT_BE_SET else action
-        intent = None if intent == SHOULD_NOT_BE_SET or action is None else intent
-        index.setdefault((action, intent), []).append((key, turns))
-    return index
-
-
-def _get_possible_keys(self, lookup, states):
-    """`RulePolicy._get_possible_keys`: the rules whose states match the end of the conversation.
-
-    Rasa parses each rule back from its JSON key and filters every rule at every turn of the whole
-    history, although a rule longer ago than its own length always passes. Here each rule is parsed
-    once, only the rules that require the latest state's previous action and intent (or neither) are
-    tried, and only the turns within the longest remaining rule are looked at."""
-    if not states:
-        return set(lookup)
-    index = _rule_index(frozenset(lookup))
-    latest = states[-1]
-    action, intent = (latest.get(PREVIOUS_ACTION) or {}).get(ACTION_NAME), (latest.get(USER) or {}).get(INTENT)
-    groups = [(None, None)]
-    if action is not None:
-        groups += [(action, None), (action, intent)] if intent is not None else [(action, None)]
-    remaining = [rule for group in groups for rule in index.get(group, ())]
-    for position, state in enumerate(reversed(states)):
-        if not any(position < len(turns) for _, turns in remaining):
-            break
-        remaining = [(key, turns) for key, turns in remaining
-                     if position >= len(turns) or _turn_matches(turns[position], state)]
-    return {key for key, _ in remaining}
 
 
 def _turns(domain, tracker, omit_unset_slots: bool):
@@ -466,38 +367,101 @@ def _close_kept_sessions() -> None:
             pass
 
 
-def apply() -> bool:
-    """Install the fix once; False (and a warning) on another Rasa version."""
-    global _applied
-    if _applied:
-        return True
-    import rasa
-    from rasa.core.actions.action import RemoteAction
-    from rasa.core.policies.rule_policy import RulePolicy
-    from rasa.engine.runner.dask import DaskGraphRunner
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import Event
-    from rasa.shared.core.slots import Slot
-    from rasa.utils.endpoints import EndpointConfig
+@dataclass(frozen=True)
+class Patch:
+    """One replacement of a Rasa internal, refused when the code it replaces is not the code it was
+    written for: the SHA-256 of that code's source (the function, or the class or module named by
+    `guards` when the patch adds an attribute or replaces a module's name) must start with `source_sha256`."""
 
-    if os.environ.get("COTESOIN_RASA_SPEEDUPS", "on").lower() in ("off", "0", "false", "non"):
-        logger.info("bot.rasa_speedups désactivé (COTESOIN_RASA_SPEEDUPS)")
-        return False
-    if rasa.__version__ != RASA_VERSION:
-        logger.warning("bot.rasa_speedups écrit pour Rasa %s, pas %s : non appliqué", RASA_VERSION, rasa.__version__)
-        return False
-    RemoteAction._validate_action_result = _validate_action_result
-    Event.resolve_by_type = staticmethod(_remembered(Event.resolve_by_type))
-    Domain.is_empty = _remembered_per_domain(Domain.is_empty)
-    Slot.__copy__ = _copy_slot
-    EndpointConfig.session = _kept_session
-    DaskGraphRunner.run = _run_in_order
-    RulePolicy._find_action_from_rules = _without_impossible_text_search(RulePolicy._find_action_from_rules)
-    RulePolicy._get_possible_keys = _get_possible_keys
-    Domain.states_for_tracker_history = _states_for_tracker_history
-    for name in DEBUG_COPY_MODULES:
-        importlib.import_module(name).copy = _CopyForDebugLines(name)
-    logger.info("Rasa %s : graphe sans dask, règles indexées, états du dialogue construits une fois, validation "
-                "des réponses d'actions (bot/rasa_speedups.py)", RASA_VERSION)
-    _applied = True
-    return True
+    name: str
+    target: str  # "module:Class" or "module"
+    attribute: str
+    source_sha256: str
+    replacement: Callable[[Any], Any]  # the original value -> the value put in its place
+    guards: str = "attribute"  # "attribute", or "target" (the class or module itself)
+
+    def owner(self):
+        module, _, cls = self.target.partition(":")
+        owner = importlib.import_module(module)
+        return getattr(owner, cls) if cls else owner
+
+    def guarded_source(self) -> str:
+        owner = self.owner()
+        return inspect.getsource(owner if self.guards == "target" else getattr(owner, self.attribute))
+
+    def matches_rasa(self) -> bool:
+        return hashlib.sha256(self.guarded_source().encode()).hexdigest().startswith(self.source_sha256)
+
+    def install(self) -> None:
+        owner = self.owner()
+        original = inspect.getattr_static(owner, self.attribute, None)
+        if isinstance(original, staticmethod):
+            setattr(owner, self.attribute, staticmethod(self.replacement(original.__func__)))
+        else:
+            setattr(owner, self.attribute, self.replacement(original))
+
+
+def _debug_copy(module_name: str) -> Patch:
+    return Patch(f"copies pour le débogage ({module_name})", module_name, "copy", DEBUG_COPY_SHA256[module_name],
+                 lambda _: _CopyForDebugLines(module_name), guards="target")
+
+
+# Each kept because it saves at least 3 % of the Rasa server's CPU alone (docs/performance.md).
+DEBUG_COPY_SHA256 = {"rasa.core.processor": "f42dfbf26e2ffcb6", "rasa.core.policies.memoization": "e4519f1a04ecdcce",
+                     "rasa.core.policies.rule_policy": "952d1a13906511ac"}
+PATCHES: List[Patch] = [
+    Patch("validation des réponses d'actions", "rasa.core.actions.action:RemoteAction", "_validate_action_result",
+          "f8cdb4be68123961", lambda _: _validate_action_result),
+    Patch("événements récents envoyés aux actions", "rasa.core.actions.action:RemoteAction", "_action_call_format",
+          "428795b944f22edb", lambda _: action_payload.action_call_format),
+    Patch("types d'événements retenus", "rasa.shared.core.events:Event", "resolve_by_type", "b5cf570fa7f286c7",
+          _remembered),
+    Patch("domaine vide vérifié une fois", "rasa.shared.core.domain:Domain", "is_empty", "884be90ef485f1d2",
+          _remembered_per_domain),
+    Patch("copie directe des slots", "rasa.shared.core.slots:Slot", "__copy__", "0a694d68aef36732",
+          lambda _: _copy_slot, guards="target"),
+    Patch("session gardée vers le serveur d'actions", "rasa.utils.endpoints:EndpointConfig", "session",
+          "e55aa13d9d4fb4bc", lambda _: _kept_session),
+    Patch("graphe sans dask", "rasa.engine.runner.dask:DaskGraphRunner", "run", "45f0f52f574f3aa9",
+          lambda _: _run_in_order),
+    Patch("états du dialogue construits une fois", "rasa.shared.core.domain:Domain", "states_for_tracker_history",
+          "035111ce73ac90ba", lambda _: _states_for_tracker_history),
+    *(_debug_copy(name) for name in DEBUG_COPY_MODULES),
+]
+_applied: List[str] = []
+
+
+def disabled(environ=os.environ) -> bool:
+    return environ.get("COTESOIN_RASA_SPEEDUPS", "on").lower() in ("off", "0", "false", "non")
+
+
+def apply() -> List[str]:
+    """Install every patch whose original code is the one it was written for, once per process;
+    the names of those installed. A patch whose original differs is refused with an error in the
+    log; the status line (`STATUS_LINE`) says how many were applied."""
+    if _applied:
+        return list(_applied)
+    if disabled():
+        logger.warning("bot.rasa_speedups désactivé (COTESOIN_RASA_SPEEDUPS) : Rasa tel quel")
+        return []
+    _applied.extend(install(PATCHES))
+    logger.info(STATUS_LINE, len(_applied), len(PATCHES), ", ".join(_applied) or "aucun")
+    return list(_applied)
+
+
+def install(patches: List[Patch]) -> List[str]:
+    """Install each of `patches` whose original is the code it was written for, refuse the others
+    (an error in the log for each); the names of those installed."""
+    installed = []
+    for patch in patches:
+        if patch.matches_rasa():
+            patch.install()
+            installed.append(patch.name)
+        else:
+            logger.error("bot.rasa_speedups : %s.%s n'est plus le code de Rasa %s pour lequel le correctif « %s » "
+                         "a été écrit : correctif refusé (à revoir pour cette version de Rasa)",
+                         patch.target, patch.attribute, RASA_VERSION, patch.name)
+    return installed
+
+
+STATUS_LINE = "bot.rasa_speedups : %d correctifs de Rasa appliqués sur %d (%s)"

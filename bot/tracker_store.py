@@ -1,35 +1,35 @@
-"""`PrivacySQLTrackerStore`: Rasa's SQL tracker store, which forgets a conversation on request and
-loads only the recent part of a long one.
+"""The tracker store named in endpoints.yml: Rasa's SQL store, in two layers.
 
-Declared in endpoints.yml (`type: bot.tracker_store.PrivacySQLTrackerStore`).
+`ErasingSQLTrackerStore` (Rasa's `SQLTrackerStore` + erasure). When the turn being saved set the
+slot `data_erased` ("Supprimer mes données", confirmed: actions/privacy.py), the store deletes every
+event of the conversation instead of saving it: deleting from the action itself would not do, since
+Rasa saves the whole in-memory conversation again at the end of the turn. The next message starts
+afresh. On SQLite (the default local store) it keeps its connections open and uses SQLite's
+write-ahead log with `synchronous=NORMAL`: one fsync per checkpoint instead of per message (safe
+against a crash of the process; a power cut can lose the last messages). PostgreSQL is left as
+configured.
 
-**Erasure.** When the turn being saved set the slot `data_erased` ("Supprimer mes données",
-confirmed: actions/privacy.py), the store deletes every event of the conversation instead of saving
-it: deleting from the action itself would not do, since Rasa saves the whole in-memory conversation
-again at the end of the turn. The next message starts afresh.
+`WindowedSQLTrackerStore` (the one named in endpoints.yml: `type:
+bot.tracker_store.WindowedSQLTrackerStore`) loads only the recent part of a long conversation.
+Rasa loads every event of the current session at each message, replays them, featurises the whole
+history for each prediction and sends it all to the action server, so a message costs more the
+longer the conversation (docs/performance.md). Here, once the loaded part holds `MAX_TURNS` user
+messages, the store records a *window* (table `tracker_windows`): the event where the last
+`KEEP_TURNS` user messages begin, and the conversation's state just before it as Rasa events (the
+slots that were set, the active form, a pause). Rasa then gets that state followed by the events
+from there on. Both numbers come from the one history limit of bot/history.py
+(`HISTORY_USER_MESSAGES`), which says what an action author finds in `tracker.events`. Every event
+is still stored in `events`, so the coordinators' console and the HTTP API (`GET
+/conversations/<id>/tracker` reads the full tracker) see the whole conversation. A window whose
+first event is gone (retention purge) is ignored and the store falls back to Rasa's own loading.
+It loads and saves with a few plain SQL statements (bot/sql_statements.py: the same rows, the same
+order, Rasa's own rule for where the current session starts) instead of Rasa's ORM queries (the
+store took a quarter of the Rasa server's time, mostly building and caching those queries), and
+without Rasa's count of the stored events at every save (the ids of what was loaded or saved are
+kept on the tracker).
 
-**Bounded history.** Rasa loads every event of the current session at each message, replays them,
-featurises the whole history for each prediction and sends it all to the action server, so a
-message costs more the longer the conversation (docs/performance.md). Here, once a session holds
-more than `MAX_TURNS` user messages, the store records a *window* (table `tracker_windows`): the
-event where the last `KEEP_TURNS` user messages begin, and the conversation's state just before
-it as Rasa events (the slots that were set, the active form, a pause). Rasa then gets that state
-followed by the events from there on, which is what the policies (memoization over the last 5
-turns, rules), the forms and our actions look at. Every event is still stored in `events`, so
-the coordinators' console and the HTTP API (`GET /conversations/<id>/tracker` reads the full
-tracker) see the whole conversation. A window whose first event is gone (retention purge) is
-ignored and the store falls back to Rasa's own loading.
-
-**Lean SQL.** Each message loads and saves a conversation: here with a few plain SQL statements
-(the same rows, the same order, Rasa's own rule for where the current session starts) instead of
-Rasa's ORM queries (the store took a quarter of the Rasa server's time, mostly building and caching
-those queries), and without Rasa's count of the stored events at every save (the ids of what was
-loaded or saved are kept on the tracker). The statements are compiled once per dialect by
-SQLAlchemy and run on the driver's cursor, in the transaction of a pooled connection.
-
-**SQLite.** The default local store keeps its connections open and uses SQLite's write-ahead log
-with `synchronous=NORMAL`: one fsync per checkpoint instead of per message (safe against a crash
-of the process; a power cut can lose the last messages). PostgreSQL is left as configured.
+Neither layer sets logging up: log masking is installed where each process starts (the Rasa
+server's in bot/rasa_process.py).
 """
 import json
 import logging
@@ -52,78 +52,34 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import action_payload, rasa_speedups
-from knowledge import log_masking
+from bot.history import HISTORY_USER_MESSAGES
+from bot.sql_statements import Statement
 from knowledge.transcripts import windows
 
 logger = logging.getLogger(__name__)
 
 ERASED_SLOT = "data_erased"
 # A window keeps at least KEEP_TURNS user messages and is moved on when it holds MAX_TURNS.
-KEEP_TURNS = 10
-MAX_TURNS = 20
+KEEP_TURNS = HISTORY_USER_MESSAGES
+MAX_TURNS = 2 * HISTORY_USER_MESSAGES
 _WINDOW = "_cotesoin_window"
-
-
-class _Statement:
-    """An SQL statement compiled once per database dialect and run on the driver's own cursor, in
-    the connection's transaction: SQLAlchemy's execution layer (execution context, result object,
-    rows) cost as much as the query itself on SQLite. Rows come back as `row_type` tuples."""
-
-    def __init__(self, statement, row_type=None) -> None:
-        self.statement = sa.text(statement) if isinstance(statement, str) else statement
-        self.row_type = row_type
-        self._compiled = {}
-
-    def _for(self, dialect, keys):
-        compiled = self._compiled.get((dialect, keys))
-        if compiled is None:
-            sql = self.statement.compile(dialect=dialect, column_keys=list(keys))
-            compiled = self._compiled[(dialect, keys)] = (sql.string, sql.positiontup if dialect.positional else None)
-        return compiled
-
-    @staticmethod
-    def _arguments(names, params: dict):
-        """The parameters as the driver takes them: by name, or in the statement's order."""
-        return params if names is None else tuple(params[name] for name in names)
-
-    def rows(self, connection, **params) -> list:
-        sql, names = self._for(connection.dialect, ())
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql, self._arguments(names, params))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        return [self.row_type._make(row) for row in rows] if self.row_type else rows
-
-    def insert_many(self, connection, rows: List[dict]) -> None:
-        sql, names = self._for(connection.dialect, tuple(rows[0]))
-        cursor = connection.connection.cursor()
-        try:
-            cursor.executemany(sql, [self._arguments(names, row) for row in rows])
-        finally:
-            cursor.close()
 
 
 EventRow = namedtuple("EventRow", "id type_name data")
 WindowRow = namedtuple("WindowRow", "first_event_id state")
 
 # Rasa's SQLTrackerStore._event_query: the events from the latest session start (by timestamp) on.
-_CURRENT_SESSION = _Statement("""
+_CURRENT_SESSION = Statement("""
     SELECT id, type_name, data FROM events
     WHERE sender_id = :sender AND (
         timestamp >= (SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started)
         OR (SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = :started) IS NULL)
     ORDER BY id""", EventRow)
-_FROM_EVENT = _Statement(
+_FROM_EVENT = Statement(
     "SELECT id, type_name, data FROM events WHERE sender_id = :sender AND id >= :first ORDER BY id", EventRow)
-_IDS_AFTER = _Statement("SELECT id FROM events WHERE sender_id = :sender AND id > :after ORDER BY id")
-_LAST_ID = _Statement("SELECT coalesce(max(id), 0) FROM events WHERE sender_id = :sender")
-_WINDOW_ROW = _Statement("SELECT first_event_id, state FROM tracker_windows WHERE sender_id = :sender", WindowRow)
-
-rasa_speedups.apply()
-action_payload.install()
+_IDS_AFTER = Statement("SELECT id FROM events WHERE sender_id = :sender AND id > :after ORDER BY id")
+_LAST_ID = Statement("SELECT coalesce(max(id), 0) FROM events WHERE sender_id = :sender")
+_WINDOW_ROW = Statement("SELECT first_event_id, state FROM tracker_windows WHERE sender_id = :sender", WindowRow)
 
 
 @dataclass
@@ -164,11 +120,11 @@ def _sqlite_write_ahead_log(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-class PrivacySQLTrackerStore(SQLTrackerStore):
+class ErasingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL store, which deletes a conversation when its latest turn asked for it."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Made once when the Rasa server starts, after Rasa has set its logging up.
-        log_masking.install()
         if self.engine.dialect.name == "sqlite":
             # Kept-open connections (SQLAlchemy 1.4 opens and closes one per session for a SQLite
             # file, and closing the last one checkpoints the log), in the write-ahead-log mode.
@@ -178,9 +134,35 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
                                            connect_args={"check_same_thread": False})
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
             self.sessionmaker = sessionmaker(bind=self.engine)
-        windows.create(self.engine, checkfirst=True)
-        self._insert = _Statement(self.SQLEvent.__table__.insert())
 
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if erasure_requested(tracker):
+            self._erase(tracker.sender_id)
+            return
+        await self.save_turn(tracker)
+
+    async def save_turn(self, tracker: DialogueStateTracker) -> None:
+        """Save a turn that did not erase the conversation: Rasa's own way here."""
+        await super().save(tracker)
+
+    def forget(self, session, sender_id: str) -> int:
+        """Delete what is stored of a conversation in `session`; the number of events deleted."""
+        return session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
+
+    def _erase(self, sender_id: str) -> None:
+        with self.session_scope() as session:
+            deleted = self.forget(session, sender_id)
+            session.commit()
+        logger.info("Conversation effacée à la demande de la personne (%s événements)", deleted)
+
+
+class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
+    """The erasing store, loading a long conversation's state and recent events only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        windows.create(self.engine, checkfirst=True)
+        self._insert = Statement(self.SQLEvent.__table__.insert())
     # Loading ---------------------------------------------------------------------------------
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
@@ -219,10 +201,7 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
 
     # Saving ----------------------------------------------------------------------------------
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        if erasure_requested(tracker):
-            self._erase(tracker.sender_id)
-            return
+    async def save_turn(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         loaded: Optional[LoadedWindow] = getattr(tracker, _WINDOW, None)
         with self.engine.begin() as connection:
@@ -267,9 +246,6 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         if not updated.rowcount:
             connection.execute(sa.insert(windows).values(sender_id=tracker.sender_id, **values))
 
-    def _erase(self, sender_id: str) -> None:
-        with self.session_scope() as session:
-            deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
-            session.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
-            session.commit()
-        logger.info("Conversation effacée à la demande de la personne (%s événements)", deleted)
+    def forget(self, session, sender_id: str) -> int:
+        session.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
+        return super().forget(session, sender_id)

@@ -1,4 +1,5 @@
-"""Engine and session factory, built lazily on first use and disposable."""
+"""Engine and session factory, built lazily on first use and disposable. The first use brings the
+database to the current schema (knowledge/migrate.py: Alembic's migrations/, no `create_all`)."""
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,8 +10,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from knowledge import settings
-from knowledge.models import Base
+from knowledge import migrate, settings
 
 _engine: Optional[Engine] = None
 _sessions: Optional[sessionmaker] = None
@@ -48,7 +48,7 @@ def get_engine() -> Engine:
             if _engine is None:
                 engine = make_engine(settings.database_url())
                 try:
-                    Base.metadata.create_all(engine)
+                    migrate.upgrade(engine)  # the current schema, whatever release made the database
                 except BaseException:  # unavailable database: try again on next use, not a half-built state
                     engine.dispose()
                     raise

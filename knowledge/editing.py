@@ -21,7 +21,7 @@ import json
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -301,6 +301,8 @@ def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coor
             audit(session, coordinator_id, f"{kind.audit}_created", detail=detail)
         else:
             changed = _changes(row, checked)
+            if changed and kind.model is Opening:
+                row.closed_by_coordinator_at = None  # its latest console change is no longer the closing
             if changed:
                 audit(session, coordinator_id, f"{kind.audit}_updated", detail=f"{detail} ({', '.join(changed)})")
         session.flush()
@@ -327,6 +329,7 @@ def close_opening(opening_id: str, coordinator_id: Optional[int] = None,
             raise NotFound(f"offre {opening_id}")
         if not _is_closed(opening, today):
             opening.closes_on = today - timedelta(days=1)
+            opening.closed_by_coordinator_at = datetime.utcnow()
             if opening.published_on and opening.published_on > opening.closes_on:
                 opening.published_on = opening.closes_on
             audit(session, coordinator_id, "opening_closed", detail=importer.audit_subject(opening.id, opening.title))

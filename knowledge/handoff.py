@@ -158,11 +158,15 @@ def mark_reminded(request_id: int) -> bool:
 
     Rasa's own reminder and the console's back-up (bot/web/console/reminders.py) may both fire for
     one request: the first one handled wins. Both run under Rasa's lock on the conversation, so they
-    never run at the same time."""
+    never run at the same time; the update only takes a request not reminded yet anyway. The
+    request's `reminded_at` says it; the audit trail keeps a line for the coordinators."""
     with db.session_scope() as session:
-        done = session.scalar(select(AuditEntry.id).where(AuditEntry.request_id == request_id,
-                                                          AuditEntry.action == REMINDED).limit(1))
-        if done is not None or session.get(CoordinatorRequest, request_id) is None:
+        marked = session.execute(
+            update(CoordinatorRequest)
+            .where(CoordinatorRequest.id == request_id, CoordinatorRequest.reminded_at.is_(None))
+            .values(reminded_at=datetime.utcnow())
+            .execution_options(synchronize_session=False))
+        if not marked.rowcount:
             return False
         audit(session, None, REMINDED, request_id)
         return True
@@ -173,13 +177,12 @@ def overdue_reminders(created_after: datetime, created_before: datetime,
     """Open requests without a contact, made between the two dates (naive UTC, like `created_at`)
     while the coordinators were at work, whose unclaimed reminder was never handled: the ones whose
     Rasa reminder was lost (Rasa keeps reminders in memory, gone if it restarts)."""
-    reminded = select(AuditEntry.request_id).where(AuditEntry.action == REMINDED, AuditEntry.request_id.isnot(None))
     with db.session_scope() as session:
         requests = session.scalars(
             select(CoordinatorRequest)
             .where(CoordinatorRequest.status == OPEN, CoordinatorRequest.contact.is_(None),
                    CoordinatorRequest.created_at > created_after, CoordinatorRequest.created_at <= created_before,
-                   CoordinatorRequest.id.not_in(reminded))
+                   CoordinatorRequest.reminded_at.is_(None))
             .order_by(CoordinatorRequest.id))
         return [_info(r) for r in requests if made_while_open(r.created_at)]
 

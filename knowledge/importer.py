@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from knowledge import db, professions, spreadsheets, vocabulary
 from knowledge.models import (
-    AuditEntry,
     Childcare,
     Commune,
     Event,
@@ -65,8 +64,6 @@ BOOLEANS = {"oui": True, "o": True, "x": True, "1": True, "vrai": True, "true": 
             "non": False, "n": False, "0": False, "faux": False, "false": False, "no": False, "": False}
 
 KEPT_CLOSED = "offres closes dans la console, laissées closes (rouvrez-les dans la console)"
-# The console's audit lines about an opening (knowledge/editing.py), whose detail is `audit_subject`.
-OPENING_AUDITS = ("opening_created", "opening_updated", "opening_closed")
 _SUBJECT_SEPARATOR = " — "
 
 
@@ -663,12 +660,7 @@ def _fits(rows: _Rows, row: Dict[str, Any], model, attributes: Dict[str, str]) -
 
 def _closed_in_console(session: Session) -> Set[str]:
     """Ids of the openings whose latest change in the console was closing them."""
-    latest: Dict[str, str] = {}
-    lines = session.execute(select(AuditEntry.action, AuditEntry.detail)
-                            .where(AuditEntry.action.in_(OPENING_AUDITS)).order_by(AuditEntry.id))
-    for action, detail in lines:
-        latest[detail.split(_SUBJECT_SEPARATOR, 1)[0]] = action
-    return {ident for ident, action in latest.items() if action == "opening_closed"}
+    return set(session.scalars(select(Opening.id).where(Opening.closed_by_coordinator_at.isnot(None))))
 
 
 def import_folder(path: Path, dry_run: bool = False) -> ImportReport:

@@ -43,3 +43,23 @@ def install() -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, MaskingFilter) for f in handler.filters):
             handler.addFilter(MaskingFilter())
+
+
+def mask_every_record() -> None:
+    """Mask every record this process logs, whichever handlers are set up later: for a process
+    whose logging is configured by someone else after it starts (Rasa's command line). Made through
+    logging's record factory, so a record is masked once, when it is made. Idempotent."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks", False):
+        return
+
+    def make_record(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        MASKING_FILTER.filter(record)
+        return record
+
+    make_record.masks = True
+    logging.setLogRecordFactory(make_record)
+
+
+MASKING_FILTER = MaskingFilter()

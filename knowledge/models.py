@@ -73,6 +73,9 @@ class Opening(Base):
     closes_on = Column(Date, nullable=True, index=True)
     description = Column(Text, nullable=False, default="")
     contact = Column(String(300), nullable=False, default="")
+    # When a coordinator closed it in the console, as long as that is its latest console change (a
+    # later change there clears it): an import then leaves it closed (knowledge/importer.py).
+    closed_by_coordinator_at = Column(DateTime, nullable=True)
 
     structure = relationship(Structure)
     profession = relationship(Profession)
@@ -209,6 +212,8 @@ class CoordinatorRequest(Base):
     contact = Column(String(254))
     contact_consent_text = Column(Text)
     contact_consent_at = Column(DateTime)
+    # When the unclaimed reminder was handled (by Rasa's reminder or the console's back-up): one per request.
+    reminded_at = Column(DateTime)
 
     claimed_by = relationship(Coordinator)
     notes = relationship("RequestNote", back_populates="request", order_by="RequestNote.id",

@@ -19,8 +19,9 @@ How the tracker store is read (Rasa's SQLTrackerStore writes one row per event):
 - Times: `timestamp` is a UTC epoch; days are cut at Paris midnight with the UTC offsets of the
   period computed here (no time-zone support needed in the database).
 
-`ensure_indexes()` adds the indexes these queries need on `events` (Rasa only indexes
-`sender_id`); every function calls it once per process.
+The indexes these queries need on `events` (Rasa only indexes `sender_id`) are made by a migration
+of the conversations database (migrations/conversations/, `cotesoin db upgrade` and `cotesoin run`),
+not here.
 """
 import logging
 import re
@@ -32,7 +33,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple, Union
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Float, Integer, and_, case, cast, func, inspect, literal, select, text, type_coerce
+from sqlalchemy import JSON, Float, Integer, and_, case, cast, func, inspect, literal, select, type_coerce
 from sqlalchemy.engine import Engine
 
 from knowledge import db, name_masking, transcripts, vocabulary
@@ -53,14 +54,6 @@ NO_RESULT_SLOT = "jobs_offset"
 OTHER = "autre"
 MAX_DAYS = 3 * 366
 DAY = 86400
-# Indexes on Rasa's `events` table used by the observatory (name → columns).
-INDEXES = {
-    # messages and sessions of a period, with who (covering: the activity never reads the rows)
-    "ix_events_type_name_timestamp_sender_id": "type_name, timestamp, sender_id",
-    "ix_events_type_name_action_name_timestamp": "type_name, action_name, timestamp",  # one slot's values
-    "ix_events_type_name_intent_name_timestamp": "type_name, intent_name, timestamp",  # misunderstood messages
-}
-_indexed: set = set()
 
 
 def masked(count: int) -> Count:
@@ -202,31 +195,9 @@ def _in_period(period: Period, margin: float = 0):
     return and_(column >= start - margin, column < end)
 
 
-def ensure_indexes(engine: Optional[Engine] = None) -> bool:
-    """Create the observatory's indexes on `events` if missing; False when there is no table yet."""
-    engine = engine or transcripts.engine()
-    key = str(engine.url)
-    if key in _indexed:
-        return True
-    if not inspect(engine).has_table("events"):
-        return False
-    postgres = _dialect(engine) == "postgresql"
-    for name, columns in INDEXES.items():
-        # PostgreSQL: CONCURRENTLY, so that Rasa keeps writing while the index is built.
-        statement = (f"CREATE INDEX {'CONCURRENTLY ' if postgres else ''}IF NOT EXISTS {name} "
-                     f"ON events ({columns})")
-        try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.execute(text(statement))
-        except Exception:  # no right to create an index: slower, but still correct
-            logger.warning("index %s impossible à créer sur events", name, exc_info=True)
-    _indexed.add(key)
-    return True
-
-
 def _tracker_rows(query) -> List[Any]:
     engine = transcripts.engine()
-    if not ensure_indexes(engine):
+    if not inspect(engine).has_table("events"):
         return []
     with engine.connect() as connection:
         return list(connection.execute(query))

@@ -78,7 +78,10 @@ def main() -> None:
     from rasa.utils import common, log_utils
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.tracker_store import PrivacySQLTrackerStore  # applies bot/rasa_speedups.py
+    from bot import rasa_process
+    from bot.tracker_store import WindowedSQLTrackerStore
+
+    rasa_process.prepare()  # as bot/rasa_run.py: log masking, the speed-ups
 
     common.configure_logging_and_warnings(logging.INFO)  # as `rasa run`: no debug lines
     log_utils.configure_structlog(logging.INFO)
@@ -87,7 +90,8 @@ def main() -> None:
     target.assistant.services = [target.assistant.actions]
     target.assistant.start()
     try:
-        store = PrivacySQLTrackerStore(Domain.load("domain"), dialect="sqlite", db=str(target.var_dir / "inprocess.db"))
+        store = WindowedSQLTrackerStore(Domain.load("domain"), dialect="sqlite",
+                                        db=str(target.var_dir / "inprocess.db"))
         endpoint = EndpointConfig(target.settings.action_endpoint_url, enable_selective_domain=True)
         agent = Agent.load(str(model), action_endpoint=endpoint, tracker_store=store)
         conversations = [[(text, "") for text in load.LONG_OURS * 5]] if args.long else load.OURS

@@ -33,7 +33,7 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from bot.web.console.observatory import TABLES, _figures, to_csv
-    from knowledge import observatory, transcripts
+    from knowledge import migrate, observatory, transcripts
     from knowledge.observatory import Period
 
     with transcripts.engine().connect() as connection:
@@ -42,7 +42,7 @@ def main() -> None:
     print(f"{events} événements, {sessions} conversations ({transcripts.engine().dialect.name}) ; "
           f"{os.cpu_count()} cœurs, charge {'/'.join(f'{v:.2f}' for v in os.getloadavg())}")
     started = time.perf_counter()
-    observatory.ensure_indexes()
+    migrate.upgrade_conversations(transcripts.engine())
     print(f"index (déjà là ou créés) : {(time.perf_counter() - started) * 1000:.0f} ms")
     queries = {
         "activity (par jour)": lambda p: observatory.activity(p),

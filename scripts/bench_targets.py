@@ -3,8 +3,9 @@
 - `Ours`: the trained Côté Soin model, the real action server and the demo partner database
   (bot/services.Assistant), in var/bench/ours/ (a fresh tracker store at every run).
 - `Stock`: a stock Rasa 3.6 assistant: the data `rasa init` writes (rasa.cli.scaffold), with our
-  config.yml, trained once and cached in var/bench/stock/; rasa init's endpoints (no action server,
-  in-memory tracker store) and Rasa's own defaults everywhere else.
+  config.yml (Rasa's RulePolicy in place of ours), trained once and cached in var/bench/stock/;
+  rasa init's endpoints (no action server, in-memory tracker store) and Rasa's own defaults
+  everywhere else.
 """
 import hashlib
 import os
@@ -156,14 +157,17 @@ class Stock(Target):
         import rasa
         from rasa.cli.scaffold import create_initial_project
 
-        config = (PROJECT_ROOT / "config.yml").read_bytes()
+        # Rasa's own RulePolicy in place of ours (components/indexed_rule_policy.py): the stock assistant
+        # runs Rasa as it is; the rest of our config.yml (pipeline, options) is kept.
+        config = (PROJECT_ROOT / "config.yml").read_bytes().replace(
+            b"components.indexed_rule_policy.IndexedRulePolicy", b"RulePolicy")
         fingerprint = hashlib.sha256(config + rasa.__version__.encode()).hexdigest()[:16]
         model = self.folder / "models" / f"stock-{fingerprint}.tar.gz"
         if model.exists():
             return model
         shutil.rmtree(self.folder, ignore_errors=True)
         create_initial_project(str(self.folder))  # what `rasa init --no-prompt` writes, before it trains
-        shutil.copy(PROJECT_ROOT / "config.yml", self.folder / "config.yml")
+        (self.folder / "config.yml").write_bytes(config)
         print(f"Entraînement de l'assistant Rasa d'origine (une fois, dans {self.folder})…", flush=True)
         started = time.perf_counter()
         subprocess.run([services.RASA, "train", "--out", "models", "--fixed-model-name", model.name[:-len(".tar.gz")]],

@@ -349,7 +349,7 @@ def main() -> None:
     os.environ["DATABASE_URL"], os.environ["TRACKER_STORE_URL"] = args.database, args.tracker_store
     from sqlalchemy import delete, func, insert, select
 
-    from knowledge import db, importer, observatory, settings, transcripts
+    from knowledge import db, importer, migrate, settings, transcripts
     from knowledge.models import Commune, CoordinatorRequest
 
     with db.session_scope() as session:
@@ -395,7 +395,7 @@ def main() -> None:
             session.execute(insert(CoordinatorRequest), requests[first:first + 5000])
     written = time.perf_counter() - started
     started = time.perf_counter()
-    observatory.ensure_indexes(engine)
+    migrate.upgrade_conversations(engine)  # the observatory's indexes (migrations/conversations/)
     indexed = time.perf_counter() - started
     print(f"{args.conversations} conversations de {len(people)} personnes, {total} événements, "
           f"{len(requests)} demandes de coordinateur·rice, du {args.end - timedelta(days=args.days - 1)} "

@@ -1,4 +1,5 @@
-"""bot/action_payload.py: the action server gets the recent events, and the domain only where needed."""
+"""bot/action_payload.py: the action server gets the recent events (bot/history.py's limit), and the domain
+only where needed."""
 import random
 
 import pytest
@@ -36,7 +37,7 @@ def conversation(rng, domain, messages):
 
 def payload(domain, tracker, action="action_fallback"):
     remote = RemoteAction(action, EndpointConfig("http://localhost:5055/webhook", enable_selective_domain=True))
-    return action_payload._action_call_format(remote, tracker, domain)
+    return action_payload.action_call_format(remote, tracker, domain)
 
 
 def test_the_action_server_gets_the_last_user_messages_and_the_whole_state(domain):
@@ -46,20 +47,20 @@ def test_the_action_server_gets_the_last_user_messages_and_the_whole_state(domai
     full = tracker.current_state(EventVerbosity.ALL)
     assert sum(e["event"] == "user" for e in full.pop("events")) == 12
     assert sent["tracker"] == full  # slots, latest message, active form, ...
-    assert [e["event"] for e in events].count("user") == action_payload.USER_MESSAGES
+    assert [e["event"] for e in events].count("user") == action_payload.HISTORY_USER_MESSAGES
     assert events[0]["event"] == "user"
     assert events == [e.as_dict() for e in tracker.events][-len(events):]
 
 
 def test_a_short_conversation_is_sent_whole(domain):
-    tracker = conversation(random.Random(2), domain, action_payload.USER_MESSAGES - 1)
+    tracker = conversation(random.Random(2), domain, action_payload.HISTORY_USER_MESSAGES - 1)
     assert payload(domain, tracker)["tracker"]["events"] == [e.as_dict() for e in tracker.events]
 
 
 def test_our_actions_decide_the_same_on_the_recent_events(domain):
     """What they count from the events (misunderstandings in a row, attempts in the callback form)
     comes out the same as far as their thresholds go."""
-    assert action_payload.USER_MESSAGES >= max(handoff.MAX_CONTACT_ATTEMPTS, 2)
+    assert action_payload.HISTORY_USER_MESSAGES >= max(handoff.MAX_CONTACT_ATTEMPTS, 2)
     rng = random.Random(3)
     for _ in range(200):
         tracker = conversation(rng, domain, rng.randint(1, 15))

@@ -83,6 +83,17 @@ class Conversation:
         return "\n".join(lines)
 
 
+def test_the_rasa_server_runs_with_every_speedup_applied(assistant):
+    """bot/rasa_run.py applies bot/rasa_speedups.py before Rasa starts: its status line in Rasa's log
+    counts every patch applied (one whose Rasa code differs would be refused and not counted)."""
+    from bot import rasa_speedups
+
+    log = (assistant.settings.var_dir / "logs" / "rasa.log").read_text(encoding="utf-8")
+    count = len(rasa_speedups.PATCHES)
+    assert f"{count} correctifs de Rasa appliqués sur {count}" in log
+    assert "correctif refusé" not in log
+
+
 def test_greeting_presents_cote_soin_with_topic_buttons(assistant):
     reply = Conversation(assistant).say("Bonjour !")
     assert "Côté Soin" in reply

@@ -6,7 +6,7 @@ when TEST_POSTGRES_URL is set (as a deployment may do), so the SQL is checked on
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
 from knowledge import db, observatory, transcripts
 from knowledge.models import CoordinatorRequest
@@ -21,13 +21,11 @@ def tracker_store(loaded_db, tmp_path, monkeypatch):
     url = loaded_db.url if loaded_db.url.startswith("postgresql") else f"sqlite:///{tmp_path / 'trackers.db'}"
     monkeypatch.setenv("TRACKER_STORE_URL", url)
     transcripts.dispose()
-    observatory._indexed.clear()
     transcripts._metadata.drop_all(transcripts.engine())
     transcripts._metadata.create_all(transcripts.engine())
     yield Conversations()
     transcripts._metadata.drop_all(transcripts.engine())
     transcripts.dispose()
-    observatory._indexed.clear()
 
 
 def job_seekers(store: Conversations, count: int, day: str = "2025-03-28", channel: str = "socketio",
@@ -94,18 +92,36 @@ def test_conversations_and_people_per_channel_and_paris_day(tracker_store):
 def test_an_empty_or_missing_tracker_store_gives_empty_figures(tracker_store):
     assert observatory.activity(PERIOD).conversations == 0
     transcripts._metadata.drop_all(transcripts.engine())
-    observatory._indexed.clear()
     assert observatory.activity(PERIOD).rows == [] and observatory.activity(PERIOD).buckets == PERIOD.days
     assert observatory.misunderstood(PERIOD).questions == []
     assert observatory.unmet_demand(PERIOD).rows == []
 
 
-def test_the_indexes_are_added_once_to_rasas_table(tracker_store):
-    assert observatory.ensure_indexes()
-    names = {index["name"] for index in inspect(transcripts.engine()).get_indexes("events")}
-    assert set(observatory.INDEXES) <= names
-    observatory._indexed.clear()
-    assert observatory.ensure_indexes()  # IF NOT EXISTS: a second run changes nothing
+def test_the_indexes_are_added_once_to_rasas_table_by_a_migration(tracker_store):
+    """Made by the conversations database's migration (`cotesoin db upgrade`, `cotesoin run`), not by
+    the observatory at first use; on Rasa's table as Rasa made it, with its rows kept."""
+    from knowledge import migrate
+
+    job_seekers(tracker_store, 3)
+    tracker_store.save()
+    before = _event_count()
+    observatory.activity(PERIOD)
+    assert {index["name"] for index in inspect(transcripts.engine()).get_indexes("events")} == {"ix_events_sender_id"}
+    try:
+        assert migrate.upgrade_conversations(transcripts.engine()) is None
+        names = {index["name"] for index in inspect(transcripts.engine()).get_indexes("events")}
+        assert {"ix_events_type_name_timestamp_sender_id", "ix_events_type_name_action_name_timestamp",
+                "ix_events_type_name_intent_name_timestamp"} <= names
+        assert migrate.upgrade_conversations(transcripts.engine()) == migrate.conversations_head()  # once
+        assert _event_count() == before > 0
+    finally:
+        with transcripts.engine().begin() as connection:
+            connection.execute(text(f"DROP TABLE IF EXISTS {migrate.CONVERSATIONS_VERSION_TABLE}"))
+
+
+def _event_count() -> int:
+    with transcripts.engine().connect() as connection:
+        return connection.scalar(select(func.count()).select_from(transcripts.events))
 
 
 # -- demand --------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import func, select
 
 from bot import cli
-from bot.tracker_store import PrivacySQLTrackerStore
+from bot.tracker_store import WindowedSQLTrackerStore
 from knowledge import accounts, db, handoff, privacy, transcripts
 from knowledge.models import AuditEntry, CoordinatorRequest, RequestNote
 from tests.console_helpers import PASSWORD
@@ -135,7 +135,7 @@ def test_the_cli_purge_dry_run_says_what_would_go(loaded_db, tracker_store, caps
 
 # -- the tracker store forgets a conversation when the person asks ------------------------------------
 async def test_the_tracker_store_deletes_the_conversation_after_the_erasing_turn(tmp_path):
-    store_ = PrivacySQLTrackerStore(host=f"sqlite:///{tmp_path / 'trackers.db'}")
+    store_ = WindowedSQLTrackerStore(host=f"sqlite:///{tmp_path / 'trackers.db'}")
     for sender in ("web-1", "web-2"):
         tracker = DialogueStateTracker(sender, slots=[])
         tracker.update(UserUttered("je cherche un poste", {"name": "search_jobs"}))
@@ -164,7 +164,7 @@ def test_endpoints_yml_makes_rasa_use_the_privacy_store(tmp_path, monkeypatch):
     monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:9/webhook")
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'trackers.db'}")
     created = TrackerStore.create(read_endpoints_from_path("endpoints.yml").tracker_store)
-    assert isinstance(created, PrivacySQLTrackerStore)
+    assert isinstance(created, WindowedSQLTrackerStore)
 
 
 # -- « Supprimer mes données » in the conversation ------------------------------------------------------

@@ -8,7 +8,7 @@ def test_scaled_endpoints_give_a_redis_lock_store_and_our_tracker_store(tmp_path
     from rasa.core.tracker_store import TrackerStore
     from rasa.core.utils import read_endpoints_from_path
 
-    from bot.tracker_store import PrivacySQLTrackerStore
+    from bot.tracker_store import WindowedSQLTrackerStore
 
     env = scaled.scaled_environment()
     for name in ("REDIS_HOST", "REDIS_PORT", "REDIS_DB"):
@@ -19,7 +19,7 @@ def test_scaled_endpoints_give_a_redis_lock_store_and_our_tracker_store(tmp_path
     lock_store = LockStore.create(endpoints.lock_store)
     assert isinstance(lock_store, RedisLockStore)
     assert lock_store.key_prefix.startswith("cotesoin")
-    assert isinstance(TrackerStore.create(endpoints.tracker_store), PrivacySQLTrackerStore)
+    assert isinstance(TrackerStore.create(endpoints.tracker_store), WindowedSQLTrackerStore)
 
 
 def test_the_scaled_environment_names_postgresql_for_both_stores_and_the_environment_wins(monkeypatch):

@@ -152,52 +152,6 @@ def test_the_quick_check_of_valid_answers_agrees_with_the_whole_schema(answer):
     assert rasa_speedups._valid_answer(answer) == rasa_speedups._action_response_validator().is_valid(answer)
 
 
-LISTEN = {"action_name": "action_listen"}
-
-
-@pytest.mark.parametrize("state, may_match", [
-    ({"user": {"intent": "greet"}, "prev_action": LISTEN}, False),
-    ({"user": {"entities": ("commune",)}, "prev_action": LISTEN}, False),
-    ({"user": {"intent": "should_not_be_set"}, "prev_action": LISTEN}, True),
-    ({"prev_action": LISTEN, "active_loop": {"name": "job_search_form"}}, True),
-    ({"user": {"text": "bonjour"}, "prev_action": LISTEN}, True),
-    ({"user": {"intent": "greet"}, "prev_action": {"action_name": "utter_greet"}}, False),
-    ({"user": {"intent": "greet"}}, False),
-])
-def test_a_rule_is_searched_by_text_only_if_its_last_state_could_match_a_text(state, may_match):
-    assert rasa_speedups._may_match_a_text_state(state) is may_match
-
-
-def test_the_search_by_text_is_skipped_only_when_no_rule_could_match_it():
-    import json
-
-    calls = []
-
-    def rasa_search(policy, tracker, domain, use_text):
-        calls.append(use_text)
-        return "utter_greet", "rule", False
-
-    class Policy:
-        def __init__(self, rules):
-            self.lookup = {"rules": {json.dumps(states): action for states, action in rules}}
-
-        @staticmethod
-        def _rule_key_to_state(key):
-            return json.loads(key)
-
-    find = rasa_speedups._without_impossible_text_search(rasa_search)
-    by_intent = Policy([([{}, {"user": {"intent": "greet"}, "prev_action": LISTEN}], "utter_greet")])
-    assert find(by_intent, None, None, True) == (None, None, False)
-    assert find(by_intent, None, None, False) == ("utter_greet", "rule", False)
-    assert calls == [False]
-    # A rule written with a text (end to end), then the same policy retrained with one: Rasa searches.
-    by_text = Policy([([{"user": {"text": "salut"}, "prev_action": LISTEN}], "utter_greet")])
-    assert find(by_text, None, None, True) == ("utter_greet", "rule", False)
-    by_intent.lookup = by_text.lookup
-    assert find(by_intent, None, None, True) == ("utter_greet", "rule", False)
-    assert calls == [False, True, True]
-
-
 def test_a_slot_is_copied_as_copy_copies_it():
     import copy
 
@@ -218,57 +172,6 @@ def test_a_slot_is_copied_as_copy_copies_it():
         assert slot.value == ["Vue"]
         copied = copy.copy(slot)  # through `Slot.__copy__` once the speed-ups are applied
         assert type(copied) is type(slot) and copied.__dict__ == expected[2]
-
-
-def _rasa_get_possible_keys(policy, lookup, states):
-    """Rasa 3.6.21's RulePolicy._get_possible_keys."""
-    possible_keys = set(lookup.keys())
-    for i, state in enumerate(reversed(states)):
-        possible_keys = set(filter(lambda _key: policy._is_rule_applicable(_key, i, state), possible_keys))
-    return possible_keys
-
-
-def _random_state(rng):
-    """A dialogue state as Rasa builds them, with the values rules test in every way they can."""
-    state = {}
-    if rng.random() < 0.85:
-        state["prev_action"] = rng.choice([{"action_name": "action_listen"}, {"action_name": "action_jobs"},
-                                           {"action_text": "bonjour"}, {"action_name": "job_search_form"}])
-    if rng.random() < 0.7:
-        state["user"] = {k: v for k, v in {
-            "intent": rng.choice(["greet", "search_jobs", "should_not_be_set", None]),
-            "entities": rng.choice([("commune",), ["commune"], ("commune", "profession"), (), None]),
-        }.items() if v is not None}
-    if rng.random() < 0.5:
-        state["slots"] = {"commune": rng.choice([(1.0,), [1.0], (0.0,), "should_not_be_set"]),
-                          "pending": rng.choice([(1.0, 0.0), (0.0, 1.0), "should_not_be_set", (0.0, 0.0)])}
-    if rng.random() < 0.4:
-        state["active_loop"] = {"name": rng.choice(["job_search_form", "should_not_be_set"])}
-    return state
-
-
-def test_the_rules_that_match_a_conversation_are_the_ones_rasa_finds():
-    import json
-    import random
-
-    from rasa.core.policies.rule_policy import RulePolicy
-
-    rng = random.Random(7)
-    policy = RulePolicy.__new__(RulePolicy)
-    for _ in range(300):
-        lookup = {json.dumps([_random_state(rng) for _ in range(rng.randint(0, 4))]): "action"
-                  for _ in range(rng.randint(1, 30))}
-        assert rasa_speedups._get_possible_keys(policy, lookup, []) == set(lookup)
-        # Conversations made of the rules' own states (so that many match) and of random ones.
-        for _ in range(10):
-            states = [_random_state(rng) for _ in range(rng.randint(0, 3))]
-            states += json.loads(rng.choice(list(lookup)))
-            states = [{k: {kk: tuple(vv) if isinstance(vv, list) else vv for kk, vv in v.items()}
-                       for k, v in s.items()} for s in states]
-            if states and rng.random() < 0.5:
-                states[-1] = _random_state(rng)
-            assert rasa_speedups._get_possible_keys(policy, lookup, states) == _rasa_get_possible_keys(
-                policy, lookup, states)
 
 
 def _rasa_states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False,
@@ -424,3 +327,91 @@ def test_the_answers_outline_is_checked_as_jsonschema_checks_it():
     answers += [{"events": [{"event": "slot"}], "responses": [value]} for value in values]
     for answer in answers:
         assert rasa_speedups._valid_base(answer) is base.is_valid(answer), answer
+
+
+class Guarded:
+    """A stand-in for a Rasa class whose method a patch replaces."""
+
+    def answer(self):
+        return "Rasa"
+
+
+def _sha(source: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def test_every_patch_was_written_for_the_installed_rasa():
+    """Checked in a fresh process (other tests here apply the patches to this one)."""
+    done = _python(["-c", "from bot import rasa_speedups as s\n"
+                          "print(len(s.PATCHES), [p.name for p in s.PATCHES if not p.matches_rasa()])"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{len(rasa_speedups.PATCHES)} []"
+
+
+def test_a_patch_is_refused_loudly_when_rasas_code_differs(caplog):
+    import inspect
+
+    real = _sha(inspect.getsource(Guarded.answer))
+    other = _sha("def answer(self):\n    return 'autre'\n")
+
+    def patch(sha):
+        return rasa_speedups.Patch("réponse rapide", f"{__name__}:Guarded", "answer", sha[:16],
+                                   lambda original: lambda self: f"vite ({original(self)})")
+
+    with caplog.at_level("ERROR", logger="bot.rasa_speedups"):
+        assert rasa_speedups.install([patch(other)]) == []
+    assert Guarded().answer() == "Rasa"
+    assert any("correctif refusé" in record.getMessage() and record.levelname == "ERROR" for record in caplog.records)
+    original = Guarded.__dict__["answer"]
+    try:
+        assert rasa_speedups.install([patch(real)]) == ["réponse rapide"]
+        assert Guarded().answer() == "vite (Rasa)"
+    finally:
+        Guarded.answer = original
+
+
+def _python(arguments, **env):
+    """Python run on `arguments` in a fresh process: its outcome, outputs as text."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, *arguments], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env})
+
+
+def test_importing_the_tracker_store_changes_nothing_in_rasa():
+    done = _python(["-c", "import bot.tracker_store\n"
+                          "from rasa.core.actions.action import RemoteAction\n"
+                          "from rasa.shared.core.domain import Domain\n"
+                          "print(RemoteAction._action_call_format.__module__, Domain.is_empty.__module__)"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["rasa.core.actions.action", "rasa.shared.core.domain"]
+
+
+def test_rasas_command_line_for_the_story_tests_runs_with_every_patch():
+    """`make test-stories` runs `python -m bot.rasa_cli test core`: the same preparation as the server."""
+    with open("Makefile") as makefile:
+        assert "-m bot.rasa_cli test core --stories tests/test_stories.yml" in makefile.read()
+    done = _python(["-m", "bot.rasa_cli", "--version"])
+    assert done.returncode == 0, done.stderr
+    count = len(rasa_speedups.PATCHES)
+    assert f"{count} correctifs de Rasa appliqués sur {count}" in done.stderr
+    off = _python(["-m", "bot.rasa_cli", "--version"], COTESOIN_RASA_SPEEDUPS="off")
+    assert "correctifs de Rasa appliqués" not in off.stderr and "désactivé" in off.stderr
+
+
+def test_a_prepared_rasa_process_masks_what_it_logs_through_handlers_set_up_later():
+    """bot/rasa_process.prepare() runs before Rasa sets its logging up: the records are masked anyway."""
+    done = _python(["-c", "from bot import rasa_process\n"
+                          "rasa_process.prepare()\n"
+                          "import logging\n"
+                          "logging.basicConfig(format='%(name)s %(message)s')  # as Rasa's command line, later\n"
+                          "logging.getLogger('rasa.core.processor').warning('message de %s : %s', 'moi',"
+                          " 'rappelez-moi au 06 12 34 56 78 ou lea.martin@example.fr')"])
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stderr.splitlines() if line.startswith("rasa.core.processor"))
+    assert "06 12 34 56 78" not in line and "lea.martin@example.fr" not in line
+    assert "[téléphone masqué]" in line and "[e-mail masqué]" in line and "message de moi" in line

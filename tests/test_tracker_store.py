@@ -16,7 +16,7 @@ from rasa.shared.core.events import (
 from sqlalchemy import delete, func, select
 
 from bot import tracker_store as module
-from bot.tracker_store import KEEP_TURNS, MAX_TURNS, PrivacySQLTrackerStore
+from bot.tracker_store import KEEP_TURNS, MAX_TURNS, WindowedSQLTrackerStore
 from knowledge import transcripts
 
 DOMAIN = Domain.from_yaml("""
@@ -55,7 +55,7 @@ def store(database_url):
     """On SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set (tables made afresh)."""
     if not database_url.startswith("sqlite"):
         _drop_conversation_tables(database_url)
-    store_ = PrivacySQLTrackerStore(domain=DOMAIN, host=database_url)
+    store_ = WindowedSQLTrackerStore(domain=DOMAIN, host=database_url)
     yield store_
     store_.engine.dispose()
     if not database_url.startswith("sqlite"):
@@ -207,7 +207,7 @@ async def test_privacy_erasure_and_purge_drop_the_windows(tmp_path, monkeypatch,
     url = f"sqlite:///{tmp_path / 'trackers.db'}"
     monkeypatch.setenv("TRACKER_STORE_URL", url)
     transcripts.dispose()
-    store_ = PrivacySQLTrackerStore(domain=DOMAIN, host=url)
+    store_ = WindowedSQLTrackerStore(domain=DOMAIN, host=url)
     await talk(store_, "a", 25)
     await talk(store_, "b", 25)
     try:
