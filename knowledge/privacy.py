@@ -14,9 +14,9 @@ from typing import Any, Dict, Optional
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from knowledge import db, transcripts
+from knowledge import db, plans, transcripts
 from knowledge.handoff import CLOSED, audit
-from knowledge.models import CoordinatorRequest, RequestNote
+from knowledge.models import CoordinatorRequest, InstallationPlan, RequestNote
 
 POLICY_FILE = Path(__file__).with_name("privacy.yml")
 
@@ -59,13 +59,24 @@ def export(sender_id: str) -> Dict[str, Any]:
         "messages": [{"at": line.at.isoformat(timespec="seconds") + "Z", "from": line.who, "author": line.author,
                       "text": line.text} for line in lines],
         "requests": requests,
+        "plans": _exported_plans(sender_id),
     }
+
+
+def _exported_plans(sender_id: str) -> list:
+    with db.session_scope() as session:
+        return [{"created_at": p.created_at.isoformat(), "expires_at": p.expires_at.isoformat(),
+                 "situation": p.situation, "sections": p.sections, "gaps": p.gaps, "email": p.email,
+                 "email_consent_text": p.email_consent_text}
+                for p in session.scalars(select(InstallationPlan).where(InstallationPlan.sender_id == sender_id)
+                                         .order_by(InstallationPlan.id))]
 
 
 @dataclass(frozen=True)
 class Erased:
     events: int
     requests: int
+    plans: int = 0
 
 
 def erase_requests(sender_id: str, coordinator_id: Optional[int] = None) -> int:
@@ -92,7 +103,9 @@ def erase_messages(sender_id: str) -> int:
 
 def erase(sender_id: str, coordinator_id: Optional[int] = None) -> Erased:
     """Erase everything kept about one conversation (right to erasure)."""
-    return Erased(events=erase_messages(sender_id), requests=erase_requests(sender_id, coordinator_id))
+    erased_plans = plans.erase(sender_id)  # before the requests: a plan may point at one
+    return Erased(events=erase_messages(sender_id), requests=erase_requests(sender_id, coordinator_id),
+                  plans=erased_plans)
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,7 @@ class Purge:
     requests: int
     contacts: int
     dry_run: bool
+    plans: int = 0
 
 
 def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
@@ -144,4 +158,5 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
                 session.execute(delete(CoordinatorRequest).where(CoordinatorRequest.id.in_(request_ids)))
             audit(session, None, "purge", detail=f"{events} événements, {len(request_ids)} demandes, "
                                                   f"{contacts} coordonnées")
-    return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run)
+    expired_plans = plans.purge(now, dry_run)
+    return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run, expired_plans)
