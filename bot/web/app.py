@@ -10,7 +10,7 @@ import jinja2
 from aiohttp import WSCloseCode, web
 
 from bot.settings import Settings
-from bot.web import console, middlewares, routes
+from bot.web import console, middlewares, plan, routes
 from bot.web.console.keys import COORDINATOR
 from bot.web.keys import HTTP_CLIENT, RASA_URL, STATIC_VERSION, WEBSOCKETS
 from knowledge import db, privacy
@@ -61,6 +61,7 @@ def init_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(middlewares.security_headers)
     routes.setup(app, STATIC)
+    plan.setup(app)
     console.setup(app, settings)
     return app
 
