@@ -39,7 +39,7 @@ def first_answer(tracker: DialogueStateTracker) -> Optional[Text]:
     entities = tracker.latest_message.entities or []
     if any(e.get("entity") == SAFETY_ENTITY for e in entities):
         return SAFETY_ACTION
-    in_plan_form = (tracker.active_loop or {}).get("name") in FORMS_ANSWERING_NEEDS
+    in_plan_form = tracker.active_loop_name in FORMS_ANSWERING_NEEDS
     if not in_plan_form and len({e.get("value") for e in entities if e.get("entity") == NEED_ENTITY}) >= MIN_NEEDS:
         return NEEDS_ACTION
     return None
