@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy import delete, func, select
 
-from knowledge import db, plan_builder
+from knowledge import db, plan_builder, settings
 from knowledge.handoff import audit
 from knowledge.models import InstallationPlan
 from knowledge.queries import NotFound
@@ -87,6 +87,15 @@ def for_request(request_id: int) -> Optional[PlanInfo]:
         row = session.scalars(select(InstallationPlan).where(InstallationPlan.request_id == request_id)
                               .order_by(InstallationPlan.id.desc())).first()
         return _info(row) if row is not None else None
+
+
+def case_file(request_id: int) -> Optional[Dict[str, Any]]:
+    """What the console shows of a request's plan (situation, items, gaps, page), or None."""
+    plan = for_request(request_id)
+    if plan is None:
+        return None
+    return {"plan": plan, "situation": plan_builder.describe_situation(plan.situation),
+            "url": f"{settings.public_site_url()}/plan/{plan.token}"}
 
 
 def attach_request(plan_id: int, request_id: int) -> None:

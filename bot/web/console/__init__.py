@@ -15,7 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.web.console import auth, data, formatting, live, observatory, reminders, requests
+from bot.web.console import auth, data, formatting, live, observatory, plan, reminders, requests
 from bot.web.console.keys import RASA, STOPPING
 from bot.web.console.rasa import RasaConversations
 from bot.web.keys import HTTP_CLIENT
@@ -57,3 +57,4 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/console/demandes/{id:\\d+}/clore", requests.close)
     data.routes(router)
     observatory.routes(router)
+    plan.routes(router)

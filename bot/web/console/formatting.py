@@ -78,6 +78,7 @@ AUDIT_ACTIONS = {
     "purge": "purge selon les durées de conservation",
     "review_nlu": "question mise de côté comme exemple d'entraînement",
     "review_faq": "question mise de côté pour la FAQ",
+    "plan_handed_over": "plan d'installation joint à la demande", "plan_item_added": "élément ajouté au plan",
 }
 
 
