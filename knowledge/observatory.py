@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Float, Integer, and_, case, cast, func, inspect, literal, select, text, type_coerce
 from sqlalchemy.engine import Engine
 
-from knowledge import db, transcripts, vocabulary
+from knowledge import db, plan_builder, plans, transcripts, vocabulary
 from knowledge.handoff import OUTCOMES
 from knowledge.masking import mask
 from knowledge.models import Commune, CoordinatorRequest, Profession
@@ -570,3 +570,23 @@ def misunderstood(period: Period, limit: Optional[int] = 100) -> Misunderstood:
         masked(count), count / all_messages if all_messages and count >= THRESHOLD else None,
         [Question(k, variants[k].most_common(1)[0][0], masked(messages[k]), masked(len(people[k]))) for k in order],
     )
+
+
+# -- installation plans: what they did not find (issue 20) -------------------------------------------
+@dataclass(frozen=True)
+class GapRow:
+    commune: str
+    kind: str
+    label: str
+    plans: Count
+
+
+def installation_gaps(period: Period) -> List[GapRow]:
+    """Plans made in the period that found nothing, per commune and kind of need (most first)."""
+    start, end = period.utc_bounds()
+    labels = plan_builder.settings()["gap_labels"]
+    counts = plans.gap_counts(start, end)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0], labels.get(item[0][1], item[0][1])))
+    return [GapRow(commune or "commune non précisée", kind, labels.get(kind, kind), masked(count))
+            for (commune, kind), count in ordered]
+

@@ -63,3 +63,27 @@ async def test_adding_to_the_plan_needs_the_csrf_token(console, rasa):
     response = await console.post(f"/console/demandes/{request_id}/plan/element", data={"name": "x"})
     assert response.status == 403
     assert len(plans.for_request(request_id).sections) == 1
+
+
+# -- the observatory: what the plans did not find, per commune and kind of need ---------------------------------
+def plan_with_gaps(sender: str, commune: str, *kinds: str) -> None:
+    plans.save(sender, {"commune": commune}, {"sections": [], "gaps": [{"kind": k, "text": k} for k in kinds]})
+
+
+async def test_the_observatory_counts_gaps_per_commune_masked_below_five_with_a_csv(console, rasa):
+    for n in range(6):
+        plan_with_gaps(f"vue-{n}", "Vue", "childcare_atypical", "mobility_no_car")
+    for n in range(2):
+        plan_with_gaps(f"pornic-{n}", "Pornic", "housing_short")
+    plan_with_gaps("odd", "=HYPERLINK(\"http://x.test\")", "housing")
+    await log_in(console, "camille.martin@cotesoin.fr")
+    body = page_text(await (await console.get("/console/observatoire")).text())
+    assert "Freins à l'installation" in body and "Garde aux horaires décalés" in body
+    today = plans.latest("vue-0").created_at.date().isoformat()
+    response = await console.get(f"/console/observatoire/freins-installation.csv?du={today}&au={today}")
+    assert response.status == 200
+    lines = (await response.read()).decode("utf-8-sig").splitlines()
+    assert lines[0] == "commune;besoin;plans sans rien trouvé"
+    assert "Vue;Garde aux horaires décalés;6" in lines and "Vue;Transport sans voiture;6" in lines
+    assert "Pornic;Logement de courte durée;< 5" in lines
+    assert '"\'=HYPERLINK(""http://x.test"")";Logement;< 5' in lines  # a formula never reaches the spreadsheet

@@ -10,6 +10,7 @@ The figures come from knowledge.observatory (aggregates only; counts under 5 mas
 import asyncio
 import csv
 import io
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
@@ -65,6 +66,7 @@ def _figures(period: Period) -> Dict[str, Any]:
             "activity": activity.result(),
             "unmet": unmet.result(),
             "misunderstood": misunderstood.result(),
+            "gaps": observatory.installation_gaps(period),
         }
     figures["communes"] = observatory.communes(period, by_commune, figures["unmet"])
     return figures
@@ -158,18 +160,35 @@ TABLES: Dict[str, Table] = {
                            lambda p: [(r.label, r.people) for r in observatory.handoffs(p).topics]),
     "relais-canaux": Table(("canal", "demandes"),
                            lambda p: [(r.label, r.people) for r in observatory.handoffs(p).channels]),
+    "freins-installation": Table(
+        ("commune", "besoin", "plans sans rien trouvé"),
+        lambda p: [(r.commune, r.label, r.plans) for r in observatory.installation_gaps(p)]),
     "questions-non-comprises": Table(
         ("question (masquée)", "messages", "personnes"),
         lambda p: [(q.text, q.messages, q.people) for q in observatory.misunderstood(p, limit=1000).questions]),
 }
 
 
+# A text cell starting with one of these is read as a formula by spreadsheets (CSV injection);
+# decimal numbers written with a comma (« -1,8806 ») are left as they are.
+FORMULA_STARTS = ("=", "+", "-", "@")
+DECIMAL = re.compile(r"-?\d+(?:,\d+)?")
+
+
+def neutralised(cell: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, prefixed with '."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not DECIMAL.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def to_csv(table: Table, period: Period) -> bytes:
-    """UTF-8 with a BOM (Excel reads the accents), `;` between fields (French Excel)."""
+    """UTF-8 with a BOM (Excel reads the accents), `;` between fields (French Excel); text cells
+    that would be formulas neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.header)
-    writer.writerows(table.rows(period))
+    writer.writerows([neutralised(cell) for cell in row] for row in table.rows(period))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
