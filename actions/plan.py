@@ -36,19 +36,20 @@ def item_line(item: Dict[str, Any]) -> str:
 
 
 def plan_text(plan: Dict[str, Any], where: str) -> str:
-    """The plan as one message: a few lines per section, then what is missing."""
+    """The plan as one message: a few lines per section, then what is missing (no blank line: Rasa's
+    channels cut a message in two at each one)."""
     limit = plan_builder.settings()["brief_limit"]
     parts = [text("plan_heading", where=where)]
     for section in plan["sections"]:
-        lines = [f"\n▸ {section['title']}"] + [item_line(i) for i in section["items"][:limit]]
+        lines = [f"▸ {section['title']}"] + [item_line(i) for i in section["items"][:limit]]
         if len(section["items"]) > limit:
             lines.append(text("plan_section_more", count=len(section["items"]) - limit))
         parts.append("\n".join(lines))
     if not plan["sections"]:
         parts.append(text("plan_empty"))
     if plan["gaps"]:
-        parts.append("\n" + "\n".join([text("plan_gaps"), *(f"• {g['text']}" for g in plan["gaps"]),
-                                       text("plan_gaps_offer")]))
+        parts.append("\n".join([text("plan_gaps"), *(f"• {g['text']}" for g in plan["gaps"]),
+                                text("plan_gaps_offer")]))
     return "\n".join(parts)
 
 
