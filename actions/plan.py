@@ -54,7 +54,9 @@ def plan_text(plan: Dict[str, Any], where: str) -> str:
 
 
 def _where(facts: Dict[str, Any]) -> str:
-    commune = facts.get("commune")
+    commune = facts.get("commune") or ""
+    if commune.startswith(plan_builder.EPCI_PREFIX):
+        return commune[len(plan_builder.EPCI_PREFIX):]
     return f"{commune} et autour" if commune and commune != "peu_importe" else "tout le Pays de Retz"
 
 

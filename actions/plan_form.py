@@ -14,7 +14,7 @@ from actions import plan_answers as answers
 from actions.messages import say, text
 from knowledge.naming import ANY, canonical, means_any
 from knowledge.normalise import key
-from knowledge.plan_builder import age_text, describe_situation
+from knowledge.plan_builder import EPCI_PREFIX, age_text, describe_situation, named_epci
 
 FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",
@@ -22,7 +22,7 @@ SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_
 # What to write when an answer is not understood, per question.
 HINTS = {
     "plan_profession": "Écrivez votre métier, par exemple « infirmière » ou « aide-soignant ».",
-    "plan_commune": "Écrivez une commune du Pays de Retz, « près de Pornic » ou « peu importe ».",
+    "plan_commune": "Écrivez une commune du Pays de Retz, « près de Pornic », « peu importe » ou « dans le Sud Estuaire ».",
     "plan_arrival": "Écrivez un mois, par exemple « en mars » ou « à la rentrée ».",
     "plan_hours": "Répondez « de jour », « de nuit » ou « les deux ».",
     "plan_children": "Écrivez leurs âges, par exemple « 8 mois et 4 ans », ou « pas d'enfant ».",
@@ -136,6 +136,10 @@ class ValidatePlanForm(FormValidationAction):
         return self._typed("plan_profession", tracker)
 
     async def extract_plan_commune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "plan_commune":
+            epci = named_epci(tracker.latest_message.get("text") or "")
+            if epci:
+                return {"plan_commune": EPCI_PREFIX + epci}
         named = entity_values([tracker.latest_message], "commune")
         if named:
             return {"plan_commune": named[-1]}
@@ -180,6 +184,8 @@ class ValidatePlanForm(FormValidationAction):
 
     def validate_plan_commune(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
         said = str(value)
+        if said.startswith(EPCI_PREFIX):
+            return {"plan_commune": said}
         if means_any(said):
             return {"plan_commune": ANY}
         spoken = key(said)

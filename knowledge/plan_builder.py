@@ -17,14 +17,21 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from knowledge import queries, vocabulary
+from sqlalchemy import select
+
+from knowledge import db, queries, vocabulary
+from knowledge.models import Commune
 from knowledge.naming import ANY
+from knowledge.normalise import key
 from knowledge.queries import NotFound, Resource
 
 PLAN_FILE = Path(__file__).with_name("plan.yml")
 HOURS = ("jour", "nuit", "mixte")
 HOUSING_NEEDS = ("court", "long", "aucun")
 PRACTICES = ("liberal", "salarie")
+# « peu importe, dans le Sud Estuaire »: the commune slot holds "epci:<name>", the area is its communes.
+EPCI_PREFIX = "epci:"
+_EPCI_WORDS = re.compile(r"^(communaute (de communes|d agglomeration) (du |de la |de l |des |de )?)")
 _DURATION_START = re.compile(r"(\d+)\s*(?:à\s*\d+\s*)?(semaines?|mois|ans?)", re.IGNORECASE)
 
 
@@ -55,6 +62,25 @@ def arrival_end(arrival: Optional[str]) -> Optional[date]:
         return None
     year, month = map(int, arrival.split("-"))
     return date(year + month // 12, month % 12 + 1, 1)
+
+
+def epci_communes() -> Dict[str, List[str]]:
+    """{EPCI name: its communes}."""
+    with db.session_scope() as session:
+        found: Dict[str, List[str]] = {}
+        for name, epci in session.execute(select(Commune.name, Commune.epci).order_by(Commune.name)):
+            found.setdefault(epci, []).append(name)
+        return found
+
+
+def named_epci(text: str) -> Optional[str]:
+    """The EPCI a text names by its first two distinctive words (« Sud Estuaire », « Pornic Agglo »)."""
+    said = f" {key(text or '')} "
+    for epci in epci_communes():
+        words = _EPCI_WORDS.sub("", key(epci)).split()
+        if len(words) >= 2 and f" {words[0]} {words[1]} " in said:
+            return epci
+    return None
 
 
 def is_short_stay(resource: Resource) -> bool:
@@ -88,12 +114,18 @@ class _Builder:
         commune = situation.get("commune")
         self.commune = commune if commune and commune != ANY else None
         self.area: Optional[List[str]] = None
-        if self.commune:
+        self.where = "sur le territoire"
+        if self.commune and self.commune.startswith(EPCI_PREFIX):
+            epci = self.commune[len(EPCI_PREFIX):]
+            self.area = epci_communes().get(epci) or None
+            self.commune = None
+            self.where = f"dans {epci}" if self.area else self.where
+        elif self.commune:
             try:
                 self.area = [self.commune, *queries.neighbours(self.commune)]
+                self.where = f"à {self.commune} et autour"
             except NotFound:
                 self.commune = None
-        self.where = f"à {self.commune} et autour" if self.commune else "sur le territoire"
         self.sections: List[Dict[str, Any]] = []
         self.gaps: List[Dict[str, Any]] = []
         self.workplaces: List[str] = []
@@ -219,8 +251,12 @@ def describe_situation(situation: Dict[str, Any]) -> List[str]:
         lines.append(f"Métier : {vocabulary_label(situation['profession'])}")
     if situation.get("target_profession") and situation.get("target_profession") != situation.get("profession"):
         lines.append(f"Métier visé : {vocabulary_label(situation['target_profession'])}")
-    if situation.get("commune"):
-        lines.append("Commune : " + ("peu importe" if situation["commune"] == ANY else situation["commune"]))
+    commune = situation.get("commune")
+    if commune:
+        shown = "peu importe" if commune == ANY else commune
+        if commune.startswith(EPCI_PREFIX):
+            shown = f"peu importe, dans {commune[len(EPCI_PREFIX):]}"
+        lines.append(f"Commune : {shown}")
     if situation.get("arrival"):
         year, month = situation["arrival"].split("-")
         lines.append(f"Arrivée : {MONTHS[int(month) - 1]} {year}")

@@ -56,7 +56,7 @@ def save(sender_id: str, situation: Dict[str, Any], plan: Dict[str, Any],
             row = InstallationPlan(token=secrets.token_urlsafe(24), sender_id=sender_id, created_at=now)
             session.add(row)
         row.situation, row.sections, row.gaps = situation, plan["sections"], plan["gaps"]
-        row.commune = commune if commune != "peu_importe" else ""
+        row.commune = "" if commune == "peu_importe" or commune.startswith(plan_builder.EPCI_PREFIX) else commune
         row.updated_at = now
         row.expires_at = now + lifetime()
         session.flush()

@@ -290,3 +290,21 @@ def test_gaps_are_counted_per_commune_and_kind(plan_db):
     counts = plans.gap_counts()
     assert counts[("Vue", "childcare_atypical")] == 2
     assert ("Pornic", "childcare_atypical") not in counts
+
+
+def test_anywhere_in_an_epci_covers_its_communes_only(plan_db):
+    assert plan_builder.named_epci("peu importe, dans le sud estuaire") == "Communauté de communes Sud Estuaire"
+    assert plan_builder.named_epci("peu importe") is None
+    plan = build(commune="epci:Communauté de communes Sud Estuaire", practice="liberal")
+    assert section(plan, "installation") == ["Guichet Installation Jade", "Maison de santé du Migron"]
+    assert [g for g in plan["gaps"] if "dans Communauté de communes Sud Estuaire" in g["text"]] == []
+    assert "Commune : peu importe, dans Communauté de communes Sud Estuaire" in plan_builder.describe_situation(
+        {"commune": "epci:Communauté de communes Sud Estuaire"})
+
+
+async def test_the_form_reads_an_epci_as_the_place(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_commune"}, text="peu importe, vers Pornic Agglo",
+                           intent="inform", entities=[{"entity": "commune", "value": "Pornic"}],
+                           active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_commune") == "epci:Pornic Agglo Pays de Retz"
