@@ -9,7 +9,7 @@ from knowledge import privacy
 
 def cmd_export(args: argparse.Namespace) -> int:
     data = privacy.export(args.sender)
-    if not data["messages"] and not data["requests"]:
+    if not data["messages"] and not data["requests"] and not data["plans"]:
         print(f"Aucune donnée pour la conversation « {args.sender} ».", file=sys.stderr)
         return 1
     text = json.dumps(data, ensure_ascii=False, indent=2)
@@ -29,7 +29,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
             return 1
     erased = privacy.erase(args.sender)
     print(f"Effacé : {erased.events} événements de conversation, {erased.requests} demande(s) avec leurs "
-          f"coordonnées et notes.")
+          f"coordonnées et notes, {erased.plans} plan(s) d'installation et leur page.")
     return 0
 
 
@@ -41,6 +41,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     print(f"Demandes closes avant le {result.conversations_before:%d/%m/%Y} : {result.requests} {verb}.")
     print(f"Coordonnées de demandes closes avant le {result.contacts_closed_before:%d/%m/%Y} : {result.contacts} "
           f"{'seraient effacées' if result.dry_run else 'effacées'}.")
+    print(f"Plans d'installation dont la page a expiré : {result.plans} {verb}.")
     return 0
 
 

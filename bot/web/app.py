@@ -13,7 +13,7 @@ from bot.settings import Settings
 from bot.web import console, middlewares, plan, routes
 from bot.web.console.keys import COORDINATOR
 from bot.web.keys import HTTP_CLIENT, RASA_URL, STATIC_VERSION, WEBSOCKETS
-from knowledge import db, privacy
+from knowledge import db, plan_builder, privacy
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -70,4 +70,5 @@ async def _globals(request: web.Request) -> dict:
     version = request.app[STATIC_VERSION]
     return {"static": lambda path: f"/static/{path}?v={version}", "path": request.path,
             # Called by the console's templates: the guard sets it after this context is made.
-            "current_coordinator": lambda: request.get(COORDINATOR), "retention": privacy.retention()}
+            "current_coordinator": lambda: request.get(COORDINATOR), "retention": privacy.retention(),
+            "plan_days": plan_builder.settings()["page_days"]}
