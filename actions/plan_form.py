@@ -14,7 +14,7 @@ from actions import plan_answers as answers
 from actions.messages import say, text
 from knowledge.naming import ANY, canonical, means_any
 from knowledge.normalise import key
-from knowledge.plan_builder import EPCI_PREFIX, age_text, describe_situation, named_epci
+from knowledge.plan_builder import EPCI_PREFIX, describe_situation, named_epci
 
 FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",
@@ -22,7 +22,8 @@ SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_
 # What to write when an answer is not understood, per question.
 HINTS = {
     "plan_profession": "Écrivez votre métier, par exemple « infirmière » ou « aide-soignant ».",
-    "plan_commune": "Écrivez une commune du Pays de Retz, « près de Pornic », « peu importe » ou « dans le Sud Estuaire ».",
+    "plan_commune": ("Écrivez une commune du Pays de Retz, « près de Pornic », « peu importe » ou "
+                     "« dans le Sud Estuaire »."),
     "plan_arrival": "Écrivez un mois, par exemple « en mars » ou « à la rentrée ».",
     "plan_hours": "Répondez « de jour », « de nuit » ou « les deux ».",
     "plan_children": "Écrivez leurs âges, par exemple « 8 mois et 4 ans », ou « pas d'enfant ».",
@@ -101,7 +102,7 @@ class ActionPlanStart(Action):
         known = {slot: value for slot, value in known_answers(tracker).items() if tracker.get_slot(slot) is None}
         filled = {slot: tracker.get_slot(slot) for slot in SLOTS if tracker.get_slot(slot) is not None}
         facts = describe_situation(situation_from(dict(filled, **known)))
-        said = text("plan_known", facts="; ".join(f.lower() for f in facts)) if facts else ""
+        said = text("plan_known", facts=" ; ".join(facts)) if facts else ""
         say(dispatcher, "plan_start", known=said)
         return [SlotSet(slot, value) for slot, value in known.items()] + [SlotSet("topic", "plan")]
 
@@ -109,7 +110,8 @@ class ActionPlanStart(Action):
 def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
     """A situation from slot values alone (what ActionPlanStart repeats back)."""
     car = answers.answered(slots.get("plan_car"))
-    return {"profession": answers.answered(slots.get("plan_profession")) if slots.get("plan_profession") != ANY else None,
+    profession = slots.get("plan_profession")
+    return {"profession": answers.answered(profession) if profession != ANY else None,
             "commune": answers.answered(slots.get("plan_commune")),
             "hours": answers.answered(slots.get("plan_hours")),
             "children": answers.answered(slots.get("plan_children")),
@@ -227,5 +229,3 @@ class ValidatePlanForm(FormValidationAction):
     def validate_plan_practice(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
         return self._read("plan_practice", value, answers.practice(str(value)), dispatcher, tracker)
 
-
-__all__ = ["ActionPlanStart", "ValidatePlanForm", "situation", "age_text"]

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import yaml
-
 from sqlalchemy import select
 
 from knowledge import db, queries, vocabulary
@@ -145,7 +144,8 @@ class _Builder:
         found = queries.find_openings(profession=profession, communes=self.area, limit=50).openings
         self.workplaces = sorted({o.commune for o in found})
         # `opening_id`: the hook of the apply issue (« Postuler » on each opening).
-        self.section("jobs", [{"name": o.title, "commune": o.commune, "detail": f"{o.structure}, {vocabulary.contract_label(o.contract)}",
+        self.section("jobs", [{"name": o.title, "commune": o.commune,
+                               "detail": f"{o.structure}, {vocabulary.contract_label(o.contract)}",
                                "description": "", "contact": o.contact, "opening_id": o.id} for o in found])
         if not found:
             self.gap("jobs")
@@ -164,8 +164,8 @@ class _Builder:
             found.sort(key=lambda h: not is_short_stay(h))
         if not found and need != "court":
             self.gap("housing")
-        self.section("housing", [_item(h, ", ".join(x for x in (h.details.get("audience"), h.details.get("duration"))
-                                                     if x)) for h in found])
+        details = [(h.details.get("audience"), h.details.get("duration")) for h in found]
+        self.section("housing", [_item(h, ", ".join(x for x in parts if x)) for h, parts in zip(found, details)])
 
     def childcare(self) -> None:
         ages = sorted({int(a) for a in self.situation.get("children") or []})

@@ -1,7 +1,11 @@
 """Issue 20: the installation plan handed over as the request's case file, in the console."""
 from knowledge import handoff, plans
+from tests import test_console
 from tests.console_helpers import log_in
-from tests.test_console import console, page_text, tracker_store  # noqa: F401 (fixtures)
+from tests.test_console import page_text
+
+# The console tests' fixtures: a logged-out console client over a fake Rasa, and a tracker store.
+console, tracker_store = test_console.console, test_console.tracker_store
 
 SITUATION = {"profession": "infirmier", "commune": "Vue", "hours": "nuit", "children": [8], "car": False}
 PLAN = {
@@ -42,7 +46,8 @@ async def test_the_coordinator_adds_an_item_and_sends_the_updated_plan_back(cons
     empty = await console.post(f"/console/demandes/{request_id}/plan/element", data={"csrf": token, "name": " "})
     assert "Le nom de l'élément est obligatoire." in page_text(await empty.text())
     await console.post(f"/console/demandes/{request_id}/plan/element",
-                       data={"csrf": token, "name": "Assistante maternelle de nuit, Mme Q.", "contact": "06 00 00 00 02"})
+                       data={"csrf": token, "name": "Assistante maternelle de nuit, Mme Q.",
+                             "contact": "06 00 00 00 02"})
     kept = plans.for_request(request_id)
     assert kept.sections[-1]["title"] == "Ajouté par votre coordinateur·rice"
     assert kept.sections[-1]["items"][0]["name"] == "Assistante maternelle de nuit, Mme Q."

@@ -84,7 +84,8 @@ def test_the_plan_page_shows_the_situation_sections_contacts_and_gaps(page, save
     body = page.locator("main").inner_text()
     assert "Micro-crèche Les Petits Galets" in body and "Contact : 02 51 22 00 01" in body
     assert "Location de voitures du Tenu" not in body
-    assert "aucun mode de garde aux horaires décalés pour un enfant de 7 ans" in page.locator(".plan__gaps").inner_text()
+    gaps = page.locator(".plan__gaps").inner_text()
+    assert "aucun mode de garde aux horaires décalés pour un enfant de 7 ans" in gaps
     assert page.locator(".site-header").is_visible() and page.locator("[data-print]").is_visible()
     page.screenshot(path=str(output_dir / "plan-screen.png"), full_page=True)
 

@@ -2,6 +2,7 @@
 the coordinator adds items and sends the updated plan back to the conversation (a link to its page).
 """
 import asyncio
+
 from aiohttp import web
 
 from bot.web.console.auth import current
