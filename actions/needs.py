@@ -30,6 +30,7 @@ from knowledge import cues, queries
 from knowledge.queries import Resource
 
 BRIEF_LIMIT = 3
+PLAN_FROM_NEEDS = 3
 TOPIC_BUTTONS = {
     "jobs": ("Toutes les offres", "/search_jobs"),
     "childcare": ("Garde d'enfants", "/ask_childcare"),
@@ -127,8 +128,10 @@ def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
             _brief_places(dispatcher, "installation", commune,
                           lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
                           lambda r: resource_line(r, structure_extra(r)))
+    # Three needs or more make a whole move: the installation plan (actions/plan_form.py) is offered.
+    plan = [("Préparer mon installation", "/plan_move")] if len(needs) >= PLAN_FROM_NEEDS else []
     say(dispatcher, "needs_next", buttons=buttons(
-        [TOPIC_BUTTONS[n] for n in needs] + [("Parler à un coordinateur", "/request_human")]))
+        [TOPIC_BUTTONS[n] for n in needs] + plan + [("Parler à un coordinateur", "/request_human")]))
     return [set_pending(None)]
 
 

@@ -9,7 +9,7 @@ from knowledge import privacy
 
 def cmd_export(args: argparse.Namespace) -> int:
     data = privacy.export(args.sender)
-    if not any(data[key] for key in ("messages", "requests", "applications", "alerts")):
+    if not any(data[key] for key in ("messages", "requests", "applications", "alerts", "plans")):
         print(f"Aucune donnée pour la conversation « {args.sender} ».", file=sys.stderr)
         return 1
     text = json.dumps(data, ensure_ascii=False, indent=2)
@@ -39,7 +39,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
             return 1
     erased = privacy.erase(args.sender)
     print(f"Effacé : {erased.events} événements de conversation, {erased.requests} demande(s) avec leurs "
-          f"coordonnées et notes, {erased.applications} candidature(s) avec leur CV, {erased.alerts} alerte(s).")
+          f"coordonnées et notes, {erased.applications} candidature(s) avec leur CV, {erased.alerts} alerte(s), "
+          f"{erased.plans} plan(s) d'installation et leur page.")
     return 0
 
 
@@ -54,6 +55,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     print(f"Candidatures (et CV) envoyées ou enregistrées avant le {result.applications_before:%d/%m/%Y} : "
           f"{result.applications} {verb}.")
     print(f"Alertes arrêtées, ou jamais confirmées, depuis plus d'un mois : {result.alerts} {verb}.")
+    print(f"Plans d'installation dont la page a expiré : {result.plans} {verb}.")
     return 0
 
 

@@ -5,7 +5,8 @@ Named in config.yml with a priority above RulePolicy's. Right after a user messa
 
 - `action_safety` when components/message_cues.py marked a `safety` entity (a medical emergency,
   distress), whatever the intent and even inside a form;
-- otherwise `action_answer_needs` when the message names two needs or more (`need` entities).
+- otherwise `action_answer_needs` when the message names two needs or more (`need` entities),
+  except inside the installation form, whose answers name needs.
 
 After either action it predicts `action_listen`; everywhere else it abstains (all zeros), so the
 rules and stories decide as before. Nothing is learnt: training only returns the resource.
@@ -25,6 +26,8 @@ NEEDS_ACTION = "action_answer_needs"
 SAFETY_ENTITY = "safety"
 NEED_ENTITY = "need"
 MIN_NEEDS = 2
+# Forms whose questions are about needs: their answers are not several questions (issue 20).
+FORMS_ANSWERING_NEEDS = ("plan_form",)
 
 
 def first_answer(tracker: DialogueStateTracker) -> Optional[Text]:
@@ -36,7 +39,8 @@ def first_answer(tracker: DialogueStateTracker) -> Optional[Text]:
     entities = tracker.latest_message.entities or []
     if any(e.get("entity") == SAFETY_ENTITY for e in entities):
         return SAFETY_ACTION
-    if len({e.get("value") for e in entities if e.get("entity") == NEED_ENTITY}) >= MIN_NEEDS:
+    in_plan_form = tracker.active_loop_name in FORMS_ANSWERING_NEEDS
+    if not in_plan_form and len({e.get("value") for e in entities if e.get("entity") == NEED_ENTITY}) >= MIN_NEEDS:
         return NEEDS_ACTION
     return None
 

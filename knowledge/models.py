@@ -363,3 +363,32 @@ class AlertDelivery(Base):
     subscription_id = Column(ForeignKey("alert_subscriptions.id", ondelete="CASCADE"), primary_key=True)
     opening_id = Column(String(40), primary_key=True)
     sent_at = Column(DateTime)  # None: the opening already existed at subscription time
+
+
+class InstallationPlan(Base):
+    """A person's installation plan (issue 20): what they said, the plan built from the database.
+
+    `situation` holds only the answers the person typed (profession, commune, arrival month,
+    hours, children's ages, car, partner's occupation, housing need, practice); `sections` the
+    plan's items by section, coordinators' additions included; `gaps` the kinds of need for which
+    nothing was found (the observatory counts them per commune). The page `/plan/<token>` shows it
+    until `expires_at`. An e-mail is kept only with the consent question answered.
+    """
+
+    __tablename__ = "installation_plans"
+
+    id = Column(Integer, primary_key=True)
+    token = Column(String(64), nullable=False, unique=True)
+    sender_id = Column(String(255), nullable=False, index=True)
+    commune = Column(String(100), nullable=False, default="", index=True)
+    situation = Column(JSON, nullable=False, default=dict)
+    sections = Column(JSON, nullable=False, default=list)
+    gaps = Column(JSON, nullable=False, default=list)
+    created_at = Column(DateTime, nullable=False, default=datetime.utcnow, index=True)
+    updated_at = Column(DateTime, nullable=False, default=datetime.utcnow)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    request_id = Column(ForeignKey("coordinator_requests.id", ondelete="SET NULL"), index=True)
+    email = Column(String(254))
+    email_consent_text = Column(Text)
+    email_consent_at = Column(DateTime)
+    email_sent_at = Column(DateTime)

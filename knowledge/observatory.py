@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Float, Integer, and_, case, cast, func, inspect, literal, select, type_coerce
 from sqlalchemy.engine import Engine
 
-from knowledge import db, name_masking, transcripts, vocabulary
+from knowledge import db, name_masking, plan_builder, plans, transcripts, vocabulary
 from knowledge.handoff import OUTCOMES
 from knowledge.masking import mask
 from knowledge.models import Commune, CoordinatorRequest, Profession
@@ -552,3 +552,23 @@ def misunderstood(period: Period, limit: Optional[int] = 100) -> Misunderstood:
         [Question(k, name_masking.mask_one(variants[k].most_common(1)[0][0]), masked(messages[k]),
                   masked(len(people[k]))) for k in order],
     )
+
+
+# -- installation plans: what they did not find (issue 20) -------------------------------------------
+@dataclass(frozen=True)
+class GapRow:
+    commune: str
+    kind: str
+    label: str
+    plans: Count
+
+
+def installation_gaps(period: Period) -> List[GapRow]:
+    """Plans made in the period that found nothing, per commune and kind of need (most first)."""
+    start, end = period.utc_bounds()
+    labels = plan_builder.settings()["gap_labels"]
+    counts = plans.gap_counts(start, end)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0], labels.get(item[0][1], item[0][1])))
+    return [GapRow(commune or "commune non précisée", kind, labels.get(kind, kind), masked(count))
+            for (commune, kind), count in ordered]
+

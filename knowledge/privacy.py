@@ -16,9 +16,9 @@ from typing import Any, Dict, Optional
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from knowledge import alerts, applications, cv_files, db, transcripts
+from knowledge import alerts, applications, cv_files, db, plans, transcripts
 from knowledge.handoff import CLOSED, audit
-from knowledge.models import CoordinatorRequest, RequestNote
+from knowledge.models import CoordinatorRequest, InstallationPlan, RequestNote
 
 POLICY_FILE = Path(__file__).with_name("privacy.yml")
 
@@ -63,6 +63,7 @@ def export(sender_id: str) -> Dict[str, Any]:
         "requests": requests,
         "applications": [_application(a) for a in applications.for_sender(sender_id)],
         "alerts": alerts.for_sender(sender_id),
+        "plans": _exported_plans(sender_id),
     }
 
 
@@ -73,12 +74,22 @@ def _application(a: "applications.ApplicationInfo") -> Dict[str, Any]:
             "events": [{"at": e.at.isoformat(), "action": e.action} for e in a.events]}
 
 
+def _exported_plans(sender_id: str) -> list:
+    with db.session_scope() as session:
+        return [{"created_at": p.created_at.isoformat(), "expires_at": p.expires_at.isoformat(),
+                 "situation": p.situation, "sections": p.sections, "gaps": p.gaps, "email": p.email,
+                 "email_consent_text": p.email_consent_text}
+                for p in session.scalars(select(InstallationPlan).where(InstallationPlan.sender_id == sender_id)
+                                         .order_by(InstallationPlan.id))]
+
+
 @dataclass(frozen=True)
 class Erased:
     events: int
     requests: int
     applications: int = 0
     alerts: int = 0
+    plans: int = 0
 
 
 def erase_requests(sender_id: str, coordinator_id: Optional[int] = None) -> int:
@@ -105,8 +116,9 @@ def erase_messages(sender_id: str) -> int:
 
 def erase(sender_id: str, coordinator_id: Optional[int] = None) -> Erased:
     """Erase everything kept about one conversation (right to erasure)."""
+    erased_plans = plans.erase(sender_id)  # before the requests: a plan may point at one
     return Erased(events=erase_messages(sender_id), requests=erase_requests(sender_id, coordinator_id),
-                  applications=erase_applications(sender_id), alerts=alerts.erase(sender_id))
+                  applications=erase_applications(sender_id), alerts=alerts.erase(sender_id), plans=erased_plans)
 
 
 def erase_applications(sender_id: str) -> int:
@@ -127,6 +139,7 @@ class Purge:
     applications: int = 0
     applications_before: Optional[datetime] = None
     alerts: int = 0
+    plans: int = 0
 
 
 def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
@@ -171,5 +184,6 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
     old_applications = applications.purge(applications_cutoff, now - cv_files.TOKEN_LIFETIME, dry_run)
     # Alerts: e-mail ones never confirmed within a month, stopped ones after a month.
     old_alerts = alerts.purge(months_before(now, 1), months_before(now, 1), dry_run)
+    expired_plans = plans.purge(now, dry_run)
     return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run, old_applications,
-                 applications_cutoff, old_alerts)
+                 applications_cutoff, old_alerts, expired_plans)

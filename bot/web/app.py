@@ -15,10 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.mail.outbox import outbox_sender
 from bot.settings import Settings
-from bot.web import console, middlewares, routes
+from bot.web import console, middlewares, plan, routes
 from bot.web.console.keys import COORDINATOR
 from bot.web.keys import HTTP_CLIENT, RASA_URL, STATIC_VERSION, WEBSOCKETS
-from knowledge import db, handoff_spool, privacy
+from knowledge import db, handoff_spool, plan_builder, privacy
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ def init_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(_close_websockets)
     app.on_response_prepare.append(middlewares.security_headers)
     routes.setup(app, STATIC)
+    plan.setup(app)
     console.setup(app, settings)
     return app
 
@@ -97,4 +98,5 @@ async def _globals(request: web.Request) -> dict:
     version = request.app[STATIC_VERSION]
     return {"static": lambda path: f"/static/{path}?v={version}", "path": request.path,
             # Called by the console's templates: the guard sets it after this context is made.
-            "current_coordinator": lambda: request.get(COORDINATOR), "retention": privacy.retention()}
+            "current_coordinator": lambda: request.get(COORDINATOR), "retention": privacy.retention(),
+            "plan_days": plan_builder.settings()["page_days"]}

@@ -16,7 +16,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.web.console import applications, auth, data, formatting, live, observatory, reminders, requests
+from bot.web.console import applications, auth, data, formatting, live, observatory, plan, reminders, requests
 from bot.web.console.keys import RASA, STOPPING, TRUSTED_PROXIES
 from bot.web.console.rasa import RasaConversations
 from bot.web.keys import HTTP_CLIENT
@@ -62,3 +62,4 @@ def routes(router: web.UrlDispatcher) -> None:
     data.routes(router)
     observatory.routes(router)
     applications.routes(router)
+    plan.routes(router)

@@ -80,6 +80,7 @@ AUDIT_ACTIONS = {
     "review_nlu": "question mise de côté pour apprendre à l'assistant à la comprendre",
     "request_created": "demande créée par la personne", "ended_by_person": "échange arrêté par la personne",
     "review_faq": "question mise de côté pour la FAQ",
+    "plan_handed_over": "plan d'installation joint à la demande", "plan_item_added": "élément ajouté au plan",
 }
 
 

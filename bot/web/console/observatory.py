@@ -68,6 +68,7 @@ def _figures(period: Period) -> Dict[str, Any]:
             "misunderstood": misunderstood.result(),
             "applications": application_stats.application_figures(period),
             "active_alerts": application_stats.active_alerts(),
+            "gaps": observatory.installation_gaps(period),
         }
     figures["communes"] = observatory.communes(period, by_commune, figures["unmet"])
     return figures
@@ -161,10 +162,18 @@ TABLES: Dict[str, Table] = {
                            lambda p: [(r.label, r.people) for r in observatory.handoffs(p).topics]),
     "relais-canaux": Table(("canal", "demandes"),
                            lambda p: [(r.label, r.people) for r in observatory.handoffs(p).channels]),
+    "freins-installation": Table(
+        ("commune", "besoin", "plans sans rien trouvé"),
+        lambda p: [(r.commune, r.label, r.plans) for r in observatory.installation_gaps(p)]),
     "questions-non-comprises": Table(
         ("question (masquée)", "messages", "personnes"),
         lambda p: [(q.text, q.messages, q.people) for q in observatory.misunderstood(p, limit=1000).questions]),
 }
+
+
+# A text cell starting with one of these is read as a formula by spreadsheets (CSV injection);
+# decimal numbers written with a comma (« -1,8806 ») are left as they are.
+
 
 
 def to_csv(table: Table, period: Period) -> bytes:

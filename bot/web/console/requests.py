@@ -14,7 +14,7 @@ from bot.web.console.auth import csrf_token, current
 from bot.web.console.formatting import PARIS, outcome_label
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
-from knowledge import handoff, queries, transcripts
+from knowledge import handoff, plans, queries, transcripts
 from knowledge.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
 from knowledge.naming import ANY
 
@@ -123,12 +123,13 @@ async def queue_fragment(request: web.Request) -> dict:
 
 
 async def _page_data(request: web.Request, item: handoff.RequestInfo) -> Dict[str, Any]:
-    lines, found, trail = await asyncio.gather(
+    lines, found, trail, plan = await asyncio.gather(
         asyncio.to_thread(transcripts.transcript, item.sender_id),
         asyncio.to_thread(matching, item.criteria, item.topic),
         asyncio.to_thread(handoff.audit_trail, item.id),
+        asyncio.to_thread(plans.case_file, item.id),
     )
-    return {"item": item, "lines": lines, "matching": found, "trail": trail, "outcomes": OUTCOMES,
+    return {"item": item, "lines": lines, "matching": found, "trail": trail, "outcomes": OUTCOMES, "plan": plan,
             "csrf": await csrf_token(request), "error": (await get_session(request)).pop("flash", None),
             "notice": await _notice(request), "outcomes_all": OUTCOME_LABELS,
             "mine": item.claimed_by_id == current(request).id, "max_reply": MAX_REPLY_CHARS}

@@ -1,0 +1,311 @@
+"""Issue 20, « Mon projet d'installation »: the form, the plan and its storage, on the partner data
+made for these tests (tests/data/knowledge_plan). Entities are built by hand the way the NLU sends
+them, so these tests do not depend on the model."""
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import plan_answers
+from actions.plan import ActionPlanHandover, ActionPlanLink, ActionPlanReply, ValidatePlanEmailForm
+from actions.plan_form import SLOTS, ActionPlanStart, ValidatePlanForm
+from knowledge import handoff, importer, naming, plan_builder, plans, privacy
+from knowledge.queries import NotFound
+from tests.test_actions import button_payloads, slot, texts
+
+FOLDER = Path(__file__).parent / "data" / "knowledge_plan"
+DOMAIN = {"forms": {"plan_form": {"required_slots": list(SLOTS)},
+                    "plan_email_form": {"required_slots": ["plan_email"]}},
+          "slots": {}}
+TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture
+def plan_db(database_url):
+    importer.import_folder(FOLDER)
+    naming.forget()
+    return database_url
+
+
+async def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action().run(dispatcher, tracker, DOMAIN)
+    return dispatcher, events
+
+
+def build(**situation):
+    return plan_builder.build(situation, today=TODAY)
+
+
+def section(plan, key):
+    found = [s for s in plan["sections"] if s["key"] == key]
+    return [item["name"] for item in found[0]["items"]] if found else []
+
+
+def gap_kinds(plan):
+    return [g["kind"] for g in plan["gaps"]]
+
+
+# -- the plan: childcare by age and hours ---------------------------------------------------------------
+def test_a_baby_gets_the_creche_and_a_school_child_the_periscolaire(plan_db):
+    plan = build(commune="Vue", children=[8, 84])
+    childcare = section(plan, "childcare")
+    assert childcare[0] == "Micro-crèche Les Petits Galets"
+    assert "Accueil de loisirs du Tenu" in childcare
+    assert childcare.count("Micro-crèche Les Petits Galets") == 1  # not for the 7-year-old
+
+
+def test_night_work_puts_atypical_hours_first_and_reports_the_age_left_without(plan_db):
+    plan = build(commune="Pornic", hours="nuit", children=[48])
+    childcare = section(plan, "childcare")
+    assert childcare[0] == "MAM Les Coquillages"  # open early, before the school's garderie
+    assert "Garderie de l'école du Val" in childcare
+    assert "childcare_atypical" not in gap_kinds(plan)
+    at_vue = build(commune="Vue", hours="nuit", children=[84])
+    assert "childcare_atypical" in gap_kinds(at_vue)
+    assert any("horaires décalés pour un enfant de 7 ans à Vue" in g["text"] for g in at_vue["gaps"])
+
+
+def test_no_childcare_at_all_for_the_age_is_a_gap(plan_db):
+    plan = build(commune="Vue", children=[156])  # 13 years: past every age range nearby
+    assert section(plan, "childcare") == [] and "childcare" in gap_kinds(plan)
+
+
+# -- transport ------------------------------------------------------------------------------------------
+def test_without_a_car_the_car_rental_is_left_out(plan_db):
+    with_car = section(build(commune="Vue", car=True), "mobility")
+    without = section(build(commune="Vue", car=False), "mobility")
+    assert "Location de voitures du Tenu" in with_car
+    assert "Location de voitures du Tenu" not in without and "Ligne de car du Tenu" in without
+
+
+def test_transport_serves_the_training_institute_commune(plan_db):
+    assert "Vélos électriques de l'Estuaire" in section(build(commune="Vue", car=False), "mobility")
+
+
+# -- liberal practice, partner, housing, events ---------------------------------------------------------------
+def test_liberal_practice_adds_aids_and_practices(plan_db):
+    liberal = build(profession="kinesitherapeute", commune="Vue", practice="liberal")
+    salaried = build(profession="kinesitherapeute", commune="Vue", practice="salarie")
+    assert section(liberal, "installation")[0] == "Guichet Installation Jade"
+    assert "Cabinet kiné du Canal" in section(liberal, "installation")
+    assert section(salaried, "installation") == []
+    jobs = [s for s in liberal["sections"] if s["key"] == "jobs"][0]["items"]
+    assert jobs[0]["opening_id"] == "o_kine_rouans"  # the hook for « Postuler » (apply issue)
+
+
+def test_the_partner_gets_the_employment_service_and_its_absence_nearby_is_said(plan_db):
+    plan = build(commune="Vue", partner="maçon")
+    assert section(plan, "partner") == ["Maison de l'emploi de l'Estuaire"]
+    assert "partner" in gap_kinds(plan)
+    assert section(build(commune="Vue"), "partner") == []  # nobody asked
+
+
+def test_short_stays_only_when_asked_and_none_is_a_gap(plan_db):
+    assert section(build(commune="Vue", housing="court"), "housing") == ["Chambres chez l'habitant du Migron"]
+    assert section(build(commune="Vue", housing="aucun"), "housing") == []
+    plan = build(commune="La Plaine-sur-Mer", housing="court")
+    assert "housing_short" in gap_kinds(plan)
+    near = build(commune="Vue", arrival="2027-01")
+    assert section(near, "housing")[0] == "Chambres chez l'habitant du Migron"
+
+
+def test_events_before_the_arrival_month_only(plan_db):
+    before_april = section(build(arrival="2099-03"), "events")
+    assert before_april == ["Job dating aides-soignants", "Visite du bloc pour infirmières"]
+    assert "events" in gap_kinds(build(arrival="2027-01"))
+
+
+# -- answers typed in the form ------------------------------------------------------------------------------
+@pytest.mark.parametrize("read, said, expected", [
+    (lambda t: plan_answers.arrival(t, TODAY), "en mars", "2027-03"),
+    (lambda t: plan_answers.arrival(t, TODAY), "à la rentrée", "2027-09"),
+    (lambda t: plan_answers.arrival(t, TODAY), "le mois prochain", "2027-01"),
+    (lambda t: plan_answers.arrival(t, TODAY), "03/2027", "2027-03"),
+    (plan_answers.hours, "jour et nuit", "mixte"),
+    (plan_answers.hours, "surtout de nuit", "nuit"),
+    (plan_answers.children, "un bébé de 8 mois et une fille de 4 ans", [8, 48]),
+    (plan_answers.children, "3 et 6 ans", [36, 72]),
+    (plan_answers.children, "pas d'enfant", []),
+    (plan_answers.car, "non, pas de voiture", False),
+    (plan_answers.car, "oui j'ai une voiture", True),
+    (plan_answers.housing, "une courte durée le temps de trouver", "court"),
+    (plan_answers.practice, "en libéral", "liberal"),
+])
+def test_typed_answers_are_read(read, said, expected):
+    assert read(said) == expected
+
+
+async def test_passer_skips_the_question(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_hours", "plan_profession": "infirmier",
+                                  "plan_commune": "Vue", "plan_arrival": "2027-03"},
+                           text="passer", intent="nlu_fallback", active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_hours") == plan_answers.SKIPPED
+    assert "pas compris" not in texts(dispatcher)
+
+
+async def test_an_answer_not_understood_is_asked_again_with_a_hint(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_car"}, text="bof", intent="nlu_fallback",
+                           active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_car") is None
+    assert "Je n'ai pas compris" in texts(dispatcher) and "« oui » ou « non »" in texts(dispatcher)
+
+
+async def test_a_new_commune_given_on_the_way_replaces_the_old_one_without_complaint(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_hours", "plan_commune": "Vue"},
+                           text="finalement plutôt à Pornic", intent="inform",
+                           entities=[{"entity": "commune", "value": "Pornic"}], active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_commune") == "Pornic"
+    assert slot(events, "plan_hours") is None and "pas compris" not in texts(dispatcher)
+
+
+async def test_the_practice_is_not_asked_of_an_aide_soignant(plan_db, make_tracker):
+    form = ValidatePlanForm()
+    tracker = make_tracker(slots={"plan_profession": "aide_soignant"})
+    asked = await form.required_slots(list(SLOTS), CollectingDispatcher(), tracker, DOMAIN)
+    assert "plan_practice" not in asked and "plan_car" in asked
+
+
+async def test_the_start_reuses_what_was_said_earlier(plan_db, make_tracker):
+    message = {"text": "kiné, bébé de 8 mois, on n'a qu'une seule voiture", "intent": {"name": "ask_childcare"},
+               "entities": [{"entity": "child_age", "value": 8}]}
+    tracker = make_tracker(slots={"profession": "kinesitherapeute", "commune": "Vue", "work_time": "nuit"},
+                           text=message["text"], intent="ask_childcare", entities=message["entities"])
+    dispatcher, events = await run(ActionPlanStart, tracker)
+    assert slot(events, "plan_profession") == "kinesitherapeute"
+    assert slot(events, "plan_commune") == "Vue"
+    assert slot(events, "plan_hours") == "nuit"
+    assert slot(events, "plan_children") == [8]
+    assert slot(events, "plan_car") == "oui"
+    shown = texts(dispatcher)
+    assert "passer" in shown and "Commune : Vue ; Horaires : de nuit" in shown
+
+
+# -- the reply, the link, the hand-over, erase ------------------------------------------------------------------
+ANSWERED = {"plan_profession": "kinesitherapeute", "plan_commune": "Vue", "plan_arrival": "2099-03",
+            "plan_hours": "nuit", "plan_children": [8, 84], "plan_car": "non", "plan_partner": "maçon",
+            "plan_housing": "court", "plan_practice": "liberal"}
+
+
+async def test_the_plan_reply_has_short_sections_with_contacts_and_the_gaps(plan_db, make_tracker):
+    dispatcher, events = await run(ActionPlanReply, make_tracker(slots=ANSWERED, text="en libéral"))
+    reply = dispatcher.messages[0]["text"]
+    for title in ("Offres d'emploi", "Logement à l'arrivée", "Garde d'enfants", "Transports",
+                  "Emploi de votre conjoint·e", "Installation en libéral", "Rencontres avant votre arrivée"):
+        assert f"▸ {title}" in reply
+    assert "Contact : 02 51 22 00 01" in reply
+    assert "Location de voitures du Tenu" not in reply
+    assert "… et 1 de plus" in reply  # four liberal items, three shown
+    assert "Ce que je n'ai pas trouvé" in reply and "un·e coordinateur·rice peut chercher avec vous" in reply.lower()
+    assert button_payloads(dispatcher) == ["/plan_receive", "/plan_handover"]
+    assert slot(events, "topic") == "plan"
+    kept = plans.latest("candidate-42")
+    assert kept.situation["children"] == [8, 84] and kept.situation["car"] is False
+    assert "childcare_atypical" in [g["kind"] for g in kept.gaps]
+
+
+async def test_skipped_questions_leave_their_sections_out(plan_db, make_tracker):
+    skipped = {slot_name: plan_answers.SKIPPED for slot_name in SLOTS}
+    dispatcher, _ = await run(ActionPlanReply, make_tracker(slots=skipped, text="passer"))
+    reply = dispatcher.messages[0]["text"]
+    assert "tout le Pays de Retz" in reply
+    assert "Offres d'emploi" not in reply and "Emploi de votre conjoint" not in reply
+    assert plans.latest("candidate-42").situation == {}
+
+
+async def test_the_link_points_to_the_page_and_offers_the_email(plan_db, make_tracker, monkeypatch):
+    monkeypatch.setenv("PUBLIC_SITE_URL", "https://cotesoin.test")
+    dispatcher, _ = await run(ActionPlanLink, make_tracker(text="recevoir mon plan"))
+    assert "pas encore de plan" in texts(dispatcher)
+    await run(ActionPlanReply, make_tracker(slots=ANSWERED))
+    dispatcher, _ = await run(ActionPlanLink, make_tracker(text="recevoir mon plan"))
+    token = plans.latest("candidate-42").token
+    assert f"https://cotesoin.test/plan/{token}" in texts(dispatcher)
+    assert "/plan_email" in button_payloads(dispatcher)
+
+
+async def test_the_email_is_kept_with_its_consent_and_a_wrong_one_asked_again(plan_db, make_tracker):
+    await run(ActionPlanReply, make_tracker(slots=ANSWERED))
+    wrong = make_tracker(slots={"requested_slot": "plan_email"}, text="chez moi", intent="nlu_fallback",
+                         active_loop={"name": "plan_email_form"})
+    dispatcher, events = await run(ValidatePlanEmailForm, wrong)
+    assert slot(events, "plan_email") is None and "adresse e-mail" in texts(dispatcher)
+    from actions.plan import ActionPlanEmailSave
+    dispatcher, events = await run(ActionPlanEmailSave, make_tracker(slots={"plan_email": "ana@exemple.fr"}))
+    assert "ana@exemple.fr" in texts(dispatcher) and slot(events, "plan_email") is None
+    from knowledge import db
+    from knowledge.models import InstallationPlan
+    with db.session_scope() as session:
+        row = session.get(InstallationPlan, plans.latest("candidate-42").id)
+        assert row.email == "ana@exemple.fr" and "effacer mes données" in row.email_consent_text
+
+
+async def test_the_hand_over_makes_the_plan_the_request_case_file(plan_db, make_tracker):
+    await run(ActionPlanReply, make_tracker(slots=ANSWERED))
+    dispatcher, _ = await run(ActionPlanHandover, make_tracker(slots={"topic": "plan"}, text="confier mon projet"))
+    request = handoff.current_request("candidate-42")
+    assert request is not None and request.topic == "plan"
+    assert plans.for_request(request.id).id == plans.latest("candidate-42").id
+    assert f"demande n° {request.id}" in texts(dispatcher)
+
+
+# -- storage: page lifetime, erase, purge, observatory counts -----------------------------------------------------
+def test_a_plan_page_expires_after_30_days_and_unknown_tokens_are_not_found(plan_db):
+    now = datetime(2026, 12, 7, 10)
+    kept = plans.save("s1", {"commune": "Vue"}, build(commune="Vue"), now=now)
+    assert plans.by_token(kept.token, now=now + timedelta(days=29)).id == kept.id
+    with pytest.raises(NotFound):
+        plans.by_token(kept.token, now=now + timedelta(days=30, seconds=1))
+    with pytest.raises(NotFound):
+        plans.by_token("inconnu", now=now)
+    assert plans.save("s1", {"commune": "Vue"}, build(commune="Vue"), now=now).token == kept.token
+    assert len(kept.token) >= 32
+
+
+def test_erase_removes_the_plans_and_their_pages(plan_db):
+    kept = plans.save("s1", {"commune": "Vue"}, build(commune="Vue"))
+    other = plans.save("s2", {"commune": "Vue"}, build(commune="Vue"))
+    privacy.erase("s1")
+    with pytest.raises(NotFound):
+        plans.by_token(kept.token)
+    assert plans.by_token(other.token).sender_id == "s2"
+    assert "plans" in privacy.export("s2") and privacy.export("s2")["plans"][0]["situation"] == {"commune": "Vue"}
+
+
+def test_purge_removes_expired_plans(plan_db):
+    now = datetime(2026, 12, 7, 10)
+    plans.save("old", {}, build(), now=now - timedelta(days=31))
+    plans.save("new", {}, build(), now=now)
+    assert privacy.purge(now=now).plans == 1
+    assert plans.latest("new", now=now) is not None
+
+
+def test_gaps_are_counted_per_commune_and_kind(plan_db):
+    for sender in ("a", "b"):
+        plans.save(sender, {"commune": "Vue"}, build(commune="Vue", hours="nuit", children=[84]))
+    plans.save("c", {"commune": "Pornic"}, build(commune="Pornic", hours="nuit", children=[48]))
+    counts = plans.gap_counts()
+    assert counts[("Vue", "childcare_atypical")] == 2
+    assert ("Pornic", "childcare_atypical") not in counts
+
+
+def test_anywhere_in_an_epci_covers_its_communes_only(plan_db):
+    assert plan_builder.named_epci("peu importe, dans le sud estuaire") == "Communauté de communes Sud Estuaire"
+    assert plan_builder.named_epci("peu importe") is None
+    plan = build(commune="epci:Communauté de communes Sud Estuaire", practice="liberal")
+    assert section(plan, "installation") == ["Guichet Installation Jade", "Maison de santé du Migron"]
+    assert [g for g in plan["gaps"] if "dans Communauté de communes Sud Estuaire" in g["text"]] == []
+    assert "Commune : peu importe, dans Communauté de communes Sud Estuaire" in plan_builder.describe_situation(
+        {"commune": "epci:Communauté de communes Sud Estuaire"})
+
+
+async def test_the_form_reads_an_epci_as_the_place(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_commune"}, text="peu importe, vers Pornic Agglo",
+                           intent="inform", entities=[{"entity": "commune", "value": "Pornic"}],
+                           active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_commune") == "epci:Pornic Agglo Pays de Retz"
