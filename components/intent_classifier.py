@@ -46,7 +46,8 @@ def vectorizers(config: Dict[Text, Any]) -> List[TfidfVectorizer]:
     parts = [
         TfidfVectorizer(ngram_range=tuple(config["word_ngrams"]), strip_accents="unicode",
                         token_pattern=r"(?u)\b\w+\b", sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]), sublinear_tf=True,
+                        strip_accents="unicode" if config["char_strip_accents"] else None),
     ]
     if "lemmas" in spacy_features.check(config["spacy_features"]):
         parts.append(TfidfVectorizer(analyzer=spacy_features.LemmaAnalyzer(config["spacy_model"]),
@@ -145,6 +146,8 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return {
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 4],
+            # Character n-grams read without accents (« ou » and « où », « creche » and « crèche » alike).
+            "char_strip_accents": False,
             # Inverse regularisation strength of the logistic regression.
             "C": 20,
             "ranking_length": 10,
