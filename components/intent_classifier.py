@@ -55,17 +55,15 @@ def vectorizers(config: Dict[Text, Any]) -> List[TfidfVectorizer]:
     return parts
 
 
-def mean_vector(config: Dict[Text, Any]) -> Optional[spacy_features.MeanVector]:
-    """The dense part of the features (spaCy's mean word vector), when asked for."""
-    if "vectors" in spacy_features.check(config["spacy_features"]):
-        return spacy_features.MeanVector(config["spacy_model"])
-    return None
+def wants_vectors(config: Dict[Text, Any]) -> bool:
+    """Whether the features end with a dense part, the mean word vector (spaCy's vectors)."""
+    return "vectors" in spacy_features.check(config["spacy_features"])
 
 
 class DenseFeatures(BaseEstimator, TransformerMixin):
     """scikit-learn step: the mean word vector of each text, times a weight."""
 
-    def __init__(self, vector: spacy_features.MeanVector, weight: float) -> None:
+    def __init__(self, vector: spacy_features.VectorTable, weight: float) -> None:
         self.vector = vector
         self.weight = weight
 
@@ -107,6 +105,8 @@ class Scorer:
                    dense.vector if dense else None, dense.weight if dense else 1.0)
 
     def save(self, directory: Path) -> None:
+        if isinstance(self._dense, spacy_features.VectorTable):
+            self._dense.save(directory)
         (directory / VOCABULARIES_FILE).write_text(
             json.dumps({"classes": self.classes, "vocabularies": [part[1] for part in self._parts]},
                        ensure_ascii=False),
@@ -121,7 +121,9 @@ class Scorer:
             idfs = [arrays[f"idf{i}"] for i in range(len(saved["vocabularies"]))]
             weights, intercept = arrays["weights"], arrays["intercept"]
         return cls([v.build_analyzer() for v in vectorizers(config)], saved["vocabularies"], idfs,
-                   weights, intercept, saved["classes"], mean_vector(config), config["vector_weight"])
+                   weights, intercept, saved["classes"],
+                   spacy_features.VectorTable.read(directory) if wants_vectors(config) else None,
+                   config["vector_weight"])
 
     def probabilities(self, text: str) -> np.ndarray:
         scores = self._intercept.copy()
@@ -173,9 +175,9 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         """scikit-learn's pipeline, fitted; the component then scores with its numbers."""
         classifier = LogisticRegression(C=self._config["C"], class_weight="balanced", max_iter=5000)
         parts: List[Any] = vectorizers(self._config)
-        vector = mean_vector(self._config)
-        if vector is not None:
-            parts.append(DenseFeatures(vector, self._config["vector_weight"]))
+        if wants_vectors(self._config):
+            table = spacy_features.VectorTable.from_spacy(self._config["spacy_model"])
+            parts.append(DenseFeatures(table, self._config["vector_weight"]))
         model = Pipeline([("features", make_union(*parts)), ("classifier", classifier)])
         model.fit(texts, intents)
         self._scorer = Scorer.fitted(model)
