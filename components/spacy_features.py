@@ -88,7 +88,9 @@ class VectorTable:
     @classmethod
     def read(cls, directory: Path) -> "VectorTable":
         with np.load(directory / VECTORS_FILE, allow_pickle=False) as arrays:
-            return cls(arrays["words"], arrays["rows"], arrays["vectors"])
+            table = cls(arrays["words"], arrays["rows"], arrays["vectors"])
+        table._words = table._rows = None  # only the look-up is needed to score messages
+        return table
 
     def __call__(self, text: str) -> np.ndarray:
         rows = [row for row in map(self._row.get, WORD.findall(text.lower())) if row is not None]
