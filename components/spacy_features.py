@@ -12,8 +12,8 @@ Two kinds of features, chosen in config.yml after an A/B test (docs/nlu.md):
 """
 import re
 import threading
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import List, Tuple
 
 import numpy as np

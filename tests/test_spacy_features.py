@@ -7,10 +7,10 @@ import textwrap
 
 import numpy as np
 import pytest
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components import spacy_features
 from tests.test_intent_classifier import EXAMPLES, TEXTS, component, message, parsed
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 MODEL = "fr_core_news_md"
 
