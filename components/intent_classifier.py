@@ -5,7 +5,9 @@ Words (accents stripped, one-letter words kept, word pairs) and character n-gram
 normalised), then a logistic regression (classes balanced) gives every intent a probability: the
 confidence the FallbackClassifier compares with its thresholds. On the held-out file it is as
 accurate as the DIET network it replaced, for a fraction of its CPU and training time
-(config.yml, docs/performance.md).
+(config.yml, docs/performance.md). Optionally (`spacy_features`, components/spacy_features.py),
+spaCy's mean word vector is a dense part beside them (chosen, docs/nlu.md), or its lemmas a third
+TF-IDF part (tried, not chosen).
 
 scikit-learn fits the model. A message is then scored from the fitted numbers directly (`Scorer`):
 scikit-learn's `transform` and `predict_proba` build and check several sparse matrices for one
