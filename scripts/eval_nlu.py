@@ -1,16 +1,22 @@
-"""Evaluate the trained NLU model on the held-out French test file (never trained on).
+"""Evaluate the trained NLU model on the held-out French test file (never trained on), then on the
+external set written outside the team (../shared/eval/nlu_external_dev.yml, beside the clone).
 
 Prints intent accuracy, macro-F1, per-intent precision/recall/F1, entity scores, the most
-frequent confusions and the misclassified messages; writes them under results/nlu/.
-Exits with status 1 when intent accuracy is under MIN_INTENT_ACCURACY (default 0.90) or the
-entity F1 (CRF, micro average over the four entities) under MIN_ENTITY_F1 (default 0.85).
+frequent confusions and the misclassified messages; writes them under results/nlu/ (the external
+set's report in results/nlu/external.txt, its predictions in results/nlu/external.json).
+Exits with status 1 when the held-out intent accuracy is under MIN_INTENT_ACCURACY (default 0.90),
+its entity F1 (CRF, micro average over the four entities) under MIN_ENTITY_F1 (default 0.85), or
+the external intent accuracy under MIN_EXTERNAL_INTENT_ACCURACY (default 0.93). The external set is
+skipped, with a message, only when its file is absent (EXTERNAL_NLU_DATA names another file).
 """
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Dict, Optional
 
 from bot import services
 from bot import settings as bot_settings
@@ -19,6 +25,9 @@ from bot.cli import seed_demo_if_empty
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 OUT = ROOT / "results" / "nlu"
+EXTERNAL_DIR = ROOT.parent / "shared" / "eval"
+EXTERNAL_SCORER = EXTERNAL_DIR / "eval_external.py"
+EXTERNAL_DATA = Path(os.environ.get("EXTERNAL_NLU_DATA", EXTERNAL_DIR / "nlu_external_dev.yml"))
 
 
 def table(rows, headers):
@@ -27,9 +36,32 @@ def table(rows, headers):
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def external_scores(model: Path, environment: dict) -> Optional[Dict[str, float]]:
+    """The external set's figures (intent_acc, intent_f1, entity_f1) from its own scorer, its report
+    written to results/nlu/external.txt; None when the set or its scorer is absent."""
+    missing = [path for path in (EXTERNAL_DATA, EXTERNAL_SCORER) if not path.is_file()]
+    if missing:
+        print(f"\nJeu externe ignoré : {', '.join(map(str, missing))} introuvable "
+              f"(il est attendu dans ../shared/eval/, à côté du dépôt).")
+        return None
+    run = subprocess.run(
+        [sys.executable, str(EXTERNAL_SCORER), "--model", str(model), "--project", str(ROOT),
+         "--data", str(EXTERNAL_DATA), "--errors", "--out", str(OUT / "external.json")],
+        cwd=ROOT, env=environment, capture_output=True, text=True,
+    )
+    report = run.stdout.strip()
+    (OUT / "external.txt").write_text(report + "\n", encoding="utf-8")
+    last = report.splitlines()[-1] if report else ""
+    scores = dict(re.findall(r"(\w+)=([0-9.]+)", last))
+    if run.returncode != 0 or "intent_acc" not in scores:
+        raise RuntimeError(f"le jeu externe n'a pas pu être évalué : {last or run.stderr.strip()[-500:]}")
+    return {name: float(value) for name, value in scores.items()}
+
+
 def main() -> int:
     min_accuracy = float(os.environ.get("MIN_INTENT_ACCURACY", "0.90"))
     min_entity_f1 = float(os.environ.get("MIN_ENTITY_F1", "0.85"))
+    min_external = float(os.environ.get("MIN_EXTERNAL_INTENT_ACCURACY", "0.93"))
     settings = bot_settings.load()
     seed_demo_if_empty()
     model = services.train(settings)
@@ -61,6 +93,12 @@ def main() -> int:
     lines += [f"  {a} -> {b}: {n}" for (a, b), n in pairs.most_common(10)]
     lines += ["", f"Misclassified messages ({len(errors)}):"]
     lines += [f"  [{e['intent']} -> {e['intent_prediction']['name']}] {e['text']}" for e in errors]
+    external = external_scores(model, settings.child_environment())
+    if external is not None:
+        lines += ["", f"External set ({EXTERNAL_DATA.name}, written outside the team; details in "
+                      f"{(OUT / 'external.txt').relative_to(ROOT)}):",
+                  f"Intent accuracy: {external['intent_acc']:.3f}   macro-F1: {external['intent_f1']:.3f}   "
+                  f"entity F1: {external['entity_f1']:.3f}"]
     summary = "\n".join(lines)
     (OUT / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     print(summary)
@@ -69,11 +107,14 @@ def main() -> int:
         failures.append(f"précision des intentions {accuracy:.3f} < {min_accuracy}")
     if entity_f1 < min_entity_f1:
         failures.append(f"F1 des entités {entity_f1:.3f} < {min_entity_f1}")
+    if external is not None and external["intent_acc"] < min_external:
+        failures.append(f"précision des intentions sur le jeu externe {external['intent_acc']:.3f} < {min_external}")
     if failures:
         print("\nÉCHEC : " + " ; ".join(failures), file=sys.stderr)
         return 1
     print(f"\nOK : précision des intentions {accuracy:.3f} ≥ {min_accuracy}, "
-          f"F1 des entités {entity_f1:.3f} ≥ {min_entity_f1}")
+          f"F1 des entités {entity_f1:.3f} ≥ {min_entity_f1}"
+          + (f", jeu externe {external['intent_acc']:.3f} ≥ {min_external}" if external is not None else ""))
     return 0
 
 
