@@ -6,9 +6,27 @@ A database made by that release (or any later one before migrations) has these t
 Revision ID: 0001
 Revises:
 """
+import importlib.util
+import sys
+from pathlib import Path
+
 from alembic import op
 
-from migrations import release_fc26e57
+
+def _release_models():
+    """migrations/release_fc26e57.py, loaded by its path: the `cotesoin` command does not have the
+    project's root on its import path, and `migrations` is not an installed package."""
+    name = "cotesoin_migrations_release_fc26e57"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "release_fc26e57.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+release_fc26e57 = _release_models()
 
 revision = "0001"
 down_revision = None
