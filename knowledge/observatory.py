@@ -393,7 +393,8 @@ def _searches_without_result(period: Period) -> List[Tuple[str, Dict[str, Option
     return older + _marked_searches_without_result(period)
 
 
-def _inferred_searches_without_result(period: Period, before: Optional[float]) -> List[Tuple[str, Dict[str, Optional[str]]]]:
+def _inferred_searches_without_result(period: Period,
+                                      before: Optional[float]) -> List[Tuple[str, Dict[str, Optional[str]]]]:
     """[(sender_id, criteria)] for each job search of the period, before `before` (None: no end),
     that found no opening, as conversations stored before the marker are read.
 
@@ -419,7 +420,8 @@ def _inferred_searches_without_result(period: Period, before: Optional[float]) -
         *[last(_json_text(engine, earlier.c.data, "value"), earlier.c.type_name == "slot",
                func.coalesce(earlier.c.action_name, "") == name).label(name) for name in CRITERIA],
     ).where(marker.c.type_name == "slot", marker.c.action_name == OLD_NO_RESULT_SLOT, marker.c.timestamp >= start,
-            marker.c.timestamp < (end if before is None else min(end, before)), _json_is_zero(engine, marker.c.data, "value"))
+            marker.c.timestamp < (end if before is None else min(end, before)),
+            _json_is_zero(engine, marker.c.data, "value"))
     return [(row.sender_id, {name: getattr(row, name) for name in CRITERIA})
             for row in _tracker_rows(query) if row.previous != "session_started"]
 

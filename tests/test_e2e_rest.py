@@ -246,7 +246,8 @@ def test_a_job_search_that_finds_nothing_is_counted_by_the_observatory(assistant
     with db.session_scope() as session:
         communes = list(session.scalars(select(Commune.name).order_by(Commune.name)))
     profession = "medecin"
-    commune = next(name for name in communes if not queries.find_openings(profession=profession, communes=[name]).openings)
+    commune = next(name for name in communes
+                   if not queries.find_openings(profession=profession, communes=[name]).openings)
     monkeypatch.setenv("TRACKER_STORE_URL", assistant.settings.tracker_store_url)
     transcripts.dispose()
     today = observatory.Period.last_days(1)
