@@ -10,7 +10,7 @@ from actions.criteria import ANY, Criteria
 from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
 from actions.messages import say
 from actions.pending import Pending, set_pending
-from knowledge import queries, vocabulary
+from knowledge import queries, unmet_search, vocabulary
 
 PAGE_SIZE = 5
 # Communes offered as buttons to narrow a search down.
@@ -58,7 +58,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
             say(dispatcher, "jobs_no_more")
             return events + [set_pending(None)]
         propose_alternatives(dispatcher, criteria)
-        return events + [set_pending(Pending.HUMAN)]
+        return unmet_marker(criteria) + events + [set_pending(Pending.HUMAN)]
     if offset == 0:
         say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
     dispatcher.utter_message(text=openings_list(search.openings), buttons=apply_buttons(search.openings))
@@ -71,6 +71,14 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         return events + [set_pending(Pending.MORE_JOBS)]
     say(dispatcher, "jobs_next_step", buttons=buttons([ALERT_BUTTON]))
     return events + [set_pending(None)]
+
+
+def unmet_marker(criteria: Criteria) -> List[Dict[str, Any]]:
+    """The observatory's record of a search that found nothing (knowledge/unmet_search.py): the
+    criteria of this moment, then the slot reset. Written before `jobs_offset` so that the marker's
+    timestamp never follows it (the observatory's cut-over between old and new conversations)."""
+    value = unmet_search.marker(**{name: criteria.value(name) for name in unmet_search.FIELDS})
+    return [SlotSet(unmet_search.SLOT, value), SlotSet(unmet_search.SLOT, None)]
 
 
 def offer_to_narrow(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:

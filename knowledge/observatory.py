@@ -12,10 +12,14 @@ How the tracker store is read (Rasa's SQLTrackerStore writes one row per event):
 - A conversation is a Rasa session (a `session_started` event); a person is a conversation id
   (`sender_id`: a browser, a Telegram chat); its channel is the `input_channel` of its messages.
 - Demand: the people whose conversation set the `topic`, `profession` or `commune` slot.
-- Unmet demand: the job search (actions/jobs.py) sets `jobs_offset` to the number of openings
-  shown so far, so `jobs_offset` = 0 right after the search is a search that found nothing; its
-  criteria are the slots' last values before it in the conversation. The slots Rasa copies into
-  a new session (right after `session_started`) are not a new search.
+- Unmet demand: a job search that finds nothing writes a marker of its own, the slot event
+  `unmet_search` whose value holds the criteria of that moment (knowledge/unmet_search.py); each
+  marker with a value is one search. Pages of results and their offsets play no part.
+  Conversations stored before the marker existed are read as they were: before the store's first
+  `unmet_search` event (the moment the new search went live), `jobs_offset` = 0 right after the
+  search is a search that found nothing, its criteria the slots' last values before it (the slots
+  Rasa copies into a new session, right after `session_started`, are not a new search). Nothing is
+  rewritten in Rasa's table.
 - Times: `timestamp` is a UTC epoch; days are cut at Paris midnight with the UTC offsets of the
   period computed here (no time-zone support needed in the database).
 
@@ -36,7 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Float, Integer, and_, case, cast, func, inspect, literal, select, type_coerce
 from sqlalchemy.engine import Engine
 
-from knowledge import db, name_masking, plan_builder, plans, transcripts, vocabulary
+from knowledge import db, name_masking, plan_builder, plans, transcripts, unmet_search, vocabulary
 from knowledge.handoff import OUTCOMES
 from knowledge.masking import mask
 from knowledge.models import Commune, CoordinatorRequest, Profession
@@ -50,7 +54,7 @@ MASKED = "< 5"
 Count = Union[int, str]  # an int, or MASKED
 MISUNDERSTOOD_INTENTS = ("nlu_fallback", "out_of_scope")
 CRITERIA = ("profession", "commune", "contract_type")
-NO_RESULT_SLOT = "jobs_offset"
+OLD_NO_RESULT_SLOT = "jobs_offset"  # how conversations before the marker are read
 OTHER = "autre"
 MAX_DAYS = 3 * 366
 DAY = 86400
@@ -148,6 +152,20 @@ def _json_text(engine: Engine, column, key: str):
     if _dialect(engine) == "postgresql":
         return cast(column, JSON)[key].as_string()
     return type_coerce(column, JSON)[key].as_string()
+
+
+def _json_path_text(engine: Engine, column, *path: str):
+    """`data`'s nested field at `path` as text (SQLite json_extract, PostgreSQL #>>)."""
+    if _dialect(engine) == "postgresql":
+        return cast(column, JSON)[path].as_string()
+    return type_coerce(column, JSON)[path].as_string()
+
+
+def _json_is_object(engine: Engine, column, key: str):
+    """`data`'s field `key` is a JSON object (not null, not a string)."""
+    if _dialect(engine) == "postgresql":
+        return func.json_typeof(cast(column, JSON)[key]) == "object"
+    return func.json_type(column, f"$.{key}") == "object"
 
 
 def _json_is_zero(engine: Engine, column, key: str):
@@ -348,8 +366,37 @@ class UnmetRow:
     people: Count
 
 
+def _first_marker() -> Optional[float]:
+    """When the store's first `unmet_search` event was written (None: none yet)."""
+    events = transcripts.events
+    rows = _tracker_rows(select(func.min(events.c.timestamp)).where(
+        events.c.type_name == "slot", events.c.action_name == unmet_search.SLOT))
+    return rows[0][0] if rows else None
+
+
+def _marked_searches_without_result(period: Period) -> List[Tuple[str, Dict[str, Optional[str]]]]:
+    """[(sender_id, criteria)] for each `unmet_search` marker of the period (its reset to None is not one)."""
+    engine, events = transcripts.engine(), transcripts.events
+    query = select(events.c.sender_id, *[
+        _json_path_text(engine, events.c.data, "value", name).label(name) for name in CRITERIA
+    ]).where(events.c.type_name == "slot", events.c.action_name == unmet_search.SLOT, _in_period(period),
+             _json_is_object(engine, events.c.data, "value"))
+    return [(row.sender_id, {name: getattr(row, name) for name in CRITERIA}) for row in _tracker_rows(query)]
+
+
 def _searches_without_result(period: Period) -> List[Tuple[str, Dict[str, Optional[str]]]]:
-    """[(sender_id, criteria)] for each job search of the period that found no opening.
+    """[(sender_id, criteria)] for each job search of the period that found no opening: the markers,
+    and before the first marker of the store, the searches of older conversations as they were read."""
+    first = _first_marker()
+    start, _ = period.bounds()
+    older = _inferred_searches_without_result(period, first) if first is None or first > start else []
+    return older + _marked_searches_without_result(period)
+
+
+def _inferred_searches_without_result(period: Period,
+                                      before: Optional[float]) -> List[Tuple[str, Dict[str, Optional[str]]]]:
+    """[(sender_id, criteria)] for each job search of the period, before `before` (None: no end),
+    that found no opening, as conversations stored before the marker are read.
 
     One query: each `jobs_offset` = 0 slot event of the period, the event before it that is not a
     slot (an action for a real search, `session_started` when Rasa copies the slots into a new
@@ -372,8 +419,9 @@ def _searches_without_result(period: Period) -> List[Tuple[str, Dict[str, Option
         # a scan of every event of that slot, for each search)
         *[last(_json_text(engine, earlier.c.data, "value"), earlier.c.type_name == "slot",
                func.coalesce(earlier.c.action_name, "") == name).label(name) for name in CRITERIA],
-    ).where(marker.c.type_name == "slot", marker.c.action_name == NO_RESULT_SLOT, marker.c.timestamp >= start,
-            marker.c.timestamp < end, _json_is_zero(engine, marker.c.data, "value"))
+    ).where(marker.c.type_name == "slot", marker.c.action_name == OLD_NO_RESULT_SLOT, marker.c.timestamp >= start,
+            marker.c.timestamp < (end if before is None else min(end, before)),
+            _json_is_zero(engine, marker.c.data, "value"))
     return [(row.sender_id, {name: getattr(row, name) for name in CRITERIA})
             for row in _tracker_rows(query) if row.previous != "session_started"]
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from knowledge import transcripts
+from knowledge import transcripts, unmet_search
+from knowledge.naming import ANY
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -22,6 +23,8 @@ class Conversations:
     """Events of many conversations, written in one go by `save()`."""
 
     rows: List[Dict[str, Any]] = field(default_factory=list)
+    # each conversation's slots as Rasa holds them, for the criteria a search records
+    current: Dict[str, Dict[str, Any]] = field(default_factory=dict)
 
     def event(self, sender: str, data: Dict[str, Any]) -> None:
         intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
@@ -36,6 +39,7 @@ class Conversations:
     def slots(self, sender: str, moment: float, **slots: Any) -> None:
         for name, value in slots.items():
             self.event(sender, {"event": "slot", "timestamp": moment, "name": name, "value": value})
+            self.current.setdefault(sender, {})[name] = value
 
     def start(self, sender: str, moment: float, **carried: Any) -> None:
         """A new session: what action_session_start writes, with the slots it carries over."""
@@ -55,8 +59,26 @@ class Conversations:
     def bot(self, sender: str, moment: float, text: str) -> None:
         self.event(sender, {"event": "bot", "timestamp": moment, "text": text, "data": {}})
 
-    def search(self, sender: str, moment: float, found: int) -> None:
-        """The job search as actions/jobs.py records it (topic, then the openings shown so far)."""
+    def search(self, sender: str, moment: float, found: int, offset: int = 0) -> None:
+        """The job search as actions/jobs.py records it: when a new search finds nothing, the
+        `unmet_search` marker with the criteria of the moment, then its reset; then the topic and
+        the openings shown so far. `offset`: a later page (« voir la suite »)."""
+        if not found and not offset:
+            criteria = {name: self.current.get(sender, {}).get(name) for name in unmet_search.FIELDS}
+            value = unmet_search.marker(**{k: None if v == ANY else v for k, v in criteria.items()})
+            self.event(sender, {"event": "action", "timestamp": moment, "name": "action_search_jobs",
+                                "policy": None, "confidence": 1.0})
+            self.slots(sender, moment, **{unmet_search.SLOT: value})
+            self.slots(sender, moment, **{unmet_search.SLOT: None})
+            self.slots(sender, moment, topic="jobs", jobs_offset=float(offset + found), pending="human")
+        else:
+            self.action(sender, moment, "action_search_jobs", topic="jobs", jobs_offset=float(offset + found),
+                        pending="more_jobs" if found else None)
+        self.bot(sender, moment, "…")
+        self.action(sender, moment, "action_listen")
+
+    def old_search(self, sender: str, moment: float, found: int) -> None:
+        """The job search as it was recorded before the marker: only `jobs_offset`, 0 when nothing was found."""
         self.action(sender, moment, "action_search_jobs", topic="jobs", jobs_offset=float(found),
                     pending=None if found else "human")
         self.bot(sender, moment, "…")

@@ -233,3 +233,40 @@ def test_the_model_returns_canonical_entity_values(assistant, message, expected)
     parsed = _post(f"{assistant.settings.rasa_url}/model/parse?token={assistant.settings.rasa_token}",
                    {"text": message})
     assert expected <= {(e["entity"], e["value"]) for e in parsed["entities"]}
+
+
+def test_a_job_search_that_finds_nothing_is_counted_by_the_observatory(assistant, monkeypatch):
+    """The marker written by the action server goes through Rasa's real tracker store (an `any` slot
+    holding the criteria), reset in the same turn, and the observatory counts it."""
+    from sqlalchemy import select
+
+    from knowledge import observatory, transcripts, unmet_search
+    from knowledge.models import Commune
+
+    with db.session_scope() as session:
+        communes = list(session.scalars(select(Commune.name).order_by(Commune.name)))
+    profession = "medecin"
+    commune = next(name for name in communes
+                   if not queries.find_openings(profession=profession, communes=[name]).openings)
+    monkeypatch.setenv("TRACKER_STORE_URL", assistant.settings.tracker_store_url)
+    transcripts.dispose()
+    today = observatory.Period.last_days(1)
+    try:
+        assert (profession, commune) not in {(row.profession, row.commune)
+                                             for row in observatory.unmet_demand(today).rows}
+        chat = Conversation(assistant)
+        chat.say("je cherche du travail")
+        chat.say(f'/inform{{"profession":"{profession}"}}')
+        reply = chat.say(f'/inform{{"commune":"{commune}"}}')
+        assert "Parler à un coordinateur" in reply  # the answer to a search that found nothing
+        url = f"{assistant.settings.rasa_url}/conversations/{chat.sender}/tracker?token={assistant.settings.rasa_token}"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            tracker = json.loads(response.read())
+        markers = [e["value"] for e in tracker["events"] if e["event"] == "slot" and e["name"] == unmet_search.SLOT]
+        assert markers == [{"profession": profession, "commune": commune, "contract_type": None, "work_time": None},
+                           None]
+        assert tracker["slots"][unmet_search.SLOT] is None
+        after = observatory.unmet_demand(today)
+        assert (profession, commune) in {(row.profession, row.commune) for row in after.rows}
+    finally:
+        transcripts.dispose()

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from knowledge import db, observatory, transcripts
+from knowledge import db, observatory, transcripts, unmet_search
 from knowledge.models import CoordinatorRequest
 from knowledge.observatory import MASKED, Period
 from tests.observatory_helpers import Conversations, at
@@ -189,17 +189,98 @@ def test_searches_that_found_nothing_by_profession_commune_and_contract(tracker_
     assert unmet.people_by_commune == {"Vue": 6, "": MASKED, "Rouans": MASKED}
 
 
-def test_the_job_search_still_records_an_empty_search_as_the_observatory_reads_it(loaded_db, make_tracker):
-    """The observatory reads `jobs_offset` = 0 after a search as "nothing found" (actions/jobs.py)."""
+def test_the_job_search_writes_the_unmet_marker_with_its_criteria_then_resets_it(loaded_db, make_tracker):
+    """The marker the observatory counts (knowledge/unmet_search.py), written by actions/jobs.py itself."""
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.jobs import show_openings
 
     events = show_openings(CollectingDispatcher(), make_tracker(
-        slots={"profession": "agent_service_hospitalier", "commune": "Cheix-en-Retz", "contract_type": "liberal"}))
-    assert {"event": "slot", "timestamp": None, "name": observatory.NO_RESULT_SLOT, "value": 0.0} in events
+        slots={"profession": "agent_service_hospitalier", "commune": "Cheix-en-Retz", "contract_type": "liberal",
+               "work_time": "peu_importe"}))
+    markers = [e["value"] for e in events if e.get("name") == unmet_search.SLOT]
+    assert markers == [{"profession": "agent_service_hospitalier", "commune": "Cheix-en-Retz",
+                        "contract_type": "liberal", "work_time": None}, None]
+    # before jobs_offset: the first marker of a store is the cut-over between old and new conversations
+    names = [e.get("name") for e in events]
+    assert names.index(unmet_search.SLOT) < names.index("jobs_offset")
     found = show_openings(CollectingDispatcher(), make_tracker(slots={"profession": "infirmier"}))
-    assert [e["value"] for e in found if e.get("name") == observatory.NO_RESULT_SLOT] != [0.0]
+    assert [e for e in found if e.get("name") == unmet_search.SLOT] == []
+
+
+def test_a_later_page_or_another_page_size_writes_no_other_marker(loaded_db, make_tracker, monkeypatch):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions import jobs
+
+    slots = {"profession": "infirmier"}
+    # « voir la suite » past the last opening: nothing more to show, but not a search that found nothing
+    past_the_end = jobs.show_openings(CollectingDispatcher(), make_tracker(slots=slots), offset=500)
+    assert [e for e in past_the_end if e.get("name") == unmet_search.SLOT] == []
+    empty = {"profession": "agent_service_hospitalier", "commune": "Cheix-en-Retz", "contract_type": "liberal"}
+    markers = []
+    for page_size in (5, 2, 20):
+        monkeypatch.setattr(jobs, "PAGE_SIZE", page_size)
+        events = jobs.show_openings(CollectingDispatcher(), make_tracker(slots=empty))
+        markers.append([e["value"] for e in events if e.get("name") == unmet_search.SLOT])
+    assert markers[0] == markers[1] == markers[2] and markers[0][0]["profession"] == "agent_service_hospitalier"
+
+
+def test_an_unmet_search_is_counted_from_its_marker_not_from_the_pagination(tracker_store):
+    job_seekers(tracker_store, 5)  # aide-soignant·e at Vue: nothing, 5 markers
+    job_seekers(tracker_store, 5, profession="infirmier", commune="Pornic", found=5)
+    tracker_store.save()
+    before = observatory.unmet_demand(PERIOD)
+    assert [(r.profession, r.commune, r.searches, r.people) for r in before.rows] == [("aide_soignant", "Vue", 5, 5)]
+
+    # The infirmier·ères ask for the next page (« voir la suite ») and find nothing more; with another
+    # page size, their offset goes back to 0 (a pagination that restarts): no new search, no marker.
+    for n in range(5):
+        sender = f"web-infirmier-Pornic-{n}"
+        tracker_store.search(sender, at("2025-03-28 11:00") + n, 0, offset=5)
+        tracker_store.slots(sender, at("2025-03-28 11:01") + n, jobs_offset=0.0)
+    tracker_store.save()
+    after = observatory.unmet_demand(PERIOD)
+    assert (after.searches, after.people, after.rows) == (before.searches, before.people, before.rows)
+    assert (after.searches, after.people) == (5, 5)
+
+
+def test_conversations_stored_before_the_marker_are_read_as_they_were(tracker_store):
+    """A store with both kinds: before its first marker, `jobs_offset` = 0 after a search; after, the markers."""
+    for n in range(5):  # before the change: aide-soignant·e at Vue, on 26 March
+        sender, moment = f"old-{n}", at("2025-03-26 10:00") + n * 60
+        tracker_store.start(sender, moment)
+        tracker_store.user(sender, moment + 1, "aide soignante", "search_jobs", profession="aide_soignant")
+        tracker_store.user(sender, moment + 2, "à Vue", "inform", commune="Vue")
+        tracker_store.old_search(sender, moment + 3, 0)
+    job_seekers(tracker_store, 6, day="2025-03-28")  # after the change: the same search, with markers
+    # An old conversation that comes back after the change: Rasa copies the slots, then a new search.
+    tracker_store.start("old-0", at("2025-03-29 09:00"), profession="aide_soignant", commune="Vue",
+                        topic="jobs", jobs_offset=0.0, pending="human")
+    tracker_store.user("old-0", at("2025-03-29 09:01"), "à Vue ?", "inform", commune="Vue")
+    tracker_store.search("old-0", at("2025-03-29 09:01"), 0)
+    tracker_store.save()
+
+    unmet = observatory.unmet_demand(PERIOD)
+    assert [(r.profession, r.commune, r.searches, r.people) for r in unmet.rows] == [("aide_soignant", "Vue", 12, 11)]
+    # only the old part, only the new part
+    assert observatory.unmet_demand(Period(date(2025, 3, 26), date(2025, 3, 26))).searches == 5
+    assert observatory.unmet_demand(Period(date(2025, 3, 28), date(2025, 3, 29))).searches == 7
+
+
+def test_a_store_without_any_marker_is_read_with_the_old_inference(tracker_store):
+    job_seekers(tracker_store, 5)
+    for n in range(5):
+        sender, moment = f"old-{n}", at("2025-03-26 10:00") + n * 60
+        tracker_store.start(sender, moment)
+        tracker_store.user(sender, moment + 1, "infirmier en cdd", "search_jobs", profession="infirmier",
+                           contract_type="cdd")
+        tracker_store.old_search(sender, moment + 3, 0)
+    tracker_store.rows = [row for row in tracker_store.rows if row["action_name"] != unmet_search.SLOT]
+    tracker_store.save()
+    unmet = observatory.unmet_demand(PERIOD)
+    assert [(r.profession, r.commune, r.contract, r.searches) for r in unmet.rows] == [
+        ("aide_soignant", "Vue", "", 5), ("infirmier", "", "cdd", 5)]
 
 
 # -- handoffs ------------------------------------------------------------------------------------------
