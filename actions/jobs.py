@@ -9,6 +9,7 @@ from actions.answers import buttons, topic, topic_action
 from actions.criteria import ANY, Criteria
 from actions.formatting import counts_line, in_commune, openings_list, plural
 from actions.messages import say
+from actions.places import example_commune
 from knowledge import queries, vocabulary
 
 PAGE_SIZE = 5
@@ -66,7 +67,8 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
             buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
         return events + [SlotSet("pending", "more_jobs")]
-    say(dispatcher, "jobs_next_step")
+    say(dispatcher, "jobs_next_step", example=example_commune([criteria.value("commune"),
+                                                               *(o.commune for o in search.openings)]))
     return events + [SlotSet("pending", None)]
 
 

@@ -226,8 +226,9 @@ class _Rows:
         if not value:
             return None
         found = _HOUR.match(value.lower())
-        if found and int(found.group(1)) <= 24 and int(found.group(2) or 0) < 60:
-            return f"{int(found.group(1)):02d}:{int(found.group(2) or 0):02d}"
+        hours, minutes = (int(found.group(1)), int(found.group(2) or 0)) if found else (99, 0)
+        if hours < 24 and minutes < 60 or (hours, minutes) == (24, 0):
+            return f"{hours:02d}:{minutes:02d}"
         self.problem(row["_line"], column, f"heure invalide « {value} » (attendu HH:MM, par exemple 06:15)")
         return None
 
