@@ -94,7 +94,7 @@ async def test_no_internship_is_never_offered_as_a_lead(loaded_db, make_tracker,
 # tests/data/living adds to the fixture, in Pornic: apartments under a bail mobilité (1 to 10 months),
 # a classic lease, a stay written « selon disponibilités » and a summer one; a crèche open 6:15-21:30,
 # one open at night (nuit = oui), a MAM that says it does not (nuit = non); a car rental and a
-# transport on demand.
+# transport on demand; a nurse's opening in Paimbœuf.
 LIVING_DIR = Path(__file__).parent / "data" / "living"
 
 
@@ -199,3 +199,30 @@ async def test_a_car_rental_is_offered_when_nothing_says_it_does_not_fit(living_
     tracker = make_tracker(slots={"commune": "Pornic"}, text="des transports à Pornic ?", intent="ask_mobility")
     dispatcher, _ = await run(ActionMobility, tracker)
     assert "Location solidaire de voitures" in texts(dispatcher)
+
+
+# -- examples of the other answers never name the commune being discussed --------------------------
+@pytest.mark.parametrize("commune, profession, contract", [("Vue", "infirmier", "liberal"),
+                                                           ("Rouans", "aide_soignant", "cdi"),
+                                                           ("Pornic", "infirmier", "cdi"),
+                                                           ("Paimbœuf", "infirmier", "cdi")])
+async def test_the_job_answer_example_is_another_commune(living_db, make_tracker, commune, profession, contract):
+    from actions.jobs import ActionSearchJobs
+
+    tracker = make_tracker(slots={"commune": commune, "profession": profession, "contract_type": contract})
+    dispatcher, _ = await run(ActionSearchJobs, tracker)
+    said = examples(texts(dispatcher))
+    assert said and commune not in said, said
+
+
+@pytest.mark.parametrize("commune", ["Pornic", "Paimbœuf", "Vue"])
+async def test_the_several_needs_answer_examples_are_another_commune(loaded_db, make_tracker, commune):
+    from actions.needs import ActionAnswerNeeds
+
+    needs = [{"entity": "need", "value": value} for value in ("jobs", "housing")]
+    tracker = make_tracker(slots={"commune": commune}, text=f"un travail et un logement à {commune}",
+                           intent="ask_housing", entities=needs)
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    shown = texts(dispatcher)
+    said = re.findall(r"« (?:la garde d'enfants|infirmière) à ([^»]+?) »", shown)
+    assert len(said) == 2 and commune not in said, said
