@@ -15,19 +15,22 @@ from actions.answers import topic, topic_action
 from actions.criteria import Criteria
 from actions.formatting import childcare_extra, housing_extra, resource_line
 from actions.messages import say
-from actions.places import answer_places, example_commune, mentions
+from actions.places import answer_places, example_commune, mentions, said_before
 from knowledge import queries, stays, vocabulary
 from knowledge.queries import Resource
 
 
 def housing_situation(tracker: Tracker) -> Optional[str]:
-    """`student`, `short_mission` or `long_term`: from the words of the message, else the contract sought."""
+    """`student`, `short_mission` or `long_term`: from the words of the message, else the contract
+    sought, else the words of the person's earlier messages."""
     situations = vocabulary.vocabulary()["housing_situations"]
     for name, situation in situations.items():
         if mentions(tracker, situation["words"]):
             return name
     contract = Criteria.from_tracker(tracker).value("contract_type")
-    return next((name for name, situation in situations.items() if contract in situation["contracts"]), None)
+    by_contract = next((name for name, situation in situations.items() if contract in situation["contracts"]), None)
+    return by_contract or next(
+        (name for name, situation in situations.items() if said_before(tracker, situation["words"])), None)
 
 
 def fits(resource: Resource, situation: Optional[str]) -> bool:
@@ -59,8 +62,10 @@ def answer_housing(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
 
 
 def works_at_night(tracker: Tracker) -> bool:
+    """Night work in the criteria, or said in this message or an earlier one."""
+    words = vocabulary.vocabulary()["night_work_keywords"]
     return (Criteria.from_tracker(tracker).value("work_time") == "nuit"
-            or mentions(tracker, vocabulary.vocabulary()["night_work_keywords"]))
+            or mentions(tracker, words) or said_before(tracker, words))
 
 
 def covers_night(resource: Resource) -> bool:
@@ -103,7 +108,8 @@ def mobility_for(tracker: Tracker) -> Callable[[Optional[List[str]]], List[Resou
     """The mobility query without the types that do not fit what the person said (« pas de
     permis », « pas de voiture »: no car rental; knowledge/vocabulary.yml mobility_situations)."""
     excluded = {kind for situation in vocabulary.vocabulary()["mobility_situations"].values()
-                if mentions(tracker, situation["words"]) for kind in situation["exclude"]}
+                if mentions(tracker, situation["words"]) or said_before(tracker, situation["words"])
+                for kind in situation["exclude"]}
     return lambda communes: [r for r in queries.find_mobility(communes) if r.type not in excluded]
 
 

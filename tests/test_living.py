@@ -226,3 +226,32 @@ async def test_the_several_needs_answer_examples_are_another_commune(loaded_db, 
     shown = texts(dispatcher)
     said = re.findall(r"« (?:la garde d'enfants|infirmière) à ([^»]+?) »", shown)
     assert len(said) == 2 and commune not in said, said
+
+
+# -- what the person said earlier in the conversation still holds ---------------------------------
+def earlier(tracker, *messages):
+    """The tracker with `messages` said before its latest one."""
+    at = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    for message in reversed(messages):
+        tracker.events.insert(at, {"event": "user", "text": message, "parse_data": {}})
+    return tracker
+
+
+async def test_a_long_term_move_said_earlier_still_filters_housing(living_db, make_tracker):
+    tracker = earlier(make_tracker(slots={"commune": "Pornic"}, text="et un logement ?", intent="ask_housing"),
+                      "je suis infirmière, on déménage en famille")
+    dispatcher, _ = await run(ActionHousing, tracker)
+    shown = texts(dispatcher)
+    assert "une installation durable" in shown and "Appartement du bail mobilité" not in shown
+
+
+async def test_night_work_and_no_car_said_earlier_still_hold(living_db, make_tracker):
+    childcare = earlier(make_tracker(slots={"commune": "Pornic"}, text="et pour garder mon fils ?",
+                                     intent="ask_childcare"), "je suis aide-soignante de nuit")
+    dispatcher, _ = await run(ActionChildcare, childcare)
+    assert "Crèche de la Veille" in texts(dispatcher) and "Crèche des Horaires Longs" not in texts(dispatcher)
+    mobility = earlier(make_tracker(slots={"commune": "Pornic"}, text="et les transports ?", intent="ask_mobility"),
+                       "je n'ai pas de voiture")
+    dispatcher, _ = await run(ActionMobility, mobility)
+    assert "Transport à la demande de Pornic" in texts(dispatcher)
+    assert "Location solidaire de voitures" not in texts(dispatcher)
