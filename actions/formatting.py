@@ -1,4 +1,5 @@
 """Turn query results into short French chat messages (pure functions, no I/O)."""
+import re
 from datetime import date
 from typing import Dict, Iterable, Optional
 
@@ -6,6 +7,8 @@ from actions.messages import text
 from knowledge import vocabulary
 from knowledge.queries import OpeningInfo, Resource
 
+# « 6 h 15 », « 21h », « 7h30 » in a description.
+HOURS_IN_TEXT = re.compile(r"\b\d{1,2} ?h\b|\b\d{1,2} ?h ?\d{2}\b")
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre"]
 
@@ -94,7 +97,8 @@ def childcare_extra(resource: Resource) -> str:
     parts = [age_range(details.get("min_age_months"), details.get("max_age_months")),
              opening_hours(details.get("opens_at"), details.get("closes_at"))]
     if not parts[1] and details.get("atypical_hours"):
-        parts.append(text("childcare_extended_see_below" if resource.description else "childcare_extended_ask"))
+        hours_written = HOURS_IN_TEXT.search(resource.description or "")
+        parts.append(text("childcare_extended_see_below" if hours_written else "childcare_extended_ask"))
     if details.get("night"):
         parts.append(text("childcare_at_night"))
     return ", ".join(p for p in parts if p)

@@ -260,7 +260,8 @@ async def test_childcare_for_night_shifts_among_several_needs_is_care_covering_t
         entities=[entity("need", "childcare"), entity("need", "housing"), entity("child_age", 12)])
     dispatcher, _ = await run(ActionAnswerNeeds, tracker)
     shown = texts(dispatcher)
-    assert "MAM Les Coquillages" in shown and "horaires élargis (voir les heures ci-dessous)" in shown
+    # Its description gives no hours: the person is told to ask them.
+    assert "MAM Les Coquillages" in shown and "horaires élargis : demandez les heures" in shown
     assert "horaires atypiques possibles" not in shown
     assert "Garderie de l'école du Val" not in shown
     assert "Appartements des soignants de la Baie" in shown
