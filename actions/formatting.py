@@ -1,11 +1,15 @@
 """Turn query results into short French chat messages (pure functions, no I/O)."""
+import re
 from datetime import date
 from typing import Dict, Iterable, List, Optional
 
+from actions.messages import text
 from knowledge import vocabulary
 from knowledge.applications import apply_payload
 from knowledge.queries import OpeningInfo, Resource
 
+# « 6 h 15 », « 21h », « 7h30 » in a description.
+HOURS_IN_TEXT = re.compile(r"\b\d{1,2} ?h\b|\b\d{1,2} ?h ?\d{2}\b")
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre"]
 
@@ -77,11 +81,35 @@ def age_range(min_months: Optional[int], max_months: Optional[int]) -> str:
     return f"de {months(min_months or 0)} à {months(max_months)}"
 
 
+def clock(value: str) -> str:
+    """An hour "06:15" as said in French: « 6 h 15 »; "21:00": « 21 h »."""
+    hours, minutes = value.split(":")[:2]
+    return f"{int(hours)} h {minutes}" if minutes != "00" else f"{int(hours)} h"
+
+
+def opening_hours(opens: Optional[str], closes: Optional[str]) -> str:
+    """« ouverte de 6 h 15 à 21 h 30 » from the hours the partner gave (either may be missing)."""
+    if opens and closes:
+        return text("childcare_hours", opens=clock(opens), closes=clock(closes))
+    if opens:
+        return text("childcare_opens", opens=clock(opens))
+    if closes:
+        return text("childcare_closes", closes=clock(closes))
+    return ""
+
+
 def childcare_extra(resource: Resource) -> str:
+    """Ages, the opening hours when the partner gave them (« ouverte de 6 h 15 à 21 h 30 ») and
+    night care; extended hours without hours point to the description, never a vague « horaires
+    atypiques possibles »."""
     details = resource.details
-    parts = [age_range(details.get("min_age_months"), details.get("max_age_months"))]
-    if details.get("atypical_hours"):
-        parts.append("horaires atypiques possibles")
+    parts = [age_range(details.get("min_age_months"), details.get("max_age_months")),
+             opening_hours(details.get("opens_at"), details.get("closes_at"))]
+    if not parts[1] and details.get("atypical_hours"):
+        hours_written = HOURS_IN_TEXT.search(resource.description or "")
+        parts.append(text("childcare_extended_see_below" if hours_written else "childcare_extended_ask"))
+    if details.get("night"):
+        parts.append(text("childcare_at_night"))
     return ", ".join(p for p in parts if p)
 
 

@@ -10,6 +10,7 @@ from actions.criteria import ANY, Criteria
 from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
 from actions.messages import say
 from actions.pending import Pending, set_pending
+from actions.places import example_commune
 from knowledge import queries, unmet_search, vocabulary
 
 PAGE_SIZE = 5
@@ -69,7 +70,9 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
             buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
         return events + [set_pending(Pending.MORE_JOBS)]
-    say(dispatcher, "jobs_next_step", buttons=buttons([ALERT_BUTTON]))
+    say(dispatcher, "jobs_next_step", example=example_commune([criteria.value("commune"),
+                                                               *(o.commune for o in search.openings)]),
+        buttons=buttons([ALERT_BUTTON]))
     return events + [set_pending(None)]
 
 

@@ -1,38 +1,52 @@
 """Settling in: housing, childcare, mobility and the spouse's job.
 
 Lists are filtered by what the person said about themselves (knowledge/vocabulary.yml): housing by
-their situation (a stage or studies, a short mission, a long-term move), childcare by night work
-(only care that can look after children at night). Examples of other communes never name the
+their situation (a stage or studies, a short mission, a long-term move: the housing's type and the
+stays its `duree` allows), childcare by night work (only care that looks after children at night),
+mobility by whether they have a car. Examples of other communes never name the
 commune being discussed.
 """
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, topic
 from actions.criteria import Criteria
-from actions.formatting import age_range, housing_extra, resource_line
+from actions.formatting import childcare_extra, housing_extra, resource_line
 from actions.messages import say
-from actions.places import answer_places, example_commune, mentions
-from knowledge import queries, vocabulary
+from actions.places import answer_places, example_commune, mentions, said_before
+from knowledge import queries, stays, vocabulary
 from knowledge.queries import Resource
 
 
 def housing_situation(tracker: Tracker) -> Optional[str]:
-    """`student`, `short_mission` or `long_term`: from the words of the message, else the contract sought."""
+    """`student`, `short_mission` or `long_term`: from the words of the message, else the contract
+    sought, else the words of the person's earlier messages."""
     situations = vocabulary.vocabulary()["housing_situations"]
     for name, situation in situations.items():
         if mentions(tracker, situation["words"]):
             return name
     contract = Criteria.from_tracker(tracker).value("contract_type")
-    return next((name for name, situation in situations.items() if contract in situation["contracts"]), None)
+    by_contract = next((name for name, situation in situations.items() if contract in situation["contracts"]), None)
+    return by_contract or next(
+        (name for name, situation in situations.items() if said_before(tracker, situation["words"])), None)
 
 
 def fits(resource: Resource, situation: Optional[str]) -> bool:
+    """Whether a housing suits the situation: a type that does, and stays that can host theirs (a
+    housing whose `duree` could not be read is kept)."""
     if situation is None:
         return True
-    return resource.type not in vocabulary.vocabulary()["housing_situations"][situation]["exclude"]
+    wanted = vocabulary.vocabulary()["housing_situations"][situation]
+    low, high = wanted.get("stay_months") or (None, None)
+    return (resource.type not in wanted["exclude"]
+            and stays.fits(resource.details.get("stay_months") or stays.UNKNOWN, (low, high)))
+
+
+def housing_for(situation: Optional[str]) -> Callable[[Optional[List[str]]], List[Resource]]:
+    """The housing query for the person's situation (all housing when it is not known)."""
+    return lambda communes: [r for r in queries.find_housing(communes) if fits(r, situation)]
 
 
 def answer_housing(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -42,49 +56,61 @@ def answer_housing(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
         shown = answer_places(dispatcher, tracker, "housing", queries.find_housing, line)
     else:
         label = vocabulary.vocabulary()["housing_situations"][situation]["label"]
-        shown = answer_places(dispatcher, tracker, "housing_for",
-                              lambda communes: [r for r in queries.find_housing(communes) if fits(r, situation)],
-                              line, situation=label)
+        shown = answer_places(dispatcher, tracker, "housing_for", housing_for(situation), line, situation=label)
     say(dispatcher, "housing_next", example=_example(tracker, shown))
     return [topic("housing")]
 
 
 def works_at_night(tracker: Tracker) -> bool:
+    """Night work in the criteria, or said in this message or an earlier one."""
+    words = vocabulary.vocabulary()["night_work_keywords"]
     return (Criteria.from_tracker(tracker).value("work_time") == "nuit"
-            or mentions(tracker, vocabulary.vocabulary()["night_work_keywords"]))
+            or mentions(tracker, words) or said_before(tracker, words))
 
 
-def childcare_extra(resource: Resource) -> str:
-    """Ages, and « horaires élargis » with the hours the partner gave (its description), never a
-    vague « horaires atypiques »."""
-    parts = [age_range(resource.details.get("min_age_months"), resource.details.get("max_age_months"))]
-    if resource.details.get("atypical_hours"):
-        parts.append("horaires élargis (voir les heures ci-dessous)" if resource.description
-                     else "horaires élargis : demandez les heures")
-    return ", ".join(p for p in parts if p)
+def covers_night(resource: Resource) -> bool:
+    """Care that looks after children at night: `nuit` = oui in garde_enfants.csv or, when the
+    partner did not say, a type that can (knowledge/vocabulary.yml childcare_night_types)."""
+    night = resource.details.get("night")
+    if night is not None:
+        return night
+    return resource.type in vocabulary.vocabulary()["childcare_night_types"]
+
+
+def childcare_for(night: bool, atypical: bool) -> Callable[[Optional[List[str]]], List[Resource]]:
+    """The childcare query: for a night worker only care covering the night; for extended hours
+    the places with them first (all places when none has)."""
+    if night:
+        return lambda communes: [r for r in queries.find_childcare(communes) if covers_night(r)]
+
+    def find(communes):
+        found = queries.find_childcare(communes, atypical_hours=atypical)
+        return found or (queries.find_childcare(communes) if atypical else [])
+
+    return find
 
 
 def answer_childcare(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     line = lambda r: resource_line(r, childcare_extra(r))  # noqa: E731
-    if works_at_night(tracker):
-        night_types = vocabulary.vocabulary()["childcare_night_types"]
-        shown = answer_places(
-            dispatcher, tracker, "childcare_night",
-            lambda communes: [r for r in queries.find_childcare(communes) if r.type in night_types], line)
-    else:
-        atypical = mentions(tracker, vocabulary.vocabulary()["atypical_hours_keywords"])
-
-        def find(communes):
-            found = queries.find_childcare(communes, atypical_hours=atypical)
-            return found or (queries.find_childcare(communes) if atypical else [])
-
-        shown = answer_places(dispatcher, tracker, "childcare", find, line)
+    night = works_at_night(tracker)
+    atypical = mentions(tracker, vocabulary.vocabulary()["atypical_hours_keywords"])
+    shown = answer_places(dispatcher, tracker, "childcare_night" if night else "childcare",
+                          childcare_for(night, atypical), line)
     say(dispatcher, "childcare_next", example=_example(tracker, shown))
     return [topic("childcare")]
 
 
 def _example(tracker: Tracker, shown: List[Resource]) -> str:
     return example_commune([Criteria.from_tracker(tracker).value("commune"), *(r.commune for r in shown)])
+
+
+def mobility_for(tracker: Tracker) -> Callable[[Optional[List[str]]], List[Resource]]:
+    """The mobility query without the types that do not fit what the person said (« pas de
+    permis », « pas de voiture »: no car rental; knowledge/vocabulary.yml mobility_situations)."""
+    excluded = {kind for situation in vocabulary.vocabulary()["mobility_situations"].values()
+                if mentions(tracker, situation["words"]) or said_before(tracker, situation["words"])
+                for kind in situation["exclude"]}
+    return lambda communes: [r for r in queries.find_mobility(communes) if r.type not in excluded]
 
 
 def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -97,7 +123,7 @@ def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         return resource_line(queries.Resource(resource.id, resource.name, resource.type, "", resource.contact,
                                               resource.description), f"{kind}, {where}")
 
-    answer_places(dispatcher, tracker, "mobility", queries.find_mobility, line)
+    answer_places(dispatcher, tracker, "mobility", mobility_for(tracker), line)
     say(dispatcher, "mobility_next")
     return [topic("mobility")]
 

@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import living
 from actions.answers import AnswerAction, buttons
 from actions.criteria import Criteria
 from actions.formatting import (
@@ -26,7 +27,8 @@ from actions.jobs import describe
 from actions.messages import say, text
 from actions.partners import INSTALLATION_HELP
 from actions.pending import set_pending
-from knowledge import cues, queries
+from actions.places import example_commune
+from knowledge import cues, queries, vocabulary
 from knowledge.queries import Resource
 
 BRIEF_LIMIT = 3
@@ -75,7 +77,7 @@ def _brief_places(dispatcher: CollectingDispatcher, name: str, commune: Optional
 
 def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optional[str]) -> None:
     if criteria.value("profession") is None:
-        say(dispatcher, "needs_jobs_profession")
+        say(dispatcher, "needs_jobs_profession", example=example_commune([commune]))
         return
     search = queries.find_openings(profession=criteria.value("profession"), communes=criteria.communes(),
                                    contract=criteria.value("contract_type"), work_time=criteria.value("work_time"),
@@ -106,21 +108,17 @@ def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         if need == "jobs":
             _jobs(dispatcher, criteria, commune)
         elif need == "childcare":
-            atypical = criteria.value("work_time") == "nuit" or cues.atypical_hours(
-                tracker.latest_message.get("text") or "")
-
-            def childcare(communes):
-                found = [r for r in queries.find_childcare(communes, atypical_hours=atypical) if _fits_ages(r, ages)]
-                return found or [r for r in queries.find_childcare(communes) if _fits_ages(r, ages)]
-
-            _brief_places(dispatcher, "childcare", commune, childcare, lambda r: resource_line(r, childcare_extra(r)),
-                          ages=_ages_text(ages))
+            atypical = cues.atypical_hours(tracker.latest_message.get("text") or "")
+            find = living.childcare_for(living.works_at_night(tracker), atypical)
+            _brief_places(dispatcher, "childcare", commune,
+                          lambda communes, find=find: [r for r in find(communes) if _fits_ages(r, ages)],
+                          lambda r: resource_line(r, childcare_extra(r)), ages=_ages_text(ages))
         elif need == "housing":
-            _brief_places(dispatcher, "housing", commune, queries.find_housing,
+            _brief_places(dispatcher, "housing", commune, living.housing_for(living.housing_situation(tracker)),
                           lambda r: resource_line(r, housing_extra(r)))
         elif need == "mobility":
-            _brief_places(dispatcher, "mobility", commune, queries.find_mobility,
-                          lambda r: resource_line(r, r.type.replace("_", " ")))
+            _brief_places(dispatcher, "mobility", commune, living.mobility_for(tracker),
+                          lambda r: resource_line(r, vocabulary.type_label("mobility_types", r.type)))
         elif need == "spouse_job":
             _brief_places(dispatcher, "spouse_job", commune,
                           lambda communes: queries.find_structures(["emploi"], communes), resource_line)
@@ -130,7 +128,7 @@ def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                           lambda r: resource_line(r, structure_extra(r)))
     # Three needs or more make a whole move: the installation plan (actions/plan_form.py) is offered.
     plan = [("Préparer mon installation", "/plan_move")] if len(needs) >= PLAN_FROM_NEEDS else []
-    say(dispatcher, "needs_next", buttons=buttons(
+    say(dispatcher, "needs_next", example=example_commune([commune]), buttons=buttons(
         [TOPIC_BUTTONS[n] for n in needs] + plan + [("Parler à un coordinateur", "/request_human")]))
     return [set_pending(None)]
 

@@ -12,7 +12,7 @@ from actions.criteria import Criteria
 from actions.formatting import in_commune, plural, resource_line, structure_extra
 from actions.messages import say, text
 from actions.pending import Pending, set_pending
-from actions.places import answer_places
+from actions.places import answer_places, example_commune
 from knowledge import queries, vocabulary
 from knowledge.naming import ANY, canonical
 from knowledge.normalise import key
@@ -119,7 +119,7 @@ def answer_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     hiring = _named_profession(tracker)
     if not types and hiring is None and Criteria.from_tracker(tracker).value("commune") is None:
         counts = Counter(vocabulary.structure_type_label(s.type) for s in queries.find_structures())
-        say(dispatcher, "partners_overview", count=sum(counts.values()),
+        say(dispatcher, "partners_overview", count=sum(counts.values()), example=example_commune([None]),
                                  kinds=", ".join(f"{label} ({n})" for label, n in counts.most_common()))
         return [topic("partners")]
     return show_partners(dispatcher, tracker, {"types": types, "hiring": hiring})

@@ -14,10 +14,21 @@ from knowledge.queries import Resource
 LIMIT = 5
 
 
+def _contains(message: str, words: Sequence[str]) -> bool:
+    text = f" {key(message)} "
+    return any(f" {key(word)} " in text for word in words)
+
+
 def mentions(tracker: Tracker, words: Sequence[str]) -> bool:
     """Whether the latest message contains one of `words` (compared without accents/case)."""
-    text = f" {key(tracker.latest_message.get('text') or '')} "
-    return any(f" {key(word)} " in text for word in words)
+    return _contains(tracker.latest_message.get("text") or "", words)
+
+
+def said_before(tracker: Tracker, words: Sequence[str]) -> bool:
+    """Whether an earlier message of the conversation (since its last restart, before the latest
+    one) contains one of `words`: what the person said about themselves still holds."""
+    said = [e.get("text") or "" for e in tracker.events_after_latest_restart() if e.get("event") == "user"]
+    return any(_contains(message, words) for message in said[:-1])
 
 
 def answer_places(

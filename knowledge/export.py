@@ -1,7 +1,8 @@
 """Write the partner database in the import format: CSV files (UTF-8) and `metiers.yml`, or one
 `.xlsx` workbook with a sheet per table; and an empty template workbook to fill in.
 
-Importing what is exported changes nothing. Text that a spreadsheet would run as a formula (starting
+Importing what is exported changes nothing. Optional columns (`spreadsheets.OPTIONAL_COLUMNS`) are
+always written, empty when not set. Text that a spreadsheet would run as a formula (starting
 with `=`, `+`, `-`, `@`) is written after an apostrophe, which the import removes. The workbooks
 offer drop-down lists (data validation) for `metier`, `contrat`, `temps_travail` and `commune`,
 read from a `listes` sheet that the import ignores.
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from knowledge import db, professions, vocabulary
 from knowledge.importer import ATTRIBUTES, METIERS_FILE
 from knowledge.models import Childcare, Commune, Event, Housing, Mobility, Opening, Profession, Structure
-from knowledge.spreadsheets import COLUMNS, neutralise, sheet_name
+from knowledge.spreadsheets import COLUMNS, all_columns, neutralise, sheet_name
 
 WORKBOOK_FILE = "partenaires.xlsx"
 LISTS_SHEET = "listes"
@@ -41,7 +42,7 @@ def _rows(session: Session, file: str) -> List[List[Any]]:
     rows = []
     for obj in session.scalars(select(model).order_by(order)):
         row = []
-        for column in COLUMNS[file]:
+        for column in all_columns(file):
             attr = columns.get(column, column)
             value = getattr(obj, attr)
             if attr == "commune_id":
@@ -70,7 +71,7 @@ def csv_bytes(rows: List[List[Any]], file: str) -> bytes:
     """A CSV file in UTF-8 with the BOM Excel needs to read accents right."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS[file])
+    writer.writerow(all_columns(file))
     writer.writerows([[_text(v) for v in row] for row in rows])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -139,7 +140,8 @@ def _workbook(session: Session, with_rows: bool):
     book.remove(book.active)
     choices = _choices(session)
     lists = None
-    for file, columns in COLUMNS.items():
+    for file in COLUMNS:
+        columns = all_columns(file)
         sheet = book.create_sheet(sheet_name(file))
         sheet.append(columns)
         for cell in sheet[1]:

@@ -13,6 +13,7 @@ An opening a coordinator closed in the console stays closed when a file brings i
 closing date (the partner's export is often older than the console): the import keeps its dates and
 says so (`ImportReport.kept_closed`). Reopening it is done in the console, by giving it a new date.
 """
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ import yaml
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from knowledge import db, professions, spreadsheets, vocabulary
+from knowledge import db, professions, spreadsheets, stays, vocabulary
 from knowledge.models import (
     Childcare,
     Commune,
@@ -54,15 +55,20 @@ ATTRIBUTES: Dict[str, Dict[str, str]] = {
                       "description": "description"},
     "garde_enfants.csv": {"name": "nom", "type": "type", "commune_id": "commune", "min_age_months": "age_min_mois",
                           "max_age_months": "age_max_mois", "atypical_hours": "horaires_atypiques",
-                          "contact": "contact", "description": "description"},
+                          "contact": "contact", "description": "description", "opens_at": "heure_ouverture",
+                          "closes_at": "heure_fermeture", "night": "nuit"},
     "mobilite.csv": {"name": "nom", "type": "type", "communes": "communes", "description": "description",
                      "contact": "contact"},
     "evenements.csv": {"title": "titre", "type": "type", "date": "date", "commune_id": "commune",
                        "description": "description", "registration": "inscription"},
 }
+# Attributes computed from a column of the file (not shown in the preview: the column is).
+DERIVED: Dict[str, Set[str]] = {"logements.csv": {"min_stay_months", "max_stay_months"}}
 BOOLEANS = {"oui": True, "o": True, "x": True, "1": True, "vrai": True, "true": True, "yes": True,
             "non": False, "n": False, "0": False, "faux": False, "false": False, "no": False, "": False}
 
+# « 06:15 », « 6:15:00 » (a time cell), « 6h15 », « 6 h »
+_HOUR = re.compile(r"^(\d{1,2})\s*(?:[:h]\s*(\d{2})?(?::\d{2})?)?$")
 KEPT_CLOSED = "offres closes dans la console, laissées closes (rouvrez-les dans la console)"
 _SUBJECT_SEPARATOR = " — "
 
@@ -211,6 +217,23 @@ class _Rows:
         if value not in BOOLEANS:
             self.problem(row["_line"], column, f"valeur « {row[column]} » inconnue (oui ou non, x ou vide, 1 ou 0)")
         return BOOLEANS.get(value, False)
+
+    def optional_boolean(self, row: Dict[str, Any], column: str) -> Optional[bool]:
+        """oui/non like `boolean`, but an empty cell is « not said » (None)."""
+        return self.boolean(row, column) if row[column] else None
+
+    def hour(self, row: Dict[str, Any], column: str) -> Optional[str]:
+        """An hour of the day as "HH:MM" (« 6:15 », « 06:15 », « 6h15 », « 6 h », a time cell); None
+        when empty."""
+        value = row[column]
+        if not value:
+            return None
+        found = _HOUR.match(value.lower())
+        hours, minutes = (int(found.group(1)), int(found.group(2) or 0)) if found else (99, 0)
+        if hours < 24 and minutes < 60 or (hours, minutes) == (24, 0):
+            return f"{hours:02d}:{minutes:02d}"
+        self.problem(row["_line"], column, f"heure invalide « {value} » (attendu HH:MM, par exemple 06:15)")
+        return None
 
     def choice(self, row: Dict[str, Any], column: str, allowed: Set[str], required: bool = True) -> str:
         value = row[column]
@@ -399,7 +422,9 @@ class _Importer:
         for attr, value in values.items():
             current = getattr(obj, attr)
             compared = (set(current), set(value)) if attr in inspect(model).relationships else (current, value)
-            if compared[0] != compared[1]:
+            if compared[0] != compared[1] and attr in DERIVED.get(file, ()):
+                setattr(obj, attr, value)  # follows its column, whose change is listed
+            elif compared[0] != compared[1]:
                 column = ATTRIBUTES[file].get(attr, attr)
                 fields.append((column, self._shown_attr(attr, current), self._shown_attr(attr, value)))
                 setattr(obj, attr, value)
@@ -564,6 +589,7 @@ class _Importer:
             name=rows.text(row, "nom"), type=self.open_type(rows, row, "logements.csv"), audience=row["public"],
             duration=row["duree"], monthly_rent=rows.number(row, "loyer_mensuel"),
             contact=row["contact"], description=row["description"],
+            **dict(zip(("min_stay_months", "max_stay_months"), stays.stay_months(row["duree"]))),
         )
 
     def childcare_values(self, rows: _Rows, row: Dict[str, Any]) -> Dict[str, Any]:
@@ -572,6 +598,8 @@ class _Importer:
             min_age_months=rows.number(row, "age_min_mois"), max_age_months=rows.number(row, "age_max_mois"),
             atypical_hours=rows.boolean(row, "horaires_atypiques"),
             contact=row["contact"], description=row["description"],
+            opens_at=rows.hour(row, "heure_ouverture"), closes_at=rows.hour(row, "heure_fermeture"),
+            night=rows.optional_boolean(row, "nuit"),
         )
         low, high = values["min_age_months"], values["max_age_months"]
         if low is not None and high is not None and low > high:

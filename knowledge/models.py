@@ -91,6 +91,10 @@ class Housing(Base):
     commune_id = Column(ForeignKey("communes.id"), nullable=False, index=True)
     audience = Column(String(200), nullable=False, default="")
     duration = Column(String(200), nullable=False, default="")
+    # Shortest and longest stay in months, read from `duration` at import (knowledge/stays.py);
+    # None when the text does not say (then the housing is never filtered out on it).
+    min_stay_months = Column(Float, nullable=True)
+    max_stay_months = Column(Float, nullable=True)
     monthly_rent = Column(Integer, nullable=True)
     contact = Column(String(300), nullable=False, default="")
     description = Column(Text, nullable=False, default="")
@@ -108,6 +112,11 @@ class Childcare(Base):
     min_age_months = Column(Integer, nullable=True)
     max_age_months = Column(Integer, nullable=True)
     atypical_hours = Column(Boolean, nullable=False, default=False)
+    # Optional columns of garde_enfants.csv: hours as "HH:MM" (None when not given) and whether
+    # children are looked after at night (None when not said).
+    opens_at = Column(String(5), nullable=True)
+    closes_at = Column(String(5), nullable=True)
+    night = Column(Boolean, nullable=True)
     contact = Column(String(300), nullable=False, default="")
     description = Column(Text, nullable=False, default="")
 

@@ -201,7 +201,8 @@ def find_housing(communes: Optional[Sequence[str]] = None) -> List[Resource]:
                  .options(contains_eager(Housing.commune)).order_by(Commune.name, Housing.name))
         return [
             Resource(h.id, h.name, h.type, h.commune.name, h.contact, h.description,
-                     {"audience": h.audience, "duration": h.duration, "monthly_rent": h.monthly_rent})
+                     {"audience": h.audience, "duration": h.duration, "monthly_rent": h.monthly_rent,
+                      "stay_months": (h.min_stay_months, h.max_stay_months)})
             for h in session.scalars(query)
         ]
 
@@ -216,7 +217,8 @@ def find_childcare(communes: Optional[Sequence[str]] = None, atypical_hours: boo
         return [
             Resource(c.id, c.name, c.type, c.commune.name, c.contact, c.description,
                      {"min_age_months": c.min_age_months, "max_age_months": c.max_age_months,
-                      "atypical_hours": c.atypical_hours})
+                      "atypical_hours": c.atypical_hours, "opens_at": c.opens_at, "closes_at": c.closes_at,
+                      "night": c.night})
             for c in session.scalars(query)
         ]
 

@@ -33,6 +33,15 @@ COLUMNS: Dict[str, List[str]] = {
     "mobilite.csv": ["id", "nom", "type", "communes", "description", "contact"],
     "evenements.csv": ["id", "titre", "type", "date", "commune", "description", "inscription"],
 }
+# Columns a table may have after its own, read when present (empty when absent), always exported.
+OPTIONAL_COLUMNS: Dict[str, List[str]] = {
+    "garde_enfants.csv": ["heure_ouverture", "heure_fermeture", "nuit"],
+}
+
+
+def all_columns(file: str) -> List[str]:
+    """The columns of `file`, optional ones included, in the order the export writes them."""
+    return COLUMNS[file] + OPTIONAL_COLUMNS.get(file, [])
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 FORMULA_STARTS = ("=", "+", "-", "@")
 # A cell a spreadsheet would run as a formula: `=…`, `@…`, or `+`/`-` followed by something else
@@ -118,10 +127,10 @@ def _table(file: str, label: str, header: Sequence[Any], rows) -> Table:
         for name, text in zip(names, raw):
             if name and name not in record:
                 reason = formula_problem(text)
-                if reason and name in COLUMNS[file]:
+                if reason and name in all_columns(file):
                     table.formulas.append((line, name, reason))
                 record[name] = "" if reason else clean_text(text)
-        for col in COLUMNS[file]:
+        for col in all_columns(file):
             record.setdefault(col, "")
         table.records.append(record)
     return table

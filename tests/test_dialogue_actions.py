@@ -252,13 +252,16 @@ async def test_an_emergency_during_the_job_search_leaves_the_form(dialogue_db, m
     assert slot(events, "requested_slot") is None
 
 
-async def test_childcare_for_night_shifts_among_several_needs_keeps_atypical_hours(dialogue_db, make_tracker):
+async def test_childcare_for_night_shifts_among_several_needs_is_care_covering_the_night(dialogue_db, make_tracker):
+    # Issue 23: no vague « horaires atypiques possibles »; only care that can look after children at night.
     tracker = make_tracker(
         slots={"commune": "Pornic"}, text="je bosse de nuit, une nounou pour mon fils de 1 an et un appart a Pornic",
         intent="ask_childcare",
         entities=[entity("need", "childcare"), entity("need", "housing"), entity("child_age", 12)])
     dispatcher, _ = await run(ActionAnswerNeeds, tracker)
     shown = texts(dispatcher)
-    assert "MAM Les Coquillages" in shown and "horaires atypiques possibles" in shown
+    # Its description gives no hours: the person is told to ask them.
+    assert "MAM Les Coquillages" in shown and "horaires élargis : demandez les heures" in shown
+    assert "horaires atypiques possibles" not in shown
     assert "Garderie de l'école du Val" not in shown
     assert "Appartements des soignants de la Baie" in shown

@@ -4,11 +4,14 @@ zero offered as a lead. Fixture data: tests/data/knowledge (chambres stagiaires 
 for newcomers in Saint-Brevin, a colocation in Paimbœuf, a gîte in Rouans; a crèche 7 h 30-18 h 30
 and the hospital crèche 6 h-22 h in Pornic, a MAM in Vue…)."""
 import re
+from pathlib import Path
 
 import pytest
 
 from actions.discovery import ActionDiscovery
-from actions.living import ActionChildcare, ActionHousing
+from actions.living import ActionChildcare, ActionHousing, ActionMobility
+from knowledge import db, importer
+from knowledge.models import Housing
 from tests.test_actions import run, texts
 
 
@@ -85,3 +88,170 @@ async def test_no_internship_is_never_offered_as_a_lead(loaded_db, make_tracker,
     assert "0 offre" not in shown
     assert ("Dites « offres de stage » pour les voir" in shown) is lead
     assert ("aucune offre de stage n'est publiée" in shown) is not lead
+
+
+# -- stays read from `duree`, childcare hours and night care, transport without a car --------------
+# tests/data/living adds to the fixture, in Pornic: apartments under a bail mobilité (1 to 10 months),
+# a classic lease, a stay written « selon disponibilités » and a summer one; a crèche open 6:15-21:30,
+# one open at night (nuit = oui), a MAM that says it does not (nuit = non); a car rental and a
+# transport on demand; a nurse's opening in Paimbœuf.
+LIVING_DIR = Path(__file__).parent / "data" / "living"
+
+
+@pytest.fixture
+def living_db(loaded_db):
+    importer.import_folder(LIVING_DIR)
+    return loaded_db
+
+
+async def housing_answer(make_tracker, said, slots=None):
+    tracker = make_tracker(slots={"commune": "Pornic", **(slots or {})}, text=said, intent="ask_housing")
+    dispatcher, _ = await run(ActionHousing, tracker)
+    return texts(dispatcher)
+
+
+@pytest.mark.parametrize("said, slots", [
+    ("je suis infirmière, je déménage à Pornic pour un CDI", {"contract_type": "cdi"}),
+    ("un logement à Pornic, on s'installe en famille", {}),
+])
+async def test_a_long_term_move_gets_long_stays_only(living_db, make_tracker, said, slots):
+    shown = await housing_answer(make_tracker, said, slots)
+    assert "Appartement T3 du bailleur social" in shown  # bail classique
+    assert "Appartement de la rue des Sables" in shown  # « selon disponibilités »: kept
+    assert "Appartement du bail mobilité" not in shown  # 1 to 10 months
+    assert "Appartement de l'été" not in shown  # June to September
+    assert "Chambres stagiaires du centre hospitalier" not in shown  # 1 week to 3 months
+
+
+async def test_a_short_mission_gets_short_stays_only(living_db, make_tracker):
+    shown = await housing_answer(make_tracker, "un logement à Pornic pour un remplacement de 3 semaines")
+    assert "une mission courte" in shown
+    for name in ("Appartement du bail mobilité", "Appartement de l'été", "Appartement de la rue des Sables"):
+        assert name in shown
+    assert "Appartement T3 du bailleur social" not in shown  # a classic lease
+
+
+async def test_an_internship_gets_no_classic_lease(living_db, make_tracker):
+    shown = await housing_answer(make_tracker, "un logement pour mon stage à Pornic")
+    assert "Chambres stagiaires du centre hospitalier" in shown and "Appartement du bail mobilité" in shown
+    assert "Appartement T3 du bailleur social" not in shown
+
+
+async def test_the_stays_are_stored_at_import(living_db):
+    with db.session_scope() as session:
+        stays = {h.id: (h.duration, h.min_stay_months, h.max_stay_months) for h in session.query(Housing)}
+    assert stays["liv_pornic_mobilite"] == ("bail mobilité 1 à 10 mois", 1.0, 10.0)
+    assert stays["liv_pornic_classique"] == ("bail classique", 12.0, None)
+    assert stays["liv_pornic_inconnu"] == ("selon disponibilités", None, None)  # text kept as written
+    assert stays["log_rouans_gite"] == ("", None, None)
+
+
+async def childcare_answer(make_tracker, said, slots=None):
+    tracker = make_tracker(slots={"commune": "Pornic", **(slots or {})}, text=said, intent="ask_childcare")
+    dispatcher, _ = await run(ActionChildcare, tracker)
+    return texts(dispatcher)
+
+
+async def test_childcare_says_its_opening_hours(living_db, make_tracker):
+    shown = await childcare_answer(make_tracker, "une crèche à Pornic")
+    line = next(line for line in shown.splitlines() if "Crèche des Horaires Longs" in line)
+    assert "ouverte de 6 h 15 à 21 h 30" in line and "horaires atypiques" not in line
+    mam = next(line for line in shown.splitlines() if "MAM Les Jours Heureux" in line)
+    assert "ouverte de 7 h 30 à 19 h" in mam
+    night = next(line for line in shown.splitlines() if "Crèche de la Veille" in line)
+    assert "ouverte de 5 h 30 à 23 h" in night and "accueil la nuit" in night
+
+
+@pytest.mark.parametrize("said, slots", [
+    ("je travaille de nuit, une garde pour mon fils à Pornic", {}),
+    ("une garde pour mes enfants", {"work_time": "nuit"}),
+])
+async def test_a_night_worker_is_offered_only_care_covering_the_night(living_db, make_tracker, said, slots):
+    shown = await childcare_answer(make_tracker, said, slots)
+    assert "Crèche de la Veille" in shown  # nuit = oui, though a crèche
+    for name in ("Crèche des Horaires Longs",  # open until 21:30, nuit not said: a crèche closes at night
+                 "Crèche hospitalière Les Petits Embruns", "Multi-accueil Les Moussaillons",
+                 "MAM Les Jours Heureux"):  # nuit = non, though a MAM
+        assert name not in shown
+
+
+async def test_a_night_worker_is_told_honestly_when_no_care_covers_the_night(loaded_db, make_tracker):
+    # Saint-Brevin and its neighbours have no care covering the night in the fixture.
+    tracker = make_tracker(slots={"commune": "Saint-Brevin-les-Pins", "work_time": "nuit"},
+                           text="une garde pour mes enfants", intent="ask_childcare")
+    dispatcher, _ = await run(ActionChildcare, tracker)
+    shown = texts(dispatcher)
+    nearby = [line for line in shown.splitlines() if line.startswith("•")]
+    assert all("MAM" in line for line in nearby), nearby
+    assert nearby or "aucun mode de garde" in shown
+
+
+@pytest.mark.parametrize("said", ["je n'ai pas de voiture, comment aller travailler à Pornic ?",
+                                  "j'ai pas le permis, des transports à Pornic ?"])
+async def test_without_a_car_no_car_rental_is_offered(living_db, make_tracker, said):
+    tracker = make_tracker(slots={"commune": "Pornic"}, text=said, intent="ask_mobility")
+    dispatcher, _ = await run(ActionMobility, tracker)
+    shown = texts(dispatcher)
+    assert "Transport à la demande de Pornic" in shown and "Location solidaire de voitures" not in shown
+
+
+async def test_a_car_rental_is_offered_when_nothing_says_it_does_not_fit(living_db, make_tracker):
+    tracker = make_tracker(slots={"commune": "Pornic"}, text="des transports à Pornic ?", intent="ask_mobility")
+    dispatcher, _ = await run(ActionMobility, tracker)
+    assert "Location solidaire de voitures" in texts(dispatcher)
+
+
+# -- examples of the other answers never name the commune being discussed --------------------------
+@pytest.mark.parametrize("commune, profession, contract", [("Vue", "infirmier", "liberal"),
+                                                           ("Rouans", "aide_soignant", "cdi"),
+                                                           ("Pornic", "infirmier", "cdi"),
+                                                           ("Paimbœuf", "infirmier", "cdi")])
+async def test_the_job_answer_example_is_another_commune(living_db, make_tracker, commune, profession, contract):
+    from actions.jobs import ActionSearchJobs
+
+    tracker = make_tracker(slots={"commune": commune, "profession": profession, "contract_type": contract})
+    dispatcher, _ = await run(ActionSearchJobs, tracker)
+    said = examples(texts(dispatcher))
+    assert said and commune not in said, said
+
+
+@pytest.mark.parametrize("commune", ["Pornic", "Paimbœuf", "Vue"])
+async def test_the_several_needs_answer_examples_are_another_commune(loaded_db, make_tracker, commune):
+    from actions.needs import ActionAnswerNeeds
+
+    needs = [{"entity": "need", "value": value} for value in ("jobs", "housing")]
+    tracker = make_tracker(slots={"commune": commune}, text=f"un travail et un logement à {commune}",
+                           intent="ask_housing", entities=needs)
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    shown = texts(dispatcher)
+    said = re.findall(r"« (?:la garde d'enfants|infirmière) à ([^»]+?) »", shown)
+    assert len(said) == 2 and commune not in said, said
+
+
+# -- what the person said earlier in the conversation still holds ---------------------------------
+def earlier(tracker, *messages):
+    """The tracker with `messages` said before its latest one."""
+    at = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    for message in reversed(messages):
+        tracker.events.insert(at, {"event": "user", "text": message, "parse_data": {}})
+    return tracker
+
+
+async def test_a_long_term_move_said_earlier_still_filters_housing(living_db, make_tracker):
+    tracker = earlier(make_tracker(slots={"commune": "Pornic"}, text="et un logement ?", intent="ask_housing"),
+                      "je suis infirmière, on déménage en famille")
+    dispatcher, _ = await run(ActionHousing, tracker)
+    shown = texts(dispatcher)
+    assert "une installation durable" in shown and "Appartement du bail mobilité" not in shown
+
+
+async def test_night_work_and_no_car_said_earlier_still_hold(living_db, make_tracker):
+    childcare = earlier(make_tracker(slots={"commune": "Pornic"}, text="et pour garder mon fils ?",
+                                     intent="ask_childcare"), "je suis aide-soignante de nuit")
+    dispatcher, _ = await run(ActionChildcare, childcare)
+    assert "Crèche de la Veille" in texts(dispatcher) and "Crèche des Horaires Longs" not in texts(dispatcher)
+    mobility = earlier(make_tracker(slots={"commune": "Pornic"}, text="et les transports ?", intent="ask_mobility"),
+                       "je n'ai pas de voiture")
+    dispatcher, _ = await run(ActionMobility, mobility)
+    assert "Transport à la demande de Pornic" in texts(dispatcher)
+    assert "Location solidaire de voitures" not in texts(dispatcher)

@@ -153,7 +153,8 @@ def test_find_housing(loaded_db):
     [intern] = queries.find_housing(["Pornic"])
     assert intern.id == "log_pornic_stagiaires"
     assert intern.details == {"audience": "étudiants et stagiaires en santé",
-                              "duration": "court séjour (1 semaine à 3 mois)", "monthly_rent": 150}
+                              "duration": "court séjour (1 semaine à 3 mois)", "monthly_rent": 150,
+                              "stay_months": (0.23, 3.0)}  # read from the duration at import
     assert intern.commune == "Pornic" and intern.contact == "logement@embruns.test"
     assert queries.find_housing(["Rouans"])[0].details["monthly_rent"] is None
     assert ids(queries.find_housing(["Rouans", "Paimbœuf"])) == ["log_paimboeuf_coloc", "log_rouans_gite"]
@@ -165,7 +166,8 @@ def test_find_childcare(loaded_db):
     assert set(ids(queries.find_childcare(atypical_hours=True))) == {"garde_pornic_hopital", "garde_vue_mam"}
     assert ids(queries.find_childcare(["Saint-Brevin-les-Pins"], atypical_hours=True)) == []
     [mam] = queries.find_childcare(["Vue"])
-    assert mam.details == {"min_age_months": 0, "max_age_months": 72, "atypical_hours": True}
+    assert mam.details == {"min_age_months": 0, "max_age_months": 72, "atypical_hours": True,
+                           "opens_at": None, "closes_at": None, "night": None}  # optional columns absent
     assert len(queries.find_childcare()) == 4
 
 

@@ -45,6 +45,13 @@ def test_on_a_phone_the_panel_is_modal_readable_and_short(browser, site):
         page.goto("/")
         axe.check(page, "page d'accueil, téléphone, widget fermé")
         widget = Widget(page).open().greeted()
+        # The greeting is short, three lines at most on the phone; the quick replies name the topics.
+        lines = widget.bot.first.evaluate(
+            "m => { const s = getComputedStyle(m); return (m.clientHeight - parseFloat(s.paddingTop)"
+            " - parseFloat(s.paddingBottom)) / parseFloat(s.lineHeight); }")
+        assert round(lines) <= 3, lines
+        shown = [b.inner_text() for b in page.locator(".cs-replies").first.locator("button:visible").all()]
+        assert shown == ["Offres d'emploi", "Découvrir un métier", "Logement", "Garde d'enfants", "Autres sujets"]
         # The privacy notice is read first, from the top of the conversation.
         assert page.locator("[data-chat-log]").evaluate("log => log.scrollTop") == 0
         notice = page.locator(".cs-msg--notice").first
