@@ -62,6 +62,12 @@ def _release_database(engine) -> dict:
                 ("O2", "Infirmier·ère — pool de remplacement", date(2026, 12, 31)),  # closed, then reopened there
                 ("O3", "Infirmier·ère de jour", date(2026, 12, 31)),  # never touched in the console
             ]],
+        "housing": [
+            {"id": "L1", "name": "Studios des stagiaires", "type": "residence", "commune_id": 1,
+             "duration": "1 semaine à 3 mois", "contact": "02 40 00 00 01"},
+            {"id": "L2", "name": "Appartement T2", "type": "location", "commune_id": 1,
+             "duration": "selon disponibilités", "contact": "02 40 00 00 02"},
+        ],
         "coordinators": [{"id": 1, "email": "lea.martin@paysderetz.fr", "name": "Léa Martin",
                           "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2Vs$aGFzaA", "active": True,
                           "failed_logins": 0, "created_at": datetime(2026, 10, 1, 8)}],
@@ -138,6 +144,10 @@ def test_a_database_of_the_last_release_is_upgraded_with_nothing_lost(engine):
     assert _read(engine, "openings", ["id", "closed_by_coordinator_at"]) == [
         {"id": "O1", "closed_by_coordinator_at": CLOSED_AT}, {"id": "O2", "closed_by_coordinator_at": None},
         {"id": "O3", "closed_by_coordinator_at": None}]
+    # Housing stays are read from the duration text the release kept (unknown text: not filtered on).
+    assert _read(engine, "housing", ["id", "min_stay_months", "max_stay_months"]) == [
+        {"id": "L1", "min_stay_months": 0.23, "max_stay_months": 3.0},
+        {"id": "L2", "min_stay_months": None, "max_stay_months": None}]
     assert migrate.upgrade(engine) == migrate.head()  # then nothing more to do
 
 
