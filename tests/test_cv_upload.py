@@ -35,8 +35,8 @@ async def test_a_pdf_is_taken_once_with_the_token_of_the_conversation(site, tmp_
 
 @pytest.mark.parametrize("data, filename, reason", [
     (b"MZ\x90\x00\x03 executable", "cv.pdf", "ni un PDF"),  # wrong type disguised by its name
-    (b"%PDF-1.4" + b"0" * (5 * 1024 * 1024), "gros.pdf", "5 Mo"),
-])
+    (b"%PDF-1.4" + b"0" * (5 * 1024 * 1024), "gros.pdf", "5 Mo"),  # just over: read, then refused
+], ids=["disguised", "over-5-mo"])
 async def test_a_refused_file_gets_a_french_reason_and_the_token_stays_usable(site, data, filename, reason):
     token = cv_files.issue_token("web-abc")
     response = await site.post(f"/cv/{token}", data=form(data, filename))
@@ -51,3 +51,11 @@ async def test_an_unknown_token_is_refused(site):
     response = await site.post("/cv/made-up", data=form(b"%PDF-1.4", "cv.pdf"))
     assert response.status == 400
     assert "plus valable" in (await response.json())["error"]
+
+
+async def test_a_body_far_over_the_limit_is_refused_in_french_before_it_is_read(site):
+    token = cv_files.issue_token("web-abc")
+    response = await site.post(f"/cv/{token}", data=form(b"%PDF-1.4" + b"0" * (7 * 1024 * 1024), "enorme.pdf"))
+    assert response.status == 413
+    assert "5 Mo" in (await response.json())["error"]
+    assert cv_files.uploaded(token, "web-abc") is None

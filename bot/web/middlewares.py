@@ -5,6 +5,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from knowledge import cv_files
+
 logger = logging.getLogger(__name__)
 
 ERRORS = {
@@ -37,18 +39,30 @@ SECURITY_HEADERS = {
 
 
 # Request bodies: every form of the site and the console is small; only the console's CSV import
-# sends files. A larger body gets the French 413 page before any handler reads it.
+# and the CV of the apply form send files. A larger body is refused before any handler reads it:
+# the French 413 page, or for the widget's CV upload (which reads JSON) the French reason in JSON.
 MAX_BODY_BYTES = 64 * 1024
 LARGE_BODIES = {"/console/import": 8 * 1024 * 1024}
+CV_PREFIX = "/cv/"
+CV_BODY_BYTES = cv_files.MAX_BYTES + 256 * 1024  # the file and its multipart envelope
+
+
+def _body_limit(path: str) -> int:
+    if path.startswith(CV_PREFIX):
+        return CV_BODY_BYTES
+    return LARGE_BODIES.get(path, MAX_BODY_BYTES)
 
 
 @web.middleware
 async def body_limits(request: web.Request, handler) -> web.StreamResponse:
     """Cap the request body by path, from its Content-Length, before anything reads it; a body
     without a length (chunked) is still held to the application's `client_max_size` (8 MiB) when read,
-    and the handlers cut their fields before any work (knowledge/review.py, the console's forms)."""
-    limit = LARGE_BODIES.get(request.path, MAX_BODY_BYTES)
+    and the handlers cut their fields before any work (knowledge/review.py, the console's forms, the
+    CV upload that stops reading past 5 Mo)."""
+    limit = _body_limit(request.path)
     if request.content_length is not None and request.content_length > limit:
+        if request.path.startswith(CV_PREFIX):
+            return web.json_response({"error": cv_files.TOO_LARGE}, status=413)
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     return await handler(request)
 
