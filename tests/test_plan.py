@@ -201,7 +201,8 @@ async def test_the_plan_reply_has_short_sections_with_contacts_and_the_gaps(plan
     assert "Location de voitures du Tenu" not in reply
     assert "… et 1 de plus" in reply  # four liberal items, three shown
     assert "Ce que je n'ai pas trouvé" in reply and "un·e coordinateur·rice peut chercher avec vous" in reply.lower()
-    assert button_payloads(dispatcher) == ["/plan_receive", "/plan_handover"]
+    # « Postuler » on the opening shown (tests/test_plan_email.py), then what to do with the plan.
+    assert button_payloads(dispatcher) == ['/apply{"opening_id":"o_kine_rouans"}', "/plan_receive", "/plan_handover"]
     assert slot(events, "topic") == "plan"
     kept = plans.latest("candidate-42")
     assert kept.situation["children"] == [8, 84] and kept.situation["car"] is False
@@ -219,6 +220,7 @@ async def test_skipped_questions_leave_their_sections_out(plan_db, make_tracker)
 
 async def test_the_link_points_to_the_page_and_offers_the_email(plan_db, make_tracker, monkeypatch):
     monkeypatch.setenv("PUBLIC_SITE_URL", "https://cotesoin.test")
+    monkeypatch.setenv("SMTP_HOST", "smtp.cotesoin.test")  # the e-mail is offered only when it can be sent
     dispatcher, _ = await run(ActionPlanLink, make_tracker(text="recevoir mon plan"))
     assert "pas encore de plan" in texts(dispatcher)
     await run(ActionPlanReply, make_tracker(slots=ANSWERED))
@@ -228,7 +230,8 @@ async def test_the_link_points_to_the_page_and_offers_the_email(plan_db, make_tr
     assert "/plan_email" in button_payloads(dispatcher)
 
 
-async def test_the_email_is_kept_with_its_consent_and_a_wrong_one_asked_again(plan_db, make_tracker):
+async def test_the_email_is_kept_with_its_consent_and_a_wrong_one_asked_again(plan_db, make_tracker, monkeypatch):
+    monkeypatch.setenv("SMTP_HOST", "smtp.cotesoin.test")  # without a server nothing is kept (test_plan_email.py)
     await run(ActionPlanReply, make_tracker(slots=ANSWERED))
     wrong = make_tracker(slots={"requested_slot": "plan_email"}, text="chez moi", intent="nlu_fallback",
                          active_loop={"name": "plan_email_form"})
