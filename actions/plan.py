@@ -14,7 +14,7 @@ from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_email
 from actions.handoff import request_human
 from actions.messages import say, text
-from actions.plan_form import situation
+from actions.plan_form import cancelled, situation
 from actions.formatting import short
 from knowledge import handoff, mail_settings, plan_builder, plans
 from knowledge.applications import apply_payload
@@ -70,7 +70,11 @@ def _where(facts: Dict[str, Any]) -> str:
 
 
 def answer_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    """Build the plan from the form's answers, keep it (for its page and the observatory), show it."""
+    """Build the plan from the form's answers, keep it (for its page and the observatory), show it;
+    after « annuler » nothing is built nor kept."""
+    if cancelled(tracker):
+        say(dispatcher, "plan_cancelled", buttons=buttons([("Préparer mon installation", "/plan_move")]))
+        return []
     facts = situation(tracker)
     plan = plan_builder.build(facts)
     plans.save(tracker.sender_id, facts, plan)

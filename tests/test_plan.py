@@ -312,3 +312,29 @@ async def test_the_form_reads_an_epci_as_the_place(plan_db, make_tracker):
                            active_loop={"name": "plan_form"})
     _, events = await run(ValidatePlanForm, tracker)
     assert slot(events, "plan_commune") == "epci:Pornic Agglo Pays de Retz"
+
+
+# -- « annuler » / « stop » at any question ------------------------------------------------------------------
+@pytest.mark.parametrize("question, said", [(question, ("annuler", "stop", "laisse tomber", "Annuler !")[i % 4])
+                                            for i, question in enumerate(SLOTS)])
+async def test_annuler_or_stop_at_any_question_keeps_nothing(plan_db, make_tracker, question, said):
+    filled = {"plan_profession": "infirmier", "plan_commune": "Vue", "requested_slot": question}
+    tracker = make_tracker(slots=filled, text=said, intent="deny", active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert all(slot(events, name) is None for name in SLOTS) and slot(events, "requested_slot") is None
+    assert {e["name"] for e in events if e["event"] == "slot"} >= set(SLOTS)
+    assert texts(dispatcher) == ""
+
+
+async def test_a_plain_non_is_still_an_answer(plan_db, make_tracker):
+    tracker = make_tracker(slots={"plan_profession": "infirmier", "requested_slot": "plan_car"}, text="non",
+                           intent="deny", active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_car") == "non"
+
+
+async def test_after_annuler_no_plan_is_built_nor_kept(plan_db, make_tracker):
+    dispatcher, events = await run(ActionPlanReply, make_tracker(text="annuler", intent="deny"))
+    assert "rien gardé" in texts(dispatcher) and "▸" not in texts(dispatcher)
+    assert button_payloads(dispatcher) == ["/plan_move"]
+    assert plans.latest("candidate-42") is None
