@@ -12,10 +12,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_email
+from actions.formatting import short
 from actions.handoff import request_human
 from actions.messages import say, text
 from actions.plan_form import cancelled, situation
-from actions.formatting import short
 from knowledge import handoff, mail_settings, plan_builder, plans
 from knowledge.applications import apply_payload
 

@@ -2,14 +2,24 @@
 loopback), and the « Postuler » of the plan's openings in the reply, the page and the e-mail."""
 from datetime import datetime, timedelta
 
+import pytest
+
 from actions.plan import ActionPlanEmailSave, ActionPlanLink, ActionPlanReply
 from bot.mail import outbox
-from knowledge import db, plans
+from knowledge import db, importer, naming, plans
 from knowledge.models import InstallationPlan
 from tests.test_actions import button_payloads, texts
-from tests.test_plan import ANSWERED, plan_db, run  # noqa: F401  (plan_db: the fixture)
+from tests.test_plan import ANSWERED, FOLDER, run
 
 ADDRESS = "ana@exemple.fr"
+
+
+@pytest.fixture
+def plan_db(database_url):
+    """The partner data made for the plan's tests (tests/data/knowledge_plan)."""
+    importer.import_folder(FOLDER)
+    naming.forget()
+    return database_url
 
 
 async def ask_by_email(make_tracker):
