@@ -41,11 +41,13 @@ def openings_list(openings: Iterable[OpeningInfo]) -> str:
     return "\n".join(opening_line(o) for o in openings)
 
 
+def short(title: str) -> str:
+    """A title cut to fit a button (40 characters)."""
+    return title if len(title) <= 40 else title[:39].rstrip() + "…"
+
+
 def apply_buttons(openings: Iterable[OpeningInfo]) -> List[Dict[str, str]]:
     """A « Postuler » button per opening shown; its payload starts the apply form (actions/apply.py)."""
-    def short(title: str) -> str:
-        return title if len(title) <= 40 else title[:39].rstrip() + "…"
-
     return [{"title": f"Postuler — {short(o.title)}", "payload": apply_payload(o.id)} for o in openings]
 
 

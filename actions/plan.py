@@ -12,10 +12,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_email
+from actions.formatting import short
 from actions.handoff import request_human
 from actions.messages import say, text
-from actions.plan_form import situation
-from knowledge import handoff, plan_builder, plans, settings
+from actions.plan_form import cancelled, situation
+from knowledge import handoff, mail_settings, plan_builder, plans
+from knowledge.applications import apply_payload
 
 EMAIL_SLOT = "plan_email"
 NEXT_BUTTONS = [("Recevoir mon plan", "/plan_receive"),
@@ -23,7 +25,7 @@ NEXT_BUTTONS = [("Recevoir mon plan", "/plan_receive"),
 
 
 def page_url(token: str) -> str:
-    return f"{settings.public_site_url()}/plan/{token}"
+    return plans.page_url(token)
 
 
 def item_line(item: Dict[str, Any]) -> str:
@@ -53,6 +55,13 @@ def plan_text(plan: Dict[str, Any], where: str) -> str:
     return "\n".join(parts)
 
 
+def apply_buttons(plan: Dict[str, Any]) -> List[Dict[str, str]]:
+    """A « Postuler » button per opening shown in the reply (the apply form of actions/apply.py)."""
+    limit = plan_builder.settings()["brief_limit"]
+    jobs = [i for s in plan["sections"] if s["key"] == "jobs" for i in s["items"][:limit] if i.get("opening_id")]
+    return [{"title": f"Postuler — {short(i['name'])}", "payload": apply_payload(i["opening_id"])} for i in jobs]
+
+
 def _where(facts: Dict[str, Any]) -> str:
     commune = facts.get("commune") or ""
     if commune.startswith(plan_builder.EPCI_PREFIX):
@@ -61,11 +70,15 @@ def _where(facts: Dict[str, Any]) -> str:
 
 
 def answer_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    """Build the plan from the form's answers, keep it (for its page and the observatory), show it."""
+    """Build the plan from the form's answers, keep it (for its page and the observatory), show it;
+    after « annuler » nothing is built nor kept."""
+    if cancelled(tracker):
+        say(dispatcher, "plan_cancelled", buttons=buttons([("Préparer mon installation", "/plan_move")]))
+        return []
     facts = situation(tracker)
     plan = plan_builder.build(facts)
     plans.save(tracker.sender_id, facts, plan)
-    dispatcher.utter_message(text=plan_text(plan, _where(facts)))
+    dispatcher.utter_message(text=plan_text(plan, _where(facts)), buttons=apply_buttons(plan))
     say(dispatcher, "plan_next", buttons=buttons(NEXT_BUTTONS))
     return [SlotSet("topic", "plan")]
 
@@ -78,6 +91,9 @@ def send_link(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[s
         return []
     say(dispatcher, "plan_link", days=plan_builder.settings()["page_days"], url=page_url(plan.token),
         until=f"{plan.expires_at:%d/%m/%Y}")
+    if mail_settings.smtp() is None:
+        say(dispatcher, "plan_email_unavailable", url=page_url(plan.token))
+        return []
     say(dispatcher, "plan_email_offer", buttons=buttons([("Oui, par e-mail", "/plan_email"),
                                                          ("Non merci", "/deny")]))
     return []
@@ -133,6 +149,9 @@ def save_email(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     plan = plans.latest(tracker.sender_id)
     if not email or plan is None:
         say(dispatcher, "plan_email_cancelled")
+        return [SlotSet(EMAIL_SLOT, None)]
+    if mail_settings.smtp() is None:  # no server to send it: keep nothing, say so, give the link
+        say(dispatcher, "plan_email_unavailable", url=page_url(plan.token))
         return [SlotSet(EMAIL_SLOT, None)]
     plans.request_email(plan.id, email, email_question())
     say(dispatcher, "plan_email_saved", email=email)

@@ -11,6 +11,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import plan_answers as answers
+from actions.apply import cancels
 from actions.messages import say, text
 from knowledge.naming import ANY, canonical, means_any
 from knowledge.normalise import key
@@ -119,9 +120,22 @@ def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
             "practice": answers.answered(slots.get("plan_practice"))}
 
 
+def cancelled(tracker: Tracker) -> bool:
+    """The form ended with none of its answers: « annuler » / « stop » emptied it (a skipped
+    question keeps its « passé » mark, and a finished form has at least the profession)."""
+    return all(tracker.get_slot(slot) is None for slot in SLOTS)
+
+
 class ValidatePlanForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_plan_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """« annuler » / « stop » at any question: the form ends and keeps nothing, not even what
+        the conversation had filled in (a plain « non » stays an answer: car, children…)."""
+        if tracker.get_slot("requested_slot") in SLOTS and cancels(tracker.latest_message.get("text") or ""):
+            return [SlotSet(slot, None) for slot in SLOTS] + [SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> List[Text]:

@@ -107,13 +107,26 @@ def reconsent_months() -> int:
     return int(privacy.retention().get("alerts_reconsent_months", 12))
 
 
+def _reconsent_cutoff(now: datetime) -> datetime:
+    from knowledge.privacy import months_before
+    return months_before(now, reconsent_months())
+
+
+def reconsent_due(now: Optional[datetime] = None) -> bool:
+    """Whether `ask_reconsent` has someone to ask (read only)."""
+    now = now or datetime.utcnow()
+    with db.session_scope() as session:
+        return session.scalars(select(AlertSubscription.id).where(
+            AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_not(None),
+            AlertSubscription.consent_at < _reconsent_cutoff(now)).limit(1)).first() is not None
+
+
 def ask_reconsent(now: Optional[datetime] = None) -> List[Subscription]:
     """Subscriptions whose consent is older than `alerts_reconsent_months` (knowledge/privacy.yml):
     an e-mail one waits for a new confirmation link (nothing is sent meanwhile); a Telegram one
     stops, and the person is offered to start it again. Returns those to tell."""
-    from knowledge.privacy import months_before
     now = now or datetime.utcnow()
-    cutoff = months_before(now, reconsent_months())
+    cutoff = _reconsent_cutoff(now)
     with db.session_scope() as session:
         rows = list(session.scalars(select(AlertSubscription).where(
             AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_not(None),
@@ -167,6 +180,12 @@ def _today_start(now: datetime) -> Tuple[date, datetime]:
     paris = now.replace(tzinfo=timezone.utc).astimezone(PARIS)
     start = datetime.combine(paris.date(), time(digest_hour()), PARIS).astimezone(timezone.utc).replace(tzinfo=None)
     return paris.date(), start
+
+
+def digest_time_reached(now: Optional[datetime] = None) -> bool:
+    """Whether `now` (naive UTC) is past today's digest hour in Paris."""
+    now = now or datetime.utcnow()
+    return now >= _today_start(now)[1]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import List, Optional
+from urllib.parse import quote
 
 from sqlalchemy import select, update
 
@@ -49,6 +50,11 @@ def email_address(contact: str) -> Optional[str]:
 def apply_payload(opening_id: str) -> str:
     """The message a « Postuler » button sends: it starts the apply form on this opening."""
     return f'/apply{{"opening_id":"{opening_id}"}}'
+
+
+def apply_url(opening_id: str) -> str:
+    """The site's link that opens the chat on this opening's apply form (static/widget.js reads ?postuler=)."""
+    return f"{settings.public_site_url()}/?postuler={quote(opening_id)}"
 
 
 def cv_folder() -> Path:

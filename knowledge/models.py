@@ -401,3 +401,6 @@ class InstallationPlan(Base):
     email_consent_text = Column(Text)
     email_consent_at = Column(DateTime)
     email_sent_at = Column(DateTime)
+    # The outbox of the plan's e-mail (bot/mail/outbox.py): due when `email_next_attempt_at` has passed.
+    email_attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    email_next_attempt_at = Column(DateTime, index=True)

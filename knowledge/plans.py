@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
-from knowledge import db, plan_builder, settings
+from knowledge import applications, db, plan_builder, settings
 from knowledge.handoff import audit
 from knowledge.models import InstallationPlan
 from knowledge.queries import NotFound
@@ -37,6 +37,10 @@ def _info(plan: InstallationPlan) -> PlanInfo:
     return PlanInfo(plan.id, plan.token, plan.sender_id, dict(plan.situation or {}), list(plan.sections or []),
                     list(plan.gaps or []), plan.created_at, plan.updated_at, plan.expires_at, plan.request_id,
                     plan.email)
+
+
+def page_url(token: str) -> str:
+    return f"{settings.public_site_url()}/plan/{token}"
 
 
 def lifetime() -> timedelta:
@@ -95,7 +99,7 @@ def case_file(request_id: int) -> Optional[Dict[str, Any]]:
     if plan is None:
         return None
     return {"plan": plan, "situation": plan_builder.describe_situation(plan.situation),
-            "url": f"{settings.public_site_url()}/plan/{plan.token}"}
+            "url": page_url(plan.token)}
 
 
 def attach_request(plan_id: int, request_id: int) -> None:
@@ -116,6 +120,49 @@ def request_email(plan_id: int, email: str, consent_text: str, now: Optional[dat
             raise NotFound(f"plan {plan_id}")
         row.email, row.email_consent_text = email, consent_text
         row.email_consent_at = now or datetime.utcnow()
+        # Into the outbox: the web process sends it at its next pass (bot/mail/outbox.py).
+        row.email_sent_at, row.email_attempts, row.email_next_attempt_at = None, 0, row.email_consent_at
+
+
+def claim_due_emails(now: Optional[datetime] = None, limit: int = 20) -> List[PlanInfo]:
+    """Plans whose e-mail is due now, claimed for the applications' lease by this sender (one
+    UPDATE each, so two web processes never send the same one)."""
+    now = now or datetime.utcnow()
+    due = (InstallationPlan.email_next_attempt_at <= now, InstallationPlan.email_sent_at.is_(None),
+           InstallationPlan.email.is_not(None), InstallationPlan.expires_at > now)
+    claimed = []
+    with db.session_scope() as session:
+        ids = list(session.scalars(select(InstallationPlan.id).where(*due)
+                                   .order_by(InstallationPlan.email_next_attempt_at).limit(limit)))
+    for plan_id in ids:
+        with db.session_scope() as session:
+            taken = session.execute(update(InstallationPlan).where(InstallationPlan.id == plan_id, *due)
+                                    .values(email_next_attempt_at=now + applications.CLAIM_LEASE)
+                                    .execution_options(synchronize_session=False)).rowcount
+            if taken:
+                claimed.append(_info(session.get(InstallationPlan, plan_id)))
+    return claimed
+
+
+def email_sent(plan_id: int, now: Optional[datetime] = None) -> None:
+    with db.session_scope() as session:
+        row = session.get(InstallationPlan, plan_id)
+        if row is not None:
+            row.email_sent_at, row.email_next_attempt_at = now or datetime.utcnow(), None
+            row.email_attempts += 1
+
+
+def email_failed(plan_id: int, now: Optional[datetime] = None) -> None:
+    """SMTP refused or down: try again after the applications' back-off; after their number of
+    attempts, stop (the page's link, already given, stays valid)."""
+    now = now or datetime.utcnow()
+    with db.session_scope() as session:
+        row = session.get(InstallationPlan, plan_id)
+        if row is None:
+            return
+        row.email_attempts += 1
+        row.email_next_attempt_at = (None if row.email_attempts >= applications.MAX_ATTEMPTS
+                                     else now + applications.retry_delay(row.email_attempts))
 
 
 def add_item(plan_id: int, coordinator_id: int, name: str, contact: str = "", detail: str = "",

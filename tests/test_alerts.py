@@ -206,3 +206,55 @@ async def test_an_alert_may_cover_the_neighbouring_communes(loaded_db, make_trac
     [sub] = alerts.list_subscriptions()
     assert sub.communes[0] == "Pornic" and set(sub.communes[1:]) == set(queries.neighbours("Pornic")) - {"Pornic"}
     assert len(sub.communes) > 1
+
+
+# -- the web process sends the digests by itself ------------------------------------------------------
+async def test_the_site_sends_the_digest_from_the_digest_hour_at_most_once_a_day(loaded_db, smtp_server,
+                                                                                fixture_copy, monkeypatch):
+    """The outbox's pass (bot/mail/outbox.py), at every interval, with a clock the test sets."""
+    from bot.mail import outbox
+
+    monkeypatch.setenv("ALERTS_DIGEST_HOUR", "9")
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                           email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    import_new_opening(fixture_copy)
+    morning = datetime(2026, 12, 8, 7, 30)  # 8:30 in Paris: before the digest hour
+    for minutes in range(0, 30, 10):
+        await outbox.one_pass(morning + timedelta(minutes=minutes))
+    assert smtp_server.inbox.messages == []
+    for minutes in range(30, 120, 10):  # 9:00 in Paris, then every pass of the next hour and a half
+        await outbox.one_pass(morning + timedelta(minutes=minutes))
+    [digest] = smtp_server.inbox.messages
+    assert "/?postuler=off_pornic_new" in digest.get_body(("plain",)).get_content()
+
+    # Another opening the same afternoon waits for the next day, then goes alone.
+    with open(fixture_copy / "offres.csv", "a", encoding="utf-8") as openings:
+        openings.write(NEW_OPENING.replace("off_pornic_new", "off_pornic_second")
+                       .replace("hospitalisation à domicile", "soins palliatifs"))
+    importer.import_folder(fixture_copy)
+    naming.forget()
+    await outbox.one_pass(morning + timedelta(hours=6))
+    assert len(smtp_server.inbox.messages) == 1
+    await outbox.one_pass(morning + timedelta(days=1, hours=2))
+    await outbox.one_pass(morning + timedelta(days=1, hours=3))
+    assert len(smtp_server.inbox.messages) == 2
+    body = smtp_server.inbox.messages[1].get_body(("plain",)).get_content()
+    assert "soins palliatifs" in body and "hospitalisation à domicile" not in body
+
+
+def test_alerts_send_by_hand_still_works(loaded_db, smtp_server, fixture_copy, monkeypatch, capsys):
+    import argparse
+
+    from bot.alerts import cli
+
+    monkeypatch.setenv("ALERTS_DIGEST_HOUR", "0")
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    import_new_opening(fixture_copy)
+    assert cli.cmd_send(argparse.Namespace(dry_run=True)) == 0
+    assert "Serait envoyé : 1 offre(s)" in capsys.readouterr().out and smtp_server.inbox.messages == []
+    assert cli.cmd_send(argparse.Namespace(dry_run=False)) == 0
+    assert "1 message(s) du jour" in capsys.readouterr().out and len(smtp_server.inbox.messages) == 1

@@ -201,7 +201,8 @@ async def test_the_plan_reply_has_short_sections_with_contacts_and_the_gaps(plan
     assert "Location de voitures du Tenu" not in reply
     assert "… et 1 de plus" in reply  # four liberal items, three shown
     assert "Ce que je n'ai pas trouvé" in reply and "un·e coordinateur·rice peut chercher avec vous" in reply.lower()
-    assert button_payloads(dispatcher) == ["/plan_receive", "/plan_handover"]
+    # « Postuler » on the opening shown (tests/test_plan_email.py), then what to do with the plan.
+    assert button_payloads(dispatcher) == ['/apply{"opening_id":"o_kine_rouans"}', "/plan_receive", "/plan_handover"]
     assert slot(events, "topic") == "plan"
     kept = plans.latest("candidate-42")
     assert kept.situation["children"] == [8, 84] and kept.situation["car"] is False
@@ -219,6 +220,7 @@ async def test_skipped_questions_leave_their_sections_out(plan_db, make_tracker)
 
 async def test_the_link_points_to_the_page_and_offers_the_email(plan_db, make_tracker, monkeypatch):
     monkeypatch.setenv("PUBLIC_SITE_URL", "https://cotesoin.test")
+    monkeypatch.setenv("SMTP_HOST", "smtp.cotesoin.test")  # the e-mail is offered only when it can be sent
     dispatcher, _ = await run(ActionPlanLink, make_tracker(text="recevoir mon plan"))
     assert "pas encore de plan" in texts(dispatcher)
     await run(ActionPlanReply, make_tracker(slots=ANSWERED))
@@ -228,7 +230,8 @@ async def test_the_link_points_to_the_page_and_offers_the_email(plan_db, make_tr
     assert "/plan_email" in button_payloads(dispatcher)
 
 
-async def test_the_email_is_kept_with_its_consent_and_a_wrong_one_asked_again(plan_db, make_tracker):
+async def test_the_email_is_kept_with_its_consent_and_a_wrong_one_asked_again(plan_db, make_tracker, monkeypatch):
+    monkeypatch.setenv("SMTP_HOST", "smtp.cotesoin.test")  # without a server nothing is kept (test_plan_email.py)
     await run(ActionPlanReply, make_tracker(slots=ANSWERED))
     wrong = make_tracker(slots={"requested_slot": "plan_email"}, text="chez moi", intent="nlu_fallback",
                          active_loop={"name": "plan_email_form"})
@@ -309,3 +312,29 @@ async def test_the_form_reads_an_epci_as_the_place(plan_db, make_tracker):
                            active_loop={"name": "plan_form"})
     _, events = await run(ValidatePlanForm, tracker)
     assert slot(events, "plan_commune") == "epci:Pornic Agglo Pays de Retz"
+
+
+# -- « annuler » / « stop » at any question ------------------------------------------------------------------
+@pytest.mark.parametrize("question, said", [(question, ("annuler", "stop", "laisse tomber", "Annuler !")[i % 4])
+                                            for i, question in enumerate(SLOTS)])
+async def test_annuler_or_stop_at_any_question_keeps_nothing(plan_db, make_tracker, question, said):
+    filled = {"plan_profession": "infirmier", "plan_commune": "Vue", "requested_slot": question}
+    tracker = make_tracker(slots=filled, text=said, intent="deny", active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert all(slot(events, name) is None for name in SLOTS) and slot(events, "requested_slot") is None
+    assert {e["name"] for e in events if e["event"] == "slot"} >= set(SLOTS)
+    assert texts(dispatcher) == ""
+
+
+async def test_a_plain_non_is_still_an_answer(plan_db, make_tracker):
+    tracker = make_tracker(slots={"plan_profession": "infirmier", "requested_slot": "plan_car"}, text="non",
+                           intent="deny", active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_car") == "non"
+
+
+async def test_after_annuler_no_plan_is_built_nor_kept(plan_db, make_tracker):
+    dispatcher, events = await run(ActionPlanReply, make_tracker(text="annuler", intent="deny"))
+    assert "rien gardé" in texts(dispatcher) and "▸" not in texts(dispatcher)
+    assert button_payloads(dispatcher) == ["/plan_move"]
+    assert plans.latest("candidate-42") is None

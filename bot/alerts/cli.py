@@ -1,10 +1,10 @@
 """`cotesoin alerts list|send [--dry-run]`: the alert subscriptions, and sending what is due now
-(confirmation links, then the day's digests) — from cron, or by hand."""
+(confirmation links, then the day's digests) by hand; the web process sends them by itself
+(bot/mail/outbox.py)."""
 import argparse
 import asyncio
 
 from bot.alerts import send
-from bot.telegram import settings as telegram_settings
 from knowledge import alerts
 
 
@@ -24,20 +24,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 async def _send(dry_run: bool) -> send.Report:
     report = send.Report()
     await send.send_confirmations(report, dry_run)
-    settings = telegram_settings.load()
-    if not settings.enabled:
-        await send.send_reconsent(report, None, dry_run=dry_run)
-        await send.send_digests(report, None, dry_run=dry_run)
-        return report
-    from bot.telegram.app import make_bot
-    from bot.telegram.formatting import CallbackPayloads
-    from bot.telegram.output import TelegramOutput
-
-    bot = make_bot(settings)
-    async with bot:
-        output = TelegramOutput(bot, CallbackPayloads())
-        await send.send_reconsent(report, output, dry_run=dry_run)
-        await send.send_digests(report, output, dry_run=dry_run)
+    daily = await send.send_daily(dry_run=dry_run)
+    for name in ("digests", "openings", "failed", "reconsents"):
+        setattr(report, name, getattr(report, name) + getattr(daily, name))
+    report.planned += daily.planned
     return report
 
 

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot.mail.compose import render
 from bot.mail.smtp import deliver
-from knowledge import alerts, mail_settings, queries, vocabulary
+from knowledge import alerts, applications, mail_settings, queries, vocabulary
 from knowledge.applications import apply_payload
 from knowledge.settings import public_site_url
 
@@ -53,8 +53,7 @@ def unsubscribe_url(sub: alerts.Subscription) -> str:
 
 
 def apply_url(opening: queries.OpeningInfo) -> str:
-    """The site opens the chat on this opening's apply form (static/widget.js reads ?postuler=)."""
-    return f"{public_site_url()}/?postuler={quote(opening.id)}"
+    return applications.apply_url(opening.id)
 
 
 def confirmation_message(sub: alerts.Subscription, mail_from: str) -> EmailMessage:
@@ -174,3 +173,34 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
             continue
         report.digests += 1
         report.openings += len(digest.openings)
+
+
+async def send_daily(now: Optional[datetime] = None, dry_run: bool = False) -> Report:
+    """The day's part, from `ALERTS_DIGEST_HOUR` (Paris): the re-consent questions, then the digests
+    — at most one a day per subscriber (knowledge/alerts.py notes each before it goes). The web
+    process calls it at every pass of its outbox; the Telegram client is opened only when a Telegram
+    subscriber is owed something."""
+    report = Report()
+    now = now or datetime.utcnow()
+    if not alerts.digest_time_reached(now):
+        return report
+    due = await asyncio.to_thread(alerts.due_digests, now)
+    reconsent = not dry_run and await asyncio.to_thread(alerts.reconsent_due, now)
+    if not due and not reconsent:
+        return report
+    from bot.telegram import settings as telegram_settings
+    settings = telegram_settings.load()
+    if not settings.enabled or not reconsent and all(d.subscription.chat_id is None for d in due):
+        await send_reconsent(report, None, now, dry_run)
+        await send_digests(report, None, now, dry_run)
+        return report
+    from bot.telegram.app import make_bot
+    from bot.telegram.formatting import CallbackPayloads
+    from bot.telegram.output import TelegramOutput
+
+    bot = make_bot(settings)
+    async with bot:
+        output = TelegramOutput(bot, CallbackPayloads())
+        await send_reconsent(report, output, now, dry_run)
+        await send_digests(report, output, now, dry_run)
+    return report

@@ -1,13 +1,14 @@
-"""Build the e-mail of an application: plain-text and HTML parts from the French templates,
-reply-to the candidate, the CV attached."""
+"""Build the e-mails of the outbox from the French templates (plain-text and HTML parts): an
+application (reply-to the candidate, the CV attached) and an installation plan."""
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import jinja2
 
-from knowledge.applications import ApplicationInfo, email_address
+from knowledge.applications import ApplicationInfo, apply_url, email_address
+from knowledge.plans import PlanInfo
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _environment = jinja2.Environment(
@@ -39,4 +40,20 @@ def application_message(application: ApplicationInfo, mail_from: str) -> EmailMe
         maintype, _, subtype = (application.cv_type or "application/octet-stream").partition("/")
         message.add_attachment(Path(application.cv_path).read_bytes(), maintype=maintype, subtype=subtype,
                                filename=application.cv_filename or "cv")
+    return message
+
+
+def plan_message(plan: PlanInfo, situation: List[str], page_url: str, mail_from: str) -> EmailMessage:
+    """« Recevoir mon plan » by e-mail: the page's link and every section, with the openings'
+    « Postuler » links; its Message-ID is derived from the plan, so a resent copy is recognisable."""
+    message = EmailMessage()
+    message["Subject"] = "Votre plan d'installation — Côté Soin"
+    message["From"] = mail_from
+    message["To"] = plan.email
+    domain = parseaddr(mail_from)[1].partition("@")[2] or "cotesoin.local"
+    message["Message-ID"] = f"<plan-{plan.id}-{plan.updated_at:%Y%m%d%H%M%S}@{domain}>"
+    values = {"plan": plan, "situation": situation, "page_url": page_url, "apply_url": apply_url,
+              "expires": f"{plan.expires_at:%d/%m/%Y}"}
+    message.set_content(render("plan.txt", **values))
+    message.add_alternative(render("plan.html", **values), subtype="html")
     return message
