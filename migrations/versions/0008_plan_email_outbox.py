@@ -1,14 +1,14 @@
 """The e-mail of an installation plan goes through the web process's outbox: its attempts and the
 time of the next one (back-off like the applications').
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
