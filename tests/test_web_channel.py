@@ -13,6 +13,7 @@ import socketio
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
+from bot.web import widget_ids
 from bot.web.channel import (
     EMPTY_MESSAGE,
     MAX_MESSAGE_CHARS,
@@ -20,7 +21,6 @@ from bot.web.channel import (
     check_message,
     french_number,
 )
-from bot.web import widget_ids
 from tests.guichet import free_port
 
 
