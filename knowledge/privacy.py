@@ -5,6 +5,10 @@ and the partner database (`coordinator_requests` with the consented contact, and
 `request_notes`; `applications` with their CV files and `cv_uploads`, knowledge/applications.py;
 `alert_subscriptions` and what was sent to them, knowledge/alerts.py). The audit trail keeps who
 did what, never a message or a contact.
+
+The purge deletes the messages older than the conversation retention; a coordinator's note older
+than that, on a request still kept (open, or closed recently), outlives its conversation: it is
+kept with people's names, street names, e-mails and phones masked (knowledge/name_masking.py).
 """
 import calendar
 from dataclasses import dataclass
@@ -16,7 +20,7 @@ from typing import Any, Dict, Optional
 import yaml
 from sqlalchemy import delete, func, select, update
 
-from knowledge import alerts, applications, cv_files, db, plans, transcripts
+from knowledge import alerts, applications, cv_files, db, name_masking, plans, transcripts
 from knowledge.handoff import CLOSED, audit
 from knowledge.models import CoordinatorRequest, InstallationPlan, RequestNote
 
@@ -140,11 +144,29 @@ class Purge:
     applications_before: Optional[datetime] = None
     alerts: int = 0
     plans: int = 0
+    notes_masked: int = 0
+
+
+def _mask_old_notes(old: datetime, purged_requests: list, dry_run: bool) -> int:
+    """Mask the notes written before `old` that are still kept; the number of notes changed."""
+    with db.session_scope() as session:
+        notes = session.execute(select(RequestNote.id, RequestNote.text).where(
+            RequestNote.created_at < old, RequestNote.request_id.not_in(purged_requests))).all()
+    if not notes:
+        return 0  # spaCy's model is loaded only when there is something to mask
+    changed = {note_id: masked for (note_id, text), masked in zip(notes, name_masking.mask_whole(t for _, t in notes))
+               if masked != text}
+    if changed and not dry_run:
+        with db.session_scope() as session:
+            for note_id, masked in changed.items():
+                session.execute(update(RequestNote).where(RequestNote.id == note_id).values(text=masked))
+    return len(changed)
 
 
 def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
     """Apply the retention policy: messages older than the conversation retention, closed requests
-    older than it, contacts of requests closed longer ago than the contact retention.
+    older than it, contacts of requests closed longer ago than the contact retention; the notes
+    older than the conversation retention that are still kept are masked.
 
     Idempotent and safe to run from cron; `dry_run` counts without deleting.
     """
@@ -180,10 +202,11 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
                 session.execute(delete(CoordinatorRequest).where(CoordinatorRequest.id.in_(request_ids)))
             audit(session, None, "purge", detail=f"{events} événements, {len(request_ids)} demandes, "
                                                   f"{contacts} coordonnées")
+    notes_masked = _mask_old_notes(old, request_ids, dry_run)
     applications_cutoff = months_before(now, int(policy.get("applications_months_after_sending", 6)))
     old_applications = applications.purge(applications_cutoff, now - cv_files.TOKEN_LIFETIME, dry_run)
     # Alerts: e-mail ones never confirmed within a month, stopped ones after a month.
     old_alerts = alerts.purge(months_before(now, 1), months_before(now, 1), dry_run)
     expired_plans = plans.purge(now, dry_run)
     return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run, old_applications,
-                 applications_cutoff, old_alerts, expired_plans)
+                 applications_cutoff, old_alerts, expired_plans, notes_masked)

@@ -1,13 +1,16 @@
 """The console against hostile input (issue 22): huge ids and dates, formulas in CSV exports,
 oversized bodies and form fields, the client address behind a proxy."""
+import asyncio
+import logging
 import time
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
 from bot.web.console.auth import client_address
 from bot.web.console.keys import TRUSTED_PROXIES
-from knowledge import accounts, name_masking, review, transcripts
+from knowledge import accounts, handoff, name_masking, review, transcripts
 from knowledge.spreadsheet_cells import inert
 from tests.console_helpers import PASSWORD, FakeRasa, console_client, log_in, start
 from tests.observatory_helpers import Conversations, at
@@ -126,3 +129,32 @@ class _Transport:
 
     def get_extra_info(self, name, default=None):
         return (self.peer, 1234) if name == "peername" else default
+
+
+async def test_a_closed_live_stream_is_logged_at_debug_without_a_traceback(console, caplog, monkeypatch):
+    """The page went away: aiohttp's write raises ConnectionResetError (« Cannot write to closing
+    transport »; ClientConnectionResetError in later aiohttp). It used to reach aiohttp's server,
+    which logged « Error handling request » at ERROR with the traceback, at every disconnect."""
+    write = web.StreamResponse.write
+    written = []
+
+    async def write_then_find_nobody(response, data):
+        if response.content_type == "text/event-stream" and written:
+            raise ConnectionResetError("Cannot write to closing transport")
+        if response.content_type == "text/event-stream":
+            written.append(data)
+        await write(response, data)
+
+    monkeypatch.setattr(web.StreamResponse, "write", write_then_find_nobody)
+    caplog.set_level(logging.DEBUG, logger="bot.web.console.live")
+    caplog.set_level(logging.DEBUG, logger="aiohttp")
+    response = await console.get("/console/flux", timeout=5)
+    assert (await response.content.readline()).startswith(b"event: queue")
+    handoff.record_request("web-parti", "socketio", "jobs", {})  # news for the stream: it writes, finds nobody
+    deadline = time.monotonic() + 5
+    while not [r for r in caplog.records if r.name == "bot.web.console.live"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    response.close()
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
+    [closed] = [r for r in caplog.records if r.name == "bot.web.console.live"]
+    assert closed.levelno == logging.DEBUG and closed.exc_info is None and "fermé" in closed.getMessage()

@@ -37,6 +37,18 @@ def test_long_texts_are_cut_before_the_model_reads_them():
     assert len(masked) <= name_masking.MAX_CHARS and "Martin" not in masked
 
 
+def test_texts_kept_whole_are_masked_in_every_piece_and_nothing_is_cut_off():
+    note = ("Léa Martin a rappelé. " + "Elle cherche un poste de nuit. " * 80 + "Adresse : 12 rue des Lilas. "
+            + "Pas de voiture pour le moment. " * 80 + "Rappeler Marie Dupont au 06 12 34 56 78.")
+    assert len(note) > 2 * name_masking.MAX_CHARS
+    [masked] = name_masking.mask_whole([note])
+    for gone in ("Léa", "Martin", "rue des Lilas", "Dupont", "06 12 34 56 78"):
+        assert gone not in masked, gone
+    assert masked.count("Elle cherche un poste de nuit.") == 80
+    assert masked.count("Pas de voiture pour le moment.") == 80
+    assert masked.endswith("au [téléphone masqué].")
+
+
 def test_the_model_is_loaded_only_where_names_are_masked():
     """The action server and the web site's start do not load spaCy; the first masked question does."""
     code = ("import sys, actions.jobs, actions.handoff, bot.web.app, knowledge.observatory, knowledge.review;"

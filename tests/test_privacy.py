@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot import cli
 from bot.tracker_store import WindowedSQLTrackerStore
-from knowledge import accounts, db, handoff, privacy, transcripts
+from knowledge import accounts, db, handoff, name_masking, privacy, transcripts
 from knowledge.models import AuditEntry, CoordinatorRequest, RequestNote
 from tests.console_helpers import PASSWORD
 from tests.test_console import store, tracker_store  # noqa: F401  (fixture)
@@ -124,6 +124,39 @@ def test_purge_applies_the_retention_policy_and_dry_run_changes_nothing(loaded_d
     assert handoff.get_request(fresh_request).contact == "06 12 34 56 78"
     again = privacy.purge(now=now)
     assert (again.events, again.requests, again.contacts) == (0, 0, 0)
+
+
+def test_notes_that_outlive_their_conversation_are_kept_with_names_and_addresses_masked(
+        loaded_db, tracker_store):  # noqa: F811
+    """The purge deletes the messages; a request still kept keeps its notes, but not who they name."""
+    coordinator = accounts.add_coordinator("camille.martin@cotesoin.fr", PASSWORD, "Camille")
+    now = datetime(2026, 11, 24, 12)
+    store("long-ago", {"event": "user", "text": "Je suis Léa Martin", "timestamp": epoch(now - timedelta(days=400))})
+    request_id, _ = handoff.record_request("long-ago", "socketio", "housing", {})
+    handoff.claim(request_id, coordinator.id)  # still held: the request is kept
+    old_note = "Léa Martin habite 12 rue des Lilas, rappeler au 06 12 34 56 78 pour un logement à Pornic."
+    handoff.add_note(request_id, coordinator.id, old_note)
+    handoff.add_note(request_id, coordinator.id, "Léa Martin a rappelé hier.")
+    with db.session_scope() as session:
+        first = session.scalars(select(RequestNote).where(RequestNote.request_id == request_id)
+                                .order_by(RequestNote.id)).first()
+        first.created_at = now - timedelta(days=400)
+
+    def notes():
+        with db.session_scope() as session:
+            return list(session.scalars(select(RequestNote.text).where(RequestNote.request_id == request_id)
+                                        .order_by(RequestNote.id)))
+
+    name_masking._communes.cache_clear()  # the communes of this test's database
+    assert privacy.purge(now=now, dry_run=True).notes_masked == 1 and notes()[0] == old_note
+    done = privacy.purge(now=now)
+    assert done.events == 1 and done.notes_masked == 1
+    masked, recent = notes()
+    for gone in ("Léa", "Martin", "rue des Lilas", "06 12 34 56 78"):
+        assert gone not in masked, masked
+    assert "logement à Pornic" in masked and "[nom masqué]" in masked
+    assert recent == "Léa Martin a rappelé hier."  # within the retention: as written
+    assert privacy.purge(now=now).notes_masked == 0  # masked once
 
 
 def test_the_cli_purge_dry_run_says_what_would_go(loaded_db, tracker_store, capsys):  # noqa: F811

@@ -13,13 +13,13 @@ import socketio
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
+from bot.web import widget_ids
 from bot.web.channel import (
     EMPTY_MESSAGE,
     MAX_MESSAGE_CHARS,
     SocketIOInput,
     check_message,
     french_number,
-    session_id_or_new,
 )
 from tests.guichet import free_port
 
@@ -48,12 +48,27 @@ def test_a_message_too_long_gets_a_french_answer_with_its_length():
     assert answer.startswith("Votre message est trop long (5\u202f000 caractères, 1\u202f000 au plus).")
 
 
-def test_only_ids_the_server_could_have_issued_are_kept():
-    issued = uuid.uuid4().hex
-    assert session_id_or_new(issued) == issued
-    for other in (None, "", "telegram-123456", "x" * 32, issued.upper(), 42, issued + "0"):
-        new = session_id_or_new(other)
-        assert new != other and len(new) == 32
+def test_only_ids_presented_with_the_proof_issued_with_them_are_kept():
+    key = b"k" * 32
+    issued, proof = widget_ids.issue(key)
+    assert widget_ids.kept_or_new(key, issued, proof) == (issued, proof)
+    foreign, foreign_proof = widget_ids.issue(b"another server's key")
+    for other, other_proof in [(None, None), ("", proof), ("telegram-123456", proof), ("x" * 32, proof),
+                               (issued.upper(), proof), (42, proof), (issued + "0", proof), (issued, None),
+                               (issued, ""), (issued, proof.upper()), (issued, proof[:-1] + "0"),
+                               (uuid.uuid4().hex, proof), (foreign, foreign_proof), (issued, foreign_proof)]:
+        new, new_proof = widget_ids.kept_or_new(key, other, other_proof)
+        assert new != other and len(new) == 32 and new_proof == widget_ids.proof_of(key, new)
+
+
+def test_the_proofs_key_is_made_once_readable_by_the_owner_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("WIDGET_SECRET_KEY", raising=False)
+    key = widget_ids.load_key()
+    assert len(key) >= 32 and widget_ids.load_key() == key
+    assert (tmp_path / "widget_secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("WIDGET_SECRET_KEY", "clé du déploiement")
+    assert widget_ids.load_key() == "clé du déploiement".encode()
 
 
 def test_french_numbers():
@@ -78,8 +93,10 @@ class FakeAssistant:
 
 
 @pytest.fixture
-async def server(monkeypatch):
+async def server(monkeypatch, tmp_path):
     monkeypatch.setattr(Sanic, "test_mode", True)  # several apps in one process
+    monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path))  # the proofs' key: var/widget_secret
+    monkeypatch.delenv("WIDGET_SECRET_KEY", raising=False)
     channel = SocketIOInput.from_credentials({"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
                                               "session_persistence": True})
     assistant = FakeAssistant()
@@ -103,14 +120,19 @@ class Client:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.answers: List[Dict[str, Any]] = []
         self.sessions: List[str] = []
+        self.proofs: Dict[str, str] = {}  # what the widget keeps in localStorage
         self.sio.on("bot_uttered", self.answers.append)
-        self.sio.on("session_confirm", self.sessions.append)
+        self.sio.on("session_confirm", self.confirmed)
 
-    async def join(self, url: str, session_id: Any = None) -> str:
+    def confirmed(self, data: Dict[str, str]) -> None:
+        self.proofs[data["session_id"]] = data["proof"]
+        self.sessions.append(data["session_id"])
+
+    async def join(self, url: str, session_id: Any = None, proof: Any = None) -> str:
         if not self.sio.connected:
             await self.sio.connect(url, transports=["polling"], wait_timeout=10)
         count = len(self.sessions)
-        await self.sio.emit("session_request", {"session_id": session_id})
+        await self.sio.emit("session_request", {"session_id": session_id, "proof": proof})
         await until(lambda: len(self.sessions) > count)
         return self.sessions[-1]
 
@@ -160,7 +182,7 @@ async def test_a_reload_keeps_the_conversation_and_other_tabs_see_the_answers(se
     first = clients()
     session = await first.join(url)
     reloaded = clients()
-    assert await reloaded.join(url, session) == session
+    assert await reloaded.join(url, session, first.proofs[session]) == session
     await reloaded.say("et à Pornic ?", session)
     await until(lambda: len(first.answers) >= 2)  # same room: the other tab gets it too
     assert {m.sender_id for m in assistant.received} == {session}
@@ -172,6 +194,27 @@ async def test_a_page_cannot_write_into_another_conversation(server, clients):
     session = await page.join(url, "telegram-123456")
     assert session != "telegram-123456"
     await page.say("bonjour", "telegram-123456")
+    assert assistant.received[-1].sender_id == session
+
+
+async def test_a_known_id_without_its_proof_can_neither_read_nor_write_that_conversation(server, clients):
+    """A widget id seen in the console, an export or a log, with no proof or a forged one."""
+    _, assistant, url = server
+    owner = clients()
+    session = await owner.join(url)
+    proof = owner.proofs[session]
+    stranger = clients()
+    theirs = stranger.proofs[await stranger.join(url)]  # a proof, but of another conversation
+    for forged in (None, "", "0" * 64, proof[::-1], widget_ids.proof_of(b"guessed key", session), theirs):
+        intruder = clients()
+        other = await intruder.join(url, session, forged)
+        assert other != session and intruder.proofs[other] != proof
+        await intruder.say("je lis votre conversation ?", session)
+        assert assistant.received[-1].sender_id == other
+    assert {m.sender_id for m in assistant.received}.isdisjoint({session})
+    await asyncio.sleep(0.3)
+    assert all("je lis" not in a.get("text", "") for a in owner.answers)  # the intruders' answers went elsewhere
+    await owner.say("toujours là ?", session)
     assert assistant.received[-1].sender_id == session
 
 

@@ -151,12 +151,14 @@ async def test_the_page_is_told_where_the_hand_over_stands(tables, server, clien
     coordinator_id = coordinator if isinstance(coordinator, int) else coordinator.id
     handoff.claim(handoff_id, coordinator_id)
     await other.sio.connect(url, transports=["polling"], wait_timeout=10)
-    await other.sio.emit("session_request", {"session_id": session, "handoff": "requested"})
+    await other.sio.emit("session_request", {"session_id": session, "proof": page.proofs[session],
+                                           "handoff": "requested"})
     await until(lambda: {"handoff": "joined", "coordinator": "Lou Bernard"} in other.answers)
     handoff.close(handoff_id, coordinator_id, "answered")
     third = clients()
     await third.sio.connect(url, transports=["polling"], wait_timeout=10)
-    await third.sio.emit("session_request", {"session_id": session, "handoff": "joined"})
+    await third.sio.emit("session_request", {"session_id": session, "proof": page.proofs[session],
+                                           "handoff": "joined"})
     await until(lambda: {"handoff": "closed"} in third.answers)
 
 

@@ -11,10 +11,12 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
 - Rasa 3.6.21 calls `sio.enter_room()` without awaiting it; python-socketio 5 made it a coroutine,
   so with `session_persistence` the answers went to a room nobody had joined
   (https://github.com/RasaHQ/rasa/issues/13027). Here it is awaited.
-- The conversation id is the one the server issued (a uuid4 in hex) and remembered for this
-  socket by `session_request`; Rasa's channel believed any `session_id` a message carried, so a
-  page could write into another conversation (a Telegram chat's `telegram-<id>` for instance).
-  An id the server could not have issued is replaced by a new one.
+- The conversation id is the one the server issued (a uuid4 in hex), with its HMAC proof
+  (bot/web/widget_ids.py), and remembered for this socket by `session_request`; Rasa's channel
+  believed any `session_id` a message carried, so a page could write into another conversation (a
+  Telegram chat's `telegram-<id>` for instance, or a widget's id read in the console). An id
+  presented without the proof issued with it is replaced by a new one: `session_confirm` carries
+  `{"session_id": …, "proof": …}`, which the widget keeps.
 - What the page sends is checked before Rasa sees it: an empty message or one over
   MAX_MESSAGE_CHARS gets a French answer; anything that is not a text message is ignored.
 - While a coordinator holds the conversation (knowledge/handoff.py), the person's messages are for
@@ -28,8 +30,6 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
 """
 import json
 import logging
-import re
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels import socketio as rasa_socketio
@@ -40,12 +40,12 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import held
+from bot.web import widget_ids
 
 logger = logging.getLogger(__name__)
 
 # The widget refuses longer messages itself; the channel refuses them for any other client.
 MAX_MESSAGE_CHARS = 1000
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
 CLOSED = {"handoff": "closed"}
 
 EMPTY_MESSAGE = ("Votre message est vide. Écrivez votre question, par exemple « offres d'aide-soignant·e "
@@ -58,13 +58,6 @@ TOO_LONG = ("Votre message est trop long ({length} caractères, {limit} au plus)
 def french_number(value: int) -> str:
     """5000 -> '5 000' (narrow no-break space, as French typography wants)."""
     return f"{value:,}".replace(",", "\u202f")
-
-
-def session_id_or_new(value: Any) -> str:
-    """The id the page kept, when it is one the server issued; otherwise a new one."""
-    if isinstance(value, str) and SESSION_ID.fullmatch(value):
-        return value
-    return uuid.uuid4().hex
 
 
 def check_message(data: Any) -> tuple:
@@ -99,6 +92,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         blueprint = rasa_socketio.SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         namespace = self.namespace
+        id_key = widget_ids.load_key()
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -125,8 +119,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = session_id_or_new(requested)
+            asked = data if isinstance(data, dict) else {}
+            session_id, proof = widget_ids.kept_or_new(id_key, asked.get("session_id"), asked.get("proof"))
             async with sio.session(sid, namespace=namespace) as session:
                 previous = session.get("session_id")
                 session["session_id"] = session_id
@@ -137,7 +131,8 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 await sio.leave_room(sid, previous, namespace=namespace)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            await sio.emit("session_confirm", {"session_id": session_id, "proof": proof}, room=sid,
+                           namespace=namespace)
             await tell_state(sid, session_id)
 
         @sio.on(self.user_message_evt, namespace=namespace)

@@ -286,7 +286,7 @@ async def _send_bad_input(site: str) -> None:
     client = socketio.AsyncClient(reconnection=False)
     answers, confirmed = [], []
     client.on("bot_uttered", lambda data: answers.append(data))
-    client.on("session_confirm", lambda session_id: confirmed.append(session_id))
+    client.on("session_confirm", lambda data: confirmed.append(data["session_id"]))
     await client.connect(site, socketio_path="/socket.io/", transports=["polling"],
                          wait_timeout=20)
     try:

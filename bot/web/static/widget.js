@@ -2,13 +2,14 @@
  * served next to it (static/vendor/socket.io.min.js).
  *
  * It talks to Rasa's socket.io channel (bot/web/channel.py) through /socket.io/ on this origin:
- * on each connection it asks for its conversation with `session_request` {session_id}, the server
- * confirms with `session_confirm`, then `user_uttered` {message, session_id} goes out and
+ * on each connection it asks for its conversation with `session_request` {session_id, proof}, the
+ * server confirms with `session_confirm` {session_id, proof} (a new conversation when the proof is
+ * not the one it issued with that id), then `user_uttered` {message, session_id} goes out and
  * `bot_uttered` {text, quick_replies} comes back.
  *
  * - Every text is put in the page with textContent / createTextNode, never innerHTML: a message
  *   containing <script> shows as text. Links are <a> built from http(s) and e-mail addresses only.
- * - The conversation id and the history live in localStorage: a reload, another page of the site
+ * - The conversation id, its proof and the history live in localStorage: a reload, another page of the site
  *   or a later visit shows the same conversation; « Nouvelle conversation » forgets both, once the
  *   person confirmed, and never while a request to the coordinators is open (the coordinator's
  *   answer would go to the old conversation).
@@ -29,7 +30,7 @@
   var HISTORY_LIMIT = 200;
   var TYPING_TIMEOUT_MS = 30000;
   var FORGET_AFTER_MS = 30 * 24 * 3600 * 1000;
-  var KEYS = { session: "cotesoin.chat.session", history: "cotesoin.chat.history",
+  var KEYS = { session: "cotesoin.chat.session", proof: "cotesoin.chat.proof", history: "cotesoin.chat.history",
                seen: "cotesoin.chat.seen", open: "cotesoin.chat.open", person: "cotesoin.chat.person",
                handoff: "cotesoin.chat.handoff" };
   var MAX_REPLIES = 4;   // more quick replies than this: the first ones and « Autres sujets »
@@ -285,11 +286,12 @@
       // What this page believes of a hand-over: the server corrects it if it changed meanwhile.
       var handoff = local.getItem(KEYS.handoff);
       socket.emit("session_request", { session_id: self.sessionId || null,
+                                       proof: self.sessionId ? local.getItem(KEYS.proof) : null,
                                        handoff: handoff === "held" ? "joined" : handoff });
     });
     socket.on("session_confirm", function (id) {
-      var sessionId = typeof id === "string" ? id : id && id.session_id;
-      if (!sessionId) return;
+      var sessionId = id && id.session_id, proof = id && id.proof;
+      if (typeof sessionId !== "string" || typeof proof !== "string") return;
       if (self.sessionId && sessionId !== self.sessionId) {  // the server did not know the old id
         self.history = [];
         self.save();
@@ -297,6 +299,7 @@
       }
       self.sessionId = sessionId;
       local.setItem(KEYS.session, sessionId);
+      local.setItem(KEYS.proof, proof);
       self.confirmed = true;
       if (self.everConfirmed && !self.offline.hidden) self.announce(TEXT.back);
       self.everConfirmed = true;
@@ -672,6 +675,7 @@
   // -- forgetting ---------------------------------------------------------------------------------
   Widget.prototype.forget = function () {
     local.removeItem(KEYS.session);
+    local.removeItem(KEYS.proof);
     local.removeItem(KEYS.history);
     local.removeItem(KEYS.seen);
     local.removeItem(KEYS.person);
