@@ -163,6 +163,30 @@ def test_distress_gets_the_3114_first_then_a_coordinator(assistant, message):
     assert "demande n°" in chat.say("oui")
 
 
+# -- 6. phrasings the classifier never saw (written for this test, not taken from any evaluation set) ---------------
+@pytest.mark.parametrize("message, expected", [
+    ("hi, any job for a nurse in Pornic please?", "Clinique de la Baie"),  # English mixed in
+    ("Est-ce que vous recrutez des infirmières sur Pornic en ce moment ?", "Clinique de la Baie"),  # indirect
+    ("est-ce que ça existe une crèche qui garde les bébés à Vue ?", "Micro-crèche Les Petits Galets"),
+    ("je cherche une chambre pas chère vers Frossay", "Chambres chez l'habitant du Migron"),
+    ("c'est comment le quotidien d'un kiné ?", "Rééduque les patients par le mouvement"),
+])
+def test_phrasings_from_outside_the_training_data_get_their_topic(assistant, message, expected):
+    reply = Conversation(assistant).say(message)
+    assert expected in reply
+    assert "pas sûr d'avoir bien compris" not in reply and "Je ne peux pas répondre" not in reply
+
+
+@pytest.mark.parametrize("message", ["je voudrais parler à un vrai conseiller", "quelqu'un peut m'appeler ?"])
+def test_other_ways_to_ask_for_a_person_reach_a_coordinator(assistant, message):
+    assert "demande n°" in Conversation(assistant).say(message)
+
+
+def test_someone_lost_gets_the_menu(assistant):
+    reply = Conversation(assistant).say("je suis un peu perdu, je sais pas par où commencer")
+    assert "[Offres d'emploi" in reply
+
+
 # -- 8. « voir la suite » with nothing to continue ---------------------------------------------------------------------
 @pytest.mark.parametrize("message", ["voir la suite", "la suite", "plus"])
 def test_see_more_with_nothing_to_continue_offers_the_menu(assistant, message):
