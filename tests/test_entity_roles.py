@@ -56,7 +56,8 @@ def role_entity(text, fragment, value, role):
             "role": role, "confidence_role": 0.9, "extractor": "CRFEntityExtractor"}
 
 
-def test_the_synonym_mapper_and_the_normaliser_keep_the_role(tmp_path):
+def test_the_synonym_mapper_and_the_normaliser_keep_the_role(loaded_db, tmp_path):
+    """The normaliser maps onto the professions of the partner database (the fixture folder's)."""
     text = "je suis aides soignantes et je vise le diplôme d'infirmiere"
     message = Message(data={"text": text, "entities": [
         role_entity(text, "aides soignantes", "aides soignantes", "current"),

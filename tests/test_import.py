@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from knowledge import db, importer, queries, settings
 from knowledge.importer import ImportFailed, import_folder
 from knowledge.models import (
+    Base,
     Childcare,
     Commune,
     Event,
@@ -29,7 +30,8 @@ FIXTURE_ROWS = {
     "mobilite.csv": 3,
     "evenements.csv": 4,
 }
-FIXTURE_TABLES = {
+# Every table of the partner database: the fixture's rows, nothing anywhere else.
+FIXTURE_TABLES = {name: 0 for name in Base.metadata.tables} | {
     "communes": 6,
     "professions": 3,
     "structures": 7,
