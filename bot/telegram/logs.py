@@ -51,8 +51,16 @@ _filter = HideSecrets()
 
 
 def hide(secrets: Iterable[str]) -> None:
-    """From now on, never log these values (the token, the secret) through the Telegram loggers."""
-    _filter.secrets.update(s for s in secrets if s)
+    """From now on, never log these values (the token, the secret) through the Telegram loggers.
+
+    A bot token is « <bot id>:<key> »: its key is hidden on its own too, since the log masking of
+    the Rasa process (knowledge/log_masking.py) may already have replaced the digits of the id
+    when the record was made, so that the whole token is no longer there to be found."""
+    for secret in secrets:
+        if secret:
+            _filter.secrets.add(secret)
+            if ":" in secret:
+                _filter.secrets.add(secret.split(":", 1)[1])
     for name in LOGGERS:
         target = logging.getLogger(name)
         if _filter not in target.filters:
