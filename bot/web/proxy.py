@@ -46,8 +46,11 @@ async def _http(request: web.Request) -> web.Response:
         ) as upstream:
             payload = await upstream.read()
             reply = web.Response(status=upstream.status, body=payload)
-            if "Content-Type" in upstream.headers:
-                reply.headers["Content-Type"] = upstream.headers["Content-Type"]
+            # The body is passed on as Rasa wrote it: Engine.IO compresses answers over 1 KB (a menu
+            # with its buttons), so its encoding goes with it.
+            for name in ("Content-Type", "Content-Encoding"):
+                if name in upstream.headers:
+                    reply.headers[name] = upstream.headers[name]
             reply.headers["Cache-Control"] = "no-store"
             return reply
     except (aiohttp.ClientError, asyncio.TimeoutError) as error:
