@@ -8,8 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import Criteria
 from actions.messages import say
-from knowledge import queries
+from knowledge import queries, vocabulary
 from knowledge.naming import ANY, canonical
+from knowledge.normalise import key
 
 # Entity roles of `profession` (annotated in the training data): the job held now, the one aimed at.
 CURRENT, TARGET = "current", "target"
@@ -29,21 +30,56 @@ def _named(tracker: Tracker, role: Optional[str] = None) -> List[str]:
             for code in [canonical("profession", e.get("value"))] if code and code != ANY]
 
 
+def _current_and_target(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
+    """The job held now and the one aimed at, from the entity roles (`current`: « ASH
+    aujourd'hui », `target`: « je vise le diplôme d'infirmière »). A message naming two professions
+    where the model gave a role to one or none reads in its order, as people write it: the job held
+    first, the one aimed at last (« ASH en EHPAD, je vise le diplôme d'aide-soignante »)."""
+    current = next(iter(_named(tracker, CURRENT)), None)
+    target = next(iter(_named(tracker, TARGET)), None)
+    named = list(dict.fromkeys(_named(tracker)))
+    if len(named) >= 2 and target is None:
+        target = _aimed_at_by_its_words(tracker)
+    if len(named) >= 2:
+        if current is None:
+            current = next((code for code in named if code != target), None)
+        if target is None:
+            target = next((code for code in reversed(named) if code != current), None)
+    return current, target
+
+
+def _aimed_at_by_its_words(tracker: Tracker) -> Optional[str]:
+    """The profession that a word of aim comes just before (« devenir aide-soignante quand on est
+    ASH », « je vise le diplôme d'aide-soignante »), among the four words before it in the message
+    (where the entity stands, or without offsets where its text is)."""
+    raw = tracker.latest_message.get("text") or ""
+    aims = set(vocabulary.vocabulary()["profession_aim_words"])
+    for e in tracker.latest_message.get("entities", []):
+        code = canonical("profession", e.get("value")) if e.get("entity") == "profession" else None
+        if not code or code == ANY:
+            continue
+        if e.get("start") is not None:
+            before = key(raw[:e["start"]])
+        else:
+            said = key(raw)
+            before = said[:max(0, said.find(key(str(e.get("value")))))]
+        if aims & set(before.split()[-4:]):
+            return code
+    return None
+
+
 def current_profession(tracker: Tracker) -> Optional[str]:
-    """The profession the person has now (entity role `current`: « ASH aujourd'hui »)."""
-    return next(iter(_named(tracker, CURRENT)), None)
+    """The profession the person has now (see `_current_and_target`)."""
+    return _current_and_target(tracker)[0]
 
 
 def _profession(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str):
-    """The profession asked about: the one aimed at (entity role `target`: « je vise le diplôme
-    d'infirmière »), else the first one named that is not the current job, else the first named
-    ("devenir AS quand on est ASH" is about AS), else the one from the conversation; asks which
-    when there is none."""
+    """The profession asked about: the one aimed at (see `_current_and_target`), else the only one
+    named, else the one from the conversation; asks which when there is none."""
+    current, target = _current_and_target(tracker)
     named = _named(tracker)
-    current = current_profession(tracker)
-    others = [c for c in named if c != current]
-    code = (next(iter(_named(tracker, TARGET)), None) or next(iter(others), None)
-            or next(iter(named), None) or Criteria.from_tracker(tracker).value("profession"))
+    code = (target or next((c for c in named if c != current), None) or next(iter(named), None)
+            or Criteria.from_tracker(tracker).value("profession"))
     if code is None:
         _ask_which(dispatcher, intent)
         return None

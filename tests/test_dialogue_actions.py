@@ -151,6 +151,22 @@ async def test_the_target_is_described_even_when_named_second(dialogue_db, make_
     assert texts(dispatcher).startswith("Devenir Infirmier / infirmière")
 
 
+@pytest.mark.parametrize("entities", [
+    [entity("profession", "agent_service_hospitalier"), entity("profession", "aide_soignant")],
+    [entity("profession", "agent_service_hospitalier", "current"), entity("profession", "aide_soignant")],
+    [entity("profession", "agent_service_hospitalier"), entity("profession", "aide_soignant", "target")],
+], ids=["no-role", "current-only", "target-only"])
+async def test_two_professions_with_a_missing_role_read_in_their_order(dialogue_db, make_tracker, entities):
+    """« ASH en EHPAD, je vise le diplôme d'aide-soignante »: the job held first, the one aimed at last."""
+    tracker = make_tracker(text="ASH en EHPAD, je vise le diplôme d'aide-soignante", intent="ask_training",
+                           entities=entities)
+    dispatcher, events = await run(ActionTraining, tracker)
+    shown = texts(dispatcher)
+    assert shown.startswith("Devenir Aide-soignant")
+    assert "(agent de service hospitalier → aide-soignant / aide-soignante) : VAE ou formation en IFAS" in shown
+    assert slot(events, "profession") == "aide_soignant"
+
+
 # -- 5. partners and events by name ----------------------------------------------------------------------
 async def test_partners_of_a_kind_are_named_by_pages_with_see_more(dialogue_db, make_tracker):
     tracker = make_tracker(text="quels SSIAD y a-t-il ?", intent="ask_partners")
