@@ -30,12 +30,17 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 FIRST_REVISION = "0001"
 
 
-def config(connection=None) -> Config:
+def _config(location: Path, connection=None) -> Config:
+    """Alembic's configuration for the chain in `location`, on `connection` when given."""
     alembic_config = Config()
-    alembic_config.set_main_option("script_location", str(MIGRATIONS))
+    alembic_config.set_main_option("script_location", str(location))
     if connection is not None:
         alembic_config.attributes["connection"] = connection
     return alembic_config
+
+
+def config(connection=None) -> Config:
+    return _config(MIGRATIONS, connection)
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,11 +76,7 @@ CONVERSATIONS_VERSION_TABLE = "alembic_version_conversations"
 
 
 def conversations_config(connection=None) -> Config:
-    alembic_config = Config()
-    alembic_config.set_main_option("script_location", str(CONVERSATIONS_MIGRATIONS))
-    if connection is not None:
-        alembic_config.attributes["connection"] = connection
-    return alembic_config
+    return _config(CONVERSATIONS_MIGRATIONS, connection)
 
 
 @functools.lru_cache(maxsize=1)

@@ -55,3 +55,20 @@ def running_guichet(var_dir: Path, database_url: Optional[str] = None, tracker_s
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def guichet_on_backend(backend: str, var_dir: Path, drop_everything, folder: Optional[Path] = None
+                       ) -> Iterator[services.Assistant]:
+    """`running_guichet` on SQLite files in `var_dir`, or on TEST_POSTGRES_URL (emptied before and
+    after with `drop_everything(url)`): the body of the end-to-end tests' `assistant` fixtures."""
+    if backend == "sqlite":
+        database_url, tracker_url = f"sqlite:///{var_dir / 'cotesoin.db'}", f"sqlite:///{var_dir / 'trackers.db'}"
+    else:
+        database_url = tracker_url = os.environ["TEST_POSTGRES_URL"]
+        drop_everything(database_url)
+    kwargs = {"folder": folder} if folder is not None else {}
+    with running_guichet(var_dir, database_url, tracker_url, **kwargs) as assistant:
+        yield assistant
+    if backend == "postgresql":
+        drop_everything(database_url)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.guichet import running_guichet
+from tests.guichet import guichet_on_backend
 from tests.test_e2e_rest import Conversation, _drop_everything, _post
 
 pytestmark = pytest.mark.e2e
@@ -27,16 +27,8 @@ def _backends():
 @pytest.fixture(scope="module", params=_backends())
 def assistant(request, tmp_path_factory):
     """Both servers on free ports, with the dialogue test data in a fresh database."""
-    var_dir = tmp_path_factory.mktemp("var")
-    if request.param == "sqlite":
-        database_url, tracker_url = f"sqlite:///{var_dir / 'cotesoin.db'}", f"sqlite:///{var_dir / 'trackers.db'}"
-    else:
-        database_url = tracker_url = os.environ["TEST_POSTGRES_URL"]
-        _drop_everything(database_url)
-    with running_guichet(var_dir, database_url, tracker_url, folder=FOLDER) as assistant:
+    with guichet_on_backend(request.param, tmp_path_factory.mktemp("var"), _drop_everything, FOLDER) as assistant:
         yield assistant
-    if request.param == "postgresql":
-        _drop_everything(database_url)
 
 
 def replies(chat: Conversation, message: str):

@@ -20,7 +20,7 @@ from bot.web.console import reminders
 from bot.web.console.rasa import RasaConversations
 from knowledge import db, handoff, queries
 from knowledge.models import Base, CoordinatorRequest
-from tests.guichet import running_guichet
+from tests.guichet import guichet_on_backend
 
 pytestmark = pytest.mark.e2e
 
@@ -46,17 +46,8 @@ def _backends():
 @pytest.fixture(scope="module", params=_backends())
 def assistant(request, tmp_path_factory):
     """Both servers running on free ports, with the demo data in a fresh database."""
-    var_dir = tmp_path_factory.mktemp("var")
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{var_dir / 'cotesoin.db'}"
-        tracker_url = f"sqlite:///{var_dir / 'trackers.db'}"
-    else:
-        database_url = tracker_url = os.environ["TEST_POSTGRES_URL"]
-        _drop_everything(database_url)
-    with running_guichet(var_dir, database_url, tracker_url) as assistant:
+    with guichet_on_backend(request.param, tmp_path_factory.mktemp("var"), _drop_everything) as assistant:
         yield assistant
-    if request.param == "postgresql":
-        _drop_everything(database_url)
 
 
 def _post(url: str, payload: dict, headers=None):
