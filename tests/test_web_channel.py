@@ -171,7 +171,7 @@ async def test_answers_reach_the_page_with_session_persistence(server, clients):
     session = await page.join(url)
     assert len(session) == 32
     answers = await page.say("bonjour", session)
-    assert answers[0] == {"text": "Reçu : bonjour", "quick_replies": []}
+    assert {k: v for k, v in answers[0].items() if k != "id"} == {"text": "Reçu : bonjour", "quick_replies": []}
     assert [r["title"] for r in answers[1]["quick_replies"]] == ["Oui", "Parler à un coordinateur"]
     [message] = assistant.received
     assert message.sender_id == session and message.input_channel == "socketio"
@@ -183,9 +183,13 @@ async def test_a_reload_keeps_the_conversation_and_other_tabs_see_the_answers(se
     session = await first.join(url)
     reloaded = clients()
     assert await reloaded.join(url, session, first.proofs[session]) == session
-    await reloaded.say("et à Pornic ?", session)
+    sent = await reloaded.say("et à Pornic ?", session)
     await until(lambda: len(first.answers) >= 2)  # same room: the other tab gets it too
     assert {m.sender_id for m in assistant.received} == {session}
+    # Each answer has an id of its own, the same in every tab: a tab knows what another already wrote down.
+    ids = [answer["id"] for answer in sent]
+    assert len(set(ids)) == 2 and all(len(i) == 32 for i in ids)
+    assert [answer["id"] for answer in first.answers] == ids
 
 
 async def test_a_page_cannot_write_into_another_conversation(server, clients):
@@ -248,4 +252,5 @@ async def test_a_coordinator_message_reaches_the_page_through_the_output_channel
     session = await page.join(url)
     await channel.get_output_channel().send_text_message(session, "Bonjour, ici Camille, coordinatrice.")
     await until(lambda: page.answers)
-    assert page.answers == [{"text": "Bonjour, ici Camille, coordinatrice."}]
+    [answer] = page.answers
+    assert answer["text"] == "Bonjour, ici Camille, coordinatrice." and len(answer["id"]) == 32

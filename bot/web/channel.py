@@ -27,9 +27,13 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
   conversation back to the assistant, with a reply; « supprimer mes données » does the same, then
   goes to the assistant, which asks to confirm the erasure. On connection the page is told whether
   a request is open or held (`{"handoff": …}`), so a widget that missed a change catches up.
+- Every message sent to a conversation carries an `id` (`MessageIds`): all the tabs of one visitor
+  are in the conversation's room and get it, and each tab keeps the history shared between them, so
+  the id tells a tab that another one already wrote this answer down.
 """
 import json
 import logging
+import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels import socketio as rasa_socketio
@@ -82,8 +86,28 @@ def metadata_of(data: Dict[Text, Any], key: Text) -> Dict[Text, Any]:
     return metadata if isinstance(metadata, dict) else {}
 
 
+class MessageIds(rasa_socketio.SocketIOOutput):
+    """Rasa's socket.io output, each message with an `id` of its own (see the module docstring)."""
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if isinstance(response, dict):
+            response = {**response, "id": uuid.uuid4().hex}
+        await super()._send_message(socket_id, response)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        """What an action sends under `data` (the apply form's file button), with an id too."""
+        data = json_message.get("data")
+        if isinstance(data, dict):
+            json_message = {**json_message, "data": {**data, "id": uuid.uuid4().hex}}
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
 class SocketIOInput(rasa_socketio.SocketIOInput):
     """Rasa's socket.io channel, with rooms that work and checked input (see the module docstring)."""
+
+    def get_output_channel(self) -> Optional[rasa_socketio.SocketIOOutput]:
+        """The output of messages Rasa sends on its own (a coordinator's, `output_channel=latest`)."""
+        return MessageIds(self.sio, self.bot_message_evt) if self.sio is not None else super().get_output_channel()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # cors_allowed_origins=[] turns python-engineio's origin check off, as Rasa does: the page
@@ -150,7 +174,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                     return
             else:
                 sender_id = sid
-            output = rasa_socketio.SocketIOOutput(sio, self.bot_message_evt)
+            output = MessageIds(sio, self.bot_message_evt)
             metadata = metadata_of(data, self.metadata_key)
             metadata.pop(held.FOR_COORDINATOR, None)  # only this channel says so
             holder = await held.holder(sender_id)

@@ -120,3 +120,18 @@ def test_the_postuler_link_of_an_alert_email_opens_the_form(page):
     expect(widget.bot.last).to_contain_text("prénom et votre nom")
     assert "Candidature à l'offre" in "\n".join(widget.bot.all_inner_texts())
     assert "postuler" not in page.url
+
+
+def test_the_cv_button_comes_back_after_a_reload_and_goes_once_used(page, smtp, tmp_path):
+    widget = start_application(page)
+    page.reload()
+    widget = Widget(page)
+    expect(page.locator("[data-chat-file]")).to_have_count(1)  # the panel reopens on the same step
+    cv = tmp_path / "CV Camille.pdf"
+    cv.write_bytes(b"%PDF-1.4\n% test\n" + b"0" * 500)
+    before = widget.bot.count()
+    page.locator("[data-chat-file]").set_input_files(str(cv))
+    assert "CV reçu : CV Camille.pdf" in widget.answer_after(before)
+    page.reload()
+    expect(Widget(page).user.last).to_contain_text("📎 CV Camille.pdf")
+    expect(page.locator("[data-chat-file]")).to_have_count(0)

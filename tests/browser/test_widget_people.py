@@ -158,6 +158,22 @@ def test_a_new_conversation_is_asked_first_with_the_keyboard_only(browser, site)
         context.close()
 
 
+def count_message_changes(page) -> None:
+    """From now on, count the messages added to and removed from the page's conversation log."""
+    page.evaluate("""() => {
+        window.__added = 0; window.__removed = 0;
+        const message = n => n.classList && n.classList.contains('cs-msg');
+        new MutationObserver(changes => changes.forEach(c => {
+            c.addedNodes.forEach(n => { if (message(n)) window.__added += 1; });
+            c.removedNodes.forEach(n => { if (message(n)) window.__removed += 1; });
+        })).observe(document.querySelector('[data-chat-log]'), {childList: true});
+    }""")
+
+
+def stored_history(page) -> list:
+    return page.evaluate("JSON.parse(localStorage.getItem('cotesoin.chat.history') || '[]')")
+
+
 def test_a_second_tab_adds_only_what_is_new(browser, site):
     context, first = visitor(browser, site, DESKTOP)
     try:
@@ -168,23 +184,49 @@ def test_a_second_tab_adds_only_what_is_new(browser, site):
         second.goto("/")
         Widget(second).launcher.click()
         expect(second.locator(".cs-msg")).to_have_count(first.locator(".cs-msg").count())
-        # Count what the live region of the second tab gets while the first one talks.
-        second.evaluate("""() => {
-            window.__added = 0; window.__removed = 0;
-            const message = n => n.classList && n.classList.contains('cs-msg');
-            new MutationObserver(changes => changes.forEach(c => {
-                c.addedNodes.forEach(n => { if (message(n)) window.__added += 1; });
-                c.removedNodes.forEach(n => { if (message(n)) window.__removed += 1; });
-            })).observe(document.querySelector('[data-chat-log]'), {childList: true});
-        }""")
+        count_message_changes(second)  # what the second tab's log gets while the first one talks
         before = first.locator(".cs-msg").count()
         widget.say("je cherche un poste d'infirmier à Pornic")
         new = first.locator(".cs-msg").count() - before
         expect(second.locator(".cs-msg")).to_have_count(first.locator(".cs-msg").count())
         assert second.evaluate("window.__removed") == 0
         assert second.evaluate("window.__added") == new  # not the whole conversation again
+        # Both tabs got each answer; each is written down once.
+        ids = [entry["id"] for entry in stored_history(first) if "id" in entry]
+        assert ids and len(ids) == len(set(ids))
+        assert len(stored_history(first)) == first.locator(".cs-msg").count()
         axe.check(second, "second onglet")
         no_page_errors(first)
+    finally:
+        context.close()
+
+
+def test_a_tab_behind_the_others_does_not_wipe_their_conversation(browser, site):
+    """A tab writes the history down before the last answers reached it (they reach every tab, one
+    after the other): the other tabs keep showing them, and the history gets them back."""
+    context, first = visitor(browser, site, DESKTOP)
+    try:
+        first.goto("/")
+        widget = Widget(first).open().greeted()
+        second = context.new_page()
+        second.set_default_timeout(ANSWER_TIMEOUT_MS)
+        second.goto("/")
+        second.watch = PageWatch(second, site)
+        Widget(second).launcher.click()
+        widget.say("je cherche un poste d'infirmier à Pornic")
+        shown = first.locator(".cs-msg").count()
+        expect(second.locator(".cs-msg")).to_have_count(shown)
+        full = stored_history(first)
+        count_message_changes(second)
+        # The first tab writes down a copy without the last answer, as a tab behind would.
+        first.evaluate("h => localStorage.setItem('cotesoin.chat.history', JSON.stringify(h))", full[:-1])
+        expect(first.locator(".cs-msg")).to_have_count(shown)
+        second.wait_for_function("JSON.parse(localStorage.getItem('cotesoin.chat.history')).length === %d"
+                                 % len(full))
+        assert stored_history(second) == full
+        assert second.evaluate("[window.__added, window.__removed]") == [0, 0]
+        expect(second.locator(".cs-msg")).to_have_count(shown)
+        no_page_errors(second)
     finally:
         context.close()
 

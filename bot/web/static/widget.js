@@ -78,11 +78,23 @@
   var local = store("localStorage");
   var tabStore = store("sessionStorage");
 
-  function readHistory() {
+  function parseHistory(json) {
     try {
-      var saved = JSON.parse(local.getItem(KEYS.history) || "[]");
+      var saved = JSON.parse(json || "[]");
       return Array.isArray(saved) ? saved.filter(function (m) { return m && typeof m.text === "string"; }) : [];
     } catch (e) { return []; }
+  }
+
+  function readHistory() { return parseHistory(local.getItem(KEYS.history)); }
+
+  /* The same message: by its server id when both have one, else by who wrote what. */
+  function sameEntry(a, b) {
+    if (a.id && b.id) return a.id === b.id;
+    return a.from === b.from && a.text === b.text;
+  }
+
+  function startsWith(longer, shorter) {
+    return longer.length >= shorter.length && shorter.every(function (entry, i) { return sameEntry(longer[i], entry); });
   }
 
   // -- safe rich text: line breaks, links, **bold**, [label](url), no HTML ever -----------------
@@ -206,7 +218,7 @@
     this.updateCount();
     // Another tab of the same site wrote to the conversation: show it here too.
     window.addEventListener("storage", function (event) {
-      if (event.key === KEYS.history) self.catchUp(readHistory());
+      if (event.key === KEYS.history) self.catchUp(parseHistory(event.newValue));
       else if (event.key === KEYS.person || event.key === KEYS.handoff) self.updateSpeaker();
     });
     if (this.sessionId) this.connect();
@@ -417,14 +429,29 @@
     // Hand-over: a request recorded, a coordinator joined, left (request back in the queue) or closed
     // it. While a person answers, no « L'assistant écrit… » nor « ne répond pas ».
     if (data && typeof data.handoff === "string") { this.handoffChanged(data); return; }
-    if (data && data.upload && typeof data.upload.url === "string") { this.offerUpload(data.upload); return; }
+    // Every tab of the conversation gets each answer: the first one to get it writes it down, the
+    // others show it from the shared history (same id).
+    var id = data && typeof data.id === "string" ? data.id : null;
+    if (id) {
+      this.catchUp(readHistory());
+      if (this.history.some(function (entry) { return entry.id === id; })) return;
+    }
+    if (data && data.upload && typeof data.upload.url === "string") {
+      // Kept in the history, so that the file button comes back after a reload (the token stays valid).
+      var offer = { from: "upload", text: "", upload: { url: data.upload.url, accept: String(data.upload.accept || "") } };
+      if (id) offer.id = id;
+      this.addEntry(offer);
+      return;
+    }
     var text = textOf(data);
     var replies = data && typeof data === "object" ? repliesOf(data) : [];
     if (!text && !replies.length) return;
     // Buttons of earlier turns go; those of this answer stay (each opening's « Postuler », then « la suite »).
     if (replies.length) this.clearReplies(true);
     var held = local.getItem(KEYS.handoff) === "held";
-    this.addEntry({ from: "bot", text: text, replies: replies, person: held ? (this.coordinator() || true) : false });
+    var entry = { from: "bot", text: text, replies: replies, person: held ? (this.coordinator() || true) : false };
+    if (id) entry.id = id;
+    this.addEntry(entry);
     if (!this.isOpen()) this.badge.hidden = false;
   };
 
@@ -442,6 +469,7 @@
   };
 
   // -- drawing ------------------------------------------------------------------------------------
+  /* Show an entry; unless `save` is false (a notice for this tab only), keep it in the shared history. */
   Widget.prototype.addEntry = function (entry, options) {
     if (!options || options.save !== false) {
       this.history.push(entry);
@@ -461,6 +489,7 @@
 
   Widget.prototype.draw = function (entry) {
     var self = this;
+    if (entry.upload) { this.drawUpload(entry); return; }
     if (entry.text) {
       var bubble = document.createElement("div");
       bubble.className = "cs-msg cs-msg--" + entry.from + (entry.person ? " cs-msg--person" : "");
@@ -496,6 +525,7 @@
       if (replies.length > MAX_REPLIES + 1) {
         group.appendChild(this.moreButton(TEXT.moreTopics, group.querySelectorAll("button[hidden]")));
       }
+      group.entry = entry;  // so that the buttons go when another tab answers them
       this.log.appendChild(group);
     }
   };
@@ -585,6 +615,7 @@
     var changed = false;
     this.history.slice(0, end).forEach(function (entry) {
       if (entry.replies && entry.replies.length) { entry.replies = []; changed = true; }
+      if (entry.upload) { entry.upload = null; changed = true; }
     });
     if (changed) this.save();
     var mine = this.log.querySelectorAll(".cs-msg--user");
@@ -595,19 +626,22 @@
     });
   };
 
-  /* Another tab changed the history: add what is new, redraw only when it was emptied or replaced. */
+  /* Another tab changed the history: add what is new, redraw only when it was emptied or replaced.
+   * A copy shorter than what this tab shows, and the same so far, was written by a tab that had not
+   * got the last answers yet: this tab keeps its own, and writes it back. */
   Widget.prototype.catchUp = function (history) {
-    var drawn = this.history;
-    var same = history.length >= drawn.length && drawn.every(function (entry, i) {
-      return history[i].from === entry.from && history[i].text === entry.text;
+    var drawn = this.history, self = this;
+    if (history.length && history.length < drawn.length && startsWith(drawn, history)) { this.save(); return; }
+    if (!startsWith(history, drawn)) { this.history = history; this.redraw(); return; }
+    // Buttons answered in the other tab (or made obsolete by its message) go here too.
+    drawn.forEach(function (entry, i) {
+      var answered = entry.replies && entry.replies.length && !(history[i].replies && history[i].replies.length);
+      if (!answered && !(entry.upload && !history[i].upload)) return;
+      self.log.querySelectorAll(".cs-replies").forEach(function (group) { if (group.entry === entry) group.remove(); });
+      drawn[i] = history[i];
     });
-    this.history = history;
-    if (!same) { this.redraw(); return; }
-    var self = this;
-    if (history.slice(0, drawn.length).some(function (entry) { return !(entry.replies && entry.replies.length); })) {
-      this.log.querySelectorAll(".cs-replies").forEach(function (group) { group.remove(); });
-    }
-    history.slice(drawn.length).forEach(function (entry) { self.draw(entry); });
+    var added = history.slice(drawn.length);
+    added.forEach(function (entry) { drawn.push(entry); self.draw(entry); });
     this.updateSpeaker();
     this.scrollDown();
   };
@@ -630,9 +664,10 @@
   };
 
   // -- CV of the apply form: a file button while the form asks for it (POST /cv/<single-use token>) ---
-  Widget.prototype.offerUpload = function (upload) {
-    var self = this;
+  Widget.prototype.drawUpload = function (entry) {
+    var self = this, upload = entry.upload;
     var group = document.createElement("div");
+    group.entry = entry;
     group.className = "cs-replies cs-upload";
     var input = document.createElement("input");
     input.type = "file";
@@ -669,7 +704,6 @@
     group.appendChild(button);
     group.appendChild(input);
     this.log.appendChild(group);
-    this.scrollDown();
   };
 
   // -- forgetting ---------------------------------------------------------------------------------
