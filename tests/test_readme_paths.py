@@ -108,7 +108,8 @@ def pending_reason(path: str):
 def test_every_path_a_document_names_exists(document):
     missing = [f"{document.relative_to(ROOT)}:{number}: {path}" for number, path in named_paths(document)
                if not exists(path) and not pending_reason(path)]
-    assert not missing, "Chemins nommés qui n'existent pas (fichier déplacé ? corrigez la ligne) :\n" + "\n".join(missing)
+    assert not missing, "Chemins nommés qui n'existent pas (fichier déplacé ? corrigez la ligne) :\n" + "\n".join(
+        missing)
 
 
 def test_no_pending_move_has_landed():
