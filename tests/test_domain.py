@@ -147,7 +147,7 @@ def test_the_payload_scan_finds_the_buttons_of_the_domain_the_actions_and_telegr
 @pytest.mark.parametrize("where, payload", _every_payload())
 def test_every_payload_a_person_can_send_names_an_intent_and_entities_of_the_domain(domain, where, payload):
     match = PAYLOAD.match(payload)
-    if match is None:  # an f-string whose intent is formatted (`/{intent}{…}`): the intent is checked where it comes from
+    if match is None:  # an f-string whose intent is formatted (`/{intent}{…}`): checked where it comes from
         assert payload.startswith("/{…}"), f"{where}: {payload!r} is no /intent payload"
         return
     assert match.group("intent") in domain.intents, f"{where}: {payload!r} sends an intent not in domain.yml"
