@@ -6,7 +6,7 @@ PYTHON_VERSION := $(shell cat .python-version)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-RASA_DATA := --data nlu --domain domain --config config.yml
+RASA_DATA := --data nlu --domain domain.yml --config config.yml
 
 .DEFAULT_GOAL := help
 .PHONY: help install run shell train validate test test-unit test-stories test-nlu test-e2e cross-validation eval bench bench-long bench-soak bench-scaled run-scaled actions lint clean
@@ -55,7 +55,7 @@ test-e2e: train ## End-to-end: both servers, real conversations over REST
 test: validate test-unit test-stories test-nlu test-e2e ## Everything CI runs
 
 cross-validation: $(STAMP) ## 5-fold cross-validation on the training data (slow: about 5 trainings)
-	$(BIN)/rasa test nlu --nlu nlu --config config.yml --domain domain --cross-validation --folds 5 \
+	$(BIN)/rasa test nlu --nlu nlu --config config.yml --domain domain.yml --cross-validation --folds 5 \
 		--out results/cross-validation
 	@echo "Résultats : results/cross-validation/"
 

@@ -1,5 +1,5 @@
 """The `pending` slot: what the assistant's last question waits for, so that a "oui" or a "non"
-answers it (actions/dialogue.py). Its values, declared in domain/core.yml, are defined once here."""
+answers it (actions/dialogue.py). Its values, declared in domain.yml, are defined once here."""
 from enum import Enum
 
 from rasa_sdk.events import SlotSet

@@ -25,7 +25,7 @@ from bot.settings import Settings
 from knowledge.settings import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).with_name("rasa"))
-TRAINING_ARGS = ["--data", "nlu", "--domain", "domain", "--config", "config.yml"]
+TRAINING_ARGS = ["--data", "nlu", "--domain", "domain.yml", "--config", "config.yml"]
 MODEL_NAME = "cotesoin"
 
 

@@ -16,7 +16,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, METADATA
 from rasa.shared.nlu.training_data.message import Message
 
-# The metadata key set by the channel, and the intent the message then gets (domain/handoff.yml).
+# The metadata key set by the channel, and the intent the message then gets (domain.yml, handoff).
 FOR_COORDINATOR = "for_coordinator"
 
 

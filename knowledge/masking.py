@@ -5,6 +5,8 @@ Used wherever a typed message leaves the conversation it belongs to (the observa
 files, the review files, the logs). Only what has a recognisable shape is found: a name written
 without an introduction (« Léa Martin, infirmière ») or an address without a number stays (the
 observatory and review exports add spaCy's named entities on top: `knowledge.name_masking`).
+A machine's address is not a number to mask: an IPv4 address (« 127.0.0.1:5005 ») and the host and
+port of a URL (« http://10.0.12.34:5432/ ») are left as they are; the rest of the URL is masked.
 
 Linear time, whatever the text (an anonymous visitor chooses it): every pattern is bounded (no
 unbounded repetition that can backtrack), and the patterns only run around *triggers* — a digit,
@@ -39,6 +41,17 @@ PHONE = re.compile(
 # a date written with slashes (12/03/2025) is left alone. At most 40 digits a mark: a longer run
 # gets several marks.
 LONG_NUMBER = re.compile(r"\+?\d(?:[ \t.\-]?\d){5,39}")
+# What the number patterns skip: the host (and port) after a URL's « :// » (after its user
+# information, which is masked like any text), or an IPv4 address with its port. A host is a
+# bracketed IPv6 address, an IPv4 address or a name whose last label starts with a letter
+# (« srv-123456.exemple.fr », « localhost »), never digits alone (« http://0240000000 »).
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\.?\d)"
+_HOST_END = r"(?::\d{1,5})?(?![\w-]|\.\w)"
+MACHINE_ADDRESS = re.compile(
+    rf"://(?:[^\s/?#@]{{1,256}}@)?(?P<host>(?:\[[0-9A-Fa-f:.]{{2,45}}\]|{_IPV4}|(?:[\w-]{{1,63}}\.){{0,8}}"
+    rf"[^\W\d_][\w-]{{0,62}}){_HOST_END})"
+    rf"|(?P<ip>{_IPV4}{_HOST_END})")
 # « 12 rue des Lilas », « 3 bis, allée du Port », « 7 bd Thiers » (up to the next punctuation).
 ADDRESS = re.compile(
     r"(?<![\w/])\d{1,4}[ \t]{0,3}(?:bis|ter)?,?\s{1,3}(?:rue|avenue|av\.?|boulevard|bd|chemin|ch\.|impasse"
@@ -84,6 +97,17 @@ def _mask_names(text: str) -> str:
 
 
 def _mask_numbers(text: str) -> str:
+    """Phones, long numbers and street addresses masked everywhere but in machines' addresses."""
+    pieces, done = [], 0
+    for match in MACHINE_ADDRESS.finditer(text):
+        start, end = match.span("host") if match["host"] is not None else match.span("ip")
+        pieces += [_mask_number_shapes(text[done:start]), text[start:end]]
+        done = end
+    pieces.append(_mask_number_shapes(text[done:]))
+    return "".join(pieces)
+
+
+def _mask_number_shapes(text: str) -> str:
     text = PHONE.sub(PHONE_MASK, text)
     text = LONG_NUMBER.sub(NUMBER_MASK, text)
     return ADDRESS.sub(ADDRESS_MASK, text)

@@ -4,7 +4,7 @@ When the job search (actions/jobs.py) finds no opening for a new search, it sets
 `unmet_search` to the criteria it searched with, then resets it to None in the same action: Rasa's
 tracker store keeps one slot event carrying the criteria of that moment (what the observatory
 counts, knowledge/observatory.py), and the slot is never carried into a new session nor read by the
-dialogue (`influence_conversation: false`, domain/jobs.yml).
+dialogue (`influence_conversation: false`, domain.yml).
 """
 from typing import Dict, Optional
 

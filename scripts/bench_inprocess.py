@@ -90,7 +90,7 @@ def main() -> None:
     target.assistant.services = [target.assistant.actions]
     target.assistant.start()
     try:
-        store = WindowedSQLTrackerStore(Domain.load("domain"), dialect="sqlite",
+        store = WindowedSQLTrackerStore(Domain.load("domain.yml"), dialect="sqlite",
                                         db=str(target.var_dir / "inprocess.db"))
         endpoint = EndpointConfig(target.settings.action_endpoint_url, enable_selective_domain=True)
         agent = Agent.load(str(model), action_endpoint=endpoint, tracker_store=store)

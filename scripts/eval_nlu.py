@@ -66,7 +66,7 @@ def main() -> int:
     seed_demo_if_empty()
     model = services.train(settings)
     subprocess.run(
-        [services.RASA, "test", "nlu", "--nlu", str(HELDOUT), "--model", str(model), "--domain", "domain",
+        [services.RASA, "test", "nlu", "--nlu", str(HELDOUT), "--model", str(model), "--domain", "domain.yml",
          "--out", str(OUT), "--no-plot"],
         cwd=ROOT, env=settings.child_environment(), check=True, stdout=subprocess.DEVNULL,
     )

@@ -10,12 +10,12 @@ from actions.pending import PENDING_SLOT, Pending
 
 
 def test_the_pending_values_are_the_domains():
-    slot = next(slot for slot in Domain.load("domain").slots if slot.name == PENDING_SLOT)
+    slot = next(slot for slot in Domain.load("domain.yml").slots if slot.name == PENDING_SLOT)
     assert [value for value in slot.values if not value.startswith("__")] == [p.value for p in Pending]
 
 
 def test_every_custom_action_of_the_domain_is_a_class_written_out_and_registered():
-    domain = Domain.load("domain")
+    domain = Domain.load("domain.yml")
     custom = {name for name in domain.user_actions if name.startswith("action_")}
     written = {}
     for path in pathlib.Path("actions").glob("*.py"):

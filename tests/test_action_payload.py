@@ -17,7 +17,7 @@ from bot import action_payload
 
 @pytest.fixture(scope="module")
 def domain():
-    return Domain.load("domain")
+    return Domain.load("domain.yml")
 
 
 def user(intent):

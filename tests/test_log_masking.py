@@ -44,6 +44,12 @@ def test_a_name_in_a_json_escaped_body_is_masked_like_the_plain_text():
     assert "[nom masqué]" in written and "[adresse masquée]" in written
 
 
+def test_a_server_address_stays_readable_in_the_logs_and_a_phone_beside_it_does_not():
+    written = _logged("Action server http://127.0.0.1:5055/webhook: rappel demandé au 02.40.00.00.00")
+    assert "http://127.0.0.1:5055/webhook" in written
+    assert "02.40.00.00.00" not in written and "[téléphone masqué]" in written
+
+
 def test_a_huge_log_line_is_cut_before_masking():
     written = _logged("x" * 200_000 + " lea@example.fr")
     assert len(written) < log_masking.MAX_LOG_CHARS + 100

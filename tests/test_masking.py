@@ -7,7 +7,7 @@ from knowledge.masking import ADDRESS_MASK, EMAIL_MASK, NAME_MASK, NUMBER_MASK, 
 @pytest.mark.parametrize("phone", [
     "0612345678", "06 12 34 56 78", "06.12.34.56.78", "06-12-34-56-78", "06/12/34/56/78", "02 40 00 61 10",
     "+33 6 12 34 56 78", "+33612345678", "+33 (0)6 12 34 56 78", "+33(0)612345678", "0033 6 12 34 56 78",
-    "0033612345678", "+33 6.12.34.56.78", "09 70 12 34 56",
+    "0033612345678", "+33 6.12.34.56.78", "09 70 12 34 56", "02.40.00.00.00", "+33 2 40 00 00 00", "0240000000",
 ])
 def test_french_phone_numbers_in_every_usual_form_are_masked(phone):
     assert mask(f"appelez-moi au {phone} svp") == f"appelez-moi au {PHONE_MASK} svp"
@@ -38,6 +38,34 @@ def test_runs_of_six_digits_or_more_are_masked(text, expected):
 ])
 def test_ordinary_text_is_left_alone(text):
     assert mask(text) == text
+
+
+@pytest.mark.parametrize("text", [
+    "http://127.0.0.1:8080",
+    "Rasa écoute sur http://0.0.0.0:5005 et le site sur http://127.0.0.1:55555/",
+    "connexion à 192.168.100.200:5432 refusée",
+    "serveur d'actions injoignable (127.0.0.1:5055).",
+    "postgresql://cotesoin@10.0.12.34:5432/cotesoin",
+    "http://[::ffff:192.168.100.200]:5005/webhooks/rest/webhook",
+    "https://srv-123456.exemple.fr/healthz",
+    "wss://localhost:5005/socket.io/?EIO=4",
+])
+def test_ip_addresses_ports_and_url_hosts_are_not_numbers_to_mask(text):
+    assert mask(text) == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("http://127.0.0.1:8080/webhook?sender=0612345678", f"http://127.0.0.1:8080/webhook?sender={PHONE_MASK}"),
+    ("postgresql://lea:0240000000@10.0.12.34:5432/base", f"postgresql://lea:{PHONE_MASK}@10.0.12.34:5432/base"),
+    ("rappelez le 02.40.00.00.00 (demande de 127.0.0.1)", f"rappelez le {PHONE_MASK} (demande de 127.0.0.1)"),
+    ("https://exemple.fr/dossier/123456789", f"https://exemple.fr/dossier/{NUMBER_MASK}"),
+    # Digits alone are no host name, and five groups no IPv4 address.
+    ("http://0240000000/", f"http://{PHONE_MASK}/"),
+    ("http://02.40.00.00.00", f"http://{PHONE_MASK}"),
+    ("+33 2 40 00 00 00 ou 192.168.100.200.5", f"{PHONE_MASK} ou {NUMBER_MASK}"),
+])
+def test_personal_numbers_in_or_beside_a_url_or_an_ip_address_are_still_masked(text, expected):
+    assert mask(text) == expected
 
 
 def test_everything_in_one_message():

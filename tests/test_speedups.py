@@ -158,7 +158,7 @@ def test_a_slot_is_copied_as_copy_copies_it():
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.slots import Slot
 
-    slots = Domain.load("domain").slots
+    slots = Domain.load("domain.yml").slots
     assert {type(s).__name__ for s in slots} >= {"TextSlot", "AnySlot", "BooleanSlot", "CategoricalSlot", "FloatSlot"}
     rasa_speedups.apply()
     for slot in slots:
@@ -253,7 +253,7 @@ def test_the_dialogue_states_are_the_ones_rasa_builds():
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    domain = Domain.load("domain")
+    domain = Domain.load("domain.yml")
     rng = random.Random(11)
     asks = [dict(omit_unset_slots=omit, ignore_rule_only_turns=ignore, rule_only_data=data)
             for omit in (False, True) for ignore in (False, True)

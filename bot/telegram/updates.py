@@ -24,7 +24,7 @@ from bot.telegram.output import TelegramOutput, sender_id
 from bot.telegram.settings import TelegramSettings
 from knowledge import queries
 
-# Commands (after "/") and what the assistant receives for them (intents of domain/core.yml).
+# Commands (after "/") and what the assistant receives for them (intents of domain.yml).
 COMMANDS = {
     "aide": "/help",
     "help": "/help",
