@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 
 from knowledge import handoff, queries
-from knowledge.settings import PROJECT_ROOT
 from tests.browser import axe
 from tests.browser.test_console_handoff import LIVE_TIMEOUT_MS, NAME, coordinator_page, log_in, tracker_events  # noqa: F401
 from tests.browser.test_web_widget import Widget
@@ -25,14 +24,13 @@ FOR_COORDINATOR = "Je travaille de nuit, pouvez-vous m'aider à trouver une crè
 REPLY = "Bonjour, ici Camille. Je regarde les crèches de Saint-Brevin avec vous."
 DEVELOPER_WORDS = ("[bouton]", "greet", "intention", "var/review", "exemple d'entraînement", "non précisé",
                    "request_human", "nlu_fallback")
-DOCS = PROJECT_ROOT / "docs"
 
 
 def page_words(page) -> str:
     return page.locator("main").inner_text()
 
 
-def test_a_hand_over_as_a_candidate_and_a_coordinator_live_it(page, coordinator_page, guichet):  # noqa: F811
+def test_a_hand_over_as_a_candidate_and_a_coordinator_live_it(page, coordinator_page, guichet, output_dir):  # noqa: F811
     console = coordinator_page
     log_in(console)
     axe.check(console, "console, file d'attente vide")
@@ -94,7 +92,7 @@ def test_a_hand_over_as_a_candidate_and_a_coordinator_live_it(page, coordinator_
     expect(widget.bot.last).to_have_text(f"{FIRST_NAME}, coordination Côté Soin : {REPLY}")
     expect(console.locator(".line--coordinator .line__text").last).to_have_text(REPLY, timeout=LIVE_TIMEOUT_MS)
     console.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
-    console.screenshot(path=str(DOCS / "console-demande.png"))
+    console.screenshot(path=str(output_dir / "console-demande.png"))
     axe.check(console, "console, demande prise en charge")
 
     # 2. « supprimer mes données » still works, with a reply, and the hand-over ends.

@@ -7,7 +7,6 @@ browser context (a new visitor).
 import pytest
 from playwright.sync_api import expect
 
-from knowledge.settings import PROJECT_ROOT
 from tests.browser import axe
 from tests.browser.conftest import ANSWER_TIMEOUT_MS, DESKTOP, PHONE, PageWatch
 from tests.browser.test_web_widget import Widget
@@ -16,7 +15,6 @@ pytestmark = pytest.mark.e2e
 
 ZOOM_400 = {"width": 320, "height": 256}  # 1280×1024 at 400 %
 PHONE_WITH_KEYBOARD = {"width": 360, "height": 420}
-DOCS = PROJECT_ROOT / "docs"
 
 
 def visitor(browser, site, viewport, phone=False):
@@ -39,7 +37,7 @@ def focus_inside_panel(page) -> bool:
     return page.evaluate("document.getElementById('cs-chat').contains(document.activeElement)")
 
 
-def test_on_a_phone_the_panel_is_modal_readable_and_short(browser, site):
+def test_on_a_phone_the_panel_is_modal_readable_and_short(browser, site, output_dir):
     context, page = visitor(browser, site, PHONE, phone=True)
     try:
         page.goto("/")
@@ -95,7 +93,7 @@ def test_on_a_phone_the_panel_is_modal_readable_and_short(browser, site):
         assert phones.first.get_attribute("href").replace("tel:+33", "").isdigit()
         axe.check(page, "widget sur téléphone, après une liste")
         page.evaluate("document.activeElement.blur(); window.coteSoinChat.scrollDown()")
-        page.screenshot(path=str(DOCS / "widget-phone.png"))
+        page.screenshot(path=str(output_dir / "widget-phone.png"))
         no_page_errors(page)
     finally:
         context.close()
