@@ -5,8 +5,9 @@ Used wherever a typed message leaves the conversation it belongs to (the observa
 files, the review files, the logs). Only what has a recognisable shape is found: a name written
 without an introduction (« Léa Martin, infirmière ») or an address without a number stays (the
 observatory and review exports add spaCy's named entities on top: `knowledge.name_masking`).
-A machine's address is not a number to mask: an IPv4 address (« 127.0.0.1:5005 ») and the host and
-port of a URL (« http://10.0.12.34:5432/ ») are left as they are; the rest of the URL is masked.
+A machine's address is not a number to mask: the host and port of a URL (« http://10.0.12.34:5432/ »)
+and a private or loopback IPv4 address (« 127.0.0.1:5005 ») are left as they are; the rest of the URL
+is masked, and a public IPv4 address written alone may be a person's: it is masked as a number.
 
 Linear time, whatever the text (an anonymous visitor chooses it): every pattern is bounded (no
 unbounded repetition that can backtrack), and the patterns only run around *triggers* — a digit,
@@ -15,6 +16,7 @@ an « @ », « (at) », « arobase », or the words that introduce a name — fo
 Every mask contains its trigger and is at most `_REACH` characters from it, so the text between
 two distant triggers is copied as is. Texts are cut at `MAX_CHARS` before anything else.
 """
+import ipaddress
 import re
 from typing import Callable, List, Tuple
 
@@ -100,11 +102,19 @@ def _mask_numbers(text: str) -> str:
     """Phones, long numbers and street addresses masked everywhere but in machines' addresses."""
     pieces, done = [], 0
     for match in MACHINE_ADDRESS.finditer(text):
+        if match["host"] is None and not _ours(match["ip"]):
+            continue
         start, end = match.span("host") if match["host"] is not None else match.span("ip")
         pieces += [_mask_number_shapes(text[done:start]), text[start:end]]
         done = end
     pieces.append(_mask_number_shapes(text[done:]))
     return "".join(pieces)
+
+
+def _ours(address: str) -> bool:
+    """A private or loopback IPv4 address (a server of the deployment, never a visitor's)."""
+    ip = ipaddress.IPv4Address(address.split(":")[0])
+    return ip.is_private or ip.is_loopback or ip.is_unspecified
 
 
 def _mask_number_shapes(text: str) -> str:

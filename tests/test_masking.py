@@ -63,6 +63,8 @@ def test_ip_addresses_ports_and_url_hosts_are_not_numbers_to_mask(text):
     ("http://0240000000/", f"http://{PHONE_MASK}/"),
     ("http://02.40.00.00.00", f"http://{PHONE_MASK}"),
     ("+33 2 40 00 00 00 ou 192.168.100.200.5", f"{PHONE_MASK} ou {NUMBER_MASK}"),
+    # A public address written alone may be a visitor's own.
+    ("mon adresse IP est 93.184.216.34", f"mon adresse IP est {NUMBER_MASK}"),
 ])
 def test_personal_numbers_in_or_beside_a_url_or_an_ip_address_are_still_masked(text, expected):
     assert mask(text) == expected
