@@ -152,7 +152,7 @@ class ValidateApplyForm(FormValidationAction):
 
 
 class AskAction(Action):
-    """The question of one step of the form (texts in knowledge/messages.yml)."""
+    """The question of one step of the form (texts in knowledge/texts/)."""
 
     slot = ""
 

@@ -213,7 +213,7 @@ class ValidateCallbackForm(FormValidationAction):
 
 
 class ActionAskCallbackContact(Action):
-    """The form's question (the text lives in knowledge/messages.yml, like every custom action's)."""
+    """The form's question (the text lives in knowledge/texts/, like every custom action's)."""
 
     def name(self) -> Text:
         return "action_ask_callback_contact"
