@@ -36,12 +36,12 @@ def texts() -> Dict[str, str]:
     for path in sorted(TEXTS_DIR.glob("*.yml")):
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(loaded, dict):
-            raise ValueError(f"{path}: expected a mapping « key: text »")
+            raise ValueError(f"{path}: expected a mapping 'key: text'")
         for key, value in loaded.items():
             if not isinstance(key, str) or not isinstance(value, str):
-                raise ValueError(f"{path}: « {key} » must be a text key with a text value")
+                raise ValueError(f"{path}: {key!r} must be a text key with a text value")
             if key in merged:
-                raise ValueError(f"{path}: key « {key} » already defined in {origin[key]}")
+                raise ValueError(f"{path}: key {key!r} already defined in {origin[key]}")
             merged[key] = value
             origin[key] = path.name
     return merged
@@ -52,7 +52,7 @@ def template(key: str) -> str:
     try:
         return texts()[key]
     except KeyError:
-        raise MissingText(f"no text « {key} » in {TEXTS_DIR}") from None
+        raise MissingText(f"no text {key!r} in {TEXTS_DIR}") from None
 
 
 def placeholders(key: str) -> Set[str]:
@@ -66,4 +66,4 @@ def text(key: str, **values: Any) -> str:
     try:
         return written.format(**values)
     except KeyError as missing:
-        raise MissingText(f"text « {key} »: no value for the placeholder {missing}") from None
+        raise MissingText(f"text {key!r}: no value for the placeholder {missing}") from None
