@@ -135,7 +135,7 @@ def _pattern(node: ast.JoinedStr) -> str:
 def key_uses() -> Iterator[Tuple[str, int, Optional[str], Optional[str], Optional[Set[str]]]]:
     """(file, line, literal key or None, pattern of an f-string key or None, keywords given or None).
 
-    The keywords are None when the call passes `**values` (they cannot be known statically)."""
+    The keywords are None when the call passes `**values` or reads a template (filled later)."""
     for path in python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = _loader_names(tree)
@@ -148,7 +148,8 @@ def key_uses() -> Iterator[Tuple[str, int, Optional[str], Optional[str], Optiona
             if len(node.args) <= position:
                 continue
             given = {k.arg for k in node.keywords if k.arg is not None}
-            keywords = None if any(k.arg is None for k in node.keywords) else given - {"buttons"}
+            unknown = node.func.id == "template" or any(k.arg is None for k in node.keywords)
+            keywords = None if unknown else given - {"buttons"}
             for key in _keys_of(node.args[position]):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     yield relative(path), node.lineno, key.value, None, keywords
