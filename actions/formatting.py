@@ -48,7 +48,7 @@ def short(title: str) -> str:
 
 def apply_buttons(openings: Iterable[OpeningInfo]) -> List[Dict[str, str]]:
     """A « Postuler » button per opening shown; its payload starts the apply form (actions/apply.py)."""
-    return [{"title": f"Postuler — {short(o.title)}", "payload": apply_payload(o.id)} for o in openings]
+    return [{"title": text("button.apply", title=short(o.title)), "payload": apply_payload(o.id)} for o in openings]
 
 
 def resource_line(resource: Resource, extra: str = "") -> str:

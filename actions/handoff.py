@@ -87,8 +87,8 @@ def offer_callback(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
     consent = consent_question()
     if consent is None:
         return []
-    dispatcher.utter_message(text=consent, buttons=buttons([("Oui, recontactez-moi", "/affirm"),
-                                                            ("Non merci", "/deny")]))
+    dispatcher.utter_message(text=consent, buttons=buttons([(text("button.yes_contact_me"), "/affirm"),
+                                                            (text("button.no_thanks"), "/deny")]))
     return [set_pending(Pending.CALLBACK), SlotSet(CONSENT_SLOT, consent)]
 
 

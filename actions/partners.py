@@ -87,7 +87,7 @@ def show_partners(dispatcher: CollectingDispatcher, tracker: Tracker, search: Di
     remaining = len(found) - offset - len(page)
     if remaining > 0:
         say(dispatcher, "partners_more", count=plural(remaining, "autre structure", "autres structures"),
-            buttons=buttons([("Voir plus", "/ask_more")]))
+            buttons=buttons([(text("button.see_more"), "/ask_more")]))
         return events[:2] + [set_pending(Pending.MORE_PARTNERS), SlotSet(OFFSET_SLOT, float(offset + len(page)))]
     say(dispatcher, "partners_next")
     return events

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import Criteria
-from actions.messages import say
+from actions.messages import say, text
 from knowledge import queries, vocabulary
 from knowledge.naming import ANY, canonical
 from knowledge.normalise import key
@@ -104,9 +104,9 @@ def answer_profession(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
         lines.append(f"En savoir plus : {profession.link}")
     dispatcher.utter_message(text="\n".join(lines))
     say(dispatcher, "profession_next", buttons=buttons([
-        ("Les offres", f'/search_jobs{{"profession":"{profession.code}"}}'),
-        ("Se former", f'/ask_training{{"profession":"{profession.code}"}}'),
-        ("Découvrir en stage", "/ask_discovery"),
+        (text("button.the_openings"), f'/search_jobs{{"profession":"{profession.code}"}}'),
+        (text("button.train"), f'/ask_training{{"profession":"{profession.code}"}}'),
+        (text("button.discover_in_internship"), "/ask_discovery"),
     ]))
     return [topic("profession"), SlotSet("profession", profession.code)]
 

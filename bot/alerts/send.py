@@ -90,7 +90,7 @@ def telegram_text(digest: alerts.Digest) -> str:
 
 def telegram_buttons(digest: alerts.Digest) -> List[dict]:
     """The « Postuler » buttons of the conversation (the same payload starts the apply form)."""
-    return [{"title": text("alerts.button.apply", title=o.title[:40]), "payload": apply_payload(o.id)}
+    return [{"title": text("button.apply", title=o.title[:40]), "payload": apply_payload(o.id)}
             for o in digest.openings]
 
 
@@ -133,7 +133,7 @@ async def send_reconsent(report: Report, telegram_output=None, now: Optional[dat
                 if telegram_output is not None:
                     await telegram_output.send_text_with_buttons(
                         sub.sender_id, text("alerts.reconsent_telegram", months=alerts.reconsent_months()),
-                        [{"title": text("alerts.button.alert_again"), "payload": "/subscribe_alerts"}])
+                        [{"title": text("button.alert_me_again"), "payload": "/subscribe_alerts"}])
             elif smtp is not None:
                 message = confirmation_message(sub, smtp.mail_from)
                 message.replace_header("Subject", text("alerts.reconsent_subject"))
