@@ -226,8 +226,8 @@ class ActionAskApplyConfirm(AskAction):
         consent = consent_sentence(target.structure)
         say(dispatcher, "apply_summary", title=target.title, structure=target.structure, commune=target.commune,
             candidate=tracker.get_slot(NAME), contact=tracker.get_slot(CONTACT),
-            message=message if message and message != NONE else "(aucun)",
-            cv=cv.filename if cv else "(aucun)", consent=consent,
+            message=message if message and message != NONE else text("piece.none_given"),
+            cv=cv.filename if cv else text("piece.none_given"), consent=consent,
             buttons=buttons([(text("button.send"), "envoyer"), (text("button.edit"), "modifier"), (text("button.cancel"), "annuler")]))
         return [SlotSet(CONSENT, consent)]
 

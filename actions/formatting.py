@@ -10,17 +10,16 @@ from knowledge.queries import OpeningInfo, Resource
 
 # « 6 h 15 », « 21h », « 7h30 » in a description.
 HOURS_IN_TEXT = re.compile(r"\b\d{1,2} ?h\b|\b\d{1,2} ?h ?\d{2}\b")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
 
 
 def french_date(day: date) -> str:
-    return f"{day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+    month = text(f"date.month.{day.month}")
+    return f"{day.day}{'er' if day.day == 1 else ''} {month} {day.year}"
 
 
 def in_commune(commune: Optional[str]) -> str:
     """"à Pornic", or "sur le territoire" when no commune is set."""
-    return f"à {commune}" if commune else "sur le territoire"
+    return text("piece.in_commune", commune=commune) if commune else text("piece.whole_territory")
 
 
 def plural(count: int, singular: str, many: Optional[str] = None) -> str:
@@ -79,8 +78,8 @@ def age_range(min_months: Optional[int], max_months: Optional[int]) -> str:
     if min_months is None and max_months is None:
         return ""
     if max_months is None:
-        return f"dès {months(min_months)}"
-    return f"de {months(min_months or 0)} à {months(max_months)}"
+        return text("piece.from_age", age=months(min_months))
+    return text("piece.age_between", low=months(min_months or 0), high=months(max_months))
 
 
 def clock(value: str) -> str:

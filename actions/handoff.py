@@ -174,7 +174,7 @@ def save_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
     except NotFound:
         say(dispatcher, "callback_request_closed")
         return forget
-    where = f"à l'adresse {contact}" if "@" in contact else f"au {contact}"
+    where = text("piece.at_email", contact=contact) if "@" in contact else text("piece.at_phone", contact=contact)
     say(dispatcher, "callback_saved", where=where, request_id=request.id)
     return forget
 

@@ -37,7 +37,7 @@ def describe(criteria: Criteria) -> str:
     if criteria.value("profession"):
         words.append(_profession_label(criteria.value("profession")).lower())
     else:
-        words.append("tous métiers")
+        words.append(text("piece.any_profession"))
     if criteria.value("contract_type"):
         words.append(f"en {vocabulary.contract_label(criteria.value('contract_type'))}")
     if criteria.value("work_time"):
@@ -108,18 +108,18 @@ def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -
     if contract or work_time:
         here = queries.count_openings_by("contract", profession, [commune] if commune else None)
         if here:
-            options.append(f"• Avec un autre contrat {in_commune(commune)} : "
-                           f"{counts_line(here, vocabulary.contract_label)}")
-            choices.append(("Tous contrats", f'/inform{{"contract_type":"{ANY}","work_time":"{ANY}"}}'))
+            options.append(text("piece.other_contract", where=in_commune(commune),
+                                counts=counts_line(here, vocabulary.contract_label)))
+            choices.append((text("button.all_contracts"), f'/inform{{"contract_type":"{ANY}","work_time":"{ANY}"}}'))
     if commune:
         neighbours = queries.neighbours(commune)
         nearby = queries.count_openings_by("commune", profession, neighbours, contract, work_time)
         if nearby:
-            options.append(f"• Dans les communes voisines : {counts_line(nearby, str)}")
+            options.append(text("piece.neighbour_communes", counts=counts_line(nearby, str)))
         elif contract or work_time:
             nearby = queries.count_openings_by("commune", profession, neighbours)
             if nearby:
-                options.append(f"• Dans les communes voisines, tous contrats : {counts_line(nearby, str)}")
+                options.append(text("piece.neighbour_communes_any_contract", counts=counts_line(nearby, str)))
         if nearby:
             first = max(nearby, key=lambda name: (nearby[name], name))
             choices.append((text("button.see_commune", commune=first), f'/inform{{"commune":"{first}"}}'))
