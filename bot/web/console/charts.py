@@ -9,8 +9,8 @@ from datetime import date
 from typing import Dict, List, Sequence, Tuple
 
 from knowledge.observatory import MASKED, THRESHOLD, CommuneRow, Count
+from knowledge.texts import text
 
-MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 
 
 def number(value: Count) -> str:
@@ -106,7 +106,7 @@ class TimeSeries:
 
 
 def day_label(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]}"
+    return f"{day.day} {text(f'date.month_short.{day.month}')}"
 
 
 def time_series(buckets: Sequence[date], series: Dict[str, Tuple[str, List[Count]]], width: int = 720,

@@ -25,6 +25,7 @@ from bot.web.console.formatting import duration
 from knowledge import application_stats, observatory, review, vocabulary
 from knowledge.observatory import Period
 from knowledge.spreadsheet_cells import inert_row
+from knowledge.texts import text as message_text
 
 PAGE = "/console/observatoire"
 FLASH = "observatory_notice"
@@ -213,11 +214,10 @@ async def set_aside(request: web.Request) -> web.StreamResponse:
     messages = str(form.get("messages", ""))
     session = await get_session(request)
     if kind not in review.KINDS or not text.strip():
-        session[FLASH] = "Rien n'a été mis de côté : question ou destination manquante."
+        session[FLASH] = message_text("console.set_aside_missing")
     else:
         added = await asyncio.to_thread(review.add, kind, text, current(request).id, messages)
         what = review.KINDS[kind][1]
-        session[FLASH] = (f"Question mise de côté ({what}) : elle sera relue avant d'être ajoutée." if added
-                          else f"Cette question est déjà mise de côté ({what}) et attend d'être relue.")
+        session[FLASH] = message_text("console.set_aside" if added else "console.set_aside_already", what=what)
     raise web.HTTPSeeOther(_back_to(str(form.get("suite", ""))) + "#a-relire")
 
