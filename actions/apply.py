@@ -228,7 +228,8 @@ class ActionAskApplyConfirm(AskAction):
             candidate=tracker.get_slot(NAME), contact=tracker.get_slot(CONTACT),
             message=message if message and message != NONE else text("piece.none_given"),
             cv=cv.filename if cv else text("piece.none_given"), consent=consent,
-            buttons=buttons([(text("button.send"), "envoyer"), (text("button.edit"), "modifier"), (text("button.cancel"), "annuler")]))
+            buttons=buttons([(text("button.send"), "envoyer"), (text("button.edit"), "modifier"),
+                             (text("button.cancel"), "annuler")]))
         return [SlotSet(CONSENT, consent)]
 
 

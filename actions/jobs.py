@@ -96,7 +96,8 @@ def offer_to_narrow(dispatcher: CollectingDispatcher, criteria: Criteria) -> Non
         return
     communes = sorted(counts, key=lambda name: (-counts[name], name))[:NARROW_CHOICES]
     say(dispatcher, "jobs_narrow", communes=counts_line(counts, str),
-        buttons=buttons([(text("button.in_commune", commune=name), f'/inform{{"commune":"{name}"}}') for name in communes]))
+        buttons=buttons([(text("button.in_commune", commune=name), f'/inform{{"commune":"{name}"}}')
+                         for name in communes]))
 
 
 def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:

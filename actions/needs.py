@@ -129,7 +129,8 @@ def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     # Three needs or more make a whole move: the installation plan (actions/plan_form.py) is offered.
     plan = [(text("button.prepare_my_move"), "/plan_move")] if len(needs) >= PLAN_FROM_NEEDS else []
     say(dispatcher, "needs_next", example=example_commune([commune]), buttons=buttons(
-        [(text(TOPIC_BUTTONS[n][0]), TOPIC_BUTTONS[n][1]) for n in needs] + plan + [(text("button.talk_to_a_coordinator"), "/request_human")]))
+        [(text(TOPIC_BUTTONS[n][0]), TOPIC_BUTTONS[n][1]) for n in needs] + plan
+        + [(text("button.talk_to_a_coordinator"), "/request_human")]))
     return [set_pending(None)]
 
 

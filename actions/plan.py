@@ -59,7 +59,8 @@ def apply_buttons(plan: Dict[str, Any]) -> List[Dict[str, str]]:
     """A « Postuler » button per opening shown in the reply (the apply form of actions/apply.py)."""
     limit = plan_builder.settings()["brief_limit"]
     jobs = [i for s in plan["sections"] if s["key"] == "jobs" for i in s["items"][:limit] if i.get("opening_id")]
-    return [{"title": text("button.apply", title=short(i["name"])), "payload": apply_payload(i["opening_id"])} for i in jobs]
+    return [{"title": text("button.apply", title=short(i["name"])), "payload": apply_payload(i["opening_id"])}
+            for i in jobs]
 
 
 def _where(facts: Dict[str, Any]) -> str:

@@ -13,10 +13,10 @@ from rasa_sdk.types import DomainDict
 from actions import plan_answers as answers
 from actions.apply import cancels
 from actions.messages import say, text
-from knowledge.texts import texts
 from knowledge.naming import ANY, canonical, means_any
 from knowledge.normalise import key
 from knowledge.plan_builder import EPCI_PREFIX, describe_situation, named_epci
+from knowledge.texts import texts
 
 FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",

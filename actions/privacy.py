@@ -19,7 +19,8 @@ ERASED_SLOT = "data_erased"
 
 
 def confirm_erase(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    say(dispatcher, "erase_confirm", buttons=buttons([(text("button.yes_erase_everything"), "/affirm"), (text("button.no_keep"), "/deny")]))
+    say(dispatcher, "erase_confirm", buttons=buttons([(text("button.yes_erase_everything"), "/affirm"),
+                                                      (text("button.no_keep"), "/deny")]))
     return [set_pending(Pending.ERASE)]
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
-import yaml
 
 from knowledge import texts as loader
 from knowledge.texts import MissingText, placeholders, text, texts

@@ -12,7 +12,6 @@ from knowledge.observatory import MASKED, THRESHOLD, CommuneRow, Count
 from knowledge.texts import text
 
 
-
 def number(value: Count) -> str:
     """1 234 (French thousands), or "< 5"."""
     if value == MASKED or isinstance(value, str):
