@@ -55,6 +55,8 @@ ALLOWED: Dict[str, str] = {
     "bot/telegram/channel.py": "webhook status reasons read by Telegram's servers, not by a person",
     "bot/mail/outbox.py": "outbox errors and names written in the operator's logs and audit",
     "knowledge/accounts.py": "account errors of the operator's `cotesoin coordinator` command",
+    "knowledge/office_hours.py": "the checks of knowledge/handoff.yml at start, for the operator, and its day names "
+                                 "(the file's keys); the hours said to people are in knowledge/texts/dates.yml",
     "knowledge/log_masking.py": "log masking (operator's logs)",
     "knowledge/masking.py": "the placeholders written in place of personal data in stored transcripts",
     "knowledge/name_masking.py": "the placeholder written in place of a place name in stored transcripts",
