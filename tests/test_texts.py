@@ -75,7 +75,8 @@ ALLOWED_LITERALS: Dict[Tuple[str, str], str] = {
     ("knowledge/plan_builder.py", "aucun"): "the code of a housing need (« pas besoin »), never shown",
     ("knowledge/editing.py", "événement"): "the noun of NotFound's reason (a 404, never shown)",
     ("knowledge/editing.py", " modifié entre-temps"): "`Changed`'s reason: the form shows the record as it now is",
-    ("knowledge/privacy.py", " doit être un nombre entier de mois (≥ 1)"): "privacy.yml's check at start, for the operator",
+    ("knowledge/importer.py", "pas de vérification ligne à ligne pour "): "a programming error, never shown",
+    ("knowledge/privacy.py", " doit être un nombre entier de mois (≥ 1)"): "privacy.yml checked at start",
     **{("bot/web/console/observatory.py", header): "a column of the observatory's CSV exports (a data file's format)"
        for header in ("attente médiane (minutes)", "traitement médian (minutes)", "thème", "métier",
                       "personnes sans offre trouvée", "recherches sans résultat", "plans sans rien trouvé",
