@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import ANY, Criteria
-from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
+from actions.formatting import apply_buttons, counted, counts_line, in_commune, openings_list
 from actions.messages import say, text
 from actions.pending import Pending, set_pending
 from actions.places import example_commune
@@ -65,13 +65,13 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         propose_alternatives(dispatcher, criteria)
         return unmet_marker(criteria) + events + [set_pending(Pending.HUMAN)]
     if offset == 0:
-        say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
+        say(dispatcher, "jobs_found", count=counted(search.total, "opening"), criteria=describe(criteria))
     dispatcher.utter_message(text=openings_list(search.openings), buttons=apply_buttons(search.openings))
     remaining = search.total - offset - len(search.openings)
     if offset == 0 and criteria.commune is None and search.total > 1:
         offer_to_narrow(dispatcher, criteria)
     if remaining > 0:
-        say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
+        say(dispatcher, "jobs_more", count=counted(remaining, "other_opening"),
             buttons=buttons([(text("button.yes_what_follows"), "/affirm"), (text("button.no_thanks"), "/deny")]))
         return events + [set_pending(Pending.MORE_JOBS)]
     say(dispatcher, "jobs_next_step", example=example_commune([criteria.value("commune"),

@@ -15,11 +15,11 @@ from actions.answers import AnswerAction, buttons
 from actions.criteria import Criteria
 from actions.formatting import (
     childcare_extra,
+    counted,
     housing_extra,
     in_commune,
     months,
     opening_line,
-    plural,
     resource_line,
     structure_extra,
 )
@@ -93,7 +93,7 @@ def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optiona
     lines = [opening_line(o) for o in search.openings]
     if search.total > len(search.openings):
         lines.append(text("needs_more", count=search.total - len(search.openings)))
-    heading = text("needs_jobs", criteria=describe(criteria), count=plural(search.total, "offre"))
+    heading = text("needs_jobs", criteria=describe(criteria), count=counted(search.total, "opening"))
     dispatcher.utter_message(text="\n".join([heading, *lines]))
 
 

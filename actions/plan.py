@@ -67,7 +67,9 @@ def _where(facts: Dict[str, Any]) -> str:
     commune = facts.get("commune") or ""
     if commune.startswith(plan_builder.EPCI_PREFIX):
         return commune[len(plan_builder.EPCI_PREFIX):]
-    return f"{commune} et autour" if commune and commune != "peu_importe" else "tout le Pays de Retz"
+    if commune and commune != "peu_importe":
+        return text("plan_where_short.commune", commune=commune)
+    return text("plan_where_short.territory")
 
 
 def answer_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
