@@ -101,7 +101,7 @@ class Period:
             first = date.fromisoformat(start) if start else default.start
             last = date.fromisoformat(end) if end else default.end
         except ValueError:
-            raise ValueError("Date invalide : utilisez le format AAAA-MM-JJ.") from None
+            raise ValueError(text("console.date_invalid")) from None
         return cls(first, last)
 
     @property

@@ -119,7 +119,7 @@ def time_series(buckets: Sequence[date], series: Dict[str, Tuple[str, List[Count
     def y_of(value: float) -> float:
         return bottom - value / axis * (bottom - top)
 
-    prefix = "semaine du " if week else ""
+    prefix = text("console.chart_week_of") if week else ""
     lines = [Line(key, label, [Point(left + n * step_x, y_of(_plotted(v)),
                                      f"{label}, {prefix}{day_label(d)} : {number(v)}", v == MASKED)
                                for n, (d, v) in enumerate(zip(buckets, values))])

@@ -97,13 +97,13 @@ async def page(request: web.Request) -> Dict[str, Any]:
         "topic_chart": charts.bar_chart([(r.label, r.people) for r in figures["topics"]]),
         "profession_chart": charts.bar_chart([(r.label, r.people) for r in figures["professions"][:15]]),
         "outcome_chart": charts.bar_chart([(r.label, r.people) for r in handoffs.outcomes]),
-        "unmet_chart": charts.bar_chart([(" — ".join([r.profession_label, r.commune or "tout le territoire",
-                                                      *([r.contract_label] if r.contract else [])]), r.people)
+        "unmet_chart": charts.bar_chart([(" — ".join([r.profession_label,
+                                                       r.commune or message_text("console.whole_territory"),
+                                                       *([r.contract_label] if r.contract else [])]), r.people)
                                          for r in figures["unmet"].rows[:10]], width=780, label_width=420),
         "map": charts.commune_map(figures["communes"]),
-        "presets": [(label, _query(Period.last_days(days))) for label, days in
-                    (("7 derniers jours", 7), ("30 derniers jours", 30), ("90 derniers jours", 90),
-                     ("12 derniers mois", 365))],
+        "presets": [(message_text(f"console.preset.{days}"), _query(Period.last_days(days)))
+                    for days in (7, 30, 90, 365)],
     }
 
 
@@ -154,8 +154,8 @@ TABLES: Dict[str, Table] = {
                                   r.unmet_people) for r in observatory.communes(p)]),
     "demande-non-satisfaite": Table(
         ("métier", "commune", "contrat", "recherches sans résultat", "personnes"),
-        lambda p: [(r.profession_label, r.commune or "tout le territoire", r.contract_label, r.searches, r.people)
-                   for r in observatory.unmet_demand(p).rows]),
+        lambda p: [(r.profession_label, r.commune or message_text("console.whole_territory"), r.contract_label,
+                    r.searches, r.people) for r in observatory.unmet_demand(p).rows]),
     "relais": Table(("indicateur", "valeur"), _handoff_rows),
     "relais-issues": Table(("issue", "demandes"),
                            lambda p: [(r.label, r.people) for r in observatory.handoffs(p).outcomes]),
