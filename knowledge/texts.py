@@ -6,10 +6,10 @@ a flat mapping `key: text`, keys unique across the files; `{placeholders}` are f
 `text(key, **values)` with `str.format`.
 
 A key that does not exist, or a placeholder without its value, raises `MissingText` (a
-`KeyError`) naming the key: loud in tests (tests/test_texts.py also checks statically that every
-key used in code exists, with the values it needs). The places where a person reads an answer
-already turn an exception into a French message (the action server's fallback, the web error
-middleware), so a person never sees the error itself.
+`KeyError`, as the former `actions.messages.text` raised) naming the key: loud in tests, and
+tests/test_texts.py checks statically that every key used in code exists, with the values it
+needs. A person never reads the error: an action's exception goes to the action server's log, a
+web handler's becomes the French error page (bot/web/middlewares.py).
 """
 import string
 from functools import lru_cache
