@@ -39,7 +39,7 @@ def describe(criteria: Criteria) -> str:
     else:
         words.append(text("piece.any_profession"))
     if criteria.value("contract_type"):
-        words.append(f"en {vocabulary.contract_label(criteria.value('contract_type'))}")
+        words.append(text("piece.in_contract", contract=vocabulary.contract_label(criteria.value("contract_type"))))
     if criteria.value("work_time"):
         words.append(vocabulary.work_time_label(criteria.value("work_time")))
     words.append(in_commune(criteria.value("commune")))
