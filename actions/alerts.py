@@ -73,10 +73,10 @@ class ActionAskAlertConsent(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
         consent = text("alert_consent_telegram" if by_telegram(tracker) else "alert_consent_email",
                        criteria=describe(Criteria.from_tracker(tracker)))
-        choices = [("Oui, m'alerter", "/affirm")]
+        choices = [(text("button.yes_alert_me"), "/affirm")]
         if Criteria.from_tracker(tracker).value("commune"):
-            choices.append(("Oui, avec les communes voisines", "voisines"))
-        dispatcher.utter_message(text=consent, buttons=buttons(choices + [("Non merci", "/deny")]))
+            choices.append((text("button.yes_with_neighbour_communes"), "voisines"))
+        dispatcher.utter_message(text=consent, buttons=buttons(choices + [(text("button.no_thanks"), "/deny")]))
         return [SlotSet(CONSENT_TEXT, consent)]
 
 

@@ -152,7 +152,7 @@ class ValidateApplyForm(FormValidationAction):
 
 
 class AskAction(Action):
-    """The question of one step of the form (texts in knowledge/messages.yml)."""
+    """The question of one step of the form (texts in knowledge/texts/)."""
 
     slot = ""
 
@@ -189,7 +189,7 @@ class ActionAskApplyMessage(AskAction):
     slot = MESSAGE
 
     def ask(self, dispatcher, tracker):
-        say(dispatcher, "apply_ask_message", buttons=buttons([("Passer", "passer")]))
+        say(dispatcher, "apply_ask_message", buttons=buttons([(text("button.skip"), "passer")]))
         return []
 
 
@@ -200,7 +200,7 @@ class ActionAskApplyCv(AskAction):
 
     def ask(self, dispatcher, tracker):
         token = cv_files.issue_token(tracker.sender_id)
-        say(dispatcher, "apply_ask_cv", buttons=buttons([("Pas de CV", "passer")]))
+        say(dispatcher, "apply_ask_cv", buttons=buttons([(text("button.no_cv"), "passer")]))
         # Under "data": what the socket.io channel passes to the widget as is (Telegram ignores it).
         dispatcher.utter_message(json_message={"data": {"upload": {
             "url": f"/cv/{token}", "accept": ACCEPTED_FILES, "max_bytes": cv_files.MAX_BYTES}}})
@@ -226,9 +226,10 @@ class ActionAskApplyConfirm(AskAction):
         consent = consent_sentence(target.structure)
         say(dispatcher, "apply_summary", title=target.title, structure=target.structure, commune=target.commune,
             candidate=tracker.get_slot(NAME), contact=tracker.get_slot(CONTACT),
-            message=message if message and message != NONE else "(aucun)",
-            cv=cv.filename if cv else "(aucun)", consent=consent,
-            buttons=buttons([("Envoyer", "envoyer"), ("Modifier", "modifier"), ("Annuler", "annuler")]))
+            message=message if message and message != NONE else text("piece.none_given"),
+            cv=cv.filename if cv else text("piece.none_given"), consent=consent,
+            buttons=buttons([(text("button.send"), "envoyer"), (text("button.edit"), "modifier"),
+                             (text("button.cancel"), "annuler")]))
         return [SlotSet(CONSENT, consent)]
 
 

@@ -11,7 +11,7 @@ from actions.discovery import answer_discovery
 from actions.handoff import CALLBACK_FORM, decline_callback, request_human
 from actions.jobs import show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
-from actions.messages import say
+from actions.messages import say, text
 from actions.partners import answer_installation, answer_partners, show_more_partners
 from actions.pending import Pending, set_pending, waiting_for
 from actions.privacy import erase_data
@@ -59,8 +59,8 @@ def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[s
     if looks_for_work(tracker):
         return show_openings(dispatcher, tracker)
     say(dispatcher, "what_about", buttons=buttons([
-        ("Les offres d'emploi", "/search_jobs"), ("Le métier", "/ask_profession"),
-        ("Se former", "/ask_training"), ("Se loger", "/ask_housing"),
+        (text("button.job_openings"), "/search_jobs"), (text("button.the_profession"), "/ask_profession"),
+        (text("button.train"), "/ask_training"), (text("button.find_housing"), "/ask_housing"),
     ]))
     return []
 
@@ -129,7 +129,7 @@ def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[st
         return follow_up(dispatcher, tracker)
     if misunderstood_in_a_row(tracker) >= 2:
         say(dispatcher, "offer_human", buttons=buttons([
-            ("Oui, un coordinateur", "/request_human"), ("Non merci", "/deny"),
+            (text("button.yes_a_coordinator"), "/request_human"), (text("button.no_thanks"), "/deny"),
         ]))
         return [set_pending(Pending.HUMAN)]
     response = "out_of_scope" if intent == "out_of_scope" else "not_understood"

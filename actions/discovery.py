@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, topic
 from actions.criteria import Criteria
-from actions.formatting import event_extra, plural, resource_line
+from actions.formatting import counted, event_extra, resource_line
 from actions.messages import say
 from actions.places import answer_places
 from knowledge import naming, queries
@@ -39,7 +39,7 @@ def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
                   lambda r: resource_line(r, event_extra(r)))
     internships = queries.find_openings(profession=criteria.value("profession"), contract="stage", limit=0).total
     if internships:
-        say(dispatcher, "discovery_internships", internships=plural(internships, "offre de stage", "offres de stage"))
+        say(dispatcher, "discovery_internships", internships=counted(internships, "internship"))
     else:  # a count of zero is never offered as a lead
         say(dispatcher, "discovery_internships_none")
     return [topic("discovery")]

@@ -10,21 +10,21 @@ from knowledge.queries import OpeningInfo, Resource
 
 # « 6 h 15 », « 21h », « 7h30 » in a description.
 HOURS_IN_TEXT = re.compile(r"\b\d{1,2} ?h\b|\b\d{1,2} ?h ?\d{2}\b")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
 
 
 def french_date(day: date) -> str:
-    return f"{day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
+    month = text(f"date.month.{day.month}")
+    return f"{day.day}{'er' if day.day == 1 else ''} {month} {day.year}"
 
 
 def in_commune(commune: Optional[str]) -> str:
     """"à Pornic", or "sur le territoire" when no commune is set."""
-    return f"à {commune}" if commune else "sur le territoire"
+    return text("piece.in_commune", commune=commune) if commune else text("piece.whole_territory")
 
 
-def plural(count: int, singular: str, many: Optional[str] = None) -> str:
-    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+def counted(count: int, what: str) -> str:
+    """« 1 offre », « 3 offres »: the texts `count.<what>.one` and `count.<what>.many`."""
+    return text(f"count.{what}.one" if count == 1 else f"count.{what}.many", count=count)
 
 
 def opening_line(opening: OpeningInfo) -> str:
@@ -33,8 +33,8 @@ def opening_line(opening: OpeningInfo) -> str:
         details.append(vocabulary.work_time_label(opening.work_time))
     line = f"• {opening.title} — {opening.structure}, {opening.commune} ({', '.join(details)})"
     if opening.closes_on:
-        line += f", candidature avant le {french_date(opening.closes_on)}"
-    return f"{line}\n  Contact : {opening.contact}" if opening.contact else line
+        line = text("line.apply_before", line=line, date=french_date(opening.closes_on))
+    return text("line.contact", line=line, contact=opening.contact) if opening.contact else line
 
 
 def openings_list(openings: Iterable[OpeningInfo]) -> str:
@@ -48,7 +48,7 @@ def short(title: str) -> str:
 
 def apply_buttons(openings: Iterable[OpeningInfo]) -> List[Dict[str, str]]:
     """A « Postuler » button per opening shown; its payload starts the apply form (actions/apply.py)."""
-    return [{"title": f"Postuler — {short(o.title)}", "payload": apply_payload(o.id)} for o in openings]
+    return [{"title": text("button.apply", title=short(o.title)), "payload": apply_payload(o.id)} for o in openings]
 
 
 def resource_line(resource: Resource, extra: str = "") -> str:
@@ -66,27 +66,29 @@ def housing_extra(resource: Resource) -> str:
     details = resource.details
     parts = [details.get("audience"), details.get("duration")]
     if details.get("monthly_rent"):
-        parts.append(f"environ {details['monthly_rent']} € par mois")
+        parts.append(text("line.rent", rent=details["monthly_rent"]))
     return ", ".join(p for p in parts if p)
 
 
 def months(value: int) -> str:
     """A child's age: "8 mois", "18 mois", "3 ans"."""
-    return plural(value // 12, "an") if value >= 24 and value % 12 == 0 else f"{value} mois"
+    return counted(value // 12, "year") if value >= 24 and value % 12 == 0 else text("count.months", count=value)
 
 
 def age_range(min_months: Optional[int], max_months: Optional[int]) -> str:
     if min_months is None and max_months is None:
         return ""
     if max_months is None:
-        return f"dès {months(min_months)}"
-    return f"de {months(min_months or 0)} à {months(max_months)}"
+        return text("piece.from_age", age=months(min_months))
+    return text("piece.age_between", low=months(min_months or 0), high=months(max_months))
 
 
 def clock(value: str) -> str:
     """An hour "06:15" as said in French: « 6 h 15 »; "21:00": « 21 h »."""
     hours, minutes = value.split(":")[:2]
-    return f"{int(hours)} h {minutes}" if minutes != "00" else f"{int(hours)} h"
+    if minutes != "00":
+        return text("line.clock_minutes", hours=int(hours), minutes=minutes)
+    return text("line.clock", hours=int(hours))
 
 
 def opening_hours(opens: Optional[str], closes: Optional[str]) -> str:
@@ -116,7 +118,8 @@ def childcare_extra(resource: Resource) -> str:
 
 
 def event_extra(resource: Resource) -> str:
-    return f"{vocabulary.event_type_label(resource.type)}, le {french_date(resource.details['date'])}"
+    return text("line.event", type=vocabulary.event_type_label(resource.type),
+                date=french_date(resource.details["date"]))
 
 
 def structure_extra(resource: Resource) -> str:

@@ -87,8 +87,8 @@ def offer_callback(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
     consent = consent_question()
     if consent is None:
         return []
-    dispatcher.utter_message(text=consent, buttons=buttons([("Oui, recontactez-moi", "/affirm"),
-                                                            ("Non merci", "/deny")]))
+    dispatcher.utter_message(text=consent, buttons=buttons([(text("button.yes_contact_me"), "/affirm"),
+                                                            (text("button.no_thanks"), "/deny")]))
     return [set_pending(Pending.CALLBACK), SlotSet(CONSENT_SLOT, consent)]
 
 
@@ -174,7 +174,7 @@ def save_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
     except NotFound:
         say(dispatcher, "callback_request_closed")
         return forget
-    where = f"à l'adresse {contact}" if "@" in contact else f"au {contact}"
+    where = text("piece.at_email", contact=contact) if "@" in contact else text("piece.at_phone", contact=contact)
     say(dispatcher, "callback_saved", where=where, request_id=request.id)
     return forget
 
@@ -213,7 +213,7 @@ class ValidateCallbackForm(FormValidationAction):
 
 
 class ActionAskCallbackContact(Action):
-    """The form's question (the text lives in knowledge/messages.yml, like every custom action's)."""
+    """The form's question (the text lives in knowledge/texts/, like every custom action's)."""
 
     def name(self) -> Text:
         return "action_ask_callback_contact"

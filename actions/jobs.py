@@ -7,8 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import ANY, Criteria
-from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
-from actions.messages import say
+from actions.formatting import apply_buttons, counted, counts_line, in_commune, openings_list
+from actions.messages import say, text
 from actions.pending import Pending, set_pending
 from actions.places import example_commune
 from knowledge import queries, unmet_search, vocabulary
@@ -17,7 +17,11 @@ PAGE_SIZE = 5
 # Communes offered as buttons to narrow a search down.
 NARROW_CHOICES = 3
 # Offered after every search, and always when it found nothing (actions/alerts.py).
-ALERT_BUTTON = ("M'alerter des nouvelles offres", "/subscribe_alerts")
+ALERT_BUTTON = ("button.alert_me_new_openings", "/subscribe_alerts")  # (title's text key, payload)
+
+
+def alert_button():
+    return text(ALERT_BUTTON[0]), ALERT_BUTTON[1]
 
 
 def _profession_label(code: str) -> str:
@@ -33,9 +37,9 @@ def describe(criteria: Criteria) -> str:
     if criteria.value("profession"):
         words.append(_profession_label(criteria.value("profession")).lower())
     else:
-        words.append("tous métiers")
+        words.append(text("piece.any_profession"))
     if criteria.value("contract_type"):
-        words.append(f"en {vocabulary.contract_label(criteria.value('contract_type'))}")
+        words.append(text("piece.in_contract", contract=vocabulary.contract_label(criteria.value("contract_type"))))
     if criteria.value("work_time"):
         words.append(vocabulary.work_time_label(criteria.value("work_time")))
     words.append(in_commune(criteria.value("commune")))
@@ -61,18 +65,18 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         propose_alternatives(dispatcher, criteria)
         return unmet_marker(criteria) + events + [set_pending(Pending.HUMAN)]
     if offset == 0:
-        say(dispatcher, "jobs_found", count=plural(search.total, "offre"), criteria=describe(criteria))
+        say(dispatcher, "jobs_found", count=counted(search.total, "opening"), criteria=describe(criteria))
     dispatcher.utter_message(text=openings_list(search.openings), buttons=apply_buttons(search.openings))
     remaining = search.total - offset - len(search.openings)
     if offset == 0 and criteria.commune is None and search.total > 1:
         offer_to_narrow(dispatcher, criteria)
     if remaining > 0:
-        say(dispatcher, "jobs_more", count=plural(remaining, "autre offre", "autres offres"),
-            buttons=buttons([("Oui, la suite", "/affirm"), ("Non merci", "/deny")]))
+        say(dispatcher, "jobs_more", count=counted(remaining, "other_opening"),
+            buttons=buttons([(text("button.yes_what_follows"), "/affirm"), (text("button.no_thanks"), "/deny")]))
         return events + [set_pending(Pending.MORE_JOBS)]
     say(dispatcher, "jobs_next_step", example=example_commune([criteria.value("commune"),
                                                                *(o.commune for o in search.openings)]),
-        buttons=buttons([ALERT_BUTTON]))
+        buttons=buttons([alert_button()]))
     return events + [set_pending(None)]
 
 
@@ -92,7 +96,8 @@ def offer_to_narrow(dispatcher: CollectingDispatcher, criteria: Criteria) -> Non
         return
     communes = sorted(counts, key=lambda name: (-counts[name], name))[:NARROW_CHOICES]
     say(dispatcher, "jobs_narrow", communes=counts_line(counts, str),
-        buttons=buttons([(f"À {name}", f'/inform{{"commune":"{name}"}}') for name in communes]))
+        buttons=buttons([(text("button.in_commune", commune=name), f'/inform{{"commune":"{name}"}}')
+                         for name in communes]))
 
 
 def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -> None:
@@ -104,25 +109,25 @@ def propose_alternatives(dispatcher: CollectingDispatcher, criteria: Criteria) -
     if contract or work_time:
         here = queries.count_openings_by("contract", profession, [commune] if commune else None)
         if here:
-            options.append(f"• Avec un autre contrat {in_commune(commune)} : "
-                           f"{counts_line(here, vocabulary.contract_label)}")
-            choices.append(("Tous contrats", f'/inform{{"contract_type":"{ANY}","work_time":"{ANY}"}}'))
+            options.append(text("piece.other_contract", where=in_commune(commune),
+                                counts=counts_line(here, vocabulary.contract_label)))
+            choices.append((text("button.all_contracts"), f'/inform{{"contract_type":"{ANY}","work_time":"{ANY}"}}'))
     if commune:
         neighbours = queries.neighbours(commune)
         nearby = queries.count_openings_by("commune", profession, neighbours, contract, work_time)
         if nearby:
-            options.append(f"• Dans les communes voisines : {counts_line(nearby, str)}")
+            options.append(text("piece.neighbour_communes", counts=counts_line(nearby, str)))
         elif contract or work_time:
             nearby = queries.count_openings_by("commune", profession, neighbours)
             if nearby:
-                options.append(f"• Dans les communes voisines, tous contrats : {counts_line(nearby, str)}")
+                options.append(text("piece.neighbour_communes_any_contract", counts=counts_line(nearby, str)))
         if nearby:
             first = max(nearby, key=lambda name: (nearby[name], name))
-            choices.append((f"Voir {first}", f'/inform{{"commune":"{first}"}}'))
+            choices.append((text("button.see_commune", commune=first), f'/inform{{"commune":"{first}"}}'))
     if options:
         say(dispatcher, "jobs_alternatives", options="\n".join(options))
-    choices.append(ALERT_BUTTON)
-    choices.append(("Parler à un coordinateur", "/request_human"))
+    choices.append(alert_button())
+    choices.append((text("button.talk_to_a_coordinator"), "/request_human"))
     say(dispatcher, "jobs_offer_human", buttons=buttons(choices))
 
 

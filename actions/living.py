@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import AnswerAction, topic
 from actions.criteria import Criteria
 from actions.formatting import childcare_extra, housing_extra, resource_line
-from actions.messages import say
+from actions.messages import say, text
 from actions.places import answer_places, example_commune, mentions, said_before
 from knowledge import queries, stays, vocabulary
 from knowledge.queries import Resource
@@ -118,7 +118,7 @@ def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
 
     def line(resource):
         served = resource.details["communes_count"]
-        where = "toutes les communes" if served >= everywhere else resource.commune
+        where = text("piece.all_communes") if served >= everywhere else resource.commune
         kind = vocabulary.type_label("mobility_types", resource.type)
         return resource_line(queries.Resource(resource.id, resource.name, resource.type, "", resource.contact,
                                               resource.description), f"{kind}, {where}")

@@ -15,11 +15,11 @@ from actions.answers import AnswerAction, buttons
 from actions.criteria import Criteria
 from actions.formatting import (
     childcare_extra,
+    counted,
     housing_extra,
     in_commune,
     months,
     opening_line,
-    plural,
     resource_line,
     structure_extra,
 )
@@ -33,13 +33,13 @@ from knowledge.queries import Resource
 
 BRIEF_LIMIT = 3
 PLAN_FROM_NEEDS = 3
-TOPIC_BUTTONS = {
-    "jobs": ("Toutes les offres", "/search_jobs"),
-    "childcare": ("Garde d'enfants", "/ask_childcare"),
-    "housing": ("Logement", "/ask_housing"),
-    "mobility": ("Transports", "/ask_mobility"),
-    "spouse_job": ("Emploi du conjoint", "/ask_spouse_job"),
-    "installation": ("S'installer en libéral", "/ask_installation"),
+TOPIC_BUTTONS = {  # need -> (title's text key, payload)
+    "jobs": ("button.all_openings", "/search_jobs"),
+    "childcare": ("button.childcare", "/ask_childcare"),
+    "housing": ("button.housing", "/ask_housing"),
+    "mobility": ("button.transport", "/ask_mobility"),
+    "spouse_job": ("button.spouse_job", "/ask_spouse_job"),
+    "installation": ("button.set_up_in_practice", "/ask_installation"),
 }
 
 
@@ -93,7 +93,7 @@ def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optiona
     lines = [opening_line(o) for o in search.openings]
     if search.total > len(search.openings):
         lines.append(text("needs_more", count=search.total - len(search.openings)))
-    heading = text("needs_jobs", criteria=describe(criteria), count=plural(search.total, "offre"))
+    heading = text("needs_jobs", criteria=describe(criteria), count=counted(search.total, "opening"))
     dispatcher.utter_message(text="\n".join([heading, *lines]))
 
 
@@ -127,9 +127,10 @@ def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                           lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
                           lambda r: resource_line(r, structure_extra(r)))
     # Three needs or more make a whole move: the installation plan (actions/plan_form.py) is offered.
-    plan = [("Préparer mon installation", "/plan_move")] if len(needs) >= PLAN_FROM_NEEDS else []
+    plan = [(text("button.prepare_my_move"), "/plan_move")] if len(needs) >= PLAN_FROM_NEEDS else []
     say(dispatcher, "needs_next", example=example_commune([commune]), buttons=buttons(
-        [TOPIC_BUTTONS[n] for n in needs] + plan + [("Parler à un coordinateur", "/request_human")]))
+        [(text(TOPIC_BUTTONS[n][0]), TOPIC_BUTTONS[n][1]) for n in needs] + plan
+        + [(text("button.talk_to_a_coordinator"), "/request_human")]))
     return [set_pending(None)]
 
 

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import Criteria
-from actions.formatting import in_commune, plural, resource_line, structure_extra
+from actions.formatting import counted, in_commune, resource_line, structure_extra
 from actions.messages import say, text
 from actions.pending import Pending, set_pending
 from actions.places import answer_places, example_commune
@@ -56,7 +56,7 @@ def _grouped(structures, counts) -> str:
             kind = structure.type
             label = vocabulary.structure_type_label(kind)
             lines.append(f"{label[:1].upper()}{label[1:]} :")
-        extra = plural(counts[structure.name], "offre") if counts else ""
+        extra = counted(counts[structure.name], "opening") if counts else ""
         lines.append(resource_line(structure, extra))
     return "\n".join(lines)
 
@@ -82,12 +82,12 @@ def show_partners(dispatcher: CollectingDispatcher, tracker: Tracker, search: Di
         return events
     if offset == 0:
         say(dispatcher, "partners_hiring" if hiring else "partners_listed", where=where,
-            count=plural(len(found), "structure"), profession=_label(hiring))
+            count=counted(len(found), "structure"), profession=_label(hiring))
     dispatcher.utter_message(text=_grouped(page, counts))
     remaining = len(found) - offset - len(page)
     if remaining > 0:
-        say(dispatcher, "partners_more", count=plural(remaining, "autre structure", "autres structures"),
-            buttons=buttons([("Voir plus", "/ask_more")]))
+        say(dispatcher, "partners_more", count=counted(remaining, "other_structure"),
+            buttons=buttons([(text("button.see_more"), "/ask_more")]))
         return events[:2] + [set_pending(Pending.MORE_PARTNERS), SlotSet(OFFSET_SLOT, float(offset + len(page)))]
     say(dispatcher, "partners_next")
     return events

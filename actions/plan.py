@@ -20,8 +20,8 @@ from knowledge import handoff, mail_settings, plan_builder, plans
 from knowledge.applications import apply_payload
 
 EMAIL_SLOT = "plan_email"
-NEXT_BUTTONS = [("Recevoir mon plan", "/plan_receive"),
-                ("Confier mon projet à un·e coordinateur·rice", "/plan_handover")]
+NEXT_BUTTONS = [("button.receive_my_plan", "/plan_receive"),  # (title's text key, payload)
+                ("button.hand_my_project_over", "/plan_handover")]
 
 
 def page_url(token: str) -> str:
@@ -59,27 +59,30 @@ def apply_buttons(plan: Dict[str, Any]) -> List[Dict[str, str]]:
     """A « Postuler » button per opening shown in the reply (the apply form of actions/apply.py)."""
     limit = plan_builder.settings()["brief_limit"]
     jobs = [i for s in plan["sections"] if s["key"] == "jobs" for i in s["items"][:limit] if i.get("opening_id")]
-    return [{"title": f"Postuler — {short(i['name'])}", "payload": apply_payload(i["opening_id"])} for i in jobs]
+    return [{"title": text("button.apply", title=short(i["name"])), "payload": apply_payload(i["opening_id"])}
+            for i in jobs]
 
 
 def _where(facts: Dict[str, Any]) -> str:
     commune = facts.get("commune") or ""
     if commune.startswith(plan_builder.EPCI_PREFIX):
         return commune[len(plan_builder.EPCI_PREFIX):]
-    return f"{commune} et autour" if commune and commune != "peu_importe" else "tout le Pays de Retz"
+    if commune and commune != "peu_importe":
+        return text("plan_where_short.commune", commune=commune)
+    return text("plan_where_short.territory")
 
 
 def answer_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     """Build the plan from the form's answers, keep it (for its page and the observatory), show it;
     after « annuler » nothing is built nor kept."""
     if cancelled(tracker):
-        say(dispatcher, "plan_cancelled", buttons=buttons([("Préparer mon installation", "/plan_move")]))
+        say(dispatcher, "plan_cancelled", buttons=buttons([(text("button.prepare_my_move"), "/plan_move")]))
         return []
     facts = situation(tracker)
     plan = plan_builder.build(facts)
     plans.save(tracker.sender_id, facts, plan)
     dispatcher.utter_message(text=plan_text(plan, _where(facts)), buttons=apply_buttons(plan))
-    say(dispatcher, "plan_next", buttons=buttons(NEXT_BUTTONS))
+    say(dispatcher, "plan_next", buttons=buttons([(text(key), payload) for key, payload in NEXT_BUTTONS]))
     return [SlotSet("topic", "plan")]
 
 
@@ -87,15 +90,15 @@ def send_link(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[s
     """« Recevoir mon plan »: the link to its page, and the e-mail offered."""
     plan = plans.latest(tracker.sender_id)
     if plan is None:
-        say(dispatcher, "plan_none_yet", buttons=buttons([("Préparer mon installation", "/plan_move")]))
+        say(dispatcher, "plan_none_yet", buttons=buttons([(text("button.prepare_my_move"), "/plan_move")]))
         return []
     say(dispatcher, "plan_link", days=plan_builder.settings()["page_days"], url=page_url(plan.token),
         until=f"{plan.expires_at:%d/%m/%Y}")
     if mail_settings.smtp() is None:
         say(dispatcher, "plan_email_unavailable", url=page_url(plan.token))
         return []
-    say(dispatcher, "plan_email_offer", buttons=buttons([("Oui, par e-mail", "/plan_email"),
-                                                         ("Non merci", "/deny")]))
+    say(dispatcher, "plan_email_offer", buttons=buttons([(text("button.yes_by_email"), "/plan_email"),
+                                                         (text("button.no_thanks"), "/deny")]))
     return []
 
 

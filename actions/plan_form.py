@@ -16,22 +16,11 @@ from actions.messages import say, text
 from knowledge.naming import ANY, canonical, means_any
 from knowledge.normalise import key
 from knowledge.plan_builder import EPCI_PREFIX, describe_situation, named_epci
+from knowledge.texts import texts
 
 FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",
          "plan_partner", "plan_housing", "plan_practice")
-# What to write when an answer is not understood, per question.
-HINTS = {
-    "plan_profession": "Écrivez votre métier, par exemple « infirmière » ou « aide-soignant ».",
-    "plan_commune": ("Écrivez une commune du Pays de Retz, « près de Pornic », « peu importe » ou "
-                     "« dans le Sud Estuaire »."),
-    "plan_arrival": "Écrivez un mois, par exemple « en mars » ou « à la rentrée ».",
-    "plan_hours": "Répondez « de jour », « de nuit » ou « les deux ».",
-    "plan_children": "Écrivez leurs âges, par exemple « 8 mois et 4 ans », ou « pas d'enfant ».",
-    "plan_car": "Répondez « oui » ou « non ».",
-    "plan_housing": "Répondez « courte durée », « longue durée » ou « pas besoin ».",
-    "plan_practice": "Répondez « en libéral » ou « salarié·e ».",
-}
 NEAR = "pres de"
 
 
@@ -178,6 +167,12 @@ class ValidatePlanForm(FormValidationAction):
         return events
 
     @staticmethod
+    def _hint(slot: str) -> str:
+        """What to write when the answer is not understood (`plan_hint.*`); none for a free answer."""
+        key = f"plan_hint.{slot[len('plan_'):]}"
+        return text(key) if key in texts() else ""
+
+    @staticmethod
     def _changed_course(tracker: Tracker) -> bool:
         """A commune or profession named while another question was asked: no complaint, ask again."""
         return bool(entity_values([tracker.latest_message], "commune")
@@ -190,7 +185,7 @@ class ValidatePlanForm(FormValidationAction):
         if parsed is None:
             if not (tracker.get_slot("requested_slot") == slot and self._changed_course(tracker)
                     and slot not in ("plan_profession", "plan_commune")):
-                say(dispatcher, "plan_not_understood", hint=HINTS.get(slot, ""))
+                say(dispatcher, "plan_not_understood", hint=self._hint(slot))
             return {slot: None}
         return {slot: parsed}
 

@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons
-from actions.messages import say
+from actions.messages import say, text
 from actions.pending import Pending, set_pending
 from knowledge import alerts, privacy
 
@@ -19,7 +19,8 @@ ERASED_SLOT = "data_erased"
 
 
 def confirm_erase(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    say(dispatcher, "erase_confirm", buttons=buttons([("Oui, tout effacer", "/affirm"), ("Non, garder", "/deny")]))
+    say(dispatcher, "erase_confirm", buttons=buttons([(text("button.yes_erase_everything"), "/affirm"),
+                                                      (text("button.no_keep"), "/deny")]))
     return [set_pending(Pending.ERASE)]
 
 

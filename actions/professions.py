@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
 from actions.criteria import Criteria
-from actions.messages import say
+from actions.messages import say, text
 from knowledge import queries, vocabulary
 from knowledge.naming import ANY, canonical
 from knowledge.normalise import key
@@ -96,17 +96,18 @@ def answer_profession(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
         return [topic("profession")]
     lines = [f"{profession.label} : {profession.description}"]
     if profession.pay:
-        lines.append(f"Rémunération : {profession.pay}")
+        lines.append(text("profession.pay", pay=profession.pay))
     training = profession.training
     if training.get("diplome"):
-        lines.append(f"Diplôme : {training['diplome']}" + (f" ({training['duree']})" if training.get("duree") else ""))
+        lines.append(text("profession.diploma_duration", diploma=training["diplome"], duration=training["duree"])
+                     if training.get("duree") else text("profession.diploma", diploma=training["diplome"]))
     if profession.link:
-        lines.append(f"En savoir plus : {profession.link}")
+        lines.append(text("profession.learn_more", link=profession.link))
     dispatcher.utter_message(text="\n".join(lines))
     say(dispatcher, "profession_next", buttons=buttons([
-        ("Les offres", f'/search_jobs{{"profession":"{profession.code}"}}'),
-        ("Se former", f'/ask_training{{"profession":"{profession.code}"}}'),
-        ("Découvrir en stage", "/ask_discovery"),
+        (text("button.the_openings"), f'/search_jobs{{"profession":"{profession.code}"}}'),
+        (text("button.train"), f'/ask_training{{"profession":"{profession.code}"}}'),
+        (text("button.discover_in_internship"), "/ask_discovery"),
     ]))
     return [topic("profession"), SlotSet("profession", profession.code)]
 
@@ -116,18 +117,18 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     if profession is None:
         return [topic("training")]
     training = profession.training
-    lines = [f"Devenir {profession.label}"]
+    lines = [text("profession.become", label=profession.label)]
     if training.get("texte"):  # written as plain text in metiers.yml: shown as written
         lines.append(training["texte"])
     if training.get("diplome"):
-        lines.append(f"• Diplôme : {training['diplome']}")
+        lines.append(text("profession.training_diploma", diploma=training["diplome"]))
     if training.get("duree"):
-        lines.append(f"• Durée : {training['duree']}")
+        lines.append(text("profession.training_duration", duration=training["duree"]))
     if training.get("parcours"):
-        lines.append(f"• Parcours : {training['parcours']}")
+        lines.append(text("profession.training_path", path=training["parcours"]))
     places = training.get("ou_se_former") or []
     if places:
-        lines.append("• Où se former près d'ici : " + " ; ".join(places))
+        lines.append(text("profession.training_places", places=" ; ".join(places)))
     dispatcher.utter_message(text="\n".join(lines))
 
     current = current_profession(tracker)

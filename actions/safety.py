@@ -11,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons
-from actions.messages import say
+from actions.messages import say, text
 from actions.pending import Pending, set_pending
 
 SAFETY_ENTITY = "safety"
@@ -36,7 +36,7 @@ def answer_safety(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Di
         return stop_form(tracker)
     say(dispatcher, "safety_distress")
     say(dispatcher, "safety_offer_human", buttons=buttons([
-        ("Oui, un coordinateur", "/request_human"), ("Non merci", "/deny"),
+        (text("button.yes_a_coordinator"), "/request_human"), (text("button.no_thanks"), "/deny"),
     ]))
     return stop_form(tracker) + [set_pending(Pending.HUMAN)]
 

@@ -32,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.web.channel import EMPTY_MESSAGE, TOO_LONG, french_number
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +43,14 @@ MAX_BODY_BYTES = 32 * 1024
 FOREIGN_SENDER = re.compile(r"(?i:telegram-.*|web-.*|[0-9a-f]{32})", re.DOTALL)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-NOT_AN_OBJECT = ("Le corps de la requête doit être un objet JSON, par exemple "
-                 "{\"sender\": \"mon-identifiant\", \"message\": \"Bonjour\"}.")
-NO_SENDER = "Le champ « sender » (identifiant de la conversation, un texte) est obligatoire."
-BAD_SENDER = (f"Le champ « sender » doit être un texte de 1 à {MAX_SENDER_CHARS} caractères, sans caractère "
-              "de contrôle.")
-FOREIGN = ("Cet identifiant de conversation appartient à un autre canal (Telegram ou le site) : choisissez-en "
-           "un autre pour le canal REST.")
-NO_MESSAGE = "Le champ « message » (le texte envoyé à l'assistant) est obligatoire et doit être un texte."
-BAD_METADATA = "Le champ « metadata », s'il est présent, doit être un objet JSON."
-TOO_BIG = f"Requête trop volumineuse ({french_number(MAX_BODY_BYTES // 1024)} Kio au plus)."
-NO_TOKEN = "Jeton manquant ou incorrect : envoyez l'en-tête « Authorization: Bearer <jeton> »."
+NOT_AN_OBJECT = text("rest.not_an_object")
+NO_SENDER = text("rest.no_sender")
+BAD_SENDER = text("rest.bad_sender", limit=MAX_SENDER_CHARS)
+FOREIGN = text("rest.foreign_sender")
+NO_MESSAGE = text("rest.no_message")
+BAD_METADATA = text("rest.bad_metadata")
+TOO_BIG = text("rest.too_big", limit=french_number(MAX_BODY_BYTES // 1024))
+NO_TOKEN = text("rest.no_token")
 
 
 class BadRequest(ValueError):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from knowledge import alerts, db
 from knowledge.models import Application, Profession
 from knowledge.observatory import Count, Period, masked
+from knowledge.texts import text
 
 
 @dataclass(frozen=True)
@@ -62,5 +63,6 @@ def active_alerts() -> List[AlertRow]:
         labels = dict(session.execute(select(Profession.code, Profession.label)).all())
     counts = alerts.active_by_profession_commune()
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [AlertRow(labels.get(profession, profession) if profession else "Tous métiers", commune, masked(count))
+    return [AlertRow(labels.get(profession, profession) if profession else text("console.any_profession_capital"),
+                     commune, masked(count))
             for (profession, commune), count in ordered]

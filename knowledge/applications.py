@@ -18,16 +18,12 @@ from sqlalchemy import select, update
 from knowledge import db, mail_settings, settings
 from knowledge.models import Application, ApplicationEvent, Commune, CvUpload, Opening
 from knowledge.queries import NotFound
+from knowledge.texts import text
 
 PENDING, SENT, QUEUED, FAILED, TRANSMITTED = "pending", "sent", "queued", "failed", "transmitted"
 # The console's words for each status.
-STATUS_LABELS = {
-    PENDING: "en cours d'envoi",
-    SENT: "transmise",
-    QUEUED: "en file — à transmettre",
-    FAILED: "échec d'envoi — à transmettre",
-    TRANSMITTED: "transmise par la coordination",
-}
+STATUS_LABELS = {status: text(f"console.application_status.{status}")
+                 for status in (PENDING, SENT, QUEUED, FAILED, TRANSMITTED)}
 # Retries when the SMTP server is down: 1, 2, 4… minutes, at most an hour apart, 12 attempts
 # (about 7 hours); then the application goes to the coordinators as « échec d'envoi ».
 FIRST_RETRY = timedelta(minutes=1)
@@ -168,10 +164,10 @@ def record(opening_id: str, sender_id: str, channel: str, name: str, contact: st
                 row.cv_path, row.cv_filename, row.cv_type = upload.path, upload.filename, upload.content_type
                 session.delete(upload)
         session.add(row)
-        _event(row, "recorded", f"par {channel}")
+        _event(row, "recorded", text("console.application_recorded_by", channel=channel))
         if not by_mail:
-            _event(row, "queued", "le contact de l'offre n'est pas une adresse e-mail"
-                   if mail_settings.smtp() is not None else "aucun serveur d'envoi configuré (SMTP_HOST)")
+            _event(row, "queued", text("console.application_contact_not_email")
+                   if mail_settings.smtp() is not None else text("console.application_no_smtp"))
         session.flush()
         return _info(row)
 
@@ -202,7 +198,7 @@ def mark_sent(application_id: int) -> None:
         row = session.get(Application, application_id)
         row.status, row.sent_at, row.next_attempt_at = SENT, datetime.utcnow(), None
         row.attempts += 1
-        _event(row, "sent", f"e-mail à {row.recipient}")
+        _event(row, "sent", text("console.application_sent_to", recipient=row.recipient))
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -219,7 +215,7 @@ def mark_failed(application_id: int, error: str, now: Optional[datetime] = None)
         row.last_error = error[:500]
         if row.attempts >= MAX_ATTEMPTS:
             row.status, row.next_attempt_at = FAILED, None
-            _event(row, "failed", f"{row.attempts} essais sans succès : {row.last_error}")
+            _event(row, "failed", text("console.application_gave_up", attempts=row.attempts, error=row.last_error))
         else:
             row.next_attempt_at = now + retry_delay(row.attempts)
             _event(row, "attempt_failed", f"essai {row.attempts} : {row.last_error}")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from knowledge import db, settings
 from knowledge.models import CvUpload
+from knowledge.texts import text
 
 MAX_BYTES = 5 * 1024 * 1024
 # A token not used within this delay is refused (the form asks again).
@@ -62,7 +63,7 @@ def detect_type(data: bytes) -> Optional[CvType]:
     return None
 
 
-TOO_LARGE = "Ce fichier dépasse 5 Mo : envoyez une version plus légère (un PDF, par exemple)."
+TOO_LARGE = text("cv.too_large")
 
 
 def check(data: bytes) -> CvType:
@@ -70,11 +71,10 @@ def check(data: bytes) -> CvType:
     if len(data) > MAX_BYTES:
         raise Refused(TOO_LARGE)
     if not data:
-        raise Refused("Ce fichier est vide.")
+        raise Refused(text("cv.empty"))
     found = detect_type(data)
     if found is None:
-        raise Refused("Ce fichier n'est ni un PDF, ni un document Word (DOCX) ou OpenDocument (ODT), ni une "
-                      "image JPEG ou PNG : je ne peux pas le joindre.")
+        raise Refused(text("cv.unknown_type"))
     return found
 
 
@@ -100,7 +100,7 @@ def save(token: str, filename: str, data: bytes, now: Optional[datetime] = None)
     with db.session_scope() as session:
         upload = session.get(CvUpload, token or "")
         if upload is None or upload.path is not None or upload.created_at < now - TOKEN_LIFETIME:
-            raise Refused("Ce lien d'envoi n'est plus valable : demandez à nouveau à joindre un CV.")
+            raise Refused(text("cv.link_expired"))
         target = folder() / f"{secrets.token_hex(16)}.{kind.extension}"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)

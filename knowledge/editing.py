@@ -35,6 +35,7 @@ from knowledge.importer import COLUMNS, ImportFailed, ImportReport, Problem
 from knowledge.models import Commune, Event, Opening, Profession, Structure
 from knowledge.normalise import key
 from knowledge.queries import NotFound
+from knowledge.texts import text
 
 OPENINGS_FILE, EVENTS_FILE = "offres.csv", "evenements.csv"
 OPENING_FIELDS: List[str] = COLUMNS[OPENINGS_FILE]
@@ -176,9 +177,9 @@ def _identifier(session: Session, model, cells: Dict[str, str], prefix: str, wha
         cells["id"] = _new_id(session, model, prefix)
         return {}
     if not IDENT.fullmatch(ident):
-        return {"id": "Lettres sans accent, chiffres, « _ », « - » ou « . » seulement (ou laissez vide)."}
+        return {"id": text("editing.id_format")}
     if session.get(model, ident) is not None:
-        return {"id": f"Identifiant « {ident} » déjà utilisé par {what}."}
+        return {"id": text("editing.id_taken", id=ident, another=text(what))}
     return {}
 
 
@@ -194,7 +195,7 @@ def _write(session: Session, what: str) -> None:
     try:
         session.flush()
     except IntegrityError:
-        raise Invalid({"id": f"Identifiant déjà utilisé par {what} (enregistrée entre-temps)."}) from None
+        raise Invalid({"id": text("editing.id_taken_meanwhile", another=text(what))}) from None
 
 
 # -- choices shown by the forms ------------------------------------------------------------------------
@@ -259,15 +260,16 @@ class _Kind:
     fields: List[str]
     file: str
     prefix: str  # of the identifiers: O055, E13
-    another: str  # « une autre offre »: who else may hold an identifier
+    another: str  # the text key of « une autre offre »: who else may hold an identifier
     noun: str  # for NotFound
     audit: str  # opening_created / opening_updated…
     record: Callable  # what the caller gets back: _opening_record / _event_record
 
 
-_OPENINGS = _Kind(Opening, OPENING_FIELDS, OPENINGS_FILE, "O", "une autre offre", "offre", "opening",
+_OPENINGS = _Kind(Opening, OPENING_FIELDS, OPENINGS_FILE, "O", "editing.another.opening", "offre", "opening",
                   _opening_record)
-_EVENTS = _Kind(Event, EVENT_FIELDS, EVENTS_FILE, "E", "un autre événement", "événement", "event", _event_record)
+_EVENTS = _Kind(Event, EVENT_FIELDS, EVENTS_FILE, "E", "editing.another.event", "événement", "event",
+                _event_record)
 
 
 def _save(kind: _Kind, values: Mapping[str, Any], record_id: Optional[str], coordinator_id: Optional[int],
@@ -387,32 +389,29 @@ def _upload_problems(files: Mapping[str, bytes]) -> Tuple[Dict[str, bytes], List
     expected = ", ".join(UPLOADABLE)
     for sent, data in files.items():
         name = PurePosixPath(sent.replace("\\", "/")).name.strip()
-        shown = name or "(sans nom)"
+        shown = name or text("import.no_name")
         canonical = name.lower()
         workbook = spreadsheets.is_workbook(canonical)
         if canonical in METIERS_NAMES:
             canonical = importer.METIERS_FILE
         if not canonical.endswith((".csv", ".yml", ".yaml")) and not workbook:
-            problems.append(Problem(shown, 0, "-", "seuls les fichiers CSV (.csv), un classeur Excel (.xlsx) et "
-                                                   "metiers.yml sont acceptés"))
+            problems.append(Problem(shown, 0, "-", text("import.file_type")))
         elif not workbook and canonical not in UPLOADABLE:
-            problems.append(Problem(shown, 0, "-", f"nom de fichier inconnu (noms attendus : {expected})"))
+            problems.append(Problem(shown, 0, "-", text("import.file_name", expected=expected)))
         elif canonical in accepted:
-            problems.append(Problem(shown, 0, "-", "fichier envoyé deux fois"))
+            problems.append(Problem(shown, 0, "-", text("import.file_twice")))
         elif len(data) > MAX_UPLOAD_BYTES:
-            problems.append(Problem(shown, 0, "-", f"fichier trop gros ({len(data) // 1024} Ko, "
-                                                   f"{MAX_UPLOAD_BYTES // (1024 * 1024)} Mo au plus)"))
+            problems.append(Problem(shown, 0, "-", text("import.file_too_big", size=len(data) // 1024,
+                                                        limit=MAX_UPLOAD_BYTES // (1024 * 1024))))
         elif not data.strip():
-            problems.append(Problem(shown, 0, "-", "fichier vide"))
+            problems.append(Problem(shown, 0, "-", text("import.file_empty")))
         else:
             accepted[name if workbook else canonical] = data
     workbooks = [name for name in accepted if spreadsheets.is_workbook(name)]
     if workbooks and len(set(accepted) - {importer.METIERS_FILE}) > 1:
-        problems.append(Problem(workbooks[0], 0, "-", "envoyez soit un classeur .xlsx (avec ou sans metiers.yml), "
-                                                      "soit des fichiers CSV"))
+        problems.append(Problem(workbooks[0], 0, "-", text("import.workbook_or_csv")))
     if not files:
-        problems.append(Problem("-", 0, "-", f"aucun fichier envoyé (fichiers attendus : {expected}, "
-                                             "ou un classeur .xlsx)"))
+        problems.append(Problem("-", 0, "-", text("import.no_file", expected=expected)))
     return accepted, problems
 
 

@@ -13,21 +13,18 @@ from sqlalchemy.orm import Session
 from knowledge import db
 from knowledge.models import AuditEntry, Coordinator, CoordinatorRequest, RequestNote
 from knowledge.queries import NotFound
+from knowledge.texts import text as message_text
 
 OPEN, CLAIMED, CLOSED = "open", "claimed", "closed"
 # The audit line written when the assistant reminded the person that their request is still waiting.
 REMINDED = "unclaimed_reminder"
 # What became of a request; the labels are the console's.
-OUTCOMES = {
-    "answered": "Répondu",
-    "called_back": "Rappelé·e",
-    "oriented": "Orienté·e vers un partenaire",
-    "no_reply": "Sans réponse de la personne",
-}
+OUTCOMES = {code: message_text(f"console.outcome.{code}")
+            for code in ("answered", "called_back", "oriented", "no_reply")}
 # Set when the person ends the exchange themselves (« stop », « supprimer mes données ») while a
 # coordinator holds it; never offered to the coordinators when they close a request.
 ENDED_BY_PERSON = "ended_by_person"
-OUTCOME_LABELS = {**OUTCOMES, ENDED_BY_PERSON: "Arrêtée par la personne"}
+OUTCOME_LABELS = {**OUTCOMES, ENDED_BY_PERSON: message_text(f"console.outcome.{ENDED_BY_PERSON}")}
 
 
 class Conflict(RuntimeError):
@@ -248,8 +245,9 @@ def claim(request_id: int, coordinator_id: int) -> RequestInfo:
             raise NotFound(f"demande {request_id}")
         if result.rowcount != 1:
             holder = request.claimed_by.name if request.claimed_by else None
-            raise Conflict(f"Demande déjà prise en charge par {holder}." if request.status == CLAIMED and holder
-                           else "Cette demande est déjà close.")
+            raise Conflict(message_text("console.already_claimed_by", holder=holder)
+                           if request.status == CLAIMED and holder
+                           else message_text("console.already_closed"))
         audit(session, coordinator_id, "claim", request_id)
         session.flush()
         session.refresh(request)
@@ -261,8 +259,8 @@ def _held(session: Session, request_id: int, coordinator_id: int) -> Coordinator
     if request is None:
         raise NotFound(f"demande {request_id}")
     if request.status != CLAIMED or request.claimed_by_id != coordinator_id:
-        raise Conflict("Prenez d'abord cette demande en charge." if request.status == OPEN
-                       else "Cette demande n'est pas (ou plus) entre vos mains.")
+        raise Conflict(message_text("console.claim_first") if request.status == OPEN
+                       else message_text("console.not_yours"))
     return request
 
 
@@ -284,7 +282,8 @@ def record_reply(request_id: int, coordinator_id: int, text: str) -> None:
     """Audit a reply (its text lives in the conversation itself, in the tracker store)."""
     with db.session_scope() as session:
         _held(session, request_id, coordinator_id)
-        audit(session, coordinator_id, "reply", request_id, f"{len(text)} caractères")
+        audit(session, coordinator_id, "reply", request_id,
+              message_text("console.audit_reply_length", length=len(text)))
 
 
 def add_note(request_id: int, coordinator_id: int, text: str) -> None:

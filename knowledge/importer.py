@@ -36,6 +36,7 @@ from knowledge.models import (
 )
 from knowledge.normalise import key
 from knowledge.spreadsheets import COLUMNS, Table
+from knowledge.texts import text as message_text
 
 METIERS_FILE = "metiers.yml"
 # Model attribute → column of the file, per file (what the preview and the export name).
@@ -69,7 +70,6 @@ BOOLEANS = {"oui": True, "o": True, "x": True, "1": True, "vrai": True, "true": 
 
 # « 06:15 », « 6:15:00 » (a time cell), « 6h15 », « 6 h »
 _HOUR = re.compile(r"^(\d{1,2})\s*(?:[:h]\s*(\d{2})?(?::\d{2})?)?$")
-KEPT_CLOSED = "offres closes dans la console, laissées closes (rouvrez-les dans la console)"
 _SUBJECT_SEPARATOR = " — "
 
 
@@ -132,14 +132,16 @@ class ImportReport:
         return self.rows.get(name, 0) - self.created.get(name, 0) - self.updated.get(name, 0)
 
     def summary(self) -> str:
-        lines = [f"{self.label(name)} : {count} lignes ({self.created.get(name, 0)} nouvelles, "
-                 f"{self.updated.get(name, 0)} modifiées)" for name, count in self.rows.items()]
+        lines = [message_text("import.summary_line", file=self.label(name), count=count,
+                              created=self.created.get(name, 0), updated=self.updated.get(name, 0))
+                 for name, count in self.rows.items()]
         if self.kept_closed:
-            lines.append(f"{self.label('offres.csv')} : {KEPT_CLOSED} : {', '.join(self.kept_closed)}")
+            lines.append(message_text("import.kept_closed", file=self.label("offres.csv"),
+                                      ids=", ".join(self.kept_closed)))
         if self.closing:
-            lines.append(f"{self.label('offres.csv')} : offres qui se clôturent : {', '.join(self.closing)}")
+            lines.append(message_text("import.closing", file=self.label("offres.csv"), ids=", ".join(self.closing)))
         if self.reopening:
-            lines.append(f"{self.label('offres.csv')} : offres qui rouvrent : {', '.join(self.reopening)}")
+            lines.append(message_text("import.reopening", file=self.label("offres.csv"), ids=", ".join(self.reopening)))
         return "\n".join(lines + self.notices)
 
     def preview(self) -> str:
@@ -148,10 +150,11 @@ class ImportReport:
         for name, changes in self.changes.items():
             for change in changes:
                 if change.new:
-                    lines.append(f"  {self.label(name)} : nouvelle ligne {change.ident}")
+                    lines.append(message_text("import.preview_new", file=self.label(name), id=change.ident))
                     continue
-                lines.append(f"  {self.label(name)} : {change.ident} modifiée")
-                lines += [f"      {column} : « {old} » → « {new} »" for column, old, new in change.fields]
+                lines.append(message_text("import.preview_changed", file=self.label(name), id=change.ident))
+                lines += [message_text("import.preview_field", column=column, old=old, new=new)
+                          for column, old, new in change.fields]
         return "\n".join(lines)
 
 
@@ -170,7 +173,7 @@ class _Rows:
         if table.unreadable:
             rows.problem(table.unreadable[0], "-", table.unreadable[1])
         for col in table.missing:
-            rows.problem(1, col, "colonne manquante")
+            rows.problem(1, col, message_text("import.column_missing"))
         for line, column, reason in table.formulas:
             rows.problem(line, column, reason)
         return rows
@@ -181,7 +184,7 @@ class _Rows:
     def text(self, row: Dict[str, Any], column: str, required: bool = True) -> str:
         value = row[column]
         if required and not value:
-            self.problem(row["_line"], column, "valeur obligatoire manquante")
+            self.problem(row["_line"], column, message_text("import.value_missing"))
         return value
 
     def number(self, row: Dict[str, Any], column: str, cast: Callable = int, required: bool = False):
@@ -189,33 +192,33 @@ class _Rows:
         value = value.replace(" ", "").replace("\u202f", "")
         if not value:
             if required:
-                self.problem(row["_line"], column, "valeur obligatoire manquante")
+                self.problem(row["_line"], column, message_text("import.value_missing"))
             return None
         try:
             return cast(value)
         except ValueError:
-            self.problem(row["_line"], column, f"nombre invalide « {row[column]} »")
+            self.problem(row["_line"], column, message_text("import.number_invalid", value=row[column]))
             return None
 
     def day(self, row: Dict[str, Any], column: str, required: bool = False) -> Optional[date]:
         value = row[column]
         if not value:
             if required:
-                self.problem(row["_line"], column, "date obligatoire manquante")
+                self.problem(row["_line"], column, message_text("import.date_missing"))
             return None
         for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
             try:
                 return datetime.strptime(value, pattern).date()
             except ValueError:
                 pass
-        self.problem(row["_line"], column, f"date invalide « {value} » (attendu AAAA-MM-JJ ou JJ/MM/AAAA)")
+        self.problem(row["_line"], column, message_text("import.date_invalid", value=value))
         return None
 
     def boolean(self, row: Dict[str, Any], column: str) -> bool:
         """oui/non, x/vide, 1/0, vrai/faux in any case (an empty cell is « non »)."""
         value = row[column].lower()
         if value not in BOOLEANS:
-            self.problem(row["_line"], column, f"valeur « {row[column]} » inconnue (oui ou non, x ou vide, 1 ou 0)")
+            self.problem(row["_line"], column, message_text("import.boolean_invalid", value=row[column]))
         return BOOLEANS.get(value, False)
 
     def optional_boolean(self, row: Dict[str, Any], column: str) -> Optional[bool]:
@@ -232,21 +235,21 @@ class _Rows:
         hours, minutes = (int(found.group(1)), int(found.group(2) or 0)) if found else (99, 0)
         if hours < 24 and minutes < 60 or (hours, minutes) == (24, 0):
             return f"{hours:02d}:{minutes:02d}"
-        self.problem(row["_line"], column, f"heure invalide « {value} » (attendu HH:MM, par exemple 06:15)")
+        self.problem(row["_line"], column, message_text("import.hour_invalid", value=value))
         return None
 
     def choice(self, row: Dict[str, Any], column: str, allowed: Set[str], required: bool = True) -> str:
         value = row[column]
         if not value:
             if required:
-                self.problem(row["_line"], column, "valeur obligatoire manquante")
+                self.problem(row["_line"], column, message_text("import.value_missing"))
             return ""
         if value not in allowed:
             lowered = value.lower()
             if lowered in allowed:  # « CDI » for cdi
                 return lowered
             choices = ", ".join(sorted(allowed))
-            self.problem(row["_line"], column, f"valeur « {value} » inconnue (valeurs possibles : {choices})")
+            self.problem(row["_line"], column, message_text("import.choice_invalid", value=value, choices=choices))
         return value
 
     def unique_ids(self) -> None:
@@ -254,7 +257,7 @@ class _Rows:
         for row in self.records:
             ident = self.text(row, "id")
             if ident in seen:
-                self.problem(row["_line"], "id", f"identifiant « {ident} » en double")
+                self.problem(row["_line"], "id", message_text("import.id_twice", id=ident))
             seen.add(ident)
 
 
@@ -278,18 +281,17 @@ def read_source(path: Path) -> Source:
             raise ImportFailed([Problem(path.name, 0, "-", str(error))])
         if not tables:
             sheets = ", ".join(spreadsheets.sheet_name(n) for n in COLUMNS)
-            raise ImportFailed([Problem(path.name, 0, "-", f"aucune feuille reconnue (feuilles attendues : {sheets})")])
+            raise ImportFailed([Problem(path.name, 0, "-", message_text("import.no_sheet", sheets=sheets))])
         metiers = path.with_name(METIERS_FILE)
         return Source(path.name, tables, metiers.read_bytes() if metiers.is_file() else None)
     if path.is_file() and path.suffix.lower() == ".ods":
-        raise ImportFailed([Problem(path.name, 0, "-", "format .ods non lu : dans LibreOffice, « Enregistrer sous » "
-                                                       "au format Excel 2007-365 (.xlsx)")])
+        raise ImportFailed([Problem(path.name, 0, "-", message_text("import.ods"))])
     if not path.is_dir():
-        raise ImportFailed([Problem(str(path), 0, "-", "dossier introuvable")])
+        raise ImportFailed([Problem(str(path), 0, "-", message_text("import.folder_missing"))])
     metiers = path / METIERS_FILE
     source = Source(str(path), spreadsheets.read_folder(path), metiers.read_bytes() if metiers.is_file() else None)
     if not source.tables and source.metiers is None:
-        reason = "aucun fichier reconnu (communes.csv, offres.csv, metiers.yml… ou un classeur .xlsx)"
+        reason = message_text("import.nothing_recognised")
         raise ImportFailed([Problem(str(path), 0, "-", reason)])
     return source
 
@@ -302,7 +304,7 @@ def _shown(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "oui" if value else "non"
+        return message_text("import.yes") if value else message_text("import.no")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, dict)):
@@ -336,7 +338,8 @@ class _Importer:
         value = row[column] if value is None else value
         found = self.communes.get(key(value))
         if found is None:
-            reason = f"commune inconnue « {value} »" if value else "valeur obligatoire manquante"
+            reason = (message_text("import.commune_unknown", value=value) if value
+                      else message_text("import.value_missing"))
             rows.problem(row["_line"], column, reason)
         return found
 
@@ -356,7 +359,7 @@ class _Importer:
         added from it), or written as a label or synonym; otherwise a problem naming the closest codes."""
         value = row["metier"]
         if not value:
-            rows.problem(row["_line"], "metier", "valeur obligatoire manquante")
+            rows.problem(row["_line"], "metier", message_text("import.value_missing"))
             return ""
         referential = professions.referential()
         labels = {code: [e["libelle"], *e["synonymes"]] for code, e in referential.items()}
@@ -367,12 +370,13 @@ class _Importer:
             self.session.add(Profession(code=code, label=entry["libelle"], synonyms=entry["synonymes"],
                                         description="", training={}, pay="", bridges=[], link=""))
             self.professions.add(code)
-            self.report.notices.append(f"{rows.name} : métier repris du référentiel des métiers : {code} "
-                                       f"({entry['libelle']})")
+            self.report.notices.append(message_text("import.profession_from_referential", file=rows.name, code=code,
+                                                    label=entry["libelle"]))
         if not code:
             near = professions.closest(value, labels)
-            hint = f"codes proches : {', '.join(near)}" if near else "voir le référentiel des métiers"
-            rows.problem(row["_line"], "metier", f"métier inconnu « {value} » ({hint})")
+            hint = (message_text("import.near_codes", codes=", ".join(near)) if near
+                    else message_text("import.see_referential"))
+            rows.problem(row["_line"], "metier", message_text("import.profession_unknown", value=value, hint=hint))
         return code or value
 
     def run(self, dry_run: bool = False) -> ImportReport:
@@ -392,8 +396,9 @@ class _Importer:
         if self.problems:
             raise ImportFailed(self.problems)
         for file, counts in self.unknown_types.items():
-            values = ", ".join(f"« {value} » ({count})" for value, count in sorted(counts.items()))
-            self.report.notices.append(f"{self.label(file)} : types non répertoriés, gardés tels quels : {values}")
+            values = ", ".join(message_text("import.type_count", value=value, count=count)
+                               for value, count in sorted(counts.items()))
+            self.report.notices.append(message_text("import.types_kept", file=self.label(file), values=values))
         return self.report
 
     def label(self, file: str) -> str:
@@ -452,7 +457,8 @@ class _Importer:
                 longitude=rows.number(row, "longitude", float, required=True),
             )
             if values["postal_code"] and not (values["postal_code"].isdigit() and len(values["postal_code"]) == 5):
-                rows.problem(row["_line"], "code_postal", f"code postal invalide « {values['postal_code']} »")
+                rows.problem(row["_line"], "code_postal",
+                             message_text("import.postal_code_invalid", value=values["postal_code"]))
             if not values["name"] or None in values.values():
                 continue
             existing = self.communes.get(key(values["name"]))
@@ -470,10 +476,11 @@ class _Importer:
             entries = yaml.safe_load(text)
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             line = getattr(getattr(error, "problem_mark", None), "line", -1) + 1
-            self.problems.append(Problem(METIERS_FILE, line, "-", f"YAML illisible ({error.__class__.__name__})"))
+            self.problems.append(Problem(METIERS_FILE, line, "-",
+                                         message_text("import.yaml_unreadable", error=error.__class__.__name__)))
             return
         if not isinstance(entries, list):
-            self.problems.append(Problem(METIERS_FILE, 1, "-", "le fichier doit être une liste de métiers"))
+            self.problems.append(Problem(METIERS_FILE, 1, "-", message_text("import.professions_not_a_list")))
             return
         codes = {e.get("code") for e in entries if isinstance(e, dict)}
         known = self.professions | set(professions.referential()) | codes
@@ -484,29 +491,30 @@ class _Importer:
                 self.problems.append(Problem(METIERS_FILE, line, column, reason))
 
             if not isinstance(entry, dict):
-                problem("-", "chaque métier doit être un dictionnaire (code, libelle, …)")
+                problem("-", message_text("import.profession_not_a_mapping"))
                 continue
             code = entry.get("code")
             if not isinstance(code, str) or not code or key(code).replace(" ", "_") != code:
-                problem("code", f"code invalide « {code} » (minuscules, chiffres et _)")
+                problem("code", message_text("import.code_invalid", code=code))
                 continue
             reference = professions.referential().get(code, {})
             label = entry.get("libelle") or reference.get("libelle")
             if not label:
-                problem("libelle", "valeur obligatoire manquante")
+                problem("libelle", message_text("import.value_missing"))
             synonyms = entry.get("synonymes")
             if synonyms is None:
                 synonyms = list(reference.get("synonymes", []))
             if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
-                problem("synonymes", "doit être une liste de textes")
+                problem("synonymes", message_text("import.not_a_text_list"))
                 synonyms = []
             training = _training(entry.get("formation"), problem)
             bridges = _bridges(entry.get("passerelles"), problem)
             for bridge in bridges:
                 if "texte" not in bridge and bridge.get("vers") not in known:
                     near = professions.closest(str(bridge.get("vers")), {c: [] for c in known if isinstance(c, str)})
-                    hint = f" (codes proches : {', '.join(near)})" if near else ""
-                    problem("passerelles", f"métier cible inconnu « {bridge.get('vers')} »{hint}")
+                    problem("passerelles", message_text("import.bridge_unknown_near", code=bridge.get("vers"),
+                                                        codes=", ".join(near)) if near
+                            else message_text("import.bridge_unknown", code=bridge.get("vers")))
             self.upsert(METIERS_FILE, Profession, code, dict(
                 code=code,
                 label=str(label or ""),
@@ -564,9 +572,9 @@ class _Importer:
         line = row["_line"]
         commune = self.commune(rows, row)
         if not row["structure_id"]:
-            rows.problem(line, "structure_id", "valeur obligatoire manquante")
+            rows.problem(line, "structure_id", message_text("import.value_missing"))
         elif row["structure_id"] not in self.structures:
-            rows.problem(line, "structure_id", f"structure inconnue « {row['structure_id']} »")
+            rows.problem(line, "structure_id", message_text("import.structure_unknown", value=row["structure_id"]))
         values = dict(
             id=row["id"], structure_id=row["structure_id"],
             profession_code=self.profession(rows, row),
@@ -578,7 +586,7 @@ class _Importer:
             description=row["description"], contact=row["contact"],
         )
         if values["published_on"] and values["closes_on"] and values["closes_on"] < values["published_on"]:
-            rows.problem(line, "date_limite", "antérieure à la date de publication")
+            rows.problem(line, "date_limite", message_text("import.closes_before_published"))
         _fits(rows, row, Opening, {"id": "id", "intitule": "title", "contact": "contact"})
         if commune is None or not row["id"]:
             return None
@@ -603,7 +611,7 @@ class _Importer:
         )
         low, high = values["min_age_months"], values["max_age_months"]
         if low is not None and high is not None and low > high:
-            rows.problem(row["_line"], "age_max_mois", "inférieur à age_min_mois")
+            rows.problem(row["_line"], "age_max_mois", message_text("import.age_max_below_min"))
         return values
 
     def event_values(self, rows: _Rows, row: Dict[str, Any]) -> Dict[str, Any]:
@@ -642,7 +650,7 @@ class _Importer:
         for row in rows.records:
             names = [n.strip() for n in row["communes"].split(";") if n.strip()]
             if not names:
-                rows.problem(row["_line"], "communes", "au moins une commune attendue (séparées par ;)")
+                rows.problem(row["_line"], "communes", message_text("import.communes_missing"))
             communes = [self.commune(rows, row, "communes", n) for n in names]
             values = dict(
                 id=row["id"], name=rows.text(row, "nom"), type=self.open_type(rows, row, "mobilite.csv"),
@@ -661,7 +669,7 @@ def _training(value: Any, problem: Callable[[str, str], None]) -> Dict[str, Any]
         return value
     if isinstance(value, (str, int, float)):
         return {"texte": str(value).strip()}
-    problem("formation", "texte, ou dictionnaire (diplome, duree, parcours, ou_se_former)")
+    problem("formation", message_text("import.training_shape"))
     return {}
 
 
@@ -674,7 +682,7 @@ def _bridges(value: Any, problem: Callable[[str, str], None]) -> List[Dict[str, 
         return [{"texte": value.strip()}]
     if isinstance(value, list) and all(isinstance(b, (dict, str)) for b in value):
         return [b if isinstance(b, dict) else {"texte": b.strip()} for b in value]
-    problem("passerelles", "texte, ou liste de {vers, voie}")
+    problem("passerelles", message_text("import.bridges_shape"))
     return []
 
 
@@ -683,7 +691,8 @@ def _fits(rows: _Rows, row: Dict[str, Any], model, attributes: Dict[str, str]) -
     for column, attribute in attributes.items():
         limit = getattr(model.__table__.c[attribute].type, "length", None)
         if limit and len(row[column]) > limit:
-            rows.problem(row["_line"], column, f"texte trop long ({len(row[column])} caractères, {limit} au plus)")
+            rows.problem(row["_line"], column,
+                         message_text("import.text_too_long", length=len(row[column]), limit=limit))
 
 
 def _closed_in_console(session: Session) -> Set[str]:
@@ -731,7 +740,7 @@ def check_row(session: Session, file: str, cells: Dict[str, str]) -> Tuple[Optio
     else:
         raise ValueError(f"pas de vérification ligne à ligne pour {file}")
     if not row["id"]:
-        rows.problem(0, "id", "valeur obligatoire manquante")
+        rows.problem(0, "id", message_text("import.value_missing"))
     return (None if checker.problems else values), checker.problems
 
 

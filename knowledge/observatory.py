@@ -45,6 +45,7 @@ from knowledge.handoff import OUTCOMES
 from knowledge.masking import mask
 from knowledge.models import Commune, CoordinatorRequest, Profession
 from knowledge.naming import ANY
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +80,12 @@ class Period:
 
     def __post_init__(self) -> None:
         if not (FIRST_DAY <= self.start <= LAST_DAY and FIRST_DAY <= self.end <= LAST_DAY):
-            raise ValueError(f"Date hors des limites : choisissez entre le {FIRST_DAY:%d/%m/%Y} et le "
-                             f"{LAST_DAY:%d/%m/%Y}.")
+            raise ValueError(text("console.period_out_of_bounds", first=f"{FIRST_DAY:%d/%m/%Y}",
+                                  last=f"{LAST_DAY:%d/%m/%Y}"))
         if self.end < self.start:
-            raise ValueError("La date de fin précède la date de début.")
+            raise ValueError(text("console.period_reversed"))
         if (self.end - self.start).days >= MAX_DAYS:
-            raise ValueError("La période est trop longue (3 ans au plus).")
+            raise ValueError(text("console.period_too_long"))
 
     @classmethod
     def last_days(cls, days: int = 30, today: Optional[date] = None) -> "Period":
@@ -100,7 +101,7 @@ class Period:
             first = date.fromisoformat(start) if start else default.start
             last = date.fromisoformat(end) if end else default.end
         except ValueError:
-            raise ValueError("Date invalide : utilisez le format AAAA-MM-JJ.") from None
+            raise ValueError(text("console.date_invalid")) from None
         return cls(first, last)
 
     @property
@@ -334,7 +335,8 @@ def _labelled(counts: Dict[Optional[str], int], labels: Dict[str, str]) -> List[
         if value in (None, "", ANY):
             continue
         merged[value if value in labels else OTHER] += people
-    rows = [DemandRow(value, labels.get(value, "autre (non reconnu)"), people) for value, people in merged.items()]
+    rows = [DemandRow(value, labels.get(value, text("console.unrecognised")), people)
+            for value, people in merged.items()]
     rows.sort(key=lambda row: (-row.people, row.value == OTHER, row.label))
     return [DemandRow(row.value, row.label, masked(row.people)) for row in rows]
 
@@ -457,7 +459,7 @@ def unmet_demand(period: Period) -> Unmet:
         people[key].add(sender_id)
         by_commune[key[1]].add(sender_id)
     order = sorted(searches, key=lambda k: (-len(people[k]), -searches[k], k))
-    rows = [UnmetRow(p, labels.get(p, "autre (non reconnu)") if p else "tous métiers", c, k,
+    rows = [UnmetRow(p, labels.get(p, text("console.unrecognised")) if p else text("console.any_profession"), c, k,
                      (vocabulary.contract_label(k) if k != OTHER else "autre") if k else "tous contrats",
                      masked(searches[(p, c, k)]), masked(len(people[(p, c, k)])))
             for p, c, k in order]
@@ -617,6 +619,6 @@ def installation_gaps(period: Period) -> List[GapRow]:
     labels = plan_builder.settings()["gap_labels"]
     counts = plans.gap_counts(start, end)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][0], labels.get(item[0][1], item[0][1])))
-    return [GapRow(commune or "commune non précisée", kind, labels.get(kind, kind), masked(count))
+    return [GapRow(commune or text("console.commune_unknown"), kind, labels.get(kind, kind), masked(count))
             for (commune, kind), count in ordered]
 

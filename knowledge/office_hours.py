@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from knowledge import holidays, settings  # noqa: F401  (settings reads .env into the environment)
+from knowledge.texts import text
 
 HANDOFF_FILE = Path(__file__).resolve().parent / "handoff.yml"
 DELAY_ENV = "HANDOFF_CLAIM_DELAY_MINUTES"
+# The days as handoff.yml names them (its `office_hours` keys), also said as such in the hours.
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 CLOSED_WORDS = {"fermé", "ferme", "fermée", "closed", "-", ""}
 KEYS = ("timezone", "office_hours", "public_holidays", "closed_dates", "claim_delay_minutes")
 DEFAULTS: Dict[str, Any] = {
@@ -97,8 +97,10 @@ class HandoffConfig:
                 groups[-1] = (groups[-1][0], index, ranges)
             elif ranges:
                 groups.append((index, index, ranges))
-        hours = " ; ".join(f"{_days(first, last)}, {_ranges(ranges)}" for first, last, ranges in groups)
-        return f"{hours}, sauf les jours fériés" if self.public_holidays else hours
+        hours = text("hours.separator").join(
+            text("hours.days_and_ranges", days=_days(first, last), ranges=_ranges(ranges))
+            for first, last, ranges in groups)
+        return text("hours.except_holidays", hours=hours) if self.public_holidays else hours
 
     def describe_next_opening(self, now: Optional[datetime] = None) -> str:
         """« aujourd'hui à 13 h 30 », « demain à 9 h », « lundi à 9 h » or, a week or more ahead,
@@ -107,31 +109,34 @@ class HandoffConfig:
         opening = self.next_opening(local)
         days = (opening.date() - local.date()).days
         if days == 0:
-            when = "aujourd'hui"
+            when = text("hours.today")
         elif days == 1:
-            when = "demain"
+            when = text("hours.tomorrow")
         elif days < 7:
             when = DAYS[opening.weekday()]
         else:
-            when = f"le {'1er' if opening.day == 1 else opening.day} {MONTHS[opening.month - 1]}"
-        return f"{when} à {clock(opening.time())}"
+            when = text("hours.on_date", day=text("hours.first_day") if opening.day == 1 else opening.day,
+                        month=text(f"date.month.{opening.month}"))
+        return text("hours.when_at", when=when, time=clock(opening.time()))
 
 
 def clock(moment: time) -> str:
     """9 h, 12 h 30."""
-    return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
+    if moment.minute:
+        return text("hours.clock_minutes", hour=moment.hour, minute=moment.minute)
+    return text("hours.clock", hour=moment.hour)
 
 
 def _days(first: int, last: int) -> str:
     if first == last:
-        return f"le {DAYS[first]}"
+        return text("hours.one_day", day=DAYS[first])
     if last == first + 1:
-        return f"le {DAYS[first]} et le {DAYS[last]}"
-    return f"du {DAYS[first]} au {DAYS[last]}"
+        return text("hours.two_days", first=DAYS[first], last=DAYS[last])
+    return text("hours.day_span", first=DAYS[first], last=DAYS[last])
 
 
 def _ranges(ranges: Tuple[Range, ...]) -> str:
-    return " et ".join(f"de {clock(start)} à {clock(end)}" for start, end in ranges)
+    return text("hours.and").join(text("hours.range", start=clock(start), end=clock(end)) for start, end in ranges)
 
 
 def _time(hour: str, minute: Optional[str]) -> time:
@@ -146,12 +151,12 @@ def _parse_ranges(day: str, value: Any, problems: List[str]) -> Tuple[Range, ...
         return ()
     ranges: List[Range] = []
     for part in parts:
-        text = str(part).strip()
-        match = _RANGE.match(text)
+        written = str(part).strip()
+        match = _RANGE.match(written)
         try:
             start, end = _time(*match.group(1, 2)), _time(*match.group(3, 4))
         except (AttributeError, ValueError):
-            problems.append(f"office_hours : horaires du {day} illisibles « {text} » ({HOURS_EXAMPLE})")
+            problems.append(f"office_hours : horaires du {day} illisibles « {written} » ({HOURS_EXAMPLE})")
             continue
         if end <= start:
             problems.append(f"office_hours : le {day}, la fin ({clock(end)}) doit être après le début ({clock(start)})")

@@ -23,6 +23,7 @@ from knowledge.models import Commune
 from knowledge.naming import ANY
 from knowledge.normalise import key
 from knowledge.queries import NotFound, Resource
+from knowledge.texts import text, texts
 
 PLAN_FILE = Path(__file__).with_name("plan.yml")
 HOURS = ("jour", "nuit", "mixte")
@@ -113,16 +114,16 @@ class _Builder:
         commune = situation.get("commune")
         self.commune = commune if commune and commune != ANY else None
         self.area: Optional[List[str]] = None
-        self.where = "sur le territoire"
+        self.where = text("plan_where.territory")
         if self.commune and self.commune.startswith(EPCI_PREFIX):
             epci = self.commune[len(EPCI_PREFIX):]
             self.area = epci_communes().get(epci) or None
             self.commune = None
-            self.where = f"dans {epci}" if self.area else self.where
+            self.where = text("plan_where.epci", epci=epci) if self.area else self.where
         elif self.commune:
             try:
                 self.area = [self.commune, *queries.neighbours(self.commune)]
-                self.where = f"à {self.commune} et autour"
+                self.where = text("plan_where.commune", commune=self.commune)
             except NotFound:
                 self.commune = None
         self.sections: List[Dict[str, Any]] = []
@@ -182,8 +183,8 @@ class _Builder:
             if not found:
                 self.gap("childcare", age=age_text(age))
             for c in found:
-                late = ", horaires décalés" if c.details.get("atypical_hours") else ""
-                items.append(_item(c, f"pour l'enfant de {age_text(age)}{late}"))
+                items.append(_item(c, text("plan_child_atypical" if c.details.get("atypical_hours") else "plan_child",
+                                           age=age_text(age))))
         self.section("childcare", items)
 
     def mobility(self) -> None:
@@ -246,38 +247,40 @@ def build(situation: Dict[str, Any], today: Optional[date] = None) -> Dict[str, 
 def describe_situation(situation: Dict[str, Any]) -> List[str]:
     """The situation as short French lines (the page and the console show them)."""
     lines = []
-    labels = {"jour": "de jour", "nuit": "de nuit", "mixte": "jour et nuit"}
     if situation.get("profession"):
-        lines.append(f"Métier : {vocabulary_label(situation['profession'])}")
+        lines.append(text("plan_situation.profession", label=vocabulary_label(situation["profession"])))
     if situation.get("target_profession") and situation.get("target_profession") != situation.get("profession"):
-        lines.append(f"Métier visé : {vocabulary_label(situation['target_profession'])}")
+        lines.append(text("plan_situation.target_profession", label=vocabulary_label(situation["target_profession"])))
     commune = situation.get("commune")
     if commune:
-        shown = "peu importe" if commune == ANY else commune
+        shown = text("plan_situation.any_commune") if commune == ANY else commune
         if commune.startswith(EPCI_PREFIX):
-            shown = f"peu importe, dans {commune[len(EPCI_PREFIX):]}"
-        lines.append(f"Commune : {shown}")
+            shown = text("plan_situation.any_commune_in", epci=commune[len(EPCI_PREFIX):])
+        lines.append(text("plan_situation.commune", commune=shown))
     if situation.get("arrival"):
         year, month = situation["arrival"].split("-")
-        lines.append(f"Arrivée : {MONTHS[int(month) - 1]} {year}")
+        lines.append(text("plan_situation.arrival", month=text(f"date.month.{int(month)}"), year=year))
     if situation.get("hours"):
-        lines.append(f"Horaires : {labels.get(situation['hours'], situation['hours'])}")
+        lines.append(text("plan_situation.hours", hours=_said(f"plan_situation.hours.{situation['hours']}",
+                                                               situation["hours"])))
     if situation.get("children"):
-        lines.append("Enfants : " + ", ".join(age_text(int(a)) for a in situation["children"]))
+        lines.append(text("plan_situation.children", ages=", ".join(age_text(int(a)) for a in situation["children"])))
     if situation.get("car") is not None:
-        lines.append("Voiture : " + ("oui" if situation["car"] else "non"))
+        lines.append(text("plan_situation.car_yes" if situation["car"] else "plan_situation.car_no"))
     if situation.get("partner"):
-        lines.append(f"Conjoint·e : {situation['partner']}")
+        lines.append(text("plan_situation.partner", partner=situation["partner"]))
     if situation.get("housing"):
-        lines.append("Logement : " + {"court": "courte durée", "long": "longue durée",
-                                      "aucun": "pas besoin"}.get(situation["housing"], situation["housing"]))
+        lines.append(text("plan_situation.housing", housing=_said(f"plan_situation.housing.{situation['housing']}",
+                                                                   situation["housing"])))
     if situation.get("practice"):
-        lines.append("Exercice : " + ("libéral" if situation["practice"] == "liberal" else "salarié"))
+        lines.append(text("plan_situation.practice_liberal" if situation["practice"] == "liberal"
+                          else "plan_situation.practice_salaried"))
     return lines
 
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre"]
+def _said(key: str, otherwise: str) -> str:
+    """The text of `key`, or the value as written when it has none."""
+    return text(key) if key in texts() else otherwise
 
 
 def vocabulary_label(code: str) -> str:

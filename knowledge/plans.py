@@ -15,6 +15,7 @@ from knowledge import applications, db, plan_builder, settings
 from knowledge.handoff import audit
 from knowledge.models import InstallationPlan
 from knowledge.queries import NotFound
+from knowledge.texts import text
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def add_item(plan_id: int, coordinator_id: int, name: str, contact: str = "", de
     """A coordinator's addition, in its own section at the end of the plan; audited."""
     name = name.strip()
     if not name:
-        raise ValueError("Le nom de l'élément est obligatoire.")
+        raise ValueError(text("console.plan_item_name_missing"))
     key = "coordinator"
     with db.session_scope() as session:
         row = session.get(InstallationPlan, plan_id)

@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select, update
 from knowledge import alerts, applications, cv_files, db, name_masking, plans, transcripts
 from knowledge.handoff import CLOSED, audit
 from knowledge.models import CoordinatorRequest, InstallationPlan, RequestNote
+from knowledge.texts import text
 
 POLICY_FILE = Path(__file__).with_name("privacy.yml")
 
@@ -200,8 +201,8 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
             if request_ids:
                 session.execute(delete(RequestNote).where(RequestNote.request_id.in_(request_ids)))
                 session.execute(delete(CoordinatorRequest).where(CoordinatorRequest.id.in_(request_ids)))
-            audit(session, None, "purge", detail=f"{events} événements, {len(request_ids)} demandes, "
-                                                  f"{contacts} coordonnées")
+            audit(session, None, "purge", detail=text("console.purge_detail", events=events,
+                                                       requests=len(request_ids), contacts=contacts))
     notes_masked = _mask_old_notes(old, request_ids, dry_run)
     applications_cutoff = months_before(now, int(policy.get("applications_months_after_sending", 6)))
     old_applications = applications.purge(applications_cutoff, now - cv_files.TOKEN_LIFETIME, dry_run)

@@ -21,6 +21,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from knowledge.texts import text as message_text
+
 # The tables of the import format: file name → its columns, in order.
 COLUMNS: Dict[str, List[str]] = {
     "communes.csv": ["nom", "code_postal", "epci", "latitude", "longitude"],
@@ -74,8 +76,7 @@ class Table:
 def formula_problem(value: str) -> Optional[str]:
     """Why a cell is refused as a formula, or None."""
     if _FORMULA.match(value):
-        return (f"« {value[:30]} » ressemble à une formule de tableur, refusée : écrivez la valeur sans le "
-                f"signe « {value[0]} » au début, ou précédez-la d'une apostrophe (')")
+        return message_text("import.formula", value=value[:30], sign=value[0])
     return None
 
 
@@ -159,7 +160,7 @@ def read_csv(file: str, data: bytes, label: Optional[str] = None) -> Table:
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
         table = Table(file, label)
-        table.unreadable = (line, "caractères illisibles : enregistrez le fichier en « CSV UTF-8 »")
+        table.unreadable = (line, message_text("import.unreadable_characters"))
         return table
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
     try:

@@ -11,6 +11,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, fu
 from sqlalchemy.engine import Engine
 
 from knowledge import db, settings, vocabulary
+from knowledge.texts import text as message_text
 
 EXTERNAL_PREFIX = "EXTERNAL: "
 
@@ -75,7 +76,7 @@ def _line(row, buttons: Dict[str, str]) -> Optional[Line]:
             return None
         intent = (data.get("parse_data") or {}).get("intent", {}).get("name") or ""
         if text.startswith("/"):
-            text = f"Bouton « {buttons.get(text) or vocabulary.intent_label(intent)} »"
+            text = message_text("console.transcript_button", label=buttons.get(text) or vocabulary.intent_label(intent))
         return Line(row.id, "user", text, at, intent=intent)
     if row.type_name == "bot":
         author = (data.get("metadata") or {}).get("coordinator") or ""

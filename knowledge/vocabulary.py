@@ -6,6 +6,7 @@ from typing import Any, Dict, Tuple
 import yaml
 
 from knowledge.normalise import key
+from knowledge.texts import text
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.yml")
 
@@ -41,11 +42,11 @@ def event_type_label(code: str) -> str:
 
 def intent_label(code: str) -> str:
     """A button's intent in the coordinators' words (« Parler à un coordinateur »)."""
-    return vocabulary().get("intent_labels", {}).get(code, "un choix proposé par l'assistant")
+    return vocabulary().get("intent_labels", {}).get(code, text("console.intent_unknown"))
 
 
 def topic_label(code: str) -> str:
-    return vocabulary()["topics"].get(code, code.replace("_", " ")) if code else "non précisé"
+    return vocabulary()["topics"].get(code, code.replace("_", " ")) if code else text("console.topic_unknown")
 
 
 def channel_label(code: str) -> str:

@@ -18,12 +18,10 @@ from bot.mail.smtp import deliver
 from knowledge import alerts, applications, mail_settings, queries, vocabulary
 from knowledge.applications import apply_payload
 from knowledge.settings import public_site_url
+from knowledge.texts import text
 
 log = logging.getLogger(__name__)
 SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError)
-RECONSENT_TELEGRAM = ("Votre alerte de nouvelles offres a {months} mois : comme promis, je l'arrête et j'efface "
-                      "vos critères sous un mois. Pour continuer à recevoir les nouvelles offres, touchez "
-                      "« M'alerter de nouveau ».")
 
 
 def describe(sub: alerts.Subscription) -> str:
@@ -35,8 +33,9 @@ def describe(sub: alerts.Subscription) -> str:
         except queries.NotFound:
             words.append(sub.profession)
     else:
-        words.append("tous métiers")
-    words.append(f"à {', '.join(sub.communes)}" if sub.communes else "sur tout le territoire")
+        words.append(text("alerts.criteria.any_profession"))
+    words.append(text("alerts.criteria.in_communes", communes=", ".join(sub.communes)) if sub.communes
+                 else text("alerts.criteria.whole_territory"))
     if sub.contract:
         words.append(vocabulary.contract_label(sub.contract))
     if sub.work_time:
@@ -58,7 +57,7 @@ def apply_url(opening: queries.OpeningInfo) -> str:
 
 def confirmation_message(sub: alerts.Subscription, mail_from: str) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = "Confirmez votre alerte Côté Soin"
+    message["Subject"] = text("alerts.confirm_subject")
     message["From"], message["To"] = mail_from, sub.email
     values = {"criteria": describe(sub), "confirm_url": confirm_url(sub)}
     message.set_content(render("alert_confirm.txt", **values))
@@ -70,7 +69,8 @@ def digest_message(digest: alerts.Digest, mail_from: str) -> EmailMessage:
     sub = digest.subscription
     message = EmailMessage()
     count = len(digest.openings)
-    message["Subject"] = f"Côté Soin : {count} nouvelle{'s' if count > 1 else ''} offre{'s' if count > 1 else ''}"
+    message["Subject"] = (text("alerts.digest_subject_many", count=count) if count > 1
+                          else text("alerts.digest_subject_one"))
     message["From"], message["To"] = mail_from, sub.email
     message["List-Unsubscribe"] = f"<{unsubscribe_url(sub)}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -82,15 +82,16 @@ def digest_message(digest: alerts.Digest, mail_from: str) -> EmailMessage:
 
 
 def telegram_text(digest: alerts.Digest) -> str:
-    lines = [f"Nouvelles offres pour votre alerte ({describe(digest.subscription)}) :"]
+    lines = [text("alerts.digest_telegram_intro", criteria=describe(digest.subscription))]
     lines += [f"• {o.title} — {o.structure}, {o.commune}" for o in digest.openings]
-    lines.append("Pour arrêter ces alertes : /stop_alertes")
+    lines.append(text("alerts.digest_telegram_stop"))
     return "\n".join(lines)
 
 
 def telegram_buttons(digest: alerts.Digest) -> List[dict]:
     """The « Postuler » buttons of the conversation (the same payload starts the apply form)."""
-    return [{"title": f"Postuler — {o.title[:40]}", "payload": apply_payload(o.id)} for o in digest.openings]
+    return [{"title": text("button.apply", title=o.title[:40]), "payload": apply_payload(o.id)}
+            for o in digest.openings]
 
 
 @dataclass
@@ -107,7 +108,7 @@ async def send_confirmations(report: Report, dry_run: bool = False) -> None:
     smtp = mail_settings.smtp()
     for sub in await asyncio.to_thread(alerts.pending_confirmations):
         if dry_run or smtp is None:
-            report.planned.append(f"confirmation à envoyer à {sub.email}")
+            report.planned.append(text("alerts.planned_confirmation", email=sub.email))
             continue
         try:
             await deliver(confirmation_message(sub, smtp.mail_from), smtp)
@@ -131,11 +132,11 @@ async def send_reconsent(report: Report, telegram_output=None, now: Optional[dat
             if sub.chat_id is not None:
                 if telegram_output is not None:
                     await telegram_output.send_text_with_buttons(
-                        sub.sender_id, RECONSENT_TELEGRAM.format(months=alerts.reconsent_months()),
-                        [{"title": "M'alerter de nouveau", "payload": "/subscribe_alerts"}])
+                        sub.sender_id, text("alerts.reconsent_telegram", months=alerts.reconsent_months()),
+                        [{"title": text("button.alert_me_again"), "payload": "/subscribe_alerts"}])
             elif smtp is not None:
                 message = confirmation_message(sub, smtp.mail_from)
-                message.replace_header("Subject", "Votre alerte Côté Soin : la garder ?")
+                message.replace_header("Subject", text("alerts.reconsent_subject"))
                 await deliver(message, smtp)
         except SMTP_ERRORS + (TelegramError,) as error:
             log.warning("Alerte %s : demande de nouvel accord non envoyée (%s)", sub.id, error)
@@ -151,7 +152,7 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
     for digest in await asyncio.to_thread(alerts.due_digests, now):
         sub = digest.subscription
         where = f"telegram {sub.chat_id}" if sub.chat_id is not None else sub.email
-        report.planned.append(f"{len(digest.openings)} offre(s) pour l'alerte {sub.id} ({where})")
+        report.planned.append(text("alerts.planned_digest", count=len(digest.openings), id=sub.id, where=where))
         if dry_run:
             continue
         if sub.chat_id is not None and telegram_output is None or sub.chat_id is None and smtp is None:

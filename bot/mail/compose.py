@@ -9,6 +9,7 @@ import jinja2
 
 from knowledge.applications import ApplicationInfo, apply_url, email_address
 from knowledge.plans import PlanInfo
+from knowledge.texts import text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _environment = jinja2.Environment(
@@ -27,7 +28,8 @@ def application_message(application: ApplicationInfo, mail_from: str) -> EmailMe
     recipient can tell a resent copy from a new application."""
     reply_to: Optional[str] = email_address(application.contact)
     message = EmailMessage()
-    message["Subject"] = f"Candidature : {application.opening_title} — {application.name} ({application.reference})"
+    message["Subject"] = text("mail.application_subject", title=application.opening_title, name=application.name,
+                              reference=application.reference)
     message["From"] = mail_from
     message["To"] = email_address(application.recipient)
     if reply_to:
@@ -47,7 +49,7 @@ def plan_message(plan: PlanInfo, situation: List[str], page_url: str, mail_from:
     """« Recevoir mon plan » by e-mail: the page's link and every section, with the openings'
     « Postuler » links; its Message-ID is derived from the plan, so a resent copy is recognisable."""
     message = EmailMessage()
-    message["Subject"] = "Votre plan d'installation — Côté Soin"
+    message["Subject"] = text("mail.plan_subject")
     message["From"] = mail_from
     message["To"] = plan.email
     domain = parseaddr(mail_from)[1].partition("@")[2] or "cotesoin.local"

@@ -10,8 +10,9 @@ from telegram.error import TelegramError
 
 from bot.telegram.logs import logger
 from knowledge import cv_files
+from knowledge.texts import text
 
-DOWNLOAD_FAILED = "Je n'ai pas pu récupérer ce fichier auprès de Telegram : renvoyez-le, ou écrivez « passer »."
+DOWNLOAD_FAILED = text("telegram.download_failed")
 
 
 def file_base_url(api_base_url: str) -> str:

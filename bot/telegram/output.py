@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 
 from bot.telegram.formatting import CallbackPayloads, inline_keyboard, split_text
 from bot.telegram.logs import logger
+from knowledge.texts import text as message_text
 
 SENDER_PREFIX = "telegram-"
 
@@ -44,7 +45,7 @@ class TelegramOutput(OutputChannel):
     async def _send(self, recipient_id: str, text: str, reply_markup: Optional[InlineKeyboardMarkup] = None) -> None:
         parts = split_text(text)
         if not parts and reply_markup is not None:
-            parts = ["Choisissez :"]
+            parts = [message_text("telegram.choose")]
         chat = chat_id(recipient_id)
         for index, part in enumerate(parts):
             markup = reply_markup if index == len(parts) - 1 else None

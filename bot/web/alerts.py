@@ -6,31 +6,28 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from knowledge import alerts
+from knowledge.texts import text
 
 CONFIRM, STOP = "/alertes/confirmer/{token}", "/alertes/arreter/{token}"
 
 
-def _page(request: web.Request, title: str, text: str, status: int = 200) -> web.Response:
-    return aiohttp_jinja2.render_template("alertes.html", request, {"title": title, "text": text}, status=status)
+def _page(request: web.Request, title: str, said: str, status: int = 200) -> web.Response:
+    return aiohttp_jinja2.render_template("alertes.html", request, {"title": title, "text": said}, status=status)
 
 
 async def confirm(request: web.Request) -> web.Response:
     confirmed = await asyncio.to_thread(alerts.confirm, request.match_info["token"])
     if confirmed is None:
-        return _page(request, "Lien non valable",
-                     "Ce lien de confirmation n'est plus valable : l'alerte a peut-être été arrêtée ou effacée. "
-                     "Vous pouvez en demander une nouvelle à l'assistant.", status=404)
-    return _page(request, "Alerte confirmée",
-                 "C'est confirmé : vous recevrez au plus un e-mail par jour, seulement quand une nouvelle offre "
-                 "correspond à vos critères. Chaque e-mail contient un lien pour arrêter.")
+        return _page(request, text("alerts.page.invalid_link_title"), text("alerts.page.confirm_invalid"),
+                     status=404)
+    return _page(request, text("alerts.page.confirmed_title"), text("alerts.page.confirmed"))
 
 
 async def stop(request: web.Request) -> web.Response:
     stopped = await asyncio.to_thread(alerts.unsubscribe_token, request.match_info["token"])
     if not stopped:
-        return _page(request, "Lien non valable", "Ce lien ne correspond à aucune alerte (elle a peut-être été "
-                                                  "effacée) : vous ne recevrez rien.", status=404)
-    return _page(request, "Alertes arrêtées", "C'est fait : vous ne recevrez plus ces alertes.")
+        return _page(request, text("alerts.page.invalid_link_title"), text("alerts.page.stop_invalid"), status=404)
+    return _page(request, text("alerts.page.stopped_title"), text("alerts.page.stopped"))
 
 
 def setup(app: web.Application) -> None:

@@ -45,6 +45,7 @@ from socketio import AsyncServer
 
 from bot import held
 from bot.web import widget_ids
+from knowledge.texts import template, text
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +53,8 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 1000
 CLOSED = {"handoff": "closed"}
 
-EMPTY_MESSAGE = ("Votre message est vide. Écrivez votre question, par exemple « offres d'aide-soignant·e "
-                 "à Pornic » ou « logement pour un stage à Paimbœuf ».")
-TOO_LONG = ("Votre message est trop long ({length} caractères, {limit} au plus). Pouvez-vous le résumer "
-            "en quelques phrases ? Pour une demande détaillée, un·e coordinateur·rice peut vous répondre : "
-            "écrivez « parler à un coordinateur ».")
+EMPTY_MESSAGE = text("web.empty_message")
+TOO_LONG = template("web.too_long")
 
 
 def french_number(value: int) -> str:

@@ -6,22 +6,13 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from knowledge import cv_files
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
-ERRORS = {
-    401: ("Connexion nécessaire", "Votre session a expiré ou vous n'êtes pas connecté·e : reconnectez-vous."),
-    403: ("Action refusée", "Jeton de sécurité manquant ou périmé : rechargez la page et recommencez."),
-    404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
-    405: ("Action impossible", "Cette adresse ne permet pas cette action."),
-    413: ("Envoi trop volumineux", "Ce que vous avez envoyé dépasse la taille permise."),
-    503: ("Service momentanément indisponible",
-          "Les informations des partenaires ne sont pas accessibles pour l'instant. Réessayez dans quelques "
-          "minutes ; l'assistant reste joignable et garde les demandes de mise en relation."),
-    500: ("Erreur du serveur", "Un problème est survenu de notre côté. Réessayez dans un instant ; "
-                               "s'il persiste, l'équipe de Côté Soin est prévenue par ses journaux."),
-}
-OTHER_ERROR = ("Demande impossible", "Cette demande n'a pas pu être traitée.")
+# The statuses with a page of their own (knowledge/texts/channels.yml `web.error.<status>.*`);
+# any other gets `web.error.other.*`.
+ERROR_PAGES = (401, 403, 404, 405, 413, 500, 503)
 
 # Everything the page loads comes from this server: scripts, styles, images and the socket.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -68,13 +59,14 @@ async def body_limits(request: web.Request, handler) -> web.StreamResponse:
 
 
 def error_page(request: web.Request, status: int) -> web.Response:
-    title, text = ERRORS.get(status, OTHER_ERROR)
+    page = status if status in ERROR_PAGES else "other"
+    title, said = text(f"web.error.{page}.title"), text(f"web.error.{page}.text")
     try:
         return aiohttp_jinja2.render_template("error.html", request, {"status": status, "title": title,
-                                                                      "text": text}, status=status)
+                                                                      "text": said}, status=status)
     except Exception:  # the error page must never fail in turn
         logger.exception("page d'erreur %s impossible à afficher", status)
-        return web.Response(status=status, text=f"{title}. {text}", content_type="text/plain", charset="utf-8")
+        return web.Response(status=status, text=f"{title}. {said}", content_type="text/plain", charset="utf-8")
 
 
 @web.middleware

@@ -13,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.web.keys import HTTP_CLIENT, RASA_URL, WEBSOCKETS
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ PATH = "/socket.io/"
 FORWARDED_HEADERS = ("Content-Type", "Accept", "User-Agent", "Accept-Language")
 # Engine.IO holds a long-polling GET up to its ping interval (25 s) before answering.
 POLL_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=5, sock_read=60)
-UNAVAILABLE = "Assistant momentanément indisponible."
+UNAVAILABLE = text("web.assistant_unavailable")
 
 
 def _forwarded_for(request: web.Request) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from knowledge import cv_files
+from knowledge.texts import text
 
 PATH = "/cv/{token}"
 FIELD = "file"
@@ -30,7 +31,7 @@ async def upload_cv(request: web.Request) -> web.Response:
     except (ValueError, AssertionError):
         part = None
     if part is None:
-        return _refused("Aucun fichier reçu : choisissez votre CV puis réessayez.")
+        return _refused(text("cv.no_file"))
     data = bytearray()
     while len(data) <= cv_files.MAX_BYTES:
         chunk = await part.read_chunk(64 * 1024)

@@ -9,14 +9,12 @@ from aiohttp import web
 from bot.web.console.auth import csrf_token, current
 from knowledge import applications
 from knowledge.queries import NotFound
+from knowledge.texts import text
 
 PAGE = "/console/candidatures"
-# What the trail's actions mean, in the console's words.
-ACTIONS = {
-    "recorded": "Enregistrée", "queued": "Mise en file", "sent": "Envoyée par e-mail",
-    "attempt_failed": "Échec d'envoi, nouvel essai prévu", "failed": "Échec d'envoi définitif",
-    "transmitted": "Transmise par la coordination",
-}
+# What the trail's actions mean, in the console's words (knowledge/texts/console.yml).
+ACTIONS = {action: text(f"console.application.{action}")
+           for action in ("recorded", "queued", "sent", "attempt_failed", "failed", "transmitted")}
 
 
 async def page(request: web.Request) -> web.Response:

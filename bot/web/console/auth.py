@@ -26,15 +26,15 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.web.console.keys import COORDINATOR, TRUSTED_PROXIES
 from knowledge import accounts
+from knowledge.texts import template, text
 
 PREFIX = "/console"
 LOGIN = f"{PREFIX}/connexion"
 COOKIE = "cotesoin_console"
 SESSION_SECONDS = 8 * 3600
 CSRF_FIELD, CSRF_HEADER = "csrf", "X-CSRF-Token"
-WRONG_LOGIN = "Adresse e-mail ou mot de passe incorrect."
-SLOWED = ("Trop d'essais manqués : réessayez dans {seconds} seconde(s). Si vous avez oublié votre mot de passe, "
-          "demandez à un·e administrateur·rice de le réinitialiser (cotesoin coordinator add).")
+WRONG_LOGIN = text("console.wrong_login")
+SLOWED = template("console.slowed")
 
 
 def session_storage(secret: str, secure: bool) -> web.middleware:
@@ -71,7 +71,7 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
     if not _is_console(request.path):
         return await handler(request)
     if request.method == "POST" and not await _csrf_ok(request):
-        raise web.HTTPForbidden(text="Jeton de sécurité manquant ou périmé : rechargez la page et recommencez.")
+        raise web.HTTPForbidden(text=text("console.csrf_refused"))
     if request.path != LOGIN:
         session = await get_session(request)
         coordinator = None
@@ -80,7 +80,7 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
         if coordinator is None:
             if request.method == "GET" and request.headers.get("Accept", "").startswith("text/html"):
                 raise web.HTTPSeeOther(f"{LOGIN}?{urlencode({'suite': request.path_qs})}")
-            raise web.HTTPUnauthorized(text="Session expirée : reconnectez-vous.")
+            raise web.HTTPUnauthorized(text=text("console.session_expired"))
         request[COORDINATOR] = coordinator
     response = await handler(request)
     response.headers["Cache-Control"] = "no-store"

@@ -9,8 +9,7 @@ from datetime import date
 from typing import Dict, List, Sequence, Tuple
 
 from knowledge.observatory import MASKED, THRESHOLD, CommuneRow, Count
-
-MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+from knowledge.texts import text
 
 
 def number(value: Count) -> str:
@@ -106,7 +105,7 @@ class TimeSeries:
 
 
 def day_label(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]}"
+    return f"{day.day} {text(f'date.month_short.{day.month}')}"
 
 
 def time_series(buckets: Sequence[date], series: Dict[str, Tuple[str, List[Count]]], width: int = 720,
@@ -120,7 +119,7 @@ def time_series(buckets: Sequence[date], series: Dict[str, Tuple[str, List[Count
     def y_of(value: float) -> float:
         return bottom - value / axis * (bottom - top)
 
-    prefix = "semaine du " if week else ""
+    prefix = text("console.chart_week_of") if week else ""
     lines = [Line(key, label, [Point(left + n * step_x, y_of(_plotted(v)),
                                      f"{label}, {prefix}{day_label(d)} : {number(v)}", v == MASKED)
                                for n, (d, v) in enumerate(zip(buckets, values))])

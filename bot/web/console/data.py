@@ -26,21 +26,17 @@ from bot.web.console.auth import csrf_token, current
 from knowledge import editing, export, importer, spreadsheets, vocabulary
 from knowledge.importer import ImportFailed, Problem
 from knowledge.queries import NotFound
+from knowledge.texts import text
 
 OPENINGS, EVENTS, IMPORT = "/console/offres", "/console/evenements", "/console/import"
 NOTICE = "data_notice"  # session key of the message shown once after a change
-OPENING_STATES = {"ouvertes": "Ouvertes", "closes": "Clôturées", "toutes": "Toutes"}
-EVENT_PERIODS = {"a_venir": "À venir", "tous": "Tous, passés compris"}
-OPENING_LABELS = {
-    "id": "Identifiant", "intitule": "Intitulé du poste", "metier": "Métier", "structure_id": "Structure",
-    "commune": "Commune du poste", "contrat": "Contrat", "temps_travail": "Temps de travail",
-    "date_publication": "Date de publication", "date_limite": "Date limite de candidature",
-    "description": "Description", "contact": "Contact pour postuler",
-}
-EVENT_LABELS = {
-    "id": "Identifiant", "titre": "Titre", "type": "Type d'événement", "date": "Date", "commune": "Commune",
-    "description": "Description", "inscription": "Inscription (adresse web, e-mail ou téléphone)",
-}
+OPENING_STATES = {state: text(f"console.opening_state.{state}") for state in ("ouvertes", "closes", "toutes")}
+EVENT_PERIODS = {period: text(f"console.event_period.{period}") for period in ("a_venir", "tous")}
+OPENING_LABELS = {field: text(f"console.opening_field.{field}") for field in (
+    "id", "intitule", "metier", "structure_id", "commune", "contrat", "temps_travail", "date_publication",
+    "date_limite", "description", "contact")}
+EVENT_LABELS = {field: text(f"console.event_field.{field}") for field in (
+    "id", "titre", "type", "date", "commune", "description", "inscription")}
 IMPORT_FIELD = "fichiers"
 
 
@@ -155,9 +151,10 @@ async def save_opening(request: web.Request) -> web.StreamResponse:
         if opening_id is not None:
             closed = (await _opening_or_404(request)).closed
         return await _opening_form(request, values, opening_id, invalid.errors, closed, version)
-    state = " (date limite passée : elle n'est pas proposée)" if saved.closed else ""
-    verb = "créée" if opening_id is None else "enregistrée"
-    await _notice(request, f"Offre « {saved.title} » ({saved.id}) {verb}{state}.")
+    await _notice(request, text(("console.opening_created_past" if saved.closed else "console.opening_created")
+                                if opening_id is None else
+                                ("console.opening_saved_past" if saved.closed else "console.opening_saved"),
+                                title=saved.title, id=saved.id))
     raise web.HTTPSeeOther(OPENINGS + ("?etat=closes" if saved.closed else ""))
 
 
@@ -171,7 +168,7 @@ async def close_opening(request: web.Request) -> web.StreamResponse:
         closed = await asyncio.to_thread(editing.close_opening, request.match_info["id"], current(request).id)
     except NotFound:
         raise web.HTTPNotFound()
-    await _notice(request, f"Offre « {closed.title} » ({closed.id}) clôturée : l'assistant ne la propose plus.")
+    await _notice(request, text("console.opening_closed", title=closed.title, id=closed.id))
     raise web.HTTPSeeOther(OPENINGS)
 
 
@@ -222,8 +219,8 @@ async def save_event(request: web.Request) -> web.StreamResponse:
         return await _event_form(request, values, event_id, changed=changed)
     except editing.Invalid as invalid:
         return await _event_form(request, values, event_id, invalid.errors, version)
-    verb = "créé" if event_id is None else "enregistré"
-    await _notice(request, f"Événement « {saved.title} » ({saved.id}) {verb}.")
+    await _notice(request, text("console.event_created" if event_id is None else "console.event_saved",
+                                title=saved.title, id=saved.id))
     raise web.HTTPSeeOther(EVENTS + ("?periode=tous" if saved.past else ""))
 
 
@@ -238,7 +235,7 @@ async def delete_event(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(editing.delete_event, event.id, current(request).id)
     except NotFound:
         raise web.HTTPNotFound()
-    await _notice(request, f"Événement « {event.title} » ({event.id}) supprimé.")
+    await _notice(request, text("console.event_deleted", title=event.title, id=event.id))
     raise web.HTTPSeeOther(EVENTS)
 
 
@@ -327,12 +324,12 @@ async def confirm_import(request: web.Request) -> web.Response:
     token = str(posted.get("jeton", ""))
     context = await _context(request, **_import_context())
     if not token or session.get(PENDING_KEY) != token:
-        problem = Problem("-", 0, "-", "aperçu expiré ou déjà importé : envoyez de nouveau les fichiers")
+        problem = Problem("-", 0, "-", text("console.import_expired"))
         return _render("console/import.html", request, {**context, "problems": [problem]}, status=400)
     session.pop(PENDING_KEY, None)
     files = await asyncio.to_thread(_take, token)
     if files is None:
-        problem = Problem("-", 0, "-", "aperçu expiré ou déjà importé : envoyez de nouveau les fichiers")
+        problem = Problem("-", 0, "-", text("console.import_expired"))
         return _render("console/import.html", request, {**context, "problems": [problem]}, status=400)
     context["sent"] = sorted(n.strip() for n in files)
     try:

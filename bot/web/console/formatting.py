@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from knowledge import queries, vocabulary
 from knowledge.handoff import OUTCOME_LABELS
 from knowledge.naming import ANY
+from knowledge.texts import text, texts
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -20,7 +21,7 @@ def paris(moment: Optional[datetime]) -> Optional[datetime]:
 def paris_time(moment: Optional[datetime]) -> str:
     """'24/11 à 14:05'."""
     local = paris(moment)
-    return local.strftime("%d/%m à %H:%M") if local else ""
+    return local.strftime(text("console.time_format")) if local else ""
 
 
 def duration(seconds: Optional[float]) -> str:
@@ -29,12 +30,12 @@ def duration(seconds: Optional[float]) -> str:
         return "—"
     minutes = max(0, int(round(seconds / 60)))
     if minutes < 1:
-        return "moins d'une minute"
+        return text("console.under_a_minute")
     if minutes < 60:
-        return f"{minutes} min"
+        return text("console.minutes", minutes=minutes)
     if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d}"
-    return f"{minutes // (24 * 60)} j {minutes % (24 * 60) // 60} h"
+        return text("console.hours", hours=minutes // 60, minutes=minutes % 60)
+    return text("console.days", days=minutes // (24 * 60), hours=minutes % (24 * 60) // 60)
 
 
 def waiting(since: Optional[datetime], now: Optional[datetime] = None) -> str:
@@ -44,17 +45,19 @@ def waiting(since: Optional[datetime], now: Optional[datetime] = None) -> str:
     return duration(((now or datetime.utcnow()) - since).total_seconds())
 
 
-CRITERIA = {"profession": "métier", "commune": "commune", "contract_type": "contrat", "work_time": "temps de travail"}
+def _label(key: str, otherwise: str) -> str:
+    """The text of `key`, or `otherwise` for a code without one (shown as written)."""
+    return text(key) if key in texts() else otherwise
 
 
 def criterion_label(name: str) -> str:
-    return CRITERIA.get(name, name)
+    return _label(f"console.criterion.{name}", name)
 
 
 def value_label(name: str, value: str) -> str:
     """A criterion's value in words: 'aide-soignant·e', 'CDI', 'peu importe'."""
     if value == ANY:
-        return "peu importe"
+        return text("console.any_value")
     if name == "profession":
         try:
             return queries.get_profession(value).label
@@ -67,25 +70,8 @@ def value_label(name: str, value: str) -> str:
     return value
 
 
-AUDIT_ACTIONS = {
-    "claim": "prise en charge", "release": "remise dans la file", "reply": "réponse envoyée", "note": "note ajoutée",
-    "close": "demande close", "contact_given": "coordonnées laissées (avec accord)",
-    "unclaimed_reminder": "rappel à la personne : demande toujours en attente", "login": "connexion",
-    "logout": "déconnexion", "login_failed": "mot de passe erroné", "login_locked": "connexion refusée (compte bloqué)",
-    "account_locked": "compte bloqué", "account_created": "compte créé", "password_reset": "mot de passe changé",
-    "opening_created": "offre créée", "opening_updated": "offre modifiée", "opening_closed": "offre clôturée",
-    "event_created": "événement créé", "event_updated": "événement modifié", "event_deleted": "événement supprimé",
-    "import": "import de fichiers CSV", "data_erased": "données effacées à la demande de la personne",
-    "purge": "purge selon les durées de conservation",
-    "review_nlu": "question mise de côté pour apprendre à l'assistant à la comprendre",
-    "request_created": "demande créée par la personne", "ended_by_person": "échange arrêté par la personne",
-    "review_faq": "question mise de côté pour la FAQ",
-    "plan_handed_over": "plan d'installation joint à la demande", "plan_item_added": "élément ajouté au plan",
-}
-
-
 def action_label(code: str) -> str:
-    return AUDIT_ACTIONS.get(code, code.replace("_", " "))
+    return _label(f"console.audit.{code}", code.replace("_", " "))
 
 
 def request_topic(topic: str, criteria: dict) -> str:
@@ -97,8 +83,8 @@ def request_topic(topic: str, criteria: dict) -> str:
     if criteria.get("profession") not in (None, "", ANY):
         said.append(value_label("profession", criteria["profession"]))
     if criteria.get("commune") not in (None, "", ANY):
-        said.append(f"à {criteria['commune']}")
-    return ", ".join(said) if said else "à préciser avec la personne"
+        said.append(text("console.in_commune", commune=criteria["commune"]))
+    return ", ".join(said) if said else text("console.topic_to_clarify")
 
 
 def outcome_label(code: str) -> str:

@@ -25,6 +25,7 @@ from bot.web.console.formatting import duration
 from knowledge import application_stats, observatory, review, vocabulary
 from knowledge.observatory import Period
 from knowledge.spreadsheet_cells import inert_row
+from knowledge.texts import text as message_text
 
 PAGE = "/console/observatoire"
 FLASH = "observatory_notice"
@@ -96,13 +97,13 @@ async def page(request: web.Request) -> Dict[str, Any]:
         "topic_chart": charts.bar_chart([(r.label, r.people) for r in figures["topics"]]),
         "profession_chart": charts.bar_chart([(r.label, r.people) for r in figures["professions"][:15]]),
         "outcome_chart": charts.bar_chart([(r.label, r.people) for r in handoffs.outcomes]),
-        "unmet_chart": charts.bar_chart([(" — ".join([r.profession_label, r.commune or "tout le territoire",
-                                                      *([r.contract_label] if r.contract else [])]), r.people)
+        "unmet_chart": charts.bar_chart([(" — ".join([r.profession_label,
+                                                       r.commune or message_text("console.whole_territory"),
+                                                       *([r.contract_label] if r.contract else [])]), r.people)
                                          for r in figures["unmet"].rows[:10]], width=780, label_width=420),
         "map": charts.commune_map(figures["communes"]),
-        "presets": [(label, _query(Period.last_days(days))) for label, days in
-                    (("7 derniers jours", 7), ("30 derniers jours", 30), ("90 derniers jours", 90),
-                     ("12 derniers mois", 365))],
+        "presets": [(message_text(f"console.preset.{days}"), _query(Period.last_days(days)))
+                    for days in (7, 30, 90, 365)],
     }
 
 
@@ -153,8 +154,8 @@ TABLES: Dict[str, Table] = {
                                   r.unmet_people) for r in observatory.communes(p)]),
     "demande-non-satisfaite": Table(
         ("métier", "commune", "contrat", "recherches sans résultat", "personnes"),
-        lambda p: [(r.profession_label, r.commune or "tout le territoire", r.contract_label, r.searches, r.people)
-                   for r in observatory.unmet_demand(p).rows]),
+        lambda p: [(r.profession_label, r.commune or message_text("console.whole_territory"), r.contract_label,
+                    r.searches, r.people) for r in observatory.unmet_demand(p).rows]),
     "relais": Table(("indicateur", "valeur"), _handoff_rows),
     "relais-issues": Table(("issue", "demandes"),
                            lambda p: [(r.label, r.people) for r in observatory.handoffs(p).outcomes]),
@@ -213,11 +214,10 @@ async def set_aside(request: web.Request) -> web.StreamResponse:
     messages = str(form.get("messages", ""))
     session = await get_session(request)
     if kind not in review.KINDS or not text.strip():
-        session[FLASH] = "Rien n'a été mis de côté : question ou destination manquante."
+        session[FLASH] = message_text("console.set_aside_missing")
     else:
         added = await asyncio.to_thread(review.add, kind, text, current(request).id, messages)
         what = review.KINDS[kind][1]
-        session[FLASH] = (f"Question mise de côté ({what}) : elle sera relue avant d'être ajoutée." if added
-                          else f"Cette question est déjà mise de côté ({what}) et attend d'être relue.")
+        session[FLASH] = message_text("console.set_aside" if added else "console.set_aside_already", what=what)
     raise web.HTTPSeeOther(_back_to(str(form.get("suite", ""))) + "#a-relire")
 

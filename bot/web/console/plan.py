@@ -9,8 +9,9 @@ from bot.web.console.auth import current
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
 from bot.web.console.requests import _back, _request_or_404
-from knowledge import handoff, plan_builder, plans
+from knowledge import handoff, plans
 from knowledge.handoff import Conflict
+from knowledge.texts import text
 
 
 async def add_item(request: web.Request) -> web.StreamResponse:
@@ -18,7 +19,7 @@ async def add_item(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     plan = await asyncio.to_thread(plans.for_request, item.id)
     if plan is None:
-        raise await _back(request, item.id, "Cette demande n'a pas de plan d'installation.")
+        raise await _back(request, item.id, text("console.no_plan"))
     try:
         await asyncio.to_thread(plans.add_item, plan.id, current(request).id, str(form.get("name", "")),
                                 str(form.get("contact", "")), str(form.get("detail", "")))
@@ -32,9 +33,9 @@ async def send_plan(request: web.Request) -> web.StreamResponse:
     item = await _request_or_404(request)
     view = await asyncio.to_thread(plans.case_file, item.id)
     if view is None:
-        raise await _back(request, item.id, "Cette demande n'a pas de plan d'installation.")
+        raise await _back(request, item.id, text("console.no_plan"))
     me = current(request)
-    message = plan_builder.settings()["console_update"].format(url=view["url"])
+    message = text("plan_completed_by_coordinator", url=view["url"])
     try:
         await asyncio.to_thread(handoff.check_held, item.id, me.id)
         await request.app[RASA].reply(item.sender_id, me.name, message)

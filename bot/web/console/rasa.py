@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from actions.messages import text
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,11 @@ class RasaConversations:
                 if response.status != 200:
                     logger.error("Rasa a refusé %s %s pour %s : HTTP %s %s", method, path, sender_id,
                                  response.status, (await response.text())[:300])
-                    raise RasaUnavailable(f"L'assistant a refusé l'envoi (erreur {response.status}). Réessayez.")
+                    raise RasaUnavailable(text("console.rasa_refused", status=response.status))
                 return await response.json()
         except (aiohttp.ClientError, TimeoutError) as error:
             logger.error("Rasa injoignable (%s) : %s", self.rasa_url, error)
-            raise RasaUnavailable("L'assistant est injoignable pour le moment : rien n'a été envoyé. "
-                                  "Réessayez dans un instant.") from error
+            raise RasaUnavailable(text("console.rasa_unreachable")) from error
 
     async def append(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
         await self._call("POST", sender_id, "tracker/events",

@@ -17,17 +17,18 @@ from bot.web.console.rasa import RasaUnavailable
 from knowledge import handoff, plans, queries, transcripts
 from knowledge.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
 from knowledge.naming import ANY
+from knowledge.texts import text
 
 MAX_REPLY_CHARS = 2000
 # Which resources to show beside a conversation, by the topic the assistant was on.
 TOPIC_RESOURCES = {
-    "housing": ("Logements", queries.find_housing),
-    "childcare": ("Modes de garde", queries.find_childcare),
-    "mobility": ("Mobilité", queries.find_mobility),
-    "discovery": ("Événements à venir", queries.upcoming_events),
-    "installation": ("Structures et guichets", queries.find_structures),
-    "partners": ("Structures partenaires", queries.find_structures),
-    "spouse_job": ("Structures partenaires", queries.find_structures),
+    "housing": ("console.resources.housing", queries.find_housing),
+    "childcare": ("console.resources.childcare", queries.find_childcare),
+    "mobility": ("console.resources.mobility", queries.find_mobility),
+    "discovery": ("console.resources.discovery", queries.upcoming_events),
+    "installation": ("console.resources.installation", queries.find_structures),
+    "partners": ("console.resources.partners", queries.find_structures),
+    "spouse_job": ("console.resources.spouse_job", queries.find_structures),
 }
 
 
@@ -42,8 +43,8 @@ def matching(criteria: Dict[str, Any], topic: str) -> Dict[str, Any]:
     openings = queries.find_openings(profession=_criterion(criteria, "profession"), communes=communes,
                                      contract=_criterion(criteria, "contract_type"),
                                      work_time=_criterion(criteria, "work_time"), limit=10)
-    title, find = TOPIC_RESOURCES.get(topic, ("Structures partenaires", queries.find_structures))
-    return {"openings": openings, "resources_title": title, "resources": find(communes=communes)[:10]}
+    title, find = TOPIC_RESOURCES.get(topic, ("console.resources.other", queries.find_structures))
+    return {"openings": openings, "resources_title": text(title), "resources": find(communes=communes)[:10]}
 
 
 MAX_ID_DIGITS = 9
@@ -97,9 +98,9 @@ async def treated_page(request: web.Request) -> dict:
     since, until = _day(query.get("du", "")), _day(query.get("au", ""))
     errors = []
     if (query.get("du") and since is None) or (query.get("au") and until is None):
-        errors.append("Date illisible : choisissez-la dans le calendrier (jour/mois/année).")
+        errors.append(text("console.date_unreadable"))
     if since and until and until < since:
-        errors.append("La date de fin est avant la date de début : les deux ont été inversées.")
+        errors.append(text("console.dates_swapped"))
         since, until = until, since
     outcome = query.get("issue", "") if query.get("issue", "") in OUTCOME_LABELS else ""
     profession = query.get("metier", "")
@@ -165,8 +166,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     except RasaUnavailable as error:
         await asyncio.to_thread(handoff.release, item.id, me.id)
         raise await _back(request, item.id, str(error))
-    await _notify(request, f"Demande n° {item.id} prise en charge : l'assistant s'est mis en retrait, "
-                           "vos messages arrivent à la personne.")
+    await _notify(request, text("console.request_claimed", id=item.id))
     raise await _back(request, item.id)
 
 
@@ -180,8 +180,7 @@ async def release(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(handoff.release, item.id, me.id)
     except (Conflict, RasaUnavailable) as error:
         raise await _back(request, item.id, str(error))
-    await _notify(request, f"Demande n° {item.id} remise dans la file : un·e collègue peut la prendre ; "
-                           "l'assistant répond de nouveau à la personne.")
+    await _notify(request, text("console.request_released", id=item.id))
     raise web.HTTPSeeOther("/console")
 
 
@@ -198,9 +197,9 @@ async def _send_reply(request: web.Request, item: handoff.RequestInfo, message: 
     """'' when sent, else what went wrong, in French."""
     me = current(request)
     if not message:
-        return "Le message est vide : rien n'a été envoyé."
+        return text("console.reply_empty")
     if len(message) > MAX_REPLY_CHARS:
-        return f"Message trop long ({len(message)} caractères, {MAX_REPLY_CHARS} au plus) : rien n'a été envoyé."
+        return text("console.reply_too_long", length=len(message), limit=MAX_REPLY_CHARS)
     try:
         await asyncio.to_thread(handoff.check_held, item.id, me.id)
         await request.app[RASA].reply(item.sender_id, me.name, message)
@@ -212,11 +211,11 @@ async def _send_reply(request: web.Request, item: handoff.RequestInfo, message: 
 
 async def note(request: web.Request) -> web.StreamResponse:
     item = await _request_or_404(request)
-    text = str((await request.post()).get("note", "")).strip()
-    if not text:
-        raise await _back(request, item.id, "La note est vide.")
-    await asyncio.to_thread(handoff.add_note, item.id, current(request).id, text[:4000])
-    await _notify(request, "Note enregistrée.")
+    note = str((await request.post()).get("note", "")).strip()
+    if not note:
+        raise await _back(request, item.id, text("console.note_empty"))
+    await asyncio.to_thread(handoff.add_note, item.id, current(request).id, note[:4000])
+    await _notify(request, text("console.note_saved"))
     raise await _back(request, item.id)
 
 
@@ -225,15 +224,14 @@ async def close(request: web.Request) -> web.StreamResponse:
     me = current(request)
     outcome = str((await request.post()).get("outcome", ""))
     if outcome not in OUTCOMES:
-        raise await _back(request, item.id, "Choisissez l'issue de la demande avant de la clore.")
+        raise await _back(request, item.id, text("console.outcome_missing"))
     try:
         await asyncio.to_thread(handoff.check_held, item.id, me.id)
         await request.app[RASA].leave(item.sender_id, me.name, closed=True)
         await asyncio.to_thread(handoff.close, item.id, me.id, outcome)
     except (Conflict, RasaUnavailable) as error:
         raise await _back(request, item.id, str(error))
-    await _notify(request, f"Demande n° {item.id} close ({outcome_label(outcome)}) : l'assistant a repris la "
-                           "conversation. Elle reste consultable dans « Demandes traitées ».")
+    await _notify(request, text("console.request_closed", id=item.id, outcome=outcome_label(outcome)))
     raise web.HTTPSeeOther("/console")
 
 
