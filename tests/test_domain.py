@@ -96,14 +96,14 @@ def _items_per_feature(text: str) -> Dict[Tuple[str, str], Set[str]]:
 
 
 def _payloads_in_python(folder: Path) -> Iterator[Tuple[str, str]]:
-    """(where, payload) for every (title, "/payload") pair written in the modules of `folder`;
+    """(where, payload) for every (title, "/payload") pair written in the modules of `folder` (a title written or read by `text()`);
     the formatted parts of an f-string are left out (`{…}`), its written parts kept."""
     for path in sorted(folder.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Tuple) and len(node.elts) == 2):
                 continue
             title, payload = node.elts
-            if not (isinstance(title, (ast.Constant, ast.JoinedStr))):
+            if not (isinstance(title, (ast.Constant, ast.JoinedStr, ast.Call))):
                 continue
             if isinstance(payload, ast.Constant) and isinstance(payload.value, str):
                 text = payload.value

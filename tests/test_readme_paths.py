@@ -24,8 +24,6 @@ PENDING_MOVES = {
     "knowledge/partners/": "knowledge/queries.py",
     "knowledge/coordination/": "knowledge/handoff.py",
     "knowledge/conversations/": "knowledge/observatory.py",
-    "knowledge/texts.py": "actions/messages.py",
-    "domain.yml": "domain/",
 }
 
 _BACKTICKED = re.compile(r"`([^`\n]+)`")
