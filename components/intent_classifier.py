@@ -200,12 +200,10 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             return messages
         for message in messages:
             row = self._scorer.probabilities(message.get(TEXT) or "")
-            # Most probable first, ties in the classes' order (a stable sort): only the top ones are written out.
-            order = np.argsort(-row, kind="stable")
-            top = [{"name": self._scorer.classes[i], "confidence": float(row[i])}
-                   for i in order[: max(1, self._config["ranking_length"])]]
-            message.set(INTENT, top[0], add_to_output=True)
-            message.set(INTENT_RANKING_KEY, top[: self._config["ranking_length"]], add_to_output=True)
+            ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self._scorer.classes, row)),
+                             key=lambda intent: -intent["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking[: self._config["ranking_length"]], add_to_output=True)
         return messages
 
     @classmethod
