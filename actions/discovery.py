@@ -28,7 +28,7 @@ def for_profession(events: List[Resource], profession: Optional[str]) -> List[Re
         singular = PLURAL.sub(r"\1", text)
         return {value for value, _, _ in finder.find_in(f"{text}. {singular}")}
 
-    return [e for e in events if not named(e) or profession in named(e)]
+    return [e for e, names in ((e, named(e)) for e in events) if not names or profession in names]
 
 
 def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -209,21 +209,50 @@ def _run_in_order(self, inputs=None, targets=None):
     return dict(results[target] for target in run_targets)
 
 
+class _Replay:
+    """A conversation's prior trackers replayed up to the last of its applied events: the turns
+    before each action so far, and the replaying tracker after the last event."""
+
+    __slots__ = ("applied", "tracker", "turns")
+
+    def __init__(self, tracker) -> None:
+        self.applied, self.tracker, self.turns = [], tracker.init_copy(), []
+
+
+def _turn(domain, prior, hidden: bool, omit_unset_slots: bool):
+    return (domain.get_active_state(prior, omit_unset_slots=omit_unset_slots), hidden, prior.followup_action,
+            prior.latest_action_name, prior.active_loop_name, domain._get_prev_action_sub_state(prior))
+
+
 def _turns(domain, tracker, omit_unset_slots: bool):
     """What `Domain.states_for_tracker_history` reads of each prior tracker of `tracker` (its state,
     whether the turn is hidden from the policies that learn from stories, its follow-up action,
-    latest action and active loop, the previous action's sub-state), replayed once per tracker as
-    long as no event is added: the memoization and rule policies both ask for it at every
-    prediction, each Rasa replaying the whole conversation."""
+    latest action and active loop, the previous action's sub-state), as Rasa's
+    `generate_all_prior_trackers` replays them: worked out once per tracker as long as no event is
+    added, the memoization and rule policies both asking for it at every prediction. When events
+    are added (the next prediction of the same message), the replay goes on from where it stopped
+    as long as the events applied before are still applied, in the same order (the same objects);
+    an undo, a restart or a form's loop that drops one replays the whole conversation again."""
+    from rasa.shared.core.events import ActionExecuted
+
     events = tracker.events
     key = (len(events), id(events[0]) if events else None, id(events[-1]) if events else None, id(domain),
            omit_unset_slots)
     known = tracker.__dict__.get("_cotesoin_turns")
     if known is not None and known[0] == key:
         return known[1]
-    turns = [(domain.get_active_state(prior, omit_unset_slots=omit_unset_slots), hidden, prior.followup_action,
-              prior.latest_action_name, prior.active_loop_name, domain._get_prev_action_sub_state(prior))
-             for prior, hidden in tracker.generate_all_prior_trackers()]
+    applied = tracker.applied_events()
+    replays = tracker.__dict__.setdefault("_cotesoin_replays", {})
+    replay = replays.get((id(domain), omit_unset_slots))
+    if (replay is None or len(replay.applied) > len(applied)
+            or any(before is not now for before, now in zip(replay.applied, applied))):
+        replay = replays[(id(domain), omit_unset_slots)] = _Replay(tracker)
+    for event in applied[len(replay.applied):]:
+        if isinstance(event, ActionExecuted):
+            replay.turns.append(_turn(domain, replay.tracker, event.hide_rule_turn, omit_unset_slots))
+        replay.tracker.update(event)
+    replay.applied = applied
+    turns = replay.turns + [_turn(domain, replay.tracker, False, omit_unset_slots)]
     tracker._cotesoin_turns = (key, turns)
     return turns
 

@@ -21,7 +21,7 @@ NEEDS_FILE = HERE / "needs.yml"
 SAFETY_KINDS = ("emergency", "distress")
 # Words between a child word and its age (« un bébé de 8 mois » has one: « de »).
 MAX_WORDS_BEFORE_AGE = 4
-_WORD_CHAR = re.compile(r"[a-z0-9%]")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789%")
 
 
 class Found(NamedTuple):
@@ -41,8 +41,8 @@ def _plain(text: str) -> Tuple[str, Tuple[int, ...]]:
     each of its characters, the index of the character of `text` it comes from."""
     chars, origin = [" "], [0]
     for index, char in enumerate(text or ""):
-        for out in unidecode(char).lower():
-            if _WORD_CHAR.match(out):
+        for out in (char if char < "\x80" else unidecode(char)).lower():  # ASCII: unidecode's own
+            if out in _WORD_CHARS:
                 chars.append(out)
                 origin.append(index)
             elif chars[-1] != " ":
@@ -64,14 +64,23 @@ def _span(text: str, start: int, end: int) -> Tuple[int, int]:
     return origin[start], origin[end - 1] + 1
 
 
+@functools.lru_cache(maxsize=64)
+def _phrases_pattern(phrases: Tuple[str, ...]) -> Optional["re.Pattern[str]"]:
+    """One regex for a lexicon's phrases (plain, framed by spaces), the shorter first: its first
+    match is the earliest phrase in the text, the shortest of those starting there."""
+    plain = sorted({p for p in map(_phrase, phrases) if p.strip()}, key=lambda p: (len(p), p))
+    return re.compile("|".join(map(re.escape, plain))) if plain else None
+
+
 def _first(text: str, phrases: Sequence[str]) -> Optional[Tuple[int, int]]:
-    """The span of the first of `phrases` found in `text` (earliest in the text), or None."""
-    plain = _plain(text)[0]
-    hits = [(at, at + len(p)) for p in map(_phrase, phrases) if p.strip() for at in [plain.find(p)] if at >= 0]
-    if not hits:
+    """The span of the first of `phrases` found in `text` (earliest in the text, the shortest of
+    those starting there), or None. The phrases are compiled once per lexicon (a message is read
+    against some 250 phrases)."""
+    pattern = _phrases_pattern(tuple(phrases))
+    match = pattern.search(_plain(text)[0]) if pattern is not None else None
+    if match is None:
         return None
-    start, end = min(hits)
-    return _span(text, start + 1, end - 1)
+    return _span(text, match.start() + 1, match.end() - 1)
 
 
 def safety(text: str) -> Optional[str]:

@@ -167,10 +167,11 @@ def find_openings(
         query = _open_openings(select(Opening).join(Opening.structure), profession, communes, contract,
                                work_time, today)
         total = session.scalar(select(func.count()).select_from(query.subquery()))
+        # limit=0 asks for the count only (the commune question, the site's counts): no rows query.
         rows = session.scalars(
             query.options(contains_eager(Opening.structure), contains_eager(Opening.commune))
             .order_by(Opening.published_on.desc(), Opening.id).limit(limit).offset(offset)
-        )
+        ) if limit else []
         openings = [
             OpeningInfo(o.id, o.title, o.profession_code, o.structure.name, o.commune.name, o.contract,
                         o.work_time, o.closes_on, o.contact or o.structure.email or o.structure.phone)

@@ -1,6 +1,6 @@
 """CPU time the Rasa side spends per message, measured in this process, variants taking turns.
 
-    .venv/bin/python scripts/bench_inprocess.py [--rounds 12] [--long] [--variants FILE.py]
+    .venv/bin/python scripts/bench_inprocess.py [--rounds 12] [--long] [--variants FILE.py] [--cprofile FILE]
 
 Starts the action server on the demo partner data as `scripts/bench.py` does, loads the latest
 model here into an agent with our tracker store (a fresh SQLite file) and sends the benchmark's
@@ -10,9 +10,12 @@ host's noise (docs/performance.md). `--variants` names a Python file that define
 `VARIANTS = {name: function(agent)}`, each function putting its variant in place (for example one
 of Rasa's functions back to its own code); the variants take turns, in reverse order every other
 round. Prints, per variant, the median and every round, and the action server's CPU per message.
+`--cprofile FILE` also records the measured rounds (not the warm-up) with cProfile, for
+`python -m pstats FILE` (cProfile's own cost inflates the figures: compare variants without it).
 """
 import argparse
 import asyncio
+import cProfile
 import logging
 import os
 import statistics
@@ -20,6 +23,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -47,9 +51,12 @@ async def send_all(agent, conversations, times: int) -> int:
     return sent
 
 
-async def measure(agent, action_pid: int, variants, conversations, rounds: int):
+async def measure(agent, action_pid: int, variants, conversations, rounds: int,
+                  profiler: Optional[cProfile.Profile] = None):
     """{variant: [(Rasa CPU ms per message, action server CPU ms per message) per round]}."""
     await send_all(agent, conversations, 3)  # warm-up
+    if profiler is not None:
+        profiler.enable()
     figures = {name: [] for name in variants}
     for round_ in range(rounds):
         for name in (list(variants) if round_ % 2 == 0 else list(variants)[::-1]):
@@ -58,6 +65,8 @@ async def measure(agent, action_pid: int, variants, conversations, rounds: int):
             sent = await send_all(agent, conversations, 5)
             figures[name].append(((time.process_time() - cpu) * 1000 / sent,
                                   (load.cpu_seconds(action_pid) - action_cpu) * 1000 / sent))
+    if profiler is not None:
+        profiler.disable()
     return figures
 
 
@@ -66,6 +75,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--long", action="store_true", help="one 30-message conversation instead")
     parser.add_argument("--variants", type=Path, help="a Python file defining VARIANTS = {name: function(agent)}")
+    parser.add_argument("--cprofile", type=Path, help="record the measured rounds with cProfile into this file")
     args = parser.parse_args()
     variants = {"tel quel": lambda agent: None}
     if args.variants:
@@ -95,8 +105,11 @@ def main() -> None:
         endpoint = EndpointConfig(target.settings.action_endpoint_url, enable_selective_domain=True)
         agent = Agent.load(str(model), action_endpoint=endpoint, tracker_store=store)
         conversations = [[(text, "") for text in load.LONG_OURS * 5]] if args.long else load.OURS
+        profiler = cProfile.Profile() if args.cprofile else None
         figures = asyncio.run(measure(agent, target.assistant.actions.process.pid, variants, conversations,
-                                      args.rounds))
+                                      args.rounds, profiler))
+        if profiler is not None:
+            profiler.dump_stats(str(args.cprofile))
     finally:
         target.assistant.stop()
     for name, rounds in figures.items():

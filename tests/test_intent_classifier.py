@@ -74,6 +74,15 @@ def test_the_ranking_can_be_shortened(tmp_path):
     assert [len(ranking) for _, ranking in parsed(classifier, TEXTS)] == [2] * len(TEXTS)
 
 
+def test_a_shortened_ranking_keeps_the_most_probable_intents(tmp_path, trained):
+    path, full = trained
+    for length in (0, 1, 2):
+        shortened = component(path, {"ranking_length": length}, load=True)
+        for (intent, ranking), (full_intent, full_ranking) in zip(parsed(shortened, TEXTS), parsed(full, TEXTS)):
+            assert intent == full_intent == full_ranking[0]
+            assert ranking == full_ranking[:length]
+
+
 def test_the_saved_model_loads_and_says_the_same(trained):
     path, classifier = trained
     assert parsed(component(path, load=True), TEXTS) == parsed(classifier, TEXTS)

@@ -153,3 +153,19 @@ def test_the_policy_outranks_a_form_in_progress(tmp_path):
     assert prediction.is_no_user_prediction and prediction.policy_priority == 7
     abstains = policy.predict_action_probabilities(_tracker([]), DOMAIN)
     assert abstains.max_confidence == 0
+
+
+@pytest.mark.parametrize("phrases, expected", [
+    # The earliest phrase in the message wins, whatever its place in the lexicon.
+    (["familiale", "Crèche"], "Crèche"),
+    # Two phrases starting at the same word: the shorter one, as the lexicon search always did.
+    (["crèche familiale", "crèche"], "Crèche"),
+    (["creche familiale"], "Crèche  familiale"),
+    # Whole words only, accents, case and punctuation ignored; a blank phrase never matches.
+    (["che", " ", ""], None),
+    (["FAMILIALE!"], "familiale"),
+])
+def test_the_first_phrase_of_a_lexicon_is_the_earliest_then_the_shortest(phrases, expected):
+    text = "Bonjour, une Crèche  familiale à Pornic ?"
+    span = cues._first(text, phrases)
+    assert (text[span[0]:span[1]] if span else None) == expected

@@ -29,6 +29,16 @@ def test_find_openings_pages_with_limit_and_offset(loaded_db, offset, page):
     assert search.total == 7
 
 
+@pytest.mark.parametrize("criteria", [dict(profession="infirmier", communes=["Pornic"]), dict(profession="infirmier"),
+                                      dict(communes=["Vue"]), dict()])
+def test_a_count_only_search_gives_the_total_and_no_opening(loaded_db, criteria):
+    """limit=0, as the commune question and the site ask: the same total as a full search."""
+    count_only = queries.find_openings(limit=0, **criteria)
+
+    assert count_only.openings == []
+    assert count_only.total == queries.find_openings(limit=1000, **criteria).total > 0
+
+
 def test_find_openings_with_a_small_limit(loaded_db):
     search = queries.find_openings(profession="infirmier", limit=2, offset=6)
 

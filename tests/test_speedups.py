@@ -261,7 +261,7 @@ def test_the_dialogue_states_are_the_ones_rasa_builds():
     for _ in range(150):
         events = _random_events(rng, domain, rng.randint(0, 40))
         tracker = DialogueStateTracker.from_events("states", events, domain.slots)
-        for _ in range(2):  # then more events on the same tracker: replayed again
+        for _ in range(4):  # then more events on the same tracker: the replay goes on, or starts again
             for ask in rng.sample(asks, len(asks)) * 2:
                 ours = rasa_speedups._states_for_tracker_history(domain, tracker, **ask)
                 assert ours == _rasa_states_for_tracker_history(domain, tracker, **ask)
@@ -415,3 +415,29 @@ def test_a_prepared_rasa_process_masks_what_it_logs_through_handlers_set_up_late
     line = next(line for line in done.stderr.splitlines() if line.startswith("rasa.core.processor"))
     assert "06 12 34 56 78" not in line and "lea.martin@example.fr" not in line
     assert "[téléphone masqué]" in line and "[e-mail masqué]" in line and "message de moi" in line
+
+
+def test_the_next_prediction_of_a_message_replays_only_the_new_events():
+    """The turns already replayed are kept when events are added (the prediction after an action),
+    and the whole conversation is replayed again when an undo drops an event applied before."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ActionReverted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain")
+    tracker = DialogueStateTracker.from_events("replay", [
+        ActionExecuted("action_listen"),
+        UserUttered("un logement a pornic", {"name": "ask_housing", "confidence": 1.0},
+                    [{"entity": "commune", "value": "Pornic"}])], domain.slots)
+    first = rasa_speedups._turns(domain, tracker, False)
+    replay = tracker._cotesoin_replays[(id(domain), False)]
+    tracker.update(SlotSet("topic", "housing"))
+    tracker.update(ActionExecuted("action_housing"))
+    second = rasa_speedups._turns(domain, tracker, False)
+    assert tracker._cotesoin_replays[(id(domain), False)] is replay  # went on from where it stopped
+    assert second[:len(first) - 1] == first[:-1] and len(second) == len(first) + 1
+    assert second[-1][3] == "action_housing"
+    tracker.update(ActionReverted())
+    third = rasa_speedups._turns(domain, tracker, False)
+    assert tracker._cotesoin_replays[(id(domain), False)] is not replay  # replayed from the start
+    assert third[-1][3] == "action_listen"
