@@ -424,7 +424,7 @@ def test_the_next_prediction_of_a_message_replays_only_the_new_events():
     from rasa.shared.core.events import ActionExecuted, ActionReverted, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    domain = Domain.load("domain")
+    domain = Domain.load("domain.yml")
     tracker = DialogueStateTracker.from_events("replay", [
         ActionExecuted("action_listen"),
         UserUttered("un logement a pornic", {"name": "ask_housing", "confidence": 1.0},
