@@ -1,7 +1,7 @@
 """Every French sentence and button title the guichet shows, read from `knowledge/texts/*.yml`.
 
 One loader for the actions, the channels (web, Telegram, REST), the mails, the alerts and the
-coordinators' console; only Rasa's domain responses live elsewhere (`domain/`). Each YAML file is
+coordinators' console; only Rasa's domain responses live elsewhere (`domain.yml`). Each YAML file is
 a flat mapping `key: text`, keys unique across the files; `{placeholders}` are filled by
 `text(key, **values)` with `str.format`.
 
