@@ -4,7 +4,7 @@ from typing import Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from knowledge.naming import ANY, canonical
+from knowledge.partners.naming import ANY, canonical
 
 
 @dataclass(frozen=True)

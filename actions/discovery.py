@@ -10,8 +10,8 @@ from actions.criteria import Criteria
 from actions.formatting import event_extra, plural, resource_line
 from actions.messages import say
 from actions.places import answer_places
-from knowledge import naming, queries
-from knowledge.queries import Resource
+from knowledge.partners import naming, queries
+from knowledge.partners.queries import Resource
 
 # « aides-soignants », « infirmières »: the words without their plural s, to find professions named.
 PLURAL = re.compile(r"(\w{3,})s\b")

@@ -1,6 +1,6 @@
 """Hand a conversation over to the Côté Soin coordinators, and offer a call back when nobody can answer.
 
-During the office hours of `knowledge/handoff.yml` the request is recorded and a Rasa reminder
+During the office hours of `knowledge/coordination/handoff.yml` the request is recorded and a Rasa reminder
 (`EXTERNAL_handoff_unclaimed`) comes back after `claim_delay_minutes`: if the request is still open
 and nobody left a contact, the assistant offers a call back (Rasa keeps reminders in memory only:
 the web site sends the ones a restart lost, bot/web/console/reminders.py). Outside the hours it
@@ -24,9 +24,9 @@ from actions.criteria import Criteria
 from actions.messages import say, text
 from actions.pending import Pending, set_pending, waiting_for
 from actions.unavailable import DATABASE_ERRORS
-from knowledge import handoff, handoff_spool, office_hours, privacy
-from knowledge.office_hours import ConfigError, HandoffConfig
-from knowledge.queries import NotFound
+from knowledge.coordination import handoff, handoff_spool, office_hours, privacy
+from knowledge.coordination.office_hours import ConfigError, HandoffConfig
+from knowledge.partners.queries import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def claim_delay(handoff_settings: HandoffConfig) -> timedelta:
     try:
         return timedelta(minutes=office_hours.claim_delay_minutes(handoff_settings))
     except ConfigError as error:
-        logger.error("%s ; délai de knowledge/handoff.yml utilisé.", error)
+        logger.error("%s ; délai de knowledge/coordination/handoff.yml utilisé.", error)
         return timedelta(minutes=handoff_settings.claim_delay_minutes)
 
 
@@ -70,11 +70,11 @@ def unclaimed_reminder(request_id: int, delay: timedelta, now: Optional[datetime
 
 
 def consent_question() -> Optional[str]:
-    """The call-back question, with the retention of knowledge/privacy.yml; None if it cannot be read."""
+    """The call-back question, with the retention of knowledge/coordination/privacy.yml; None if it cannot be read."""
     try:
         months = privacy.retention()["contact_months_after_close"]
     except (OSError, KeyError, TypeError, ValueError) as error:
-        logger.error("Durée de conservation des contacts illisible (knowledge/privacy.yml) : %s. "
+        logger.error("Durée de conservation des contacts illisible (knowledge/coordination/privacy.yml) : %s. "
                      "Pas de proposition de rappel.", error)
         return None
     return text("callback_offer", retention_months=months)

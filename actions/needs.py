@@ -28,8 +28,9 @@ from actions.messages import say, text
 from actions.partners import INSTALLATION_HELP
 from actions.pending import set_pending
 from actions.places import example_commune
-from knowledge import cues, queries, vocabulary
-from knowledge.queries import Resource
+from knowledge import cues
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.queries import Resource
 
 BRIEF_LIMIT = 3
 PLAN_FROM_NEEDS = 3

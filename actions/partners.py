@@ -13,9 +13,9 @@ from actions.formatting import in_commune, plural, resource_line, structure_extr
 from actions.messages import say, text
 from actions.pending import Pending, set_pending
 from actions.places import answer_places, example_commune
-from knowledge import queries, vocabulary
-from knowledge.naming import ANY, canonical
-from knowledge.normalise import key
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.naming import ANY, canonical
+from knowledge.partners.normalise import key
 
 INSTALLATION_HELP = ["guichet_installation", "cpts", "msp"]
 

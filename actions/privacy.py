@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import AnswerAction, buttons
 from actions.messages import say
 from actions.pending import Pending, set_pending
-from knowledge import alerts, privacy
+from knowledge.coordination import alerts, privacy
 
 ERASED_SLOT = "data_erased"
 

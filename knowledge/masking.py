@@ -4,7 +4,7 @@ street addresses with a house number, and the name a person gives (« je m'appel
 Used wherever a typed message leaves the conversation it belongs to (the observatory, its CSV
 files, the review files, the logs). Only what has a recognisable shape is found: a name written
 without an introduction (« Léa Martin, infirmière ») or an address without a number stays (the
-observatory and review exports add spaCy's named entities on top: `knowledge.name_masking`).
+observatory and review exports add spaCy's named entities on top: `knowledge.partners.name_masking`).
 
 Linear time, whatever the text (an anonymous visitor chooses it): every pattern is bounded (no
 unbounded repetition that can backtrack), and the patterns only run around *triggers* — a digit,

@@ -1,5 +1,5 @@
 """What the Telegram channel says by itself (everything else comes from the Rasa domain)."""
-from knowledge import privacy
+from knowledge.coordination import privacy
 from knowledge.settings import public_site_url
 
 # /start: a short welcome with what is kept, why and how long; the assistant's greeting and menu follow.

@@ -9,8 +9,9 @@ from bot.web.console.auth import current
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
 from bot.web.console.requests import _back, _request_or_404
-from knowledge import handoff, plan_builder, plans
-from knowledge.handoff import Conflict
+from knowledge.coordination import handoff, plans
+from knowledge.coordination.handoff import Conflict
+from knowledge.partners import plan_builder
 
 
 async def add_item(request: web.Request) -> web.StreamResponse:

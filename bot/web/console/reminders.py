@@ -6,7 +6,7 @@ A request for a coordinator made during office hours schedules a Rasa reminder: 
 site looks for open requests without a contact, made while the coordinators were at work, whose
 reminder is `GRACE` overdue and was never handled, and triggers it through Rasa's HTTP API on the
 channel the person last used. The action that answers marks the request
-(`knowledge.handoff.mark_reminded`): whichever comes first, a person gets one reminder per request.
+(`knowledge.coordination.handoff.mark_reminded`): whichever comes first, a person gets one reminder per request.
 A reminder more than `MAX_LATE` late is not sent (the request is in the coordinators' queue anyway).
 When Rasa cannot be reached, the next round tries again.
 """
@@ -20,7 +20,7 @@ from aiohttp import web
 from actions import handoff as handoff_actions
 from bot.web.console.keys import RASA, STOPPING
 from bot.web.console.rasa import RasaConversations, RasaUnavailable
-from knowledge import handoff
+from knowledge.coordination import handoff
 
 logger = logging.getLogger(__name__)
 

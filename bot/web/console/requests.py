@@ -14,9 +14,10 @@ from bot.web.console.auth import csrf_token, current
 from bot.web.console.formatting import PARIS, outcome_label
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
-from knowledge import handoff, plans, queries, transcripts
-from knowledge.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
-from knowledge.naming import ANY
+from knowledge.coordination import handoff, plans, transcripts
+from knowledge.coordination.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
+from knowledge.partners import queries
+from knowledge.partners.naming import ANY
 
 MAX_REPLY_CHARS = 2000
 # Which resources to show beside a conversation, by the topic the assistant was on.
