@@ -13,9 +13,10 @@ from actions.apply import _said, cancels
 from actions.contact import parse_email
 from actions.criteria import Criteria
 from actions.jobs import describe
-from actions.messages import say, text
+from actions.messages import say
 from knowledge.coordination import alerts
 from knowledge.partners import queries
+from knowledge.texts import text
 
 CONSENT, EMAIL, CONSENT_TEXT = "alert_consent", "alert_email", "alert_consent_text"
 YES, WITH_NEIGHBOURS = "yes", "neighbours"

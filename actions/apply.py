@@ -18,9 +18,10 @@ from unidecode import unidecode
 
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
-from actions.messages import say, text
+from actions.messages import say
 from knowledge.coordination import applications, cv_files, privacy
 from knowledge.partners.queries import NotFound
+from knowledge.texts import text
 
 FORM = "apply_form"
 OPENING, NAME, CONTACT, MESSAGE, CV, CONFIRM, CONSENT = (

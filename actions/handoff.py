@@ -21,40 +21,21 @@ from rasa_sdk.types import DomainDict
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
 from actions.criteria import Criteria
-from actions.messages import say, text
+from actions.messages import say
 from actions.pending import Pending, set_pending, waiting_for
 from actions.unavailable import DATABASE_ERRORS
-from knowledge.coordination import handoff, handoff_spool, office_hours, privacy
-from knowledge.coordination.office_hours import ConfigError, HandoffConfig
+from knowledge.coordination import handoff, handoff_spool, privacy
+from knowledge.coordination.handoff_settings import REMINDER_INTENT, REQUEST_ENTITY, claim_delay, settings
 from knowledge.partners.queries import NotFound
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
-REMINDER_INTENT = "EXTERNAL_handoff_unclaimed"
-# The reminder carries the request it is about, as an entity (not in the domain: never featurised).
-REQUEST_ENTITY = "handoff_request"
 CALLBACK_FORM = "callback_form"
 CONTACT_SLOT = "callback_contact"
 CONSENT_SLOT = "callback_consent"
 # After this many messages without a readable contact, the form gives up (nothing is kept).
 MAX_CONTACT_ATTEMPTS = 3
-
-
-def settings() -> HandoffConfig:
-    """The hand-over settings; a broken file is logged and the defaults keep the assistant answering."""
-    try:
-        return office_hours.config()
-    except ConfigError as error:
-        logger.error("%s\nRéglages par défaut utilisés (lundi-vendredi, 9 h-17 h).", error)
-        return office_hours.defaults()
-
-
-def claim_delay(handoff_settings: HandoffConfig) -> timedelta:
-    try:
-        return timedelta(minutes=office_hours.claim_delay_minutes(handoff_settings))
-    except ConfigError as error:
-        logger.error("%s ; délai de knowledge/coordination/handoff.yml utilisé.", error)
-        return timedelta(minutes=handoff_settings.claim_delay_minutes)
 
 
 def unclaimed_reminder(request_id: int, delay: timedelta, now: Optional[datetime] = None) -> Dict[str, Any]:

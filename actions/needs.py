@@ -24,13 +24,14 @@ from actions.formatting import (
     structure_extra,
 )
 from actions.jobs import describe
-from actions.messages import say, text
+from actions.messages import say
 from actions.partners import INSTALLATION_HELP
 from actions.pending import set_pending
 from actions.places import example_commune
 from knowledge import cues
 from knowledge.partners import queries, vocabulary
 from knowledge.partners.queries import Resource
+from knowledge.texts import text
 
 BRIEF_LIMIT = 3
 PLAN_FROM_NEEDS = 3

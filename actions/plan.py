@@ -14,11 +14,12 @@ from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_email
 from actions.formatting import short
 from actions.handoff import request_human
-from actions.messages import say, text
+from actions.messages import say
 from actions.plan_form import cancelled, situation
 from knowledge.coordination import handoff, mail_settings, plans
 from knowledge.coordination.applications import apply_payload
 from knowledge.partners import plan_builder
+from knowledge.texts import text
 
 EMAIL_SLOT = "plan_email"
 NEXT_BUTTONS = [("Recevoir mon plan", "/plan_receive"),

@@ -12,10 +12,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import plan_answers as answers
 from actions.apply import cancels
-from actions.messages import say, text
+from actions.messages import say
 from knowledge.partners.naming import ANY, canonical, means_any
 from knowledge.partners.normalise import key
 from knowledge.partners.plan_builder import EPCI_PREFIX, describe_situation, named_epci
+from knowledge.texts import text
 
 FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",

@@ -16,10 +16,10 @@ import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 from unidecode import unidecode
 
-from actions.messages import text as message_text
 from bot import settings as bot_settings
 from knowledge.coordination import handoff
 from knowledge.partners import vocabulary
+from knowledge.texts import text as message_text
 
 logger = logging.getLogger(__name__)
 

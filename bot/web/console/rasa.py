@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from actions.messages import text
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
