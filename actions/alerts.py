@@ -11,11 +11,11 @@ from rasa_sdk.types import DomainDict
 from actions.answers import AnswerAction, buttons
 from actions.apply import _said, cancels
 from actions.contact import parse_email
-from actions.criteria import Criteria
 from actions.jobs import describe
 from actions.messages import say
 from knowledge.coordination import alerts
 from knowledge.partners import queries
+from knowledge.partners.criteria import Criteria
 from knowledge.texts import text
 
 CONSENT, EMAIL, CONSENT_TEXT = "alert_consent", "alert_email", "alert_consent_text"

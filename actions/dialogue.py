@@ -6,7 +6,6 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, AnswerAction, buttons
-from actions.criteria import Criteria
 from actions.discovery import answer_discovery
 from actions.handoff import CALLBACK_FORM, decline_callback, request_human
 from actions.jobs import show_more_openings, show_openings
@@ -16,6 +15,7 @@ from actions.partners import answer_installation, answer_partners, show_more_par
 from actions.pending import Pending, set_pending, waiting_for
 from actions.privacy import erase_data
 from actions.professions import TARGET, answer_profession, answer_training
+from knowledge.partners.criteria import Criteria
 
 TOPICS: Dict[str, Answer] = {
     "jobs": show_openings,

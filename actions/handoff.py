@@ -20,12 +20,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
-from actions.criteria import Criteria
 from actions.messages import say
 from actions.pending import Pending, set_pending, waiting_for
 from actions.unavailable import DATABASE_ERRORS
 from knowledge.coordination import handoff, handoff_spool, privacy
 from knowledge.coordination.handoff_settings import REMINDER_INTENT, REQUEST_ENTITY, claim_delay, settings
+from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import NotFound
 from knowledge.texts import text
 

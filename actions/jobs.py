@@ -6,13 +6,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
-from actions.criteria import ANY, Criteria
 from actions.formatting import apply_buttons, counts_line, in_commune, openings_list, plural
 from actions.messages import say
 from actions.pending import Pending, set_pending
 from actions.places import example_commune
 from knowledge.conversations import unmet_search
 from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.naming import ANY
 
 PAGE_SIZE = 5
 # Communes offered as buttons to narrow a search down.

@@ -12,11 +12,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, topic
-from actions.criteria import Criteria
 from actions.formatting import childcare_extra, housing_extra, resource_line
 from actions.messages import say
 from actions.places import answer_places, example_commune, mentions, said_before
 from knowledge.partners import queries, stays, vocabulary
+from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import Resource
 
 

@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import living
 from actions.answers import AnswerAction, buttons
-from actions.criteria import Criteria
 from actions.formatting import (
     childcare_extra,
     housing_extra,
@@ -30,6 +29,7 @@ from actions.pending import set_pending
 from actions.places import example_commune
 from knowledge import cues
 from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import Resource
 from knowledge.texts import text
 

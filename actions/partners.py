@@ -8,12 +8,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
-from actions.criteria import Criteria
 from actions.formatting import in_commune, plural, resource_line, structure_extra
 from actions.messages import say
 from actions.pending import Pending, set_pending
 from actions.places import answer_places, example_commune
 from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical
 from knowledge.partners.normalise import key
 from knowledge.texts import text

@@ -6,9 +6,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
-from actions.criteria import Criteria
 from actions.messages import say
 from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical
 from knowledge.partners.normalise import key
 

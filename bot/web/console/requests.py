@@ -17,7 +17,7 @@ from bot.web.console.rasa import RasaUnavailable
 from knowledge.coordination import handoff, plans, transcripts
 from knowledge.coordination.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
 from knowledge.partners import queries
-from knowledge.partners.naming import ANY
+from knowledge.partners.criteria import Criteria
 
 MAX_REPLY_CHARS = 2000
 # Which resources to show beside a conversation, by the topic the assistant was on.
@@ -32,17 +32,13 @@ TOPIC_RESOURCES = {
 }
 
 
-def _criterion(criteria: Dict[str, Any], name: str):
-    value = criteria.get(name)
-    return None if value in (None, "", ANY) else value
-
-
 def matching(criteria: Dict[str, Any], topic: str) -> Dict[str, Any]:
     """Openings for the user's criteria, and the resources of their topic in their commune."""
-    communes = [_criterion(criteria, "commune")] if _criterion(criteria, "commune") else None
-    openings = queries.find_openings(profession=_criterion(criteria, "profession"), communes=communes,
-                                     contract=_criterion(criteria, "contract_type"),
-                                     work_time=_criterion(criteria, "work_time"), limit=10)
+    wanted = Criteria.from_stored(criteria)
+    communes = wanted.communes()
+    openings = queries.find_openings(profession=wanted.value("profession"), communes=communes,
+                                     contract=wanted.value("contract_type"),
+                                     work_time=wanted.value("work_time"), limit=10)
     title, find = TOPIC_RESOURCES.get(topic, ("Structures partenaires", queries.find_structures))
     return {"openings": openings, "resources_title": title, "resources": find(communes=communes)[:10]}
 
