@@ -1,5 +1,5 @@
 """« M'alerter des nouvelles offres »: the alert form (consent, then an e-mail outside Telegram),
-saved in knowledge/alerts.py; « arrêter les alertes » / `/stop_alertes` stops them in one step."""
+saved in knowledge/coordination/alerts.py; « arrêter les alertes » / `/stop_alertes` stops them in one step."""
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,10 +11,12 @@ from rasa_sdk.types import DomainDict
 from actions.answers import AnswerAction, buttons
 from actions.apply import _said, cancels
 from actions.contact import parse_email
-from actions.criteria import Criteria
 from actions.jobs import describe
-from actions.messages import say, text
-from knowledge import alerts, queries
+from actions.messages import say
+from knowledge.coordination import alerts
+from knowledge.partners import queries
+from knowledge.partners.criteria import Criteria
+from knowledge.texts import text
 
 CONSENT, EMAIL, CONSENT_TEXT = "alert_consent", "alert_email", "alert_consent_text"
 YES, WITH_NEIGHBOURS = "yes", "neighbours"

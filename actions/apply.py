@@ -2,7 +2,7 @@
 
 Started by the « Postuler » button of an opening (`/apply{"opening_id": …}`). The contact is read
 as in the call-back form (actions/contact.py). « annuler » at any step ends the form and nothing
-is kept. On « Envoyer » the application is written to the outbox (knowledge/applications.py)
+is kept. On « Envoyer » the application is written to the outbox (knowledge/coordination/applications.py)
 with the exact consent sentence shown; the web process e-mails it or it waits in the
 coordinators' queue.
 """
@@ -18,9 +18,10 @@ from unidecode import unidecode
 
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
-from actions.messages import say, text
-from knowledge import applications, cv_files, privacy
-from knowledge.queries import NotFound
+from actions.messages import say
+from knowledge.coordination import applications, cv_files, privacy
+from knowledge.partners.queries import NotFound
+from knowledge.texts import text
 
 FORM = "apply_form"
 OPENING, NAME, CONTACT, MESSAGE, CV, CONFIRM, CONSENT = (

@@ -6,16 +6,17 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, AnswerAction, buttons
-from actions.criteria import Criteria
 from actions.discovery import answer_discovery
 from actions.handoff import CALLBACK_FORM, decline_callback, request_human
 from actions.jobs import show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
-from actions.messages import say, text
+from actions.messages import say
 from actions.partners import answer_installation, answer_partners, show_more_partners
 from actions.pending import Pending, set_pending, waiting_for
 from actions.privacy import erase_data
 from actions.professions import TARGET, answer_profession, answer_training
+from knowledge.partners.criteria import Criteria
+from knowledge.texts import text
 
 TOPICS: Dict[str, Answer] = {
     "jobs": show_openings,

@@ -6,12 +6,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, topic
-from actions.criteria import Criteria
 from actions.formatting import counted, event_extra, resource_line
 from actions.messages import say
 from actions.places import answer_places
-from knowledge import naming, queries
-from knowledge.queries import Resource
+from knowledge.partners import naming, queries
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.queries import Resource
 
 # « aides-soignants », « infirmières »: the words without their plural s, to find professions named.
 PLURAL = re.compile(r"(\w{3,})s\b")

@@ -3,10 +3,10 @@ import re
 from datetime import date
 from typing import Dict, Iterable, List, Optional
 
-from actions.messages import text
-from knowledge import vocabulary
-from knowledge.applications import apply_payload
-from knowledge.queries import OpeningInfo, Resource
+from knowledge.coordination.applications import apply_payload
+from knowledge.partners import vocabulary
+from knowledge.partners.queries import OpeningInfo, Resource
+from knowledge.texts import text
 
 # « 6 h 15 », « 21h », « 7h30 » in a description.
 HOURS_IN_TEXT = re.compile(r"\b\d{1,2} ?h\b|\b\d{1,2} ?h ?\d{2}\b")

@@ -7,11 +7,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.criteria import Criteria
 from actions.jobs import PAGE_SIZE
 from actions.messages import say
-from knowledge import queries
-from knowledge.naming import ANY, canonical, means_any
+from knowledge.partners import queries
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.naming import ANY, canonical, means_any
 
 # Intents whose text may be read as a direct answer to the form's question.
 ANSWER_INTENTS = {"inform", "nlu_fallback", "affirm"}

@@ -1,6 +1,6 @@
 """Hand a conversation over to the Côté Soin coordinators, and offer a call back when nobody can answer.
 
-During the office hours of `knowledge/handoff.yml` the request is recorded and a Rasa reminder
+During the office hours of `knowledge/coordination/handoff.yml` the request is recorded and a Rasa reminder
 (`EXTERNAL_handoff_unclaimed`) comes back after `claim_delay_minutes`: if the request is still open
 and nobody left a contact, the assistant offers a call back (Rasa keeps reminders in memory only:
 the web site sends the ones a restart lost, bot/web/console/reminders.py). Outside the hours it
@@ -20,41 +20,22 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
-from actions.criteria import Criteria
-from actions.messages import say, text
+from actions.messages import say
 from actions.pending import Pending, set_pending, waiting_for
 from actions.unavailable import DATABASE_ERRORS
-from knowledge import handoff, handoff_spool, office_hours, privacy
-from knowledge.office_hours import ConfigError, HandoffConfig
-from knowledge.queries import NotFound
+from knowledge.coordination import handoff, handoff_spool, privacy
+from knowledge.coordination.handoff_settings import REMINDER_INTENT, REQUEST_ENTITY, claim_delay, settings
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.queries import NotFound
+from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
 
-REMINDER_INTENT = "EXTERNAL_handoff_unclaimed"
-# The reminder carries the request it is about, as an entity (not in the domain: never featurised).
-REQUEST_ENTITY = "handoff_request"
 CALLBACK_FORM = "callback_form"
 CONTACT_SLOT = "callback_contact"
 CONSENT_SLOT = "callback_consent"
 # After this many messages without a readable contact, the form gives up (nothing is kept).
 MAX_CONTACT_ATTEMPTS = 3
-
-
-def settings() -> HandoffConfig:
-    """The hand-over settings; a broken file is logged and the defaults keep the assistant answering."""
-    try:
-        return office_hours.config()
-    except ConfigError as error:
-        logger.error("%s\nRéglages par défaut utilisés (lundi-vendredi, 9 h-17 h).", error)
-        return office_hours.defaults()
-
-
-def claim_delay(handoff_settings: HandoffConfig) -> timedelta:
-    try:
-        return timedelta(minutes=office_hours.claim_delay_minutes(handoff_settings))
-    except ConfigError as error:
-        logger.error("%s ; délai de knowledge/handoff.yml utilisé.", error)
-        return timedelta(minutes=handoff_settings.claim_delay_minutes)
 
 
 def unclaimed_reminder(request_id: int, delay: timedelta, now: Optional[datetime] = None) -> Dict[str, Any]:
@@ -70,11 +51,11 @@ def unclaimed_reminder(request_id: int, delay: timedelta, now: Optional[datetime
 
 
 def consent_question() -> Optional[str]:
-    """The call-back question, with the retention of knowledge/privacy.yml; None if it cannot be read."""
+    """The call-back question, with the retention of knowledge/coordination/privacy.yml; None if it cannot be read."""
     try:
         months = privacy.retention()["contact_months_after_close"]
     except (OSError, KeyError, TypeError, ValueError) as error:
-        logger.error("Durée de conservation des contacts illisible (knowledge/privacy.yml) : %s. "
+        logger.error("Durée de conservation des contacts illisible (knowledge/coordination/privacy.yml) : %s. "
                      "Pas de proposition de rappel.", error)
         return None
     return text("callback_offer", retention_months=months)

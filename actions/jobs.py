@@ -6,12 +6,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
-from actions.criteria import ANY, Criteria
 from actions.formatting import apply_buttons, counted, counts_line, in_commune, openings_list
-from actions.messages import say, text
+from actions.messages import say
 from actions.pending import Pending, set_pending
 from actions.places import example_commune
-from knowledge import queries, unmet_search, vocabulary
+from knowledge.conversations import unmet_search
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.naming import ANY
+from knowledge.texts import text
 
 PAGE_SIZE = 5
 # Communes offered as buttons to narrow a search down.
@@ -81,7 +84,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
 
 
 def unmet_marker(criteria: Criteria) -> List[Dict[str, Any]]:
-    """The observatory's record of a search that found nothing (knowledge/unmet_search.py): the
+    """The observatory's record of a search that found nothing (knowledge/conversations/unmet_search.py): the
     criteria of this moment, then the slot reset. Written before `jobs_offset` so that the marker's
     timestamp never follows it (the observatory's cut-over between old and new conversations)."""
     value = unmet_search.marker(**{name: criteria.value(name) for name in unmet_search.FIELDS})

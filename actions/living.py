@@ -1,6 +1,6 @@
 """Settling in: housing, childcare, mobility and the spouse's job.
 
-Lists are filtered by what the person said about themselves (knowledge/vocabulary.yml): housing by
+Lists are filtered by what the person said about themselves (knowledge/partners/vocabulary.yml): housing by
 their situation (a stage or studies, a short mission, a long-term move: the housing's type and the
 stays its `duree` allows), childcare by night work (only care that looks after children at night),
 mobility by whether they have a car. Examples of other communes never name the
@@ -12,12 +12,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, topic
-from actions.criteria import Criteria
 from actions.formatting import childcare_extra, housing_extra, resource_line
-from actions.messages import say, text
+from actions.messages import say
 from actions.places import answer_places, example_commune, mentions, said_before
-from knowledge import queries, stays, vocabulary
-from knowledge.queries import Resource
+from knowledge.partners import queries, stays, vocabulary
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.queries import Resource
+from knowledge.texts import text
 
 
 def housing_situation(tracker: Tracker) -> Optional[str]:
@@ -70,7 +71,7 @@ def works_at_night(tracker: Tracker) -> bool:
 
 def covers_night(resource: Resource) -> bool:
     """Care that looks after children at night: `nuit` = oui in garde_enfants.csv or, when the
-    partner did not say, a type that can (knowledge/vocabulary.yml childcare_night_types)."""
+    partner did not say, a type that can (knowledge/partners/vocabulary.yml childcare_night_types)."""
     night = resource.details.get("night")
     if night is not None:
         return night
@@ -106,7 +107,7 @@ def _example(tracker: Tracker, shown: List[Resource]) -> str:
 
 def mobility_for(tracker: Tracker) -> Callable[[Optional[List[str]]], List[Resource]]:
     """The mobility query without the types that do not fit what the person said (« pas de
-    permis », « pas de voiture »: no car rental; knowledge/vocabulary.yml mobility_situations)."""
+    permis », « pas de voiture »: no car rental; knowledge/partners/vocabulary.yml mobility_situations)."""
     excluded = {kind for situation in vocabulary.vocabulary()["mobility_situations"].values()
                 if mentions(tracker, situation["words"]) or said_before(tracker, situation["words"])
                 for kind in situation["exclude"]}

@@ -5,8 +5,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.texts import text
 
-__all__ = ["say", "text"]
-
 
 def say(dispatcher: CollectingDispatcher, name: str, buttons: Optional[List[Dict[str, str]]] = None,
         **values: Any) -> None:

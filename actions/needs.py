@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import living
 from actions.answers import AnswerAction, buttons
-from actions.criteria import Criteria
 from actions.formatting import (
     childcare_extra,
     counted,
@@ -24,12 +23,15 @@ from actions.formatting import (
     structure_extra,
 )
 from actions.jobs import describe
-from actions.messages import say, text
+from actions.messages import say
 from actions.partners import INSTALLATION_HELP
 from actions.pending import set_pending
 from actions.places import example_commune
-from knowledge import cues, queries, vocabulary
-from knowledge.queries import Resource
+from knowledge import cues
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.queries import Resource
+from knowledge.texts import text
 
 BRIEF_LIMIT = 3
 PLAN_FROM_NEEDS = 3

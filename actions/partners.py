@@ -8,14 +8,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
-from actions.criteria import Criteria
 from actions.formatting import counted, in_commune, resource_line, structure_extra
-from actions.messages import say, text
+from actions.messages import say
 from actions.pending import Pending, set_pending
 from actions.places import answer_places, example_commune
-from knowledge import queries, vocabulary
-from knowledge.naming import ANY, canonical
-from knowledge.normalise import key
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.naming import ANY, canonical
+from knowledge.partners.normalise import key
+from knowledge.texts import text
 
 INSTALLATION_HELP = ["guichet_installation", "cpts", "msp"]
 

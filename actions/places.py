@@ -4,12 +4,12 @@ from typing import Callable, List, Optional, Sequence
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.criteria import Criteria
 from actions.formatting import in_commune
 from actions.messages import say
-from knowledge import queries, vocabulary
-from knowledge.normalise import key
-from knowledge.queries import Resource
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.normalise import key
+from knowledge.partners.queries import Resource
 
 LIMIT = 5
 

@@ -1,6 +1,6 @@
 """« Mon projet d'installation »: the plan as one reply, its page link, the e-mail request, the
 hand-over to a coordinator. The form that collects the situation is actions/plan_form.py; the
-plan is built by knowledge/plan_builder.py and kept by knowledge/plans.py.
+plan is built by knowledge/partners/plan_builder.py and kept by knowledge/coordination/plans.py.
 """
 from typing import Any, Dict, List, Text
 
@@ -14,10 +14,12 @@ from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_email
 from actions.formatting import short
 from actions.handoff import request_human
-from actions.messages import say, text
+from actions.messages import say
 from actions.plan_form import cancelled, situation
-from knowledge import handoff, mail_settings, plan_builder, plans
-from knowledge.applications import apply_payload
+from knowledge.coordination import handoff, mail_settings, plans
+from knowledge.coordination.applications import apply_payload
+from knowledge.partners import plan_builder
+from knowledge.texts import text
 
 EMAIL_SLOT = "plan_email"
 NEXT_BUTTONS = [("button.receive_my_plan", "/plan_receive"),  # (title's text key, payload)

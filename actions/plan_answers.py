@@ -1,11 +1,11 @@
-"""Read the installation form's typed answers (words in knowledge/plan.yml), and what the
+"""Read the installation form's typed answers (words in knowledge/partners/plan.yml), and what the
 conversation already said. Pure functions: None means « not understood »."""
 import re
 from datetime import date
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from knowledge.normalise import key
-from knowledge.plan_builder import settings
+from knowledge.partners.normalise import key
+from knowledge.partners.plan_builder import settings
 
 SKIPPED = "passe"
 NONE = "aucun"

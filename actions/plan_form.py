@@ -12,11 +12,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import plan_answers as answers
 from actions.apply import cancels
-from actions.messages import say, text
-from knowledge.naming import ANY, canonical, means_any
-from knowledge.normalise import key
-from knowledge.plan_builder import EPCI_PREFIX, describe_situation, named_epci
-from knowledge.texts import texts
+from actions.messages import say
+from knowledge.partners.naming import ANY, canonical, means_any
+from knowledge.partners.normalise import key
+from knowledge.partners.plan_builder import EPCI_PREFIX, describe_situation, named_epci
+from knowledge.texts import text, texts
 
 FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",

@@ -11,9 +11,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons
-from actions.messages import say, text
+from actions.messages import say
 from actions.pending import Pending, set_pending
-from knowledge import alerts, privacy
+from knowledge.coordination import alerts, privacy
+from knowledge.texts import text
 
 ERASED_SLOT = "data_erased"
 

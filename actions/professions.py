@@ -6,11 +6,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons, topic
-from actions.criteria import Criteria
-from actions.messages import say, text
-from knowledge import queries, vocabulary
-from knowledge.naming import ANY, canonical
-from knowledge.normalise import key
+from actions.messages import say
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.criteria import Criteria
+from knowledge.partners.naming import ANY, canonical
+from knowledge.partners.normalise import key
+from knowledge.texts import text
 
 # Entity roles of `profession` (annotated in the training data): the job held now, the one aimed at.
 CURRENT, TARGET = "current", "target"

@@ -11,8 +11,9 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import AnswerAction, buttons
-from actions.messages import say, text
+from actions.messages import say
 from actions.pending import Pending, set_pending
+from knowledge.texts import text
 
 SAFETY_ENTITY = "safety"
 

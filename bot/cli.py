@@ -10,8 +10,9 @@ from bot import settings as bot_settings
 from bot.alerts import cli as alerts_cli
 from bot.telegram import cli as telegram_cli
 from bot.web.console import cli as console_cli
-from knowledge import db, export, importer, migrate
+from knowledge import db, migrate
 from knowledge import settings as knowledge_settings
+from knowledge.partners import export, importer
 from knowledge.settings import DEMO_DIR
 
 

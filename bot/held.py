@@ -2,7 +2,7 @@
 Telegram's bot/telegram/updates.py).
 
 While a request is claimed in the console, what the person writes is for the coordinator; only the
-commands of knowledge/vocabulary.yml (`commands_while_held`) are for the assistant. « stop » and
+commands of knowledge/partners/vocabulary.yml (`commands_while_held`) are for the assistant. « stop » and
 « supprimer mes données » end the exchange: the request is closed (outcome `ended_by_person`) and
 the conversation given back to the assistant through Rasa's HTTP API, as the console does.
 """
@@ -17,7 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from unidecode import unidecode
 
 from bot import settings as bot_settings
-from knowledge import handoff, vocabulary
+from knowledge.coordination import handoff
+from knowledge.partners import vocabulary
 from knowledge.texts import text as message_text
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from knowledge import privacy
+from knowledge.coordination import privacy
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -73,6 +73,7 @@ def register(commands: "argparse._SubParsersAction") -> None:
     erase.add_argument("sender")
     erase.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
     erase.set_defaults(func=cmd_erase)
-    purge = actions.add_parser("purge", help="appliquer les durées de conservation (knowledge/privacy.yml)")
+    purge = actions.add_parser("purge",
+                               help="appliquer les durées de conservation (knowledge/coordination/privacy.yml)")
     purge.add_argument("--dry-run", action="store_true", help="compter sans rien supprimer")
     purge.set_defaults(func=cmd_purge)

@@ -54,7 +54,7 @@ from sqlalchemy.pool import QueuePool
 
 from bot.history import HISTORY_USER_MESSAGES
 from bot.sql_statements import Statement
-from knowledge.transcripts import windows
+from knowledge.coordination.transcripts import windows
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge import naming
+from knowledge.partners import naming
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ street addresses with a house number, and the name a person gives (« je m'appel
 Used wherever a typed message leaves the conversation it belongs to (the observatory, its CSV
 files, the review files, the logs). Only what has a recognisable shape is found: a name written
 without an introduction (« Léa Martin, infirmière ») or an address without a number stays (the
-observatory and review exports add spaCy's named entities on top: `knowledge.name_masking`).
+observatory and review exports add spaCy's named entities on top: `knowledge.partners.name_masking`).
 A machine's address is not a number to mask: the host and port of a URL (« http://10.0.12.34:5432/ »)
 and a private or loopback IPv4 address (« 127.0.0.1:5005 ») are left as they are; the rest of the URL
 is masked, and a public IPv4 address written alone may be a person's: it is masked as a number.

@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from knowledge.models import Base
+from knowledge.schema import Base
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 FIRST_REVISION = "0001"

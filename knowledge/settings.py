@@ -7,8 +7,8 @@ from dotenv import load_dotenv
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 load_dotenv(PROJECT_ROOT / ".env")
 
-DEMO_DIR = PROJECT_ROOT / "knowledge" / "demo"
-TERRITORY_FILE = PROJECT_ROOT / "knowledge" / "territoire.yml"
+DEMO_DIR = PROJECT_ROOT / "knowledge" / "partners" / "demo"
+TERRITORY_FILE = PROJECT_ROOT / "knowledge" / "partners" / "territoire.yml"
 
 
 def var_dir() -> Path:

@@ -7,7 +7,7 @@ the database URL of the settings (DATABASE_URL). SQLite needs `render_as_batch` 
 from alembic import context
 
 from knowledge import db, settings
-from knowledge.models import Base
+from knowledge.schema import Base
 
 config = context.config
 

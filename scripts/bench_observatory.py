@@ -33,8 +33,10 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from bot.web.console.observatory import TABLES, _figures, to_csv
-    from knowledge import migrate, observatory, transcripts
-    from knowledge.observatory import Period
+    from knowledge import migrate
+    from knowledge.conversations import observatory
+    from knowledge.conversations.observatory import Period
+    from knowledge.coordination import transcripts
 
     with transcripts.engine().connect() as connection:
         events = connection.scalar(select(func.count()).select_from(transcripts.events))

@@ -49,7 +49,8 @@ def demo_database(path: Path) -> str:
 
 
 def _import_demo(url: str) -> None:
-    from knowledge import db, importer, naming
+    from knowledge import db
+    from knowledge.partners import importer, naming
     os.environ["DATABASE_URL"] = url
     db.dispose()
     naming.forget()

@@ -12,7 +12,7 @@ REST); job searches find nothing when the demo data has no opening for them (as 
 records it: `jobs_offset` = 0); some people come back later (a new session carries the slots
 over); some ask for a coordinator, and those requests are written to the partner database with
 waiting and handling times and an outcome. By default both go to var/bench/observatory/, never to the
-guichet's own files. The observatory's indexes are added at the end (knowledge.observatory).
+guichet's own files. The observatory's indexes are added at the end (knowledge.conversations.observatory).
 """
 import argparse
 import csv
@@ -37,7 +37,7 @@ BENCH_DIR = ROOT / "var" / "bench" / "observatory"
 sys.path.insert(0, str(ROOT))
 
 PARIS = ZoneInfo("Europe/Paris")
-DEMO = ROOT / "knowledge" / "demo"
+DEMO = ROOT / "knowledge" / "partners" / "demo"
 ANNOTATION = re.compile(r"\[([^\]]+)\]\(([a-z_]+)\)")
 TOPIC_INTENTS = {  # intent → (action, topic)
     "ask_profession": ("action_profession", "profession"), "ask_training": ("action_training", "training"),
@@ -349,8 +349,11 @@ def main() -> None:
     os.environ["DATABASE_URL"], os.environ["TRACKER_STORE_URL"] = args.database, args.tracker_store
     from sqlalchemy import delete, func, insert, select
 
-    from knowledge import db, importer, migrate, settings, transcripts
-    from knowledge.models import Commune, CoordinatorRequest
+    from knowledge import db, migrate, settings
+    from knowledge.coordination import transcripts
+    from knowledge.coordination.models import CoordinatorRequest
+    from knowledge.partners import importer
+    from knowledge.partners.models import Commune
 
     with db.session_scope() as session:
         if not session.scalar(select(func.count()).select_from(Commune)):

@@ -22,8 +22,9 @@ import pytest
 from rasa_sdk import Tracker
 from sqlalchemy import func, select
 
-from knowledge import db, importer, naming
+from knowledge import db
 from knowledge.models import Base
+from knowledge.partners import importer, naming
 
 # The fake Rasa HTTP API fixture (`rasa`) of the console and reminder tests; the SMTP server (`smtp_server`).
 pytest_plugins = ["tests.console_helpers", "tests.mail_helpers"]

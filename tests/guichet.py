@@ -9,7 +9,8 @@ from typing import Dict, Iterator, Optional
 
 from bot import services
 from bot import settings as bot_settings
-from knowledge import db, importer, naming
+from knowledge import db
+from knowledge.partners import importer, naming
 from knowledge.settings import DEMO_DIR
 
 

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from knowledge import transcripts, unmet_search
-from knowledge.naming import ANY
+from knowledge.conversations import unmet_search
+from knowledge.coordination import transcripts
+from knowledge.partners.naming import ANY
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -1,10 +1,10 @@
-"""Console accounts against guessing and lock-outs (knowledge/accounts.py; issue 22, points 7 and 8),
+"""Console accounts against guessing and lock-outs (knowledge/coordination/accounts.py; issue 22, points 7 and 8),
 on SQLite and PostgreSQL."""
 from datetime import datetime, timedelta
 
 import pytest
 
-from knowledge import accounts
+from knowledge.coordination import accounts
 
 PASSWORD = "un mot de passe assez long"
 EMAIL = "camille.martin@cotesoin.fr"

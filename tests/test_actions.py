@@ -10,7 +10,8 @@ from actions.jobs import ActionSearchJobs
 from actions.living import ActionChildcare, ActionHousing, ActionMobility, ActionSpouseJob
 from actions.partners import ActionInstallation, ActionPartners
 from actions.professions import ActionProfession, ActionTraining
-from knowledge import handoff, queries
+from knowledge.coordination import handoff
+from knowledge.partners import queries
 
 DOMAIN = {"forms": {"job_search_form": {"required_slots": ["profession", "commune"]}}, "slots": {}}
 

@@ -11,7 +11,8 @@ from bot.telegram.app import make_bot
 from bot.telegram.formatting import CallbackPayloads
 from bot.telegram.output import TelegramOutput
 from bot.telegram.settings import TelegramSettings
-from knowledge import alerts, importer, naming
+from knowledge.coordination import alerts
+from knowledge.partners import importer, naming
 from tests.data.telegram.fake_bot_api import FakeBotApi
 
 CONSENT = "Je peux vous écrire quand une nouvelle offre correspond… D'accord ?"
@@ -195,7 +196,7 @@ async def test_after_twelve_months_consent_is_asked_again(loaded_db, smtp_server
 
 
 async def test_an_alert_may_cover_the_neighbouring_communes(loaded_db, make_tracker):
-    from knowledge import queries
+    from knowledge.partners import queries
 
     criteria = {"profession": "infirmier", "commune": "Pornic"}
     dispatcher, _ = await form_run(make_tracker, alert_actions.ActionAskAlertConsent, slots=criteria,

@@ -3,9 +3,11 @@ from datetime import date, datetime
 
 from sqlalchemy import update
 
-from knowledge import application_stats, applications, db
-from knowledge.models import Application
-from knowledge.observatory import MASKED, Period
+from knowledge import db
+from knowledge.conversations import application_stats
+from knowledge.conversations.observatory import MASKED, Period
+from knowledge.coordination import applications
+from knowledge.coordination.models import Application
 
 
 def record(opening_id, sender, when):
@@ -33,7 +35,7 @@ def test_counts_per_opening_profession_and_commune_masked_below_five(loaded_db, 
 
 
 def test_active_alerts_by_profession_and_commune_masked_below_five(loaded_db):
-    from knowledge import alerts
+    from knowledge.coordination import alerts
 
     for n in range(5):
         alerts.subscribe(f"telegram-{n}", "telegram", "J'accepte.", profession="infirmier", communes=["Pornic"])

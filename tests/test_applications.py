@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from bot.mail import outbox
-from knowledge import applications, cv_files
-from knowledge.queries import NotFound
+from knowledge.coordination import applications, cv_files
+from knowledge.partners.queries import NotFound
 
 CONSENT = "J'accepte que ma candidature soit transmise au Centre hospitalier des Embruns."
 

@@ -4,7 +4,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import apply
 from actions.jobs import ActionSearchJobs
-from knowledge import applications, cv_files
+from knowledge.coordination import applications, cv_files
 
 DOMAIN = {"forms": {"apply_form": {"required_slots": ["apply_opening", "apply_name", "apply_contact",
                                                       "apply_message", "apply_cv", "apply_confirm"]}},

@@ -13,7 +13,7 @@ import time
 import pytest
 from sqlalchemy import insert
 
-from knowledge import accounts, handoff, transcripts
+from knowledge.coordination import accounts, handoff, transcripts
 from tests.console_helpers import PASSWORD, console_client, csrf_of, log_in
 
 

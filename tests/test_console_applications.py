@@ -1,7 +1,7 @@
 """The console's applications page: per opening and structure, status, trail, « transmise »."""
 import pytest
 
-from knowledge import accounts, applications
+from knowledge.coordination import accounts, applications
 from tests.console_helpers import PASSWORD, console_client, log_in
 from tests.test_console_data import get, post, rows
 

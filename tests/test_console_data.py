@@ -6,7 +6,8 @@ import re
 import aiohttp
 import pytest
 
-from knowledge import accounts, editing, handoff, queries
+from knowledge.coordination import accounts, handoff
+from knowledge.partners import editing, queries
 from tests.console_helpers import PASSWORD, console_client, log_in
 
 HTML = {"Accept": "text/html"}
@@ -368,7 +369,7 @@ async def test_a_preview_changes_field_by_field_and_is_confirmed_once(client, fi
 
 
 async def test_a_workbook_is_previewed_and_imported(client, tmp_path):
-    from knowledge import export
+    from knowledge.partners import export
     workbook = export.workbook_bytes()  # the database as it is, as a workbook
     response = await upload_and_confirm(client, ("partenaires.xlsx", workbook))
     body = text_of(await response.text())
@@ -389,7 +390,7 @@ def workbook_with(edit) -> bytes:
 
     from openpyxl import load_workbook
 
-    from knowledge import export
+    from knowledge.partners import export
     book = load_workbook(io.BytesIO(export.workbook_bytes()))
     sheet = book["offres"]
     edit(sheet, [cell.value for cell in sheet[1]])
@@ -400,7 +401,7 @@ def workbook_with(edit) -> bytes:
 
 def stored_profession(code: str):
     from knowledge import db
-    from knowledge.models import Profession
+    from knowledge.partners.models import Profession
     with db.session_scope() as session:
         found = session.get(Profession, code)
         return None if found is None else (found.label, found.training)

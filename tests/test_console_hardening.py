@@ -10,8 +10,10 @@ from aiohttp.test_utils import make_mocked_request
 
 from bot.web.console.auth import client_address
 from bot.web.console.keys import TRUSTED_PROXIES
-from knowledge import accounts, handoff, name_masking, review, transcripts
-from knowledge.spreadsheet_cells import inert
+from knowledge.conversations import review
+from knowledge.coordination import accounts, handoff, transcripts
+from knowledge.partners import name_masking
+from knowledge.partners.spreadsheet_cells import inert
 from tests.console_helpers import PASSWORD, FakeRasa, console_client, log_in, start
 from tests.observatory_helpers import Conversations, at
 

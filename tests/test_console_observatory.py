@@ -5,7 +5,8 @@ import re
 import pytest
 import yaml
 
-from knowledge import accounts, handoff, review, transcripts
+from knowledge.conversations import review
+from knowledge.coordination import accounts, handoff, transcripts
 from tests.console_helpers import PASSWORD, FakeRasa, console_client, log_in, start
 from tests.observatory_helpers import Conversations, at
 
@@ -191,7 +192,7 @@ def test_the_time_series_puts_masked_days_in_the_grey_band():
 
 def test_every_commune_label_stays_inside_the_map():
     from bot.web.console.charts import LABEL_CHAR_WIDTH, commune_map
-    from knowledge.observatory import CommuneRow
+    from knowledge.conversations.observatory import CommuneRow
 
     rows = [CommuneRow("Pornic", "", 47.1153, -2.1022, 120, 10), CommuneRow("Vue", "", 47.1994, -1.8806, "< 5", 0),
             CommuneRow("Rouans", "", 47.1842, -1.8575, 0, 0), CommuneRow("Cheix-en-Retz", "", 47.1844, -1.8172, 7, 0)]

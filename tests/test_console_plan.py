@@ -1,5 +1,5 @@
 """Issue 20: the installation plan handed over as the request's case file, in the console."""
-from knowledge import handoff, plans
+from knowledge.coordination import handoff, plans
 from tests import test_console
 from tests.console_helpers import log_in
 from tests.test_console import page_text

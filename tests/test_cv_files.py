@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from knowledge import cv_files
+from knowledge.coordination import cv_files
 
 
 @pytest.fixture

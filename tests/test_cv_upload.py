@@ -3,7 +3,7 @@ import aiohttp
 import pytest
 
 from bot.web.app import init_app
-from knowledge import cv_files
+from knowledge.coordination import cv_files
 from tests.test_web import _client, _settings
 
 

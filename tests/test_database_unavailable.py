@@ -8,9 +8,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionRequestHuman
 from actions.jobs import ActionSearchJobs
 from actions.living import ActionHousing
-from actions.messages import text
 from bot.web.app import init_app
-from knowledge import db, handoff, handoff_spool, importer, naming
+from knowledge import db
+from knowledge.coordination import handoff, handoff_spool
+from knowledge.partners import importer, naming
+from knowledge.texts import text
 from tests.conftest import FIXTURE_DIR
 from tests.test_web import _client, _settings
 

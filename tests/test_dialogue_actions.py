@@ -14,7 +14,7 @@ from actions.needs import ActionAnswerNeeds
 from actions.partners import ActionPartners
 from actions.professions import ActionTraining
 from actions.safety import ActionSafety
-from knowledge import importer, naming
+from knowledge.partners import importer, naming
 from tests.test_actions import button_payloads, run, slot, texts
 
 FOLDER = Path(__file__).parent / "data" / "knowledge_dialogue"

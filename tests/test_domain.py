@@ -11,9 +11,9 @@ import yaml
 from rasa.shared.core.constants import DEFAULT_SLOT_NAMES
 from rasa.shared.core.domain import Domain
 
-from actions.handoff import REMINDER_INTENT
 from bot.telegram.updates import COMMANDS, START_INTENT
-from knowledge.applications import apply_payload
+from knowledge.coordination.applications import apply_payload
+from knowledge.coordination.handoff_settings import REMINDER_INTENT
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_FILE = ROOT / "domain.yml"
@@ -96,8 +96,8 @@ def _items_per_feature(text: str) -> Dict[Tuple[str, str], Set[str]]:
 
 
 def _payloads_in_python(folder: Path) -> Iterator[Tuple[str, str]]:
-    """(where, payload) for every (title, "/payload") pair written in the modules of `folder` (a title written or read by `text()`);
-    the formatted parts of an f-string are left out (`{…}`), its written parts kept."""
+    """(where, payload) for every (title, "/payload") pair written in the modules of `folder` (a title
+    written or read by `text()`); the formatted parts of an f-string are left out (`{…}`), its written parts kept."""
     for path in sorted(folder.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Tuple) and len(node.elts) == 2):
@@ -130,7 +130,7 @@ def _every_payload() -> List[Tuple[str, str]]:
     found = [*_payloads_in_domain(), *_payloads_in_python(ROOT / "actions"),
              *((f"bot/telegram/updates.py /{command}", payload) for command, payload in COMMANDS.items()),
              ("bot/telegram/updates.py /start", START_INTENT),
-             ("knowledge/applications.py apply_payload", apply_payload("ouverture-1"))]
+             ("knowledge/coordination/applications.py apply_payload", apply_payload("ouverture-1"))]
     return found
 
 
@@ -138,7 +138,7 @@ def test_the_payload_scan_finds_the_buttons_of_the_domain_the_actions_and_telegr
     """The scan below reads every kind of place a payload is written (a scan finding nothing passes)."""
     where = {place.split(" ")[0].split(":")[0] for place, _ in _every_payload()}
     assert {"domain.yml", "actions/jobs.py", "actions/professions.py", "actions/plan.py",
-            "bot/telegram/updates.py", "knowledge/applications.py"} <= where
+            "bot/telegram/updates.py", "knowledge/coordination/applications.py"} <= where
     payloads = {payload for _, payload in _every_payload()}
     assert '/inform{"commune":"Pornic"}' in payloads and "/plan_move" in payloads
     assert '/search_jobs{"profession":"{…}"}' in payloads

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from knowledge import queries
+from knowledge.partners import queries
 from tests.test_e2e_rest import Conversation, assistant  # noqa: F401 (the servers, a module fixture)
 
 pytestmark = pytest.mark.e2e

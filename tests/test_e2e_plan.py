@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import plans
+from knowledge.coordination import plans
 from tests.guichet import running_guichet
 from tests.test_e2e_dialogue import replies
 from tests.test_e2e_rest import Conversation

@@ -18,8 +18,11 @@ from sqlalchemy import MetaData
 from bot import services
 from bot.web.console import reminders
 from bot.web.console.rasa import RasaConversations
-from knowledge import db, handoff, queries
-from knowledge.models import Base, CoordinatorRequest
+from knowledge import db
+from knowledge.coordination import handoff
+from knowledge.coordination.models import CoordinatorRequest
+from knowledge.models import Base
+from knowledge.partners import queries
 from tests.guichet import guichet_on_backend
 
 pytestmark = pytest.mark.e2e
@@ -231,8 +234,9 @@ def test_a_job_search_that_finds_nothing_is_counted_by_the_observatory(assistant
     holding the criteria), reset in the same turn, and the observatory counts it."""
     from sqlalchemy import select
 
-    from knowledge import observatory, transcripts, unmet_search
-    from knowledge.models import Commune
+    from knowledge.conversations import observatory, unmet_search
+    from knowledge.coordination import transcripts
+    from knowledge.partners.models import Commune
 
     with db.session_scope() as session:
         communes = list(session.scalars(select(Commune.name).order_by(Commune.name)))

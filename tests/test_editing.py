@@ -1,14 +1,15 @@
 """Coordinators edit openings and events one at a time, or import uploaded CSV files
-(knowledge/editing.py): the import's rules, nothing written on error, an audit line per write."""
+(knowledge/partners/editing.py): the import's rules, nothing written on error, an audit line per write."""
 from datetime import date, timedelta
 from typing import Dict
 
 import pytest
 
-from knowledge import accounts, editing, handoff, naming, queries
-from knowledge.editing import Invalid
-from knowledge.importer import ImportFailed
-from knowledge.queries import NotFound
+from knowledge.coordination import accounts, handoff
+from knowledge.partners import editing, naming, queries
+from knowledge.partners.editing import Invalid
+from knowledge.partners.importer import ImportFailed
+from knowledge.partners.queries import NotFound
 
 TODAY = date(2026, 11, 24)
 

@@ -15,10 +15,11 @@ from actions.handoff import (
     ValidateCallbackForm,
     request_human,
 )
-from actions.messages import text
-from knowledge import accounts, db, handoff, office_hours, privacy
-from knowledge.models import CoordinatorRequest
-from knowledge.office_hours import ConfigError
+from knowledge import db
+from knowledge.coordination import accounts, handoff, office_hours, privacy
+from knowledge.coordination.models import CoordinatorRequest
+from knowledge.coordination.office_hours import ConfigError
+from knowledge.texts import text
 from tests.test_actions import slot, texts
 
 PARIS = "Europe/Paris"

@@ -1,9 +1,9 @@
-"""The public holidays the coordinators do not work (knowledge/holidays.py)."""
+"""The public holidays the coordinators do not work (knowledge/coordination/holidays.py)."""
 from datetime import date
 
 import pytest
 
-from knowledge.holidays import easter, french_public_holidays
+from knowledge.coordination.holidays import easter, french_public_holidays
 
 
 @pytest.mark.parametrize("year, sunday", [(2008, date(2008, 3, 23)), (2019, date(2019, 4, 21)),

@@ -6,19 +6,11 @@ from typing import Callable, Dict, List
 import pytest
 from sqlalchemy import func, select
 
-from knowledge import db, importer, queries, settings
-from knowledge.importer import ImportFailed, import_folder
-from knowledge.models import (
-    Base,
-    Childcare,
-    Commune,
-    Event,
-    Housing,
-    Mobility,
-    Opening,
-    Profession,
-    Structure,
-)
+from knowledge import db, settings
+from knowledge.models import Base
+from knowledge.partners import importer, queries
+from knowledge.partners.importer import ImportFailed, import_folder
+from knowledge.partners.models import Childcare, Commune, Event, Housing, Mobility, Opening, Profession, Structure
 
 FIXTURE_ROWS = {
     "communes.csv": 6,

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from knowledge import db, export
-from knowledge.importer import ImportFailed, import_folder
-from knowledge.models import Childcare, Housing
+from knowledge import db
+from knowledge.partners import export
+from knowledge.partners.importer import ImportFailed, import_folder
+from knowledge.partners.models import Childcare, Housing
 from tests.conftest import FIXTURE_DIR
 from tests.test_import import set_cell
 

@@ -10,8 +10,9 @@ import pytest
 
 from actions.discovery import ActionDiscovery
 from actions.living import ActionChildcare, ActionHousing, ActionMobility
-from knowledge import db, importer
-from knowledge.models import Housing
+from knowledge import db
+from knowledge.partners import importer
+from knowledge.partners.models import Housing
 from tests.test_actions import run, texts
 
 

@@ -165,8 +165,8 @@ def test_an_empty_database_gets_the_current_schema_at_once(engine):
 
 
 def test_the_reminder_is_marked_once_on_the_request(loaded_db):
-    from knowledge import handoff
-    from knowledge.models import CoordinatorRequest
+    from knowledge.coordination import handoff
+    from knowledge.coordination.models import CoordinatorRequest
 
     with db.session_scope() as session:
         request = CoordinatorRequest(sender_id="web-1", channel="web", topic="jobs", criteria={})

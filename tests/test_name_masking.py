@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from knowledge import name_masking
 from knowledge.masking import NAME_MASK
+from knowledge.partners import name_masking
 
 COMMUNES = frozenset({"pornic", "vue", "saint brevin les pins"})
 
@@ -51,8 +51,8 @@ def test_texts_kept_whole_are_masked_in_every_piece_and_nothing_is_cut_off():
 
 def test_the_model_is_loaded_only_where_names_are_masked():
     """The action server and the web site's start do not load spaCy; the first masked question does."""
-    code = ("import sys, actions.jobs, actions.handoff, bot.web.app, knowledge.observatory, knowledge.review;"
-            "print('spacy' in sys.modules)")
+    code = ("import sys, actions.jobs, actions.handoff, bot.web.app, knowledge.conversations.observatory, "
+            "knowledge.conversations.review; print('spacy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert result.stdout.strip() == "False", result.stderr[-2000:]

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge import db, importer, queries
-from knowledge.normalise import Canonicaliser, key
+from knowledge import db
+from knowledge.partners import importer, queries
+from knowledge.partners.normalise import Canonicaliser, key
 
 FIXTURE_DIR = Path(__file__).parent / "data" / "knowledge"
 

@@ -8,9 +8,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from knowledge import db, observatory, transcripts, unmet_search
-from knowledge.models import CoordinatorRequest
-from knowledge.observatory import MASKED, Period
+from knowledge import db
+from knowledge.conversations import observatory, unmet_search
+from knowledge.conversations.observatory import MASKED, Period
+from knowledge.coordination import transcripts
+from knowledge.coordination.models import CoordinatorRequest
 from tests.observatory_helpers import Conversations, at
 
 PERIOD = Period(date(2025, 3, 25), date(2025, 4, 5))  # summer time starts on 30 March
@@ -190,7 +192,8 @@ def test_searches_that_found_nothing_by_profession_commune_and_contract(tracker_
 
 
 def test_the_job_search_writes_the_unmet_marker_with_its_criteria_then_resets_it(loaded_db, make_tracker):
-    """The marker the observatory counts (knowledge/unmet_search.py), written by actions/jobs.py itself."""
+    """The marker the observatory counts (knowledge/conversations/unmet_search.py), written by actions/jobs.py
+    itself."""
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.jobs import show_openings

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import plan_answers
 from actions.plan import ActionPlanHandover, ActionPlanLink, ActionPlanReply, ValidatePlanEmailForm
 from actions.plan_form import SLOTS, ActionPlanStart, ValidatePlanForm
-from knowledge import handoff, importer, naming, plan_builder, plans, privacy
-from knowledge.queries import NotFound
+from knowledge.coordination import handoff, plans, privacy
+from knowledge.partners import importer, naming, plan_builder
+from knowledge.partners.queries import NotFound
 from tests.test_actions import button_payloads, slot, texts
 
 FOLDER = Path(__file__).parent / "data" / "knowledge_plan"
@@ -241,7 +242,7 @@ async def test_the_email_is_kept_with_its_consent_and_a_wrong_one_asked_again(pl
     dispatcher, events = await run(ActionPlanEmailSave, make_tracker(slots={"plan_email": "ana@exemple.fr"}))
     assert "ana@exemple.fr" in texts(dispatcher) and slot(events, "plan_email") is None
     from knowledge import db
-    from knowledge.models import InstallationPlan
+    from knowledge.coordination.models import InstallationPlan
     with db.session_scope() as session:
         row = session.get(InstallationPlan, plans.latest("candidate-42").id)
         assert row.email == "ana@exemple.fr" and "effacer mes données" in row.email_consent_text

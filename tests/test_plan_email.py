@@ -6,8 +6,10 @@ import pytest
 
 from actions.plan import ActionPlanEmailSave, ActionPlanLink, ActionPlanReply
 from bot.mail import outbox
-from knowledge import db, importer, naming, plans
-from knowledge.models import InstallationPlan
+from knowledge import db
+from knowledge.coordination import plans
+from knowledge.coordination.models import InstallationPlan
+from knowledge.partners import importer, naming
 from tests.test_actions import button_payloads, texts
 from tests.test_plan import ANSWERED, FOLDER, run
 

@@ -13,8 +13,11 @@ from sqlalchemy import func, select
 
 from bot import cli
 from bot.tracker_store import WindowedSQLTrackerStore
-from knowledge import accounts, db, handoff, name_masking, privacy, transcripts
-from knowledge.models import AuditEntry, CoordinatorRequest, RequestNote
+from knowledge import db
+from knowledge.audit import AuditEntry
+from knowledge.coordination import accounts, handoff, privacy, transcripts
+from knowledge.coordination.models import CoordinatorRequest, RequestNote
+from knowledge.partners import name_masking
 from tests.console_helpers import PASSWORD
 from tests.test_console import store, tracker_store  # noqa: F401  (fixture)
 
@@ -245,7 +248,7 @@ def test_erase_without_a_terminal_refuses_clearly_and_erases_nothing(conversatio
 
 # -- applications and CV files -------------------------------------------------------------------
 def _application_with_cv(sender: str, monkeypatch, tmp_path):
-    from knowledge import applications, cv_files
+    from knowledge.coordination import applications, cv_files
 
     monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("SMTP_HOST", raising=False)
@@ -260,7 +263,7 @@ def _application_with_cv(sender: str, monkeypatch, tmp_path):
 def test_export_and_erase_cover_applications_and_cv_files(conversations, monkeypatch, tmp_path):
     from pathlib import Path
 
-    from knowledge.models import Application, CvUpload
+    from knowledge.coordination.models import Application, CvUpload
 
     cv = _application_with_cv("web-1", monkeypatch, tmp_path)
     _application_with_cv("telegram-42", monkeypatch, tmp_path)
@@ -277,7 +280,7 @@ def test_export_and_erase_cover_applications_and_cv_files(conversations, monkeyp
 def test_purge_deletes_applications_after_the_retention(conversations, monkeypatch, tmp_path):
     from pathlib import Path
 
-    from knowledge.models import Application
+    from knowledge.coordination.models import Application
 
     cv = _application_with_cv("web-1", monkeypatch, tmp_path)
     assert privacy.purge(now=datetime.utcnow() + timedelta(days=30)).applications == 0
@@ -289,7 +292,7 @@ def test_purge_deletes_applications_after_the_retention(conversations, monkeypat
 
 
 def test_export_and_erase_cover_alert_subscriptions(conversations):
-    from knowledge import alerts
+    from knowledge.coordination import alerts
 
     alerts.subscribe("web-1", "socketio", "J'accepte les alertes.", profession="infirmier", email="lea@example.fr")
     alerts.subscribe("telegram-42", "telegram", "J'accepte les alertes.", profession="infirmier")
@@ -300,7 +303,7 @@ def test_export_and_erase_cover_alert_subscriptions(conversations):
 
 
 def test_purge_deletes_stopped_and_never_confirmed_alerts(conversations):
-    from knowledge import alerts
+    from knowledge.coordination import alerts
 
     alerts.subscribe("web-1", "socketio", "J'accepte.", email="lea@example.fr")  # never confirmed
     kept = alerts.subscribe("telegram-42", "telegram", "J'accepte.")

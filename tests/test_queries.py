@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from knowledge import queries
-from knowledge.queries import NotFound
+from knowledge.partners import queries
+from knowledge.partners.queries import NotFound
 
 PORNIC_NURSES = [f"off_pornic_{n}" for n in range(1, 8)]  # newest first
 
@@ -295,7 +295,7 @@ def test_a_change_made_elsewhere_is_seen_at_the_next_question(loaded_db, databas
     from sqlalchemy import delete
 
     from knowledge import db
-    from knowledge.models import Opening
+    from knowledge.partners.models import Opening
 
     assert queries.find_openings(profession="infirmier", communes=["Pornic"]).total == 7
     console = db.make_engine(database_url)

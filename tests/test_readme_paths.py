@@ -17,15 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 MAP_HEADING = "## Where things are"
 
-# Paths the README already names in their new place while another branch moves them there. A
-# missing target is accepted only while its old place (the value) still exists; once the target
-# exists the entry must go (test_no_pending_move_has_landed), so nothing stays pending by mistake.
-PENDING_MOVES = {
-    "knowledge/partners/": "knowledge/queries.py",
-    "knowledge/coordination/": "knowledge/handoff.py",
-    "knowledge/conversations/": "knowledge/observatory.py",
-}
-
 _BACKTICKED = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"!?\[[^\]\n]*\]\(([^)\s]+)\)")
 _PATH_SHAPE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.\-/*]*")
@@ -94,25 +85,12 @@ def exists(path: str) -> bool:
     return (ROOT / path).exists()
 
 
-def pending_reason(path: str):
-    """The pending move that explains why `path` is missing, if its old place is still there."""
-    for target, old_place in PENDING_MOVES.items():
-        if (path == target.rstrip("/") or path.startswith(target.rstrip("/") + "/")) and exists(old_place):
-            return target
-    return None
-
-
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_path_a_document_names_exists(document):
     missing = [f"{document.relative_to(ROOT)}:{number}: {path}" for number, path in named_paths(document)
-               if not exists(path) and not pending_reason(path)]
+               if not exists(path)]
     assert not missing, "Chemins nommés qui n'existent pas (fichier déplacé ? corrigez la ligne) :\n" + "\n".join(
         missing)
-
-
-def test_no_pending_move_has_landed():
-    landed = [target for target in PENDING_MOVES if exists(target)]
-    assert not landed, f"Déplacements arrivés : retirez-les de PENDING_MOVES : {landed}"
 
 
 def test_the_readme_map_names_paths():
@@ -147,5 +125,5 @@ def test_a_moved_file_is_caught():
             "| path | what |\n|---|---|\n| `nowhere.yml` | gone |\n| `config.yml` | here |\n")
     names = named_paths(ROOT / "docs" / "example.md", text)
     assert (3, "knowledge/nowhere/importer.py") in names and (9, "nowhere.yml") in names
-    assert [path for _, path in names if not exists(path) and not pending_reason(path)] == [
+    assert [path for _, path in names if not exists(path)] == [
         "knowledge/nowhere/importer.py", "nowhere.yml"]

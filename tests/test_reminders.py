@@ -9,9 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionHandoffUnclaimed, request_human
 from bot.web.console import reminders
 from bot.web.console.rasa import RasaConversations
-from knowledge import accounts, db, handoff
-from knowledge.models import CoordinatorRequest
-from knowledge.office_hours import HandoffConfig
+from knowledge import db
+from knowledge.coordination import accounts, handoff
+from knowledge.coordination.models import CoordinatorRequest
+from knowledge.coordination.office_hours import HandoffConfig
 from tests.console_helpers import console_client
 from tests.test_handoff import reminder_tracker, run
 

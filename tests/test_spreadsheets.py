@@ -20,9 +20,10 @@ from actions.living import ActionMobility
 from actions.partners import ActionPartners
 from actions.professions import ActionTraining
 from bot import cli
-from knowledge import db, export, professions, spreadsheets
-from knowledge.importer import ImportFailed, import_folder
-from knowledge.models import Opening
+from knowledge import db
+from knowledge.partners import export, professions, spreadsheets
+from knowledge.partners.importer import ImportFailed, import_folder
+from knowledge.partners.models import Opening
 from tests.conftest import DATA_DIR, _forget_cached_names
 from tests.test_actions import run, texts
 
@@ -132,7 +133,7 @@ def test_open_types_are_kept_as_written_and_listed_as_notices(database_url):
     assert "evenements.csv : types non répertoriés, gardés tels quels : « cafe_metiers » (1)" in report.notices
     assert any("métier repris du référentiel des métiers : kinesitherapeute" in n for n in report.notices)
     with db.session_scope() as session:
-        from knowledge.models import Structure
+        from knowledge.partners.models import Structure
         # A known label written in words is its code; an unknown type is kept as written.
         assert session.get(Structure, "msp_chauve").type == "msp"
         assert session.get(Structure, "fam_stpere").type == "FAM"
@@ -378,6 +379,6 @@ def test_headers_in_capitals_and_numbers_or_phones_with_signs_are_data(database_
     import_folder(folder)
 
     with db.session_scope() as session:
-        from knowledge.models import Commune, Structure
+        from knowledge.partners.models import Commune, Structure
         assert session.get(Structure, "clin_paimboeuf").phone == "+33 2 40 00 10 01"
         assert session.query(Commune).filter_by(name="Paimbœuf").one().longitude == -2.03

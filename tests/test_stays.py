@@ -1,7 +1,7 @@
-"""The stays a housing allows, read from the free text of `duree` (knowledge/stays.py)."""
+"""The stays a housing allows, read from the free text of `duree` (knowledge/partners/stays.py)."""
 import pytest
 
-from knowledge.stays import UNKNOWN, fits, stay_months
+from knowledge.partners.stays import UNKNOWN, fits, stay_months
 
 WEEK = 0.23
 

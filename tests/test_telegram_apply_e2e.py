@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from knowledge import applications
+from knowledge.coordination import applications
 from tests.data.telegram.fake_bot_api import button_update, message_update, text_update
 from tests.guichet import running_guichet
 from tests.test_telegram_e2e import SECRET, TOKEN, _messages_to, _post, api  # noqa: F401  (fixture)

@@ -3,7 +3,7 @@ the fake Bot API, checked from its first bytes, handed to the assistant as its u
 import pytest
 
 from bot.telegram import texts
-from knowledge import cv_files
+from knowledge.coordination import cv_files
 from tests.data.telegram.fake_bot_api import message_update
 from tests.test_telegram_channel import CHAT, api, settings, telegram  # noqa: F401  (fixtures)
 

@@ -14,7 +14,8 @@ import urllib.request
 import pytest
 
 from bot.telegram import texts
-from knowledge import handoff, queries
+from knowledge.coordination import handoff
+from knowledge.partners import queries
 from tests.data.telegram.fake_bot_api import FakeBotApi, button_update, text_update
 from tests.guichet import running_guichet
 

@@ -14,7 +14,8 @@ from typing import Callable, Dict, List, Optional
 
 import pytest
 
-from knowledge import accounts, handoff, queries, transcripts
+from knowledge.coordination import accounts, handoff, transcripts
+from knowledge.partners import queries
 from tests.console_helpers import CSRF, PASSWORD
 from tests.data.telegram.fake_bot_api import FakeBotApi, text_update
 from tests.guichet import running_guichet
@@ -40,7 +41,7 @@ def api():
 @pytest.fixture(scope="module")
 def guichet(api, tmp_path_factory):
     """All three servers, the Telegram channel active with the fake Bot API; the test process reads
-    the same tracker store as Rasa (knowledge.transcripts)."""
+    the same tracker store as Rasa (knowledge.coordination.transcripts)."""
     var_dir = tmp_path_factory.mktemp("var")
     trackers = f"sqlite:///{var_dir / 'trackers.db'}"
     env = {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET, "TELEGRAM_API_BASE_URL": api.base_url,

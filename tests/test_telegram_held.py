@@ -2,7 +2,8 @@
 person's messages are for the coordinator (not understood by the assistant), « stop » ends the
 hand-over with a reply. The channel runs as in tests/test_telegram_channel.py, against the fake Bot
 API, with a throw-away database and the console tests' fake Rasa HTTP API."""
-from knowledge import accounts, db, handoff
+from knowledge import db
+from knowledge.coordination import accounts, handoff
 from knowledge.models import Base
 from tests import test_telegram_channel
 from tests.console_helpers import PASSWORD

@@ -1,8 +1,8 @@
-"""A location shared on Telegram becomes the nearest commune of the territory (knowledge.queries)."""
+"""A location shared on Telegram becomes the nearest commune of the territory (knowledge.partners.queries)."""
 import pytest
 
-from knowledge import queries
-from knowledge.queries import NotFound
+from knowledge.partners import queries
+from knowledge.partners.queries import NotFound
 
 # tests/data/knowledge/communes.csv
 COMMUNES = {

@@ -54,16 +54,16 @@ ALLOWED: Dict[str, str] = {
     "bot/telegram/app.py": "a log/terminal line for the operator (Telegram disabled)",
     "bot/telegram/channel.py": "webhook status reasons read by Telegram's servers, not by a person",
     "bot/mail/outbox.py": "outbox errors and names written in the operator's logs and audit",
-    "knowledge/accounts.py": "account errors of the operator's `cotesoin coordinator` command",
-    "knowledge/office_hours.py": "the checks of knowledge/handoff.yml at start, for the operator, and its day names "
+    "knowledge/coordination/accounts.py": "account errors of the operator's `cotesoin coordinator` command",
+    "knowledge/coordination/office_hours.py": "the checks of knowledge/coordination/handoff.yml at start, for the operator, and its day names "
                                  "(the file's keys); the hours said to people are in knowledge/texts/dates.yml",
     "knowledge/log_masking.py": "log masking (operator's logs)",
     "knowledge/masking.py": "the placeholders written in place of personal data in stored transcripts",
-    "knowledge/name_masking.py": "the placeholder written in place of a place name in stored transcripts",
-    "knowledge/holidays.py": "the names of French public holidays (data of the calendar, one home)",
-    "knowledge/mail_settings.py": "the default sender address, a setting (overridden by MAIL_FROM)",
-    "knowledge/export.py": "headers and help written inside the exported files (data files, not messages)",
-    "knowledge/review.py": "comment headers written at the top of the review YAML files (data files)",
+    "knowledge/partners/name_masking.py": "the placeholder written in place of a place name in stored transcripts",
+    "knowledge/coordination/holidays.py": "the names of French public holidays (data of the calendar, one home)",
+    "knowledge/coordination/mail_settings.py": "the default sender address, a setting (overridden by MAIL_FROM)",
+    "knowledge/partners/export.py": "headers and help written inside the exported files (data files, not messages)",
+    "knowledge/conversations/review.py": "comment headers written at the top of the review YAML files (data files)",
 }
 
 # Single literals of other files that are not shown, each with why: (file, literal) -> reason.
@@ -71,12 +71,12 @@ ALLOWED_LITERALS: Dict[Tuple[str, str], str] = {
     ("actions/contact.py", "<>()[]{}«»\"'“”‘’,;:!?."): "characters trimmed around a contact people type",
     ("actions/plan_answers.py", "aucun"): "the slot value of a plan answer « none », never shown",
     ("bot/web/views.py", "dégradé"): "the health check's JSON status, read by the supervision",
-    ("knowledge/applications.py", "/?postuler="): "a query parameter of the site's address",
-    ("knowledge/plan_builder.py", "aucun"): "the code of a housing need (« pas besoin »), never shown",
-    ("knowledge/editing.py", "événement"): "the noun of NotFound's reason (a 404, never shown)",
-    ("knowledge/editing.py", " modifié entre-temps"): "`Changed`'s reason: the form shows the record as it now is",
-    ("knowledge/importer.py", "pas de vérification ligne à ligne pour "): "a programming error, never shown",
-    ("knowledge/privacy.py", " doit être un nombre entier de mois (≥ 1)"): "privacy.yml checked at start",
+    ("knowledge/coordination/applications.py", "/?postuler="): "a query parameter of the site's address",
+    ("knowledge/partners/plan_builder.py", "aucun"): "the code of a housing need (« pas besoin »), never shown",
+    ("knowledge/partners/editing.py", "événement"): "the noun of NotFound's reason (a 404, never shown)",
+    ("knowledge/partners/editing.py", " modifié entre-temps"): "`Changed`'s reason: the form shows the record as it now is",
+    ("knowledge/partners/importer.py", "pas de vérification ligne à ligne pour "): "a programming error, never shown",
+    ("knowledge/coordination/privacy.py", " doit être un nombre entier de mois (≥ 1)"): "privacy.yml checked at start",
     **{("bot/web/console/observatory.py", header): "a column of the observatory's CSV exports (a data file's format)"
        for header in ("attente médiane (minutes)", "traitement médian (minutes)", "thème", "métier",
                       "personnes sans offre trouvée", "recherches sans résultat", "plans sans rien trouvé",

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 
 from bot import tracker_store as module
 from bot.tracker_store import KEEP_TURNS, MAX_TURNS, WindowedSQLTrackerStore
-from knowledge import transcripts
+from knowledge.coordination import transcripts
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -202,7 +202,7 @@ async def test_a_tracker_saved_twice_stores_each_event_once(store):
 
 
 async def test_privacy_erasure_and_purge_drop_the_windows(tmp_path, monkeypatch, loaded_db):
-    from knowledge import privacy
+    from knowledge.coordination import privacy
 
     url = f"sqlite:///{tmp_path / 'trackers.db'}"
     monkeypatch.setenv("TRACKER_STORE_URL", url)

@@ -15,7 +15,8 @@ from bot import settings as bot_settings
 from bot.web import views
 from bot.web.app import STATIC, init_app
 from bot.web.middlewares import CONTENT_SECURITY_POLICY
-from knowledge import privacy, queries
+from knowledge.coordination import privacy
+from knowledge.partners import queries
 
 
 def _settings(rasa_port: int = 9):

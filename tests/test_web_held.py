@@ -10,7 +10,9 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot import held
 from components.for_coordinator import ForCoordinator
-from knowledge import accounts, db, handoff, observatory
+from knowledge import db
+from knowledge.conversations import observatory
+from knowledge.coordination import accounts, handoff
 from knowledge.models import Base
 from tests import test_observatory, test_web_channel
 from tests.console_helpers import PASSWORD

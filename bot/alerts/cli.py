@@ -5,7 +5,7 @@ import argparse
 import asyncio
 
 from bot.alerts import send
-from knowledge import alerts
+from knowledge.coordination import alerts
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -15,8 +15,9 @@ from telegram.error import TelegramError
 
 from bot.mail.compose import render
 from bot.mail.smtp import deliver
-from knowledge import alerts, applications, mail_settings, queries, vocabulary
-from knowledge.applications import apply_payload
+from knowledge.coordination import alerts, applications, mail_settings
+from knowledge.coordination.applications import apply_payload
+from knowledge.partners import queries, vocabulary
 from knowledge.settings import public_site_url
 from knowledge.texts import text
 
@@ -178,7 +179,7 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
 
 async def send_daily(now: Optional[datetime] = None, dry_run: bool = False) -> Report:
     """The day's part, from `ALERTS_DIGEST_HOUR` (Paris): the re-consent questions, then the digests
-    — at most one a day per subscriber (knowledge/alerts.py notes each before it goes). The web
+    — at most one a day per subscriber (knowledge/coordination/alerts.py notes each before it goes). The web
     process calls it at every pass of its outbox; the Telegram client is opened only when a Telegram
     subscriber is owed something."""
     report = Report()

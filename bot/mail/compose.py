@@ -7,8 +7,8 @@ from typing import List, Optional
 
 import jinja2
 
-from knowledge.applications import ApplicationInfo, apply_url, email_address
-from knowledge.plans import PlanInfo
+from knowledge.coordination.applications import ApplicationInfo, apply_url, email_address
+from knowledge.coordination.plans import PlanInfo
 from knowledge.texts import text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -19,7 +19,8 @@ from aiohttp import web
 from bot.alerts import send as alert_sender
 from bot.mail.compose import application_message, plan_message
 from bot.mail.smtp import deliver
-from knowledge import applications, mail_settings, plan_builder, plans
+from knowledge.coordination import applications, mail_settings, plans
+from knowledge.partners import plan_builder
 
 log = logging.getLogger(__name__)
 NO_SERVER = "aucun serveur d'envoi configuré (SMTP_HOST)"

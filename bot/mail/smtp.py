@@ -3,7 +3,7 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from knowledge import mail_settings
+from knowledge.coordination import mail_settings
 
 
 async def deliver(message: EmailMessage, smtp: mail_settings.SmtpSettings) -> None:

@@ -1,5 +1,5 @@
 """A CV sent as a document on Telegram while the apply form asks for one: downloaded through the
-Bot API's getFile, checked and stored like the widget's (knowledge/cv_files.py), then handed to the
+Bot API's getFile, checked and stored like the widget's (knowledge/coordination/cv_files.py), then handed to the
 assistant as `/inform{"cv_token": …}`. A refused file gets its French reason; the form goes on."""
 import asyncio
 import json
@@ -9,7 +9,7 @@ from telegram import Bot, Document
 from telegram.error import TelegramError
 
 from bot.telegram.logs import logger
-from knowledge import cv_files
+from knowledge.coordination import cv_files
 from knowledge.texts import text
 
 DOWNLOAD_FAILED = text("telegram.download_failed")

@@ -3,7 +3,7 @@
 The sentences live in knowledge/texts/channels.yml (`telegram.*`); the names below are the
 channel's. Those with a `{placeholder}` are templates, filled by the caller's `.format`.
 """
-from knowledge import privacy
+from knowledge.coordination import privacy
 from knowledge.settings import public_site_url
 from knowledge.texts import template, text
 

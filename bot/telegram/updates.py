@@ -22,7 +22,7 @@ from bot.telegram.formatting import CallbackPayloads
 from bot.telegram.logs import logger
 from bot.telegram.output import TelegramOutput, sender_id
 from bot.telegram.settings import TelegramSettings
-from knowledge import queries
+from knowledge.partners import queries
 
 # Commands (after "/") and what the assistant receives for them (intents of domain.yml).
 COMMANDS = {

@@ -2,7 +2,7 @@
 
 - `app.py`: `init_app(settings)`, the factory (templates, static files, HTTP client, shutdown).
 - `keys.py`: the typed `web.AppKey`s the handlers share.
-- `routes.py`: every URL of the site; `views.py`: the pages, filled from `knowledge.queries`.
+- `routes.py`: every URL of the site; `views.py`: the pages, filled from `knowledge.partners.queries`.
 - `middlewares.py`: French 404/500 pages (never a stack trace) and the security headers.
 - `proxy.py`: `/socket.io/` passed on to the Rasa server, so the page has a single origin.
 - `channel.py`: `SocketIOInput`, the Rasa socket.io channel the widget talks to (credentials.yml).

@@ -5,7 +5,7 @@ import asyncio
 import aiohttp_jinja2
 from aiohttp import web
 
-from knowledge import alerts
+from knowledge.coordination import alerts
 from knowledge.texts import text
 
 CONFIRM, STOP = "/alertes/confirmer/{token}", "/alertes/arreter/{token}"

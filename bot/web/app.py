@@ -18,7 +18,9 @@ from bot.settings import Settings
 from bot.web import console, middlewares, plan, routes
 from bot.web.console.keys import COORDINATOR
 from bot.web.keys import HTTP_CLIENT, RASA_URL, STATIC_VERSION, WEBSOCKETS
-from knowledge import db, handoff_spool, plan_builder, privacy
+from knowledge import db
+from knowledge.coordination import handoff_spool, privacy
+from knowledge.partners import plan_builder
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _replay_kept_requests(app: web.Application) -> AsyncIterator[None]:
     """Hand-over requests the action server kept on disk while the database was unavailable
-    (knowledge/handoff_spool.py), recorded as soon as it answers again."""
+    (knowledge/coordination/handoff_spool.py), recorded as soon as it answers again."""
     async def loop() -> None:
         while True:
             try:

@@ -19,11 +19,11 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
   `{"session_id": …, "proof": …}`, which the widget keeps.
 - What the page sends is checked before Rasa sees it: an empty message or one over
   MAX_MESSAGE_CHARS gets a French answer; anything that is not a text message is ignored.
-- While a coordinator holds the conversation (knowledge/handoff.py), the person's messages are for
+- While a coordinator holds the conversation (knowledge/coordination/handoff.py), the person's messages are for
   them: they go to Rasa marked `for_coordinator` in their metadata, and the pipeline's last
   component (components/for_coordinator.py) keeps them out of understanding (no intent, no
   entity: nothing in the observatory's « questions non comprises »). Two commands still work
-  (knowledge/vocabulary.yml `commands_while_held`): « stop » closes the request and gives the
+  (knowledge/partners/vocabulary.yml `commands_while_held`): « stop » closes the request and gives the
   conversation back to the assistant, with a reply; « supprimer mes données » does the same, then
   goes to the assistant, which asks to confirm the erasure. On connection the page is told whether
   a request is open or held (`{"handoff": …}`), so a widget that missed a change catches up.

@@ -5,7 +5,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from knowledge import cv_files
+from knowledge.coordination import cv_files
 from knowledge.texts import text
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def _body_limit(path: str) -> int:
 async def body_limits(request: web.Request, handler) -> web.StreamResponse:
     """Cap the request body by path, from its Content-Length, before anything reads it; a body
     without a length (chunked) is still held to the application's `client_max_size` (8 MiB) when read,
-    and the handlers cut their fields before any work (knowledge/review.py, the console's forms, the
+    and the handlers cut their fields before any work (knowledge/conversations/review.py, the console's forms, the
     CV upload that stops reading past 5 Mo)."""
     limit = _body_limit(request.path)
     if request.content_length is not None and request.content_length > limit:

@@ -9,8 +9,9 @@ from typing import Any, Dict
 import aiohttp_jinja2
 from aiohttp import web
 
-from knowledge import plan_builder, plans
-from knowledge.queries import NotFound
+from knowledge.coordination import plans
+from knowledge.partners import plan_builder
+from knowledge.partners.queries import NotFound
 
 PRIVATE_HEADERS = {"Cache-Control": "no-store, private", "Pragma": "no-cache", "X-Robots-Tag": "noindex, nofollow"}
 

@@ -1,6 +1,6 @@
 """`POST /cv/{token}`: the CV file of the apply form, sent by the widget.
 
-The token is the single-use one the form issued to this conversation (knowledge/cv_files.py); the
+The token is the single-use one the form issued to this conversation (knowledge/coordination/cv_files.py); the
 file's type is read from its first bytes. The answer is JSON: {"token", "filename"} when the file
 is taken, {"error": reason in French} (400) when it is not, so the widget shows why and the form
 goes on.
@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from knowledge import cv_files
+from knowledge.coordination import cv_files
 from knowledge.texts import text
 
 PATH = "/cv/{token}"

@@ -1,4 +1,4 @@
-"""The pages of the public site. Data come from `knowledge.queries`, read in a worker thread."""
+"""The pages of the public site. Data come from `knowledge.partners.queries`, read in a worker thread."""
 import asyncio
 import json
 import logging
@@ -11,9 +11,10 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from knowledge import db, queries
-from knowledge.models import Commune
-from knowledge.vocabulary import structure_type_label
+from knowledge import db
+from knowledge.partners import queries
+from knowledge.partners.models import Commune
+from knowledge.partners.vocabulary import structure_type_label
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# As release fc26e57 wrote them (knowledge/importer.py's audit_subject then).
+# As release fc26e57 wrote them (knowledge/partners/importer.py's audit_subject then).
 OPENING_AUDITS = ("opening_created", "opening_updated", "opening_closed")
 SUBJECT_SEPARATOR = " — "
 

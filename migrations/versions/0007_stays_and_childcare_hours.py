@@ -1,7 +1,7 @@
 """Housing stays read from `duree` (`min_stay_months`, `max_stay_months`) and the optional opening
 hours and night care of childcare places (`opens_at`, `closes_at`, `night`), issue 23.
 
-The stays of existing housing rows are read from their `duration` text now (knowledge/stays.py;
+The stays of existing housing rows are read from their `duration` text now (knowledge/partners/stays.py;
 the next import reads them again); childcare hours stay empty until a file gives them.
 
 Revision ID: 0007
@@ -10,7 +10,7 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-from knowledge import stays
+from knowledge.partners import stays
 
 revision = "0007"
 down_revision = "0006"

@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from knowledge import applications
+from knowledge.coordination import applications
 from tests.browser.test_web_widget import Widget
 from tests.guichet import running_guichet
 from tests.mail_helpers import SmtpServer

@@ -11,7 +11,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from knowledge import accounts, handoff, queries
+from knowledge.coordination import accounts, handoff
+from knowledge.partners import queries
 from tests.browser.conftest import ANSWER_TIMEOUT_MS, DESKTOP, PageWatch
 from tests.browser.test_web_widget import SCRIPT, Widget
 from tests.console_helpers import PASSWORD

@@ -15,8 +15,10 @@ from playwright.sync_api import expect
 
 from bot import services
 from bot import settings as bot_settings
-from knowledge import accounts, db, export, importer, naming, queries
-from knowledge.models import Profession
+from knowledge import db
+from knowledge.coordination import accounts
+from knowledge.partners import export, importer, naming, queries
+from knowledge.partners.models import Profession
 from tests.browser.conftest import DESKTOP, PageWatch
 from tests.conftest import FIXTURE_DIR
 from tests.console_helpers import PASSWORD

@@ -11,7 +11,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from knowledge import handoff, queries
+from knowledge.coordination import handoff
+from knowledge.partners import queries
 from tests.browser import axe
 from tests.browser.test_console_handoff import LIVE_TIMEOUT_MS, NAME, coordinator_page, log_in, tracker_events  # noqa: F401
 from tests.browser.test_web_widget import Widget

@@ -12,8 +12,10 @@ from aiohttp import web
 
 from bot import settings as bot_settings
 from bot.web.app import init_app
-from knowledge import db, importer, naming, plan_builder, plans
-from knowledge.models import InstallationPlan
+from knowledge import db
+from knowledge.coordination import plans
+from knowledge.coordination.models import InstallationPlan
+from knowledge.partners import importer, naming, plan_builder
 
 pytestmark = pytest.mark.e2e
 

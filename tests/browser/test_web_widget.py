@@ -14,7 +14,8 @@ import pytest
 import socketio
 from playwright.sync_api import expect
 
-from knowledge import handoff, queries
+from knowledge.coordination import handoff
+from knowledge.partners import queries
 from tests.browser.conftest import PHONE, restart
 
 pytestmark = pytest.mark.e2e

@@ -7,8 +7,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.web.console.auth import csrf_token, current
-from knowledge import applications
-from knowledge.queries import NotFound
+from knowledge.coordination import applications
+from knowledge.partners.queries import NotFound
 from knowledge.texts import text
 
 PAGE = "/console/candidatures"

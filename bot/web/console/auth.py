@@ -6,10 +6,10 @@
 - Every POST under /console carries the session's CSRF token (form field `csrf` or header
   `X-CSRF-Token`), compared with `secrets.compare_digest`.
 - The cookie carries a session token checked against the database on every request
-  (`knowledge.accounts.session_coordinator`): logout, a password change or an account's removal
+  (`knowledge.coordination.accounts.session_coordinator`): logout, a password change or an account's removal
   end every session of the account, old cookies included.
 - Failed logins slow the next attempts down (by account and by client address), with the same
-  answer for an unknown account and a wrong password: `knowledge.accounts.authenticate`.
+  answer for an unknown account and a wrong password: `knowledge.coordination.accounts.authenticate`.
 """
 import asyncio
 import hashlib
@@ -25,7 +25,7 @@ from aiohttp_session import get_session, new_session, session_middleware
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from bot.web.console.keys import COORDINATOR, TRUSTED_PROXIES
-from knowledge import accounts
+from knowledge.coordination import accounts
 from knowledge.texts import template, text
 
 PREFIX = "/console"

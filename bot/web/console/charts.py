@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Dict, List, Sequence, Tuple
 
-from knowledge.observatory import MASKED, THRESHOLD, CommuneRow, Count
+from knowledge.conversations.observatory import MASKED, THRESHOLD, CommuneRow, Count
 from knowledge.texts import text
 
 

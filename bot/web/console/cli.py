@@ -3,7 +3,7 @@ import argparse
 import getpass
 import sys
 
-from knowledge import accounts
+from knowledge.coordination import accounts
 
 
 def _password(args: argparse.Namespace) -> str:

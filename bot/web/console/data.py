@@ -3,7 +3,7 @@ are deleted rather than closed); import uploaded CSV files or a workbook, each w
 `metiers.yml`, after a preview the coordinator confirms; download the data (workbook, zip of CSV
 files) and an empty template.
 
-Validation and writing are `knowledge.editing`'s (the import's rules); these views only turn forms
+Validation and writing are `knowledge.partners.editing`'s (the import's rules); these views only turn forms
 into calls and answers into pages. Database calls are synchronous, so they run in a worker thread.
 """
 import asyncio
@@ -23,9 +23,9 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.web.console.auth import csrf_token, current
-from knowledge import editing, export, importer, spreadsheets, vocabulary
-from knowledge.importer import ImportFailed, Problem
-from knowledge.queries import NotFound
+from knowledge.partners import editing, export, importer, spreadsheets, vocabulary
+from knowledge.partners.importer import ImportFailed, Problem
+from knowledge.partners.queries import NotFound
 from knowledge.texts import text
 
 OPENINGS, EVENTS, IMPORT = "/console/offres", "/console/evenements", "/console/import"

@@ -3,9 +3,9 @@ from datetime import datetime, timezone
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from knowledge import queries, vocabulary
-from knowledge.handoff import OUTCOME_LABELS
-from knowledge.naming import ANY
+from knowledge.coordination.handoff import OUTCOME_LABELS
+from knowledge.partners import queries, vocabulary
+from knowledge.partners.naming import ANY
 from knowledge.texts import text, texts
 
 PARIS = ZoneInfo("Europe/Paris")

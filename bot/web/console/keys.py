@@ -4,7 +4,7 @@ import asyncio
 from aiohttp import web
 
 from bot.web.console.rasa import RasaConversations
-from knowledge.accounts import CoordinatorInfo
+from knowledge.coordination.accounts import CoordinatorInfo
 
 # The logged-in coordinator, set on the request by auth.guard.
 COORDINATOR = web.AppKey("coordinator", CoordinatorInfo)

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.web.console.keys import STOPPING
 from bot.web.console.requests import queue_signature, request_id
-from knowledge import handoff, transcripts
+from knowledge.coordination import handoff, transcripts
 
 logger = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@
 - GET /console/observatoire/<table>.csv?du=…&au=…: each table as CSV for the partners' committees
   (UTF-8 with BOM, `;`, masked values kept masked);
 - POST /console/observatoire/a-relire: a misunderstood question becomes a candidate training
-  example or FAQ entry in var/review/ (knowledge.review), never straight into nlu/.
-The figures come from knowledge.observatory (aggregates only; counts under 5 masked).
+  example or FAQ entry in var/review/ (knowledge.conversations.review), never straight into nlu/.
+The figures come from knowledge.conversations.observatory (aggregates only; counts under 5 masked).
 """
 import asyncio
 import csv
@@ -22,9 +22,10 @@ from aiohttp_session import get_session
 from bot.web.console import charts
 from bot.web.console.auth import csrf_token, current
 from bot.web.console.formatting import duration
-from knowledge import application_stats, observatory, review, vocabulary
-from knowledge.observatory import Period
-from knowledge.spreadsheet_cells import inert_row
+from knowledge.conversations import application_stats, observatory, review
+from knowledge.conversations.observatory import Period
+from knowledge.partners import vocabulary
+from knowledge.partners.spreadsheet_cells import inert_row
 from knowledge.texts import text as message_text
 
 PAGE = "/console/observatoire"
@@ -179,7 +180,7 @@ TABLES: Dict[str, Table] = {
 
 def to_csv(table: Table, period: Period) -> bytes:
     """UTF-8 with a BOM (Excel reads the accents), `;` between fields (French Excel); text cells a
-    spreadsheet would run as formulas are made inert (knowledge/spreadsheet_cells.py)."""
+    spreadsheet would run as formulas are made inert (knowledge/partners/spreadsheet_cells.py)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(inert_row(table.header))

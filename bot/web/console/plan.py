@@ -9,8 +9,8 @@ from bot.web.console.auth import current
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
 from bot.web.console.requests import _back, _request_or_404
-from knowledge import handoff, plans
-from knowledge.handoff import Conflict
+from knowledge.coordination import handoff, plans
+from knowledge.coordination.handoff import Conflict
 from knowledge.texts import text
 
 

@@ -6,7 +6,7 @@ A request for a coordinator made during office hours schedules a Rasa reminder: 
 site looks for open requests without a contact, made while the coordinators were at work, whose
 reminder is `GRACE` overdue and was never handled, and triggers it through Rasa's HTTP API on the
 channel the person last used. The action that answers marks the request
-(`knowledge.handoff.mark_reminded`): whichever comes first, a person gets one reminder per request.
+(`knowledge.coordination.handoff.mark_reminded`): whichever comes first, a person gets one reminder per request.
 A reminder more than `MAX_LATE` late is not sent (the request is in the coordinators' queue anyway).
 When Rasa cannot be reached, the next round tries again.
 """
@@ -17,10 +17,9 @@ from typing import AsyncIterator, List, Optional
 
 from aiohttp import web
 
-from actions import handoff as handoff_actions
 from bot.web.console.keys import RASA, STOPPING
 from bot.web.console.rasa import RasaConversations, RasaUnavailable
-from knowledge import handoff
+from knowledge.coordination import handoff, handoff_settings
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +30,16 @@ MAX_LATE = timedelta(hours=24)
 
 async def send_overdue(rasa: RasaConversations, now: Optional[datetime] = None) -> List[int]:
     """Trigger the reminders Rasa should have sent by `now`; the ids of the requests Rasa took."""
-    settings = handoff_actions.settings()
-    delay = handoff_actions.claim_delay(settings)
+    settings = handoff_settings.settings()
+    delay = handoff_settings.claim_delay(settings)
     utc = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)  # like created_at
     overdue = await asyncio.to_thread(handoff.overdue_reminders, utc - delay - MAX_LATE, utc - delay - GRACE,
                                       settings.is_open)
     sent = []
     for request in overdue:
         try:
-            await rasa.trigger(request.sender_id, handoff_actions.REMINDER_INTENT,
-                               {handoff_actions.REQUEST_ENTITY: str(request.id)})
+            await rasa.trigger(request.sender_id, handoff_settings.REMINDER_INTENT,
+                               {handoff_settings.REQUEST_ENTITY: str(request.id)})
         except RasaUnavailable:
             logger.warning("Rappel de la demande n° %s non envoyé (Rasa injoignable) : nouvel essai dans %.0f s",
                            request.id, ROUND_SECONDS)

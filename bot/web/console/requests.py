@@ -14,9 +14,10 @@ from bot.web.console.auth import csrf_token, current
 from bot.web.console.formatting import PARIS, outcome_label
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
-from knowledge import handoff, plans, queries, transcripts
-from knowledge.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
-from knowledge.naming import ANY
+from knowledge.coordination import handoff, plans, transcripts
+from knowledge.coordination.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
+from knowledge.partners import queries
+from knowledge.partners.criteria import Criteria
 from knowledge.texts import text
 
 MAX_REPLY_CHARS = 2000
@@ -32,17 +33,13 @@ TOPIC_RESOURCES = {
 }
 
 
-def _criterion(criteria: Dict[str, Any], name: str):
-    value = criteria.get(name)
-    return None if value in (None, "", ANY) else value
-
-
 def matching(criteria: Dict[str, Any], topic: str) -> Dict[str, Any]:
     """Openings for the user's criteria, and the resources of their topic in their commune."""
-    communes = [_criterion(criteria, "commune")] if _criterion(criteria, "commune") else None
-    openings = queries.find_openings(profession=_criterion(criteria, "profession"), communes=communes,
-                                     contract=_criterion(criteria, "contract_type"),
-                                     work_time=_criterion(criteria, "work_time"), limit=10)
+    wanted = Criteria.from_stored(criteria)
+    communes = wanted.communes()
+    openings = queries.find_openings(profession=wanted.value("profession"), communes=communes,
+                                     contract=wanted.value("contract_type"),
+                                     work_time=wanted.value("work_time"), limit=10)
     title, find = TOPIC_RESOURCES.get(topic, ("console.resources.other", queries.find_structures))
     return {"openings": openings, "resources_title": text(title), "resources": find(communes=communes)[:10]}
 

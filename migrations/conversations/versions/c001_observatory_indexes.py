@@ -1,6 +1,6 @@
 """The observatory's indexes on Rasa's `events` table (Rasa only indexes `sender_id`), created here
 rather than by the observatory at first use. `events` is Rasa's: made here with Rasa 3.6's columns
-(knowledge/transcripts.py) when Rasa has not made it yet, as Rasa's store then finds it.
+(knowledge/coordination/transcripts.py) when Rasa has not made it yet, as Rasa's store then finds it.
 
 Revision ID: c001
 Revises:
@@ -13,7 +13,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# name → columns, as the observatory's queries read them (knowledge/observatory.py).
+# name → columns, as the observatory's queries read them (knowledge/conversations/observatory.py).
 INDEXES = {
     # messages and sessions of a period, with who (covering: the activity never reads the rows)
     "ix_events_type_name_timestamp_sender_id": ["type_name", "timestamp", "sender_id"],
@@ -23,7 +23,7 @@ INDEXES = {
 
 
 def upgrade() -> None:
-    from knowledge import transcripts
+    from knowledge.coordination import transcripts
 
     connection = op.get_bind()
     transcripts.events.create(connection, checkfirst=True)

@@ -1,0 +1,240 @@
+"""The installation form (`plan_form`): start it with what the conversation already said, then read
+each typed answer; « passer » skips a question, a commune or profession named on the way changes it.
+"""
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import plan_answers as answers
+from actions.apply import cancels
+from actions.messages import say
+from knowledge.partners.naming import ANY, canonical, means_any
+from knowledge.partners.normalise import key
+from knowledge.partners.plan_builder import EPCI_PREFIX, describe_situation, named_epci
+from knowledge.texts import text, texts
+
+FORM = "plan_form"
+SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",
+         "plan_partner", "plan_housing", "plan_practice")
+NEAR = "pres de"
+
+
+def user_messages(tracker: Tracker) -> List[Dict[str, Any]]:
+    return [e.get("parse_data") or {} for e in tracker.events if e.get("event") == "user"]
+
+
+def entity_values(messages: List[Dict[str, Any]], entity: str, role: Optional[str] = None) -> List[Any]:
+    return [e.get("value") for m in messages for e in m.get("entities") or []
+            if e.get("entity") == entity and (role is None or e.get("role") == role)]
+
+
+def known_answers(tracker: Tracker) -> Dict[str, Any]:
+    """The form's answers the conversation already gave: profession, commune, night work, children's
+    ages (message cues), a car or none, a liberal installation asked about."""
+    messages = user_messages(tracker)
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    known: Dict[str, Any] = {}
+    profession = canonical("profession", tracker.get_slot("profession"))
+    if profession:
+        known["plan_profession"] = profession
+    commune = canonical("commune", tracker.get_slot("commune"))
+    if commune:
+        known["plan_commune"] = commune
+    if canonical("work_time", tracker.get_slot("work_time")) == "nuit":
+        known["plan_hours"] = "nuit"
+    ages = sorted({int(a) for a in entity_values(messages, "child_age")})
+    if ages:
+        known["plan_children"] = ages
+    has_car = answers.car_from_conversation(texts)
+    if has_car is not None:
+        known["plan_car"] = "oui" if has_car else "non"
+    if any((m.get("intent") or {}).get("name") == "ask_installation" for m in messages):
+        known["plan_practice"] = "liberal"
+    return known
+
+
+def situation(tracker: Tracker) -> Dict[str, Any]:
+    """The plan's situation from the form's slots (skipped answers left out)."""
+    messages = user_messages(tracker)
+    current = [canonical("profession", v) for v in entity_values(messages, "profession", "current")]
+    target = [canonical("profession", v) for v in entity_values(messages, "profession", "target")]
+    chosen = answers.answered(tracker.get_slot("plan_profession"))
+    car = answers.answered(tracker.get_slot("plan_car"))
+    values = {
+        "profession": (current[-1] if current and current[-1] else chosen),
+        "target_profession": target[-1] if target and target[-1] else None,
+        "commune": answers.answered(tracker.get_slot("plan_commune")),
+        "arrival": answers.answered(tracker.get_slot("plan_arrival")),
+        "hours": answers.answered(tracker.get_slot("plan_hours")),
+        "children": answers.answered(tracker.get_slot("plan_children")) or [],
+        "car": None if car is None else car == "oui",
+        "partner": answers.answered(tracker.get_slot("plan_partner")),
+        "housing": tracker.get_slot("plan_housing") if tracker.get_slot("plan_housing") != answers.SKIPPED else None,
+        "practice": answers.answered(tracker.get_slot("plan_practice")),
+    }
+    if values["profession"] == ANY:
+        values["profession"] = None
+    return {k: v for k, v in values.items() if v not in (None, [], "")}
+
+
+class ActionPlanStart(Action):
+    """Say what the form is about and fill in what is already known (never asked twice)."""
+
+    def name(self) -> Text:
+        return "action_plan_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
+        known = {slot: value for slot, value in known_answers(tracker).items() if tracker.get_slot(slot) is None}
+        filled = {slot: tracker.get_slot(slot) for slot in SLOTS if tracker.get_slot(slot) is not None}
+        facts = describe_situation(situation_from(dict(filled, **known)))
+        said = text("plan_known", facts=" ; ".join(facts)) if facts else ""
+        say(dispatcher, "plan_start", known=said)
+        return [SlotSet(slot, value) for slot, value in known.items()] + [SlotSet("topic", "plan")]
+
+
+def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
+    """A situation from slot values alone (what ActionPlanStart repeats back)."""
+    car = answers.answered(slots.get("plan_car"))
+    profession = slots.get("plan_profession")
+    return {"profession": answers.answered(profession) if profession != ANY else None,
+            "commune": answers.answered(slots.get("plan_commune")),
+            "hours": answers.answered(slots.get("plan_hours")),
+            "children": answers.answered(slots.get("plan_children")),
+            "car": None if car is None else car == "oui",
+            "practice": answers.answered(slots.get("plan_practice"))}
+
+
+def cancelled(tracker: Tracker) -> bool:
+    """The form ended with none of its answers: « annuler » / « stop » emptied it (a skipped
+    question keeps its « passé » mark, and a finished form has at least the profession)."""
+    return all(tracker.get_slot(slot) is None for slot in SLOTS)
+
+
+class ValidatePlanForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_plan_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """« annuler » / « stop » at any question: the form ends and keeps nothing, not even what
+        the conversation had filled in (a plain « non » stays an answer: car, children…)."""
+        if tracker.get_slot("requested_slot") in SLOTS and cancels(tracker.latest_message.get("text") or ""):
+            return [SlotSet(slot, None) for slot in SLOTS] + [SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        """The practice is asked only of professions that may work as liberal."""
+        profession = answers.answered(tracker.get_slot("plan_profession"))
+        if not answers.may_be_liberal(None if profession == ANY else profession):
+            return [slot for slot in domain_slots if slot != "plan_practice"]
+        return domain_slots
+
+    async def extract_plan_profession(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        named = entity_values([tracker.latest_message], "profession")
+        if named and tracker.get_slot("requested_slot") != "plan_partner":  # not the partner's job
+            return {"plan_profession": named[-1]}
+        return self._typed("plan_profession", tracker)
+
+    async def extract_plan_commune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "plan_commune":
+            epci = named_epci(tracker.latest_message.get("text") or "")
+            if epci:
+                return {"plan_commune": EPCI_PREFIX + epci}
+        named = entity_values([tracker.latest_message], "commune")
+        if named:
+            return {"plan_commune": named[-1]}
+        return self._typed("plan_commune", tracker)
+
+    @staticmethod
+    def _typed(slot: str, tracker: Tracker) -> Dict[str, Any]:
+        """The raw text as the answer to the question just asked."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        said = tracker.latest_message.get("text") or ""
+        return {slot: said} if said.strip() else {}
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        requested = tracker.get_slot("requested_slot")
+        if requested in SLOTS and requested not in ("plan_profession", "plan_commune"):
+            events += [SlotSet(slot, value) for slot, value in self._typed(requested, tracker).items()]
+        return events
+
+    @staticmethod
+    def _hint(slot: str) -> str:
+        """What to write when the answer is not understood (`plan_hint.*`); none for a free answer."""
+        key = f"plan_hint.{slot[len('plan_'):]}"
+        return text(key) if key in texts() else ""
+
+    @staticmethod
+    def _changed_course(tracker: Tracker) -> bool:
+        """A commune or profession named while another question was asked: no complaint, ask again."""
+        return bool(entity_values([tracker.latest_message], "commune")
+                    or entity_values([tracker.latest_message], "profession"))
+
+    def _read(self, slot: str, value: Any, parsed: Any, dispatcher: CollectingDispatcher,
+              tracker: Tracker) -> Dict[str, Any]:
+        if isinstance(value, str) and answers.is_skip(value):
+            return {slot: answers.SKIPPED}
+        if parsed is None:
+            if not (tracker.get_slot("requested_slot") == slot and self._changed_course(tracker)
+                    and slot not in ("plan_profession", "plan_commune")):
+                say(dispatcher, "plan_not_understood", hint=self._hint(slot))
+            return {slot: None}
+        return {slot: parsed}
+
+    def validate_plan_profession(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        parsed = ANY if means_any(str(value)) else canonical("profession", value)
+        return self._read("plan_profession", value, parsed, dispatcher, tracker)
+
+    def validate_plan_commune(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        said = str(value)
+        if said.startswith(EPCI_PREFIX):
+            return {"plan_commune": said}
+        if means_any(said):
+            return {"plan_commune": ANY}
+        spoken = key(said)
+        if spoken.startswith(NEAR + " "):
+            said = said[said.lower().find("de") + 2:]
+        return self._read("plan_commune", value, canonical("commune", said.strip()), dispatcher, tracker)
+
+    def validate_plan_arrival(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        if isinstance(value, str) and len(value) == 7 and value[4] == "-" and value.replace("-", "").isdigit():
+            return {"plan_arrival": value}
+        return self._read("plan_arrival", value, answers.arrival(str(value), date.today()), dispatcher, tracker)
+
+    def validate_plan_hours(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        return self._read("plan_hours", value, answers.hours(str(value)), dispatcher, tracker)
+
+    def validate_plan_children(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        if isinstance(value, list):
+            return {"plan_children": value}
+        parsed = answers.children(str(value))
+        if parsed == []:
+            parsed = answers.NONE
+        return self._read("plan_children", value, parsed, dispatcher, tracker)
+
+    def validate_plan_car(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        if value in ("oui", "non"):
+            return {"plan_car": value}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        has = answers.car(str(value), intent)
+        return self._read("plan_car", value, None if has is None else ("oui" if has else "non"), dispatcher, tracker)
+
+    def validate_plan_partner(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        said = str(value).strip()
+        parsed = answers.NONE if answers.is_none(said) else said[:120]
+        return self._read("plan_partner", value, parsed or None, dispatcher, tracker)
+
+    def validate_plan_housing(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        return self._read("plan_housing", value, answers.housing(str(value)), dispatcher, tracker)
+
+    def validate_plan_practice(self, value, dispatcher, tracker, domain) -> Dict[str, Any]:
+        return self._read("plan_practice", value, answers.practice(str(value)), dispatcher, tracker)
+

@@ -1,0 +1,1 @@
+"""Channels, web app and command line of the Côté Soin guichet."""

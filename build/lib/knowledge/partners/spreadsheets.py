@@ -1,0 +1,218 @@
+"""Read the tables of partner data the way spreadsheets write them, into rows of plain text.
+
+Detected, not configured:
+- CSV in UTF-8 (with or without the BOM Excel adds) or Windows-1252 (Excel's « CSV (séparateur :
+  point-virgule) »), separated by `,`, `;` or tabs, with `\\n` or `\\r\\n` line ends;
+- `.xlsx` workbooks (openpyxl), one sheet per table, named like the files without `.csv`
+  (`offres`, `structures`…); other sheets (a list of choices, notes) are ignored.
+
+Every cell becomes text, the same whatever the form: surrounding spaces removed, date cells as
+`AAAA-MM-JJ`, whole numbers without `.0`, booleans as `oui`/`non`. Rows whose cells are all empty
+(the trailing rows spreadsheets keep) are skipped. Formulas are refused (`formula_problem`); an
+apostrophe in front of `=`, `+`, `-` or `@` is the spreadsheet's mark of text and is removed.
+
+`.ods` (LibreOffice) is not read: no well-kept reader is installed; LibreOffice saves `.xlsx`.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from knowledge.texts import text as message_text
+
+# The tables of the import format: file name → its columns, in order.
+COLUMNS: Dict[str, List[str]] = {
+    "communes.csv": ["nom", "code_postal", "epci", "latitude", "longitude"],
+    "structures.csv": ["id", "nom", "type", "commune", "adresse", "telephone", "email", "site_web", "secteur"],
+    "offres.csv": ["id", "structure_id", "metier", "intitule", "contrat", "temps_travail", "commune",
+                   "date_publication", "date_limite", "description", "contact"],
+    "logements.csv": ["id", "nom", "type", "commune", "public", "duree", "loyer_mensuel", "contact", "description"],
+    "garde_enfants.csv": ["id", "nom", "type", "commune", "age_min_mois", "age_max_mois", "horaires_atypiques",
+                          "contact", "description"],
+    "mobilite.csv": ["id", "nom", "type", "communes", "description", "contact"],
+    "evenements.csv": ["id", "titre", "type", "date", "commune", "description", "inscription"],
+}
+# Columns a table may have after its own, read when present (empty when absent), always exported.
+OPTIONAL_COLUMNS: Dict[str, List[str]] = {
+    "garde_enfants.csv": ["heure_ouverture", "heure_fermeture", "nuit"],
+}
+
+
+def all_columns(file: str) -> List[str]:
+    """The columns of `file`, optional ones included, in the order the export writes them."""
+    return COLUMNS[file] + OPTIONAL_COLUMNS.get(file, [])
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+FORMULA_STARTS = ("=", "+", "-", "@")
+# A cell a spreadsheet would run as a formula: `=…`, `@…`, or `+`/`-` followed by something else
+# than a number (`+33 2 40…` and `-2.1022` are data).
+_FORMULA = re.compile(r"^(?:[=@]|[+\-]\s*[^\d\s.,])")
+
+
+def sheet_name(file: str) -> str:
+    """The sheet of a workbook holding the table of `file`: « offres » for offres.csv."""
+    return file[:-len(".csv")]
+
+
+def sheet_label(sheet: str) -> str:
+    """How the preview and the problems name a table read from a workbook: « feuille Offres »."""
+    return f"feuille {sheet}"
+
+
+@dataclass
+class Table:
+    """One table read from a CSV file or a sheet: `label` is what problems name (file or sheet)."""
+
+    file: str  # the table, named as its CSV file: « offres.csv »
+    label: str  # « offres.csv », or « feuille Offres » for the sheet of a workbook
+    records: List[Dict[str, Any]] = field(default_factory=list)  # column → text, and "_line"
+    missing: List[str] = field(default_factory=list)  # expected columns absent from the header
+    unreadable: Optional[tuple] = None  # (line, reason) when the table could not be read at all
+    formulas: List[tuple] = field(default_factory=list)  # (line, column, reason): cells refused
+
+
+def formula_problem(value: str) -> Optional[str]:
+    """Why a cell is refused as a formula, or None."""
+    if _FORMULA.match(value):
+        return message_text("import.formula", value=value[:30], sign=value[0])
+    return None
+
+
+def clean_text(value: str) -> str:
+    """A cell's text without surrounding spaces, and without the apostrophe that marks text."""
+    value = value.replace("\u00a0", " ").strip()
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
+def neutralise(value: Any) -> Any:
+    """A text value written to a spreadsheet: an apostrophe in front of `=`, `+`, `-`, `@` so that
+    no spreadsheet runs it as a formula (the import removes it)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def cell_text(value: Any) -> str:
+    """The text of a workbook cell, written as the CSV form would write it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return str(value)
+
+
+def _table(file: str, label: str, header: Sequence[Any], rows) -> Table:
+    """Rows (line number, cells) under `header` as a Table, skipping empty rows."""
+    table = Table(file, label)
+    names = [clean_text(cell_text(name)).lower() for name in header]  # « Nom » for nom
+    table.missing = [col for col in COLUMNS[file] if col not in names]
+    if table.missing:
+        return table
+    for line, cells in rows:
+        raw = [cell_text(c).replace("\u00a0", " ").strip() for c in cells]
+        if not any(raw):
+            continue
+        record: Dict[str, Any] = {"_line": line}
+        for name, text in zip(names, raw):
+            if name and name not in record:
+                reason = formula_problem(text)
+                if reason and name in all_columns(file):
+                    table.formulas.append((line, name, reason))
+                record[name] = "" if reason else clean_text(text)
+        for col in all_columns(file):
+            record.setdefault(col, "")
+        table.records.append(record)
+    return table
+
+
+def decode(data: bytes) -> str:
+    """CSV bytes as text: UTF-8 (BOM or not), else Windows-1252. Raises UnicodeDecodeError."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def _delimiter(header_line: str) -> str:
+    """The separator of a CSV file, from its header (column names hold none of them)."""
+    counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def read_csv(file: str, data: bytes, label: Optional[str] = None) -> Table:
+    """The table `file` (« offres.csv ») from the bytes of a CSV file."""
+    label = label or file
+    try:
+        text = decode(data)
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        table = Table(file, label)
+        table.unreadable = (line, message_text("import.unreadable_characters"))
+        return table
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    try:
+        header = next(reader, [])
+
+        def rows():
+            for cells in reader:
+                yield reader.line_num, cells
+
+        return _table(file, label, header, list(rows()))
+    except csv.Error as error:
+        table = Table(file, label)
+        table.unreadable = (reader.line_num, f"ligne illisible au format CSV ({error.__class__.__name__})")
+        return table
+
+
+def read_folder(folder: Path) -> Dict[str, Table]:
+    """The tables of the CSV files of `folder`, by file name (absent files are absent)."""
+    return {name: read_csv(name, (folder / name).read_bytes()) for name in COLUMNS if (folder / name).is_file()}
+
+
+class WorkbookUnreadable(Exception):
+    """The file is not a workbook openpyxl can open (message in French)."""
+
+
+def read_workbook(source) -> Dict[str, Table]:
+    """The tables of a `.xlsx` workbook (a path or a binary file), one sheet per table, by file name."""
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook  # imported here: only imports of workbooks need it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(source, read_only=True, data_only=False)
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as error:
+        raise WorkbookUnreadable(f"classeur illisible ({error.__class__.__name__}) : "
+                                 "enregistrez-le au format Excel (.xlsx)") from error
+    tables: Dict[str, Table] = {}
+    try:
+        sheets = {name.strip().lower(): name for name in book.sheetnames}
+        for file in COLUMNS:
+            name = sheets.get(sheet_name(file))
+            if name is None:
+                continue
+            rows = book[name].iter_rows(values_only=True)
+            header = next(rows, ())
+            numbered = [(line, cells) for line, cells in enumerate(rows, start=2)]
+            tables[file] = _table(file, sheet_label(name), header, numbered)
+    finally:
+        book.close()
+    return tables
+
+
+def is_workbook(name: str) -> bool:
+    return name.lower().endswith(WORKBOOK_SUFFIXES)
