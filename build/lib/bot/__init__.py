@@ -1,1 +1,0 @@
-"""Channels, web app and command line of the Côté Soin guichet."""

@@ -1,1 +1,0 @@
-"""Custom Rasa NLU components of the guichet."""
