@@ -14,9 +14,8 @@ from actions.answers import AnswerAction, buttons
 from actions.messages import say
 from actions.pending import Pending, set_pending
 from knowledge.coordination import alerts, privacy
+from knowledge.coordination.transcripts import ERASED_SLOT
 from knowledge.texts import text
-
-ERASED_SLOT = "data_erased"
 
 
 def confirm_erase(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -54,11 +54,10 @@ from sqlalchemy.pool import QueuePool
 
 from bot.history import HISTORY_USER_MESSAGES
 from bot.sql_statements import Statement
-from knowledge.coordination.transcripts import windows
+from knowledge.coordination.transcripts import ERASED_SLOT, windows
 
 logger = logging.getLogger(__name__)
 
-ERASED_SLOT = "data_erased"
 # A window keeps at least KEEP_TURNS user messages and is moved on when it holds MAX_TURNS.
 KEEP_TURNS = HISTORY_USER_MESSAGES
 MAX_TURNS = 2 * HISTORY_USER_MESSAGES

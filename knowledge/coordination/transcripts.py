@@ -15,6 +15,9 @@ from knowledge.partners import vocabulary
 from knowledge.texts import text as message_text
 
 EXTERNAL_PREFIX = "EXTERNAL: "
+# The slot action_erase_data sets once a conversation is erased: the tracker store then forgets
+# what came before it (bot/tracker_store.py).
+ERASED_SLOT = "data_erased"
 
 _metadata = MetaData()
 events = Table(
