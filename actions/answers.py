@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.unavailable import DATABASE_ERRORS, say_unavailable
+from knowledge.partners.topics import Topic
 
 # An answer writes messages for one topic and returns the events to apply.
 Answer = Callable[[CollectingDispatcher, Tracker], List[Dict[str, Any]]]
@@ -16,9 +17,9 @@ def buttons(pairs) -> List[Dict[str, str]]:
     return [{"title": title, "payload": payload} for title, payload in pairs]
 
 
-def topic(name: str) -> Dict[str, Any]:
+def topic(name: Topic) -> Dict[str, Any]:
     """Remember the topic so that "et à Vue ?" answers the same question elsewhere."""
-    return SlotSet("topic", name)
+    return SlotSet("topic", Topic(name).value)
 
 
 class AnswerAction(Action, abc.ABC):

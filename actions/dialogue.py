@@ -16,19 +16,21 @@ from actions.pending import Pending, set_pending, waiting_for
 from actions.privacy import erase_data
 from actions.professions import TARGET, answer_profession, answer_training
 from knowledge.partners.criteria import Criteria
+from knowledge.partners.topics import Topic
 from knowledge.texts import text
 
-TOPICS: Dict[str, Answer] = {
-    "jobs": show_openings,
-    "profession": answer_profession,
-    "training": answer_training,
-    "discovery": answer_discovery,
-    "housing": answer_housing,
-    "childcare": answer_childcare,
-    "mobility": answer_mobility,
-    "spouse_job": answer_spouse_job,
-    "installation": answer_installation,
-    "partners": answer_partners,
+# The answer given again to a criterion alone, by the topic the conversation is on (the plan has none).
+TOPICS: Dict[Topic, Answer] = {
+    Topic.JOBS: show_openings,
+    Topic.PROFESSION: answer_profession,
+    Topic.TRAINING: answer_training,
+    Topic.DISCOVERY: answer_discovery,
+    Topic.HOUSING: answer_housing,
+    Topic.CHILDCARE: answer_childcare,
+    Topic.MOBILITY: answer_mobility,
+    Topic.SPOUSE_JOB: answer_spouse_job,
+    Topic.INSTALLATION: answer_installation,
+    Topic.PARTNERS: answer_partners,
 }
 MISUNDERSTOOD = {"nlu_fallback", "out_of_scope"}
 CRITERIA = {"profession", "commune", "contract_type", "work_time"}

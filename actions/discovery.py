@@ -9,9 +9,10 @@ from actions.answers import AnswerAction, topic
 from actions.formatting import counted, event_extra, resource_line
 from actions.messages import say
 from actions.places import answer_places
-from knowledge.partners import naming, queries
+from knowledge.partners import naming, queries, topics
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import Resource
+from knowledge.partners.topics import Topic
 
 # « aides-soignants », « infirmières »: the words without their plural s, to find professions named.
 PLURAL = re.compile(r"(\w{3,})s\b")
@@ -35,14 +36,14 @@ def answer_discovery(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
     criteria = Criteria.from_tracker(tracker)
     profession = criteria.value("profession")
     answer_places(dispatcher, tracker, "discovery",
-                  lambda communes: for_profession(queries.upcoming_events(communes), profession),
+                  lambda communes: for_profession(topics.find(Topic.DISCOVERY, communes), profession),
                   lambda r: resource_line(r, event_extra(r)))
     internships = queries.find_openings(profession=criteria.value("profession"), contract="stage", limit=0).total
     if internships:
         say(dispatcher, "discovery_internships", internships=counted(internships, "internship"))
     else:  # a count of zero is never offered as a lead
         say(dispatcher, "discovery_internships_none")
-    return [topic("discovery")]
+    return [topic(Topic.DISCOVERY)]
 
 
 class ActionDiscovery(AnswerAction):

@@ -14,6 +14,7 @@ from knowledge.conversations import unmet_search
 from knowledge.partners import queries, vocabulary
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY
+from knowledge.partners.topics import Topic
 from knowledge.texts import text
 
 PAGE_SIZE = 5
@@ -60,7 +61,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         limit=PAGE_SIZE,
         offset=offset,
     )
-    events = [topic("jobs"), SlotSet("jobs_offset", float(offset + len(search.openings)))]
+    events = [topic(Topic.JOBS), SlotSet("jobs_offset", float(offset + len(search.openings)))]
     if not search.openings:
         if offset:
             say(dispatcher, "jobs_no_more")

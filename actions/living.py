@@ -15,9 +15,10 @@ from actions.answers import AnswerAction, topic
 from actions.formatting import childcare_extra, housing_extra, resource_line
 from actions.messages import say
 from actions.places import answer_places, example_commune, mentions, said_before
-from knowledge.partners import queries, stays, vocabulary
+from knowledge.partners import queries, stays, topics, vocabulary
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import Resource
+from knowledge.partners.topics import Topic
 from knowledge.texts import text
 
 
@@ -47,19 +48,20 @@ def fits(resource: Resource, situation: Optional[str]) -> bool:
 
 def housing_for(situation: Optional[str]) -> Callable[[Optional[List[str]]], List[Resource]]:
     """The housing query for the person's situation (all housing when it is not known)."""
-    return lambda communes: [r for r in queries.find_housing(communes) if fits(r, situation)]
+    return lambda communes: [r for r in topics.find(Topic.HOUSING, communes) if fits(r, situation)]
 
 
 def answer_housing(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     situation = housing_situation(tracker)
     line = lambda r: resource_line(r, housing_extra(r))  # noqa: E731
     if situation is None:
-        shown = answer_places(dispatcher, tracker, "housing", queries.find_housing, line)
+        shown = answer_places(dispatcher, tracker, "housing", lambda communes: topics.find(Topic.HOUSING, communes),
+                              line)
     else:
         label = vocabulary.vocabulary()["housing_situations"][situation]["label"]
         shown = answer_places(dispatcher, tracker, "housing_for", housing_for(situation), line, situation=label)
     say(dispatcher, "housing_next", example=_example(tracker, shown))
-    return [topic("housing")]
+    return [topic(Topic.HOUSING)]
 
 
 def works_at_night(tracker: Tracker) -> bool:
@@ -82,11 +84,11 @@ def childcare_for(night: bool, atypical: bool) -> Callable[[Optional[List[str]]]
     """The childcare query: for a night worker only care covering the night; for extended hours
     the places with them first (all places when none has)."""
     if night:
-        return lambda communes: [r for r in queries.find_childcare(communes) if covers_night(r)]
+        return lambda communes: [r for r in topics.find(Topic.CHILDCARE, communes) if covers_night(r)]
 
     def find(communes):
-        found = queries.find_childcare(communes, atypical_hours=atypical)
-        return found or (queries.find_childcare(communes) if atypical else [])
+        found = queries.find_childcare(communes, atypical_hours=True) if atypical else []
+        return found or topics.find(Topic.CHILDCARE, communes)
 
     return find
 
@@ -98,7 +100,7 @@ def answer_childcare(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
     shown = answer_places(dispatcher, tracker, "childcare_night" if night else "childcare",
                           childcare_for(night, atypical), line)
     say(dispatcher, "childcare_next", example=_example(tracker, shown))
-    return [topic("childcare")]
+    return [topic(Topic.CHILDCARE)]
 
 
 def _example(tracker: Tracker, shown: List[Resource]) -> str:
@@ -111,7 +113,7 @@ def mobility_for(tracker: Tracker) -> Callable[[Optional[List[str]]], List[Resou
     excluded = {kind for situation in vocabulary.vocabulary()["mobility_situations"].values()
                 if mentions(tracker, situation["words"]) or said_before(tracker, situation["words"])
                 for kind in situation["exclude"]}
-    return lambda communes: [r for r in queries.find_mobility(communes) if r.type not in excluded]
+    return lambda communes: [r for r in topics.find(Topic.MOBILITY, communes) if r.type not in excluded]
 
 
 def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -126,14 +128,14 @@ def answer_mobility(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
 
     answer_places(dispatcher, tracker, "mobility", mobility_for(tracker), line)
     say(dispatcher, "mobility_next")
-    return [topic("mobility")]
+    return [topic(Topic.MOBILITY)]
 
 
 def answer_spouse_job(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    answer_places(dispatcher, tracker, "spouse_job",
-                  lambda communes: queries.find_structures(["emploi"], communes), resource_line)
+    answer_places(dispatcher, tracker, "spouse_job", lambda communes: topics.find(Topic.SPOUSE_JOB, communes),
+                  resource_line)
     say(dispatcher, "spouse_job_next")
-    return [topic("spouse_job")]
+    return [topic(Topic.SPOUSE_JOB)]
 
 
 class ActionHousing(AnswerAction):

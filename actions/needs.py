@@ -24,13 +24,13 @@ from actions.formatting import (
 )
 from actions.jobs import describe
 from actions.messages import say
-from actions.partners import INSTALLATION_HELP
 from actions.pending import set_pending
 from actions.places import example_commune
 from knowledge import cues
-from knowledge.partners import queries, vocabulary
+from knowledge.partners import queries, topics, vocabulary
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import Resource
+from knowledge.partners.topics import Topic
 from knowledge.texts import text
 
 BRIEF_LIMIT = 3
@@ -123,10 +123,10 @@ def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                           lambda r: resource_line(r, vocabulary.type_label("mobility_types", r.type)))
         elif need == "spouse_job":
             _brief_places(dispatcher, "spouse_job", commune,
-                          lambda communes: queries.find_structures(["emploi"], communes), resource_line)
+                          lambda communes: topics.find(Topic.SPOUSE_JOB, communes), resource_line)
         elif need == "installation":
             _brief_places(dispatcher, "installation", commune,
-                          lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
+                          lambda communes: topics.find(Topic.INSTALLATION, communes),
                           lambda r: resource_line(r, structure_extra(r)))
     # Three needs or more make a whole move: the installation plan (actions/plan_form.py) is offered.
     plan = [(text("button.prepare_my_move"), "/plan_move")] if len(needs) >= PLAN_FROM_NEEDS else []

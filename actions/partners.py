@@ -12,14 +12,12 @@ from actions.formatting import counted, in_commune, resource_line, structure_ext
 from actions.messages import say
 from actions.pending import Pending, set_pending
 from actions.places import answer_places, example_commune
-from knowledge.partners import queries, vocabulary
+from knowledge.partners import queries, topics, vocabulary
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical
 from knowledge.partners.normalise import key
+from knowledge.partners.topics import Topic
 from knowledge.texts import text
-
-INSTALLATION_HELP = ["guichet_installation", "cpts", "msp"]
-
 
 PAGE_SIZE = 5
 # The listing « voir la suite » continues: {"types": [...], "hiring": profession code or None}.
@@ -41,7 +39,7 @@ def _named_profession(tracker: Tracker) -> Optional[str]:
 
 def _structures(types: Optional[List[str]], hiring: Optional[str], communes: Optional[List[str]]):
     """Structures of these types (all when None), only those with an opening for `hiring` when given."""
-    found = queries.find_structures(types, communes)
+    found = [s for s in topics.find(Topic.PARTNERS, communes) if not types or s.type in types]
     if hiring is None:
         return found, {}
     openings = queries.find_openings(profession=hiring, communes=communes, limit=MAX_OPENINGS).openings
@@ -72,7 +70,7 @@ def show_partners(dispatcher: CollectingDispatcher, tracker: Tracker, search: Di
     if commune and not found:
         found, counts = _structures(types, hiring, queries.neighbours(commune))
         where = text("near_commune", commune=commune)
-    events = [topic("partners"), SlotSet(SEARCH_SLOT, json.dumps(search)), set_pending(None)]
+    events = [topic(Topic.PARTNERS), SlotSet(SEARCH_SLOT, json.dumps(search)), set_pending(None)]
     if not found:
         say(dispatcher, "partners_hiring_none" if hiring else "partners_none", where=where,
             profession=_label(hiring))
@@ -119,20 +117,19 @@ def answer_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     types = sorted({kind for word, kind in keywords.items() if f" {_singular(word)} " in said})
     hiring = _named_profession(tracker)
     if not types and hiring is None and Criteria.from_tracker(tracker).value("commune") is None:
-        counts = Counter(vocabulary.structure_type_label(s.type) for s in queries.find_structures())
+        counts = Counter(vocabulary.structure_type_label(s.type) for s in topics.find(Topic.PARTNERS))
         say(dispatcher, "partners_overview", count=sum(counts.values()), example=example_commune([None]),
                                  kinds=", ".join(f"{label} ({n})" for label, n in counts.most_common()))
-        return [topic("partners")]
+        return [topic(Topic.PARTNERS)]
     return show_partners(dispatcher, tracker, {"types": types, "hiring": hiring})
 
 
 def answer_installation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     say(dispatcher, "installation_aids")
-    answer_places(dispatcher, tracker, "installation",
-                  lambda communes: queries.find_structures(INSTALLATION_HELP, communes),
+    answer_places(dispatcher, tracker, "installation", lambda communes: topics.find(Topic.INSTALLATION, communes),
                   lambda r: resource_line(r, structure_extra(r)))
     say(dispatcher, "installation_next")
-    return [topic("installation")]
+    return [topic(Topic.INSTALLATION)]
 
 
 class ActionPartners(AnswerAction):

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.answers import AnswerAction, buttons
+from actions.answers import AnswerAction, buttons, topic
 from actions.contact import means_cancel, parse_email
 from actions.formatting import short
 from actions.handoff import request_human
@@ -19,6 +19,7 @@ from actions.plan_form import cancelled, situation
 from knowledge.coordination import handoff, mail_settings, plans
 from knowledge.coordination.applications import apply_payload
 from knowledge.partners import plan_builder
+from knowledge.partners.topics import Topic
 from knowledge.texts import text
 
 EMAIL_SLOT = "plan_email"
@@ -85,7 +86,7 @@ def answer_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
     plans.save(tracker.sender_id, facts, plan)
     dispatcher.utter_message(text=plan_text(plan, _where(facts)), buttons=apply_buttons(plan))
     say(dispatcher, "plan_next", buttons=buttons([(text(key), payload) for key, payload in NEXT_BUTTONS]))
-    return [SlotSet("topic", "plan")]
+    return [topic(Topic.PLAN)]
 
 
 def send_link(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

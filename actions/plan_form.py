@@ -11,11 +11,13 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import plan_answers as answers
+from actions.answers import topic
 from actions.apply import cancels
 from actions.messages import say
 from knowledge.partners.naming import ANY, canonical, means_any
 from knowledge.partners.normalise import key
 from knowledge.partners.plan_builder import EPCI_PREFIX, describe_situation, named_epci
+from knowledge.partners.topics import Topic
 from knowledge.texts import text, texts
 
 FORM = "plan_form"
@@ -94,7 +96,7 @@ class ActionPlanStart(Action):
         facts = describe_situation(situation_from(dict(filled, **known)))
         said = text("plan_known", facts=" ; ".join(facts)) if facts else ""
         say(dispatcher, "plan_start", known=said)
-        return [SlotSet(slot, value) for slot, value in known.items()] + [SlotSet("topic", "plan")]
+        return [SlotSet(slot, value) for slot, value in known.items()] + [topic(Topic.PLAN)]
 
 
 def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:

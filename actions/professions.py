@@ -11,6 +11,7 @@ from knowledge.partners import queries, vocabulary
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical
 from knowledge.partners.normalise import key
+from knowledge.partners.topics import Topic
 from knowledge.texts import text
 
 # Entity roles of `profession` (annotated in the training data): the job held now, the one aimed at.
@@ -94,7 +95,7 @@ def _profession(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str)
 def answer_profession(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     profession = _profession(dispatcher, tracker, "ask_profession")
     if profession is None:
-        return [topic("profession")]
+        return [topic(Topic.PROFESSION)]
     lines = [f"{profession.label} : {profession.description}"]
     if profession.pay:
         lines.append(text("profession.pay", pay=profession.pay))
@@ -110,13 +111,13 @@ def answer_profession(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
         (text("button.train"), f'/ask_training{{"profession":"{profession.code}"}}'),
         (text("button.discover_in_internship"), "/ask_discovery"),
     ]))
-    return [topic("profession"), SlotSet("profession", profession.code)]
+    return [topic(Topic.PROFESSION), SlotSet("profession", profession.code)]
 
 
 def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     profession = _profession(dispatcher, tracker, "ask_training")
     if profession is None:
-        return [topic("training")]
+        return [topic(Topic.TRAINING)]
     training = profession.training
     lines = [text("profession.become", label=profession.label)]
     if training.get("texte"):  # written as plain text in metiers.yml: shown as written
@@ -144,7 +145,7 @@ def answer_training(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
     if bridges:
         say(dispatcher, "training_bridges", bridges="\n".join(bridges))
     say(dispatcher, "training_next")
-    return [topic("training"), SlotSet("profession", profession.code)]
+    return [topic(Topic.TRAINING), SlotSet("profession", profession.code)]
 
 
 def _bridge(current: str, target: str) -> Optional[Tuple[str, str]]:

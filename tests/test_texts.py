@@ -55,8 +55,9 @@ ALLOWED: Dict[str, str] = {
     "bot/telegram/channel.py": "webhook status reasons read by Telegram's servers, not by a person",
     "bot/mail/outbox.py": "outbox errors and names written in the operator's logs and audit",
     "knowledge/coordination/accounts.py": "account errors of the operator's `cotesoin coordinator` command",
-    "knowledge/coordination/office_hours.py": "the checks of knowledge/coordination/handoff.yml at start, for the operator, and its day names "
-                                 "(the file's keys); the hours said to people are in knowledge/texts/dates.yml",
+    "knowledge/coordination/office_hours.py": "the checks of knowledge/coordination/handoff.yml at start, for the "
+                                              "operator, and its day names (the file's keys); the hours said to "
+                                              "people are in knowledge/texts/dates.yml",
     "knowledge/log_masking.py": "log masking (operator's logs)",
     "knowledge/masking.py": "the placeholders written in place of personal data in stored transcripts",
     "knowledge/partners/name_masking.py": "the placeholder written in place of a place name in stored transcripts",
@@ -74,7 +75,8 @@ ALLOWED_LITERALS: Dict[Tuple[str, str], str] = {
     ("knowledge/coordination/applications.py", "/?postuler="): "a query parameter of the site's address",
     ("knowledge/partners/plan_builder.py", "aucun"): "the code of a housing need (« pas besoin »), never shown",
     ("knowledge/partners/editing.py", "événement"): "the noun of NotFound's reason (a 404, never shown)",
-    ("knowledge/partners/editing.py", " modifié entre-temps"): "`Changed`'s reason: the form shows the record as it now is",
+    ("knowledge/partners/editing.py", " modifié entre-temps"):
+        "`Changed`'s reason: the form shows the record as it now is",
     ("knowledge/partners/importer.py", "pas de vérification ligne à ligne pour "): "a programming error, never shown",
     ("knowledge/coordination/privacy.py", " doit être un nombre entier de mois (≥ 1)"): "privacy.yml checked at start",
     **{("bot/web/console/observatory.py", header): "a column of the observatory's CSV exports (a data file's format)"

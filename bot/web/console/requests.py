@@ -16,32 +16,27 @@ from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
 from knowledge.coordination import handoff, plans, transcripts
 from knowledge.coordination.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
-from knowledge.partners import queries
+from knowledge.partners import queries, topics
 from knowledge.partners.criteria import Criteria
 from knowledge.texts import text
 
 MAX_REPLY_CHARS = 2000
-# Which resources to show beside a conversation, by the topic the assistant was on.
-TOPIC_RESOURCES = {
-    "housing": ("console.resources.housing", queries.find_housing),
-    "childcare": ("console.resources.childcare", queries.find_childcare),
-    "mobility": ("console.resources.mobility", queries.find_mobility),
-    "discovery": ("console.resources.discovery", queries.upcoming_events),
-    "installation": ("console.resources.installation", queries.find_structures),
-    "partners": ("console.resources.partners", queries.find_structures),
-    "spouse_job": ("console.resources.spouse_job", queries.find_structures),
-}
+MAX_LISTED = 10  # openings, and resources, shown beside a request
 
 
 def matching(criteria: Dict[str, Any], topic: str) -> Dict[str, Any]:
-    """Openings for the user's criteria, and the resources of their topic in their commune."""
+    """Openings for the user's criteria, and in their commune what the assistant lists for their
+    topic (knowledge/partners/topics.py); every partner structure for a topic that lists none."""
     wanted = Criteria.from_stored(criteria)
     communes = wanted.communes()
     openings = queries.find_openings(profession=wanted.value("profession"), communes=communes,
                                      contract=wanted.value("contract_type"),
-                                     work_time=wanted.value("work_time"), limit=10)
-    title, find = TOPIC_RESOURCES.get(topic, ("console.resources.other", queries.find_structures))
-    return {"openings": openings, "resources_title": text(title), "resources": find(communes=communes)[:10]}
+                                     work_time=wanted.value("work_time"), limit=MAX_LISTED)
+    if topics.lists_resources(topic):
+        title, resources = f"console.resources.{topic}", topics.find(topic, communes)
+    else:
+        title, resources = "console.resources.other", topics.find(topics.Topic.PARTNERS, communes)
+    return {"openings": openings, "resources_title": text(title), "resources": resources[:MAX_LISTED]}
 
 
 MAX_ID_DIGITS = 9
