@@ -26,11 +26,14 @@ It loads and saves with a few plain SQL statements (bot/sql_statements.py: the s
 order, Rasa's own rule for where the current session starts) instead of Rasa's ORM queries (the
 store took a quarter of the Rasa server's time, mostly building and caching those queries), and
 without Rasa's count of the stored events at every save (the ids of what was loaded or saved are
-kept on the tracker).
+kept on the tracker). The tracker it saved last for each conversation is kept in memory and given
+back at the next message when one indexed query shows nothing else wrote to the conversation since
+(bot/recent_trackers.py), instead of loading and replaying its events again.
 
 Neither layer sets logging up: log masking is installed where each process starts (the Rasa
 server's in bot/rasa_process.py).
 """
+import itertools
 import json
 import logging
 from collections import namedtuple
@@ -53,6 +56,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.history import HISTORY_USER_MESSAGES
+from bot.recent_trackers import Mark, RecentTrackers
 from bot.sql_statements import Statement
 from knowledge.coordination.transcripts import ERASED_SLOT, windows
 
@@ -78,6 +82,9 @@ _FROM_EVENT = Statement(
     "SELECT id, type_name, data FROM events WHERE sender_id = :sender AND id >= :first ORDER BY id", EventRow)
 _IDS_AFTER = Statement("SELECT id FROM events WHERE sender_id = :sender AND id > :after ORDER BY id")
 _LAST_ID = Statement("SELECT coalesce(max(id), 0) FROM events WHERE sender_id = :sender")
+# What changes whenever anything writes to or deletes from a conversation (bot/recent_trackers.py).
+_MARK = Statement(
+    "SELECT count(*), coalesce(max(id), 0), max(timestamp) FROM events WHERE sender_id = :sender")
 _WINDOW_ROW = Statement("SELECT first_event_id, state FROM tracker_windows WHERE sender_id = :sender", WindowRow)
 
 
@@ -87,6 +94,7 @@ class LoadedWindow:
 
     prefix: int
     ids: List[int]
+    mark: Optional[Mark] = None  # the conversation's mark when it was loaded or last saved
 
 
 def erasure_requested(tracker: DialogueStateTracker) -> bool:
@@ -162,11 +170,16 @@ class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
         super().__init__(*args, **kwargs)
         windows.create(self.engine, checkfirst=True)
         self._insert = Statement(self.SQLEvent.__table__.insert())
+        self._recent = RecentTrackers()
     # Loading ---------------------------------------------------------------------------------
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session, or its state and recent events once it is long (see above)."""
         with self.engine.begin() as connection:  # SQL statements only: no ORM session needed
+            mark = tuple(_MARK.rows(connection, sender=sender_id)[0])
+            tracker = self._recent.take(sender_id, mark)
+            if tracker is not None:
+                return tracker
             prefix, rows = self._window_rows(connection, sender_id)
             if rows is None:
                 prefix, rows = [], self._current_session(connection, sender_id)
@@ -174,7 +187,7 @@ class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
             if not self.domain or not events:
                 return None
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        setattr(tracker, _WINDOW, LoadedWindow(len(prefix), [row.id for row in rows]))
+        setattr(tracker, _WINDOW, LoadedWindow(len(prefix), [row.id for row in rows], mark))
         return tracker
 
     @staticmethod
@@ -203,18 +216,35 @@ class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
     async def save_turn(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
         loaded: Optional[LoadedWindow] = getattr(tracker, _WINDOW, None)
+        # Only a tracker this store loaded (or saved) can be what the next load gives.
+        reusable = loaded is not None
         with self.engine.begin() as connection:
             if loaded is None:
                 # A tracker this store did not load: what is stored of its session, as Rasa counts it.
                 loaded = LoadedWindow(0, [row.id for row in self._current_session(connection, tracker.sender_id)])
                 setattr(tracker, _WINDOW, loaded)
             new_events = list(tracker.events)[loaded.prefix + len(loaded.ids):]
-            if new_events:
-                after = loaded.ids[-1] if loaded.ids else _LAST_ID.rows(connection, sender=tracker.sender_id)[0][0]
-                self._insert.insert_many(connection, [self._row(tracker.sender_id, event) for event in new_events])
-                loaded.ids.extend(row[0] for row in _IDS_AFTER.rows(connection, sender=tracker.sender_id, after=after))
-                self._move_window(connection, tracker, loaded)
+            if new_events or loaded.mark is None:
+                if new_events:
+                    after = loaded.ids[-1] if loaded.ids else _LAST_ID.rows(connection, sender=tracker.sender_id)[0][0]
+                    self._insert.insert_many(connection, [self._row(tracker.sender_id, event) for event in new_events])
+                    loaded.ids.extend(row[0] for row in _IDS_AFTER.rows(connection, sender=tracker.sender_id, after=after))
+                    reusable = not self._move_window(connection, tracker, loaded) and reusable
+                loaded.mark = tuple(_MARK.rows(connection, sender=tracker.sender_id)[0])
+        if reusable and self._loads_as_saved(tracker, loaded):
+            self._recent.keep(tracker, loaded.mark)
+        else:
+            self._recent.forget(tracker.sender_id)
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+    @staticmethod
+    def _loads_as_saved(tracker: DialogueStateTracker, loaded: LoadedWindow) -> bool:
+        """Would loading the conversation now give the events of `tracker`? Not when it holds other
+        events before a new session's start (a load starts at the session) or more than was stored."""
+        events = tracker.events
+        if loaded.prefix + len(loaded.ids) != len(events):
+            return False
+        return not any(isinstance(event, SessionStarted) for event in itertools.islice(events, 1, None))
 
     @staticmethod
     def _row(sender_id: str, event: Event) -> dict:
@@ -229,12 +259,13 @@ class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
             "data": json.dumps(data),
         }
 
-    def _move_window(self, connection, tracker: DialogueStateTracker, loaded: LoadedWindow) -> None:
-        """Once the loaded part holds MAX_TURNS user messages, start it KEEP_TURNS messages back."""
+    def _move_window(self, connection, tracker: DialogueStateTracker, loaded: LoadedWindow) -> bool:
+        """Once the loaded part holds MAX_TURNS user messages, start it KEEP_TURNS messages back.
+        Whether it did (the next load then gives fewer events than `tracker` has)."""
         events = list(tracker.events)
         turns = [i for i in range(loaded.prefix, len(events)) if isinstance(events[i], UserUttered)]
         if len(turns) < MAX_TURNS:
-            return
+            return False
         cut = turns[-KEEP_TURNS]
         before = DialogueStateTracker.from_events(tracker.sender_id, events[:cut], self.domain.slots)
         timestamp = events[cut].timestamp
@@ -244,7 +275,9 @@ class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
         updated = connection.execute(sa.update(windows).where(mine).values(**values))
         if not updated.rowcount:
             connection.execute(sa.insert(windows).values(sender_id=tracker.sender_id, **values))
+        return True
 
     def forget(self, session, sender_id: str) -> int:
+        self._recent.forget(sender_id)
         session.execute(sa.delete(windows).where(windows.c.sender_id == sender_id))
         return super().forget(session, sender_id)
