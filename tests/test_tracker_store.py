@@ -220,3 +220,103 @@ async def test_privacy_erasure_and_purge_drop_the_windows(tmp_path, monkeypatch,
         assert window_row(store_, "b") is None and stored(store_, "b") == 0
     finally:
         transcripts.dispose()
+
+
+# The tracker saved last, given back at the next message (bot/recent_trackers.py) ------------------
+
+def other_process(store_):
+    """A second Rasa process on the same database (the scaled setup): a store of its own."""
+    return WindowedSQLTrackerStore(domain=DOMAIN, host=str(store_.engine.url))
+
+
+async def test_the_next_message_gets_the_tracker_saved_last_when_nothing_else_wrote(store):
+    tracker, _ = await talk(store, "kept", 3)
+    again = await store.retrieve("kept")
+    assert again is tracker
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in (await other_process(store).retrieve("kept")).events]
+
+
+async def test_another_process_writing_to_the_conversation_is_seen(store):
+    await talk(store, "shared", 3)
+    other = other_process(store)
+    try:
+        await talk(other, "shared", 1, start=3)  # the next message went to the other process
+        tracker = await store.retrieve("shared")
+        assert tracker.latest_message.text == "message 3"
+        assert len(tracker.events) == stored(store, "shared")
+        await talk(store, "shared", 1, start=4)
+        assert stored(store, "shared") == sum(len(turn(k)) for k in range(5))
+    finally:
+        other.engine.dispose()
+
+
+async def test_events_appended_by_the_console_through_the_http_api_are_seen(store):
+    """Rasa's HTTP API appends to the full tracker (`retrieve_full_tracker`) and saves it."""
+    await talk(store, "console", 3)
+    other = other_process(store)
+    try:
+        full = await other.retrieve_full_tracker("console")
+        full.update(BotUttered("Bonjour, ici la coordinatrice."))
+        full.update(ConversationPaused())
+        await other.save(full)
+        tracker = await store.retrieve("console")
+        assert tracker.is_paused() and tracker.latest_bot_utterance.text == "Bonjour, ici la coordinatrice."
+    finally:
+        other.engine.dispose()
+
+
+async def test_a_conversation_erased_elsewhere_then_written_again_is_not_mistaken(store):
+    """Erased by another process, then as many events written again (SQLite may give the same ids)."""
+    tracker, appended = await talk(store, "again", 2)
+    other = other_process(store)
+    try:
+        with other.engine.begin() as connection:
+            connection.execute(delete(transcripts.events).where(transcripts.events.c.sender_id == "again"))
+        await talk(other, "again", 2, start=49)  # as many events as before: turn(49) sets a slot as turn(0)
+        assert stored(store, "again") == appended
+        tracker = await store.retrieve("again")
+        assert tracker.latest_message.text == "message 50" and tracker.get_slot("commune") == "commune 49"
+    finally:
+        other.engine.dispose()
+
+
+async def test_messages_erased_by_the_privacy_module_are_not_given_back(store):
+    await talk(store, "privacy", 3)
+    with store.engine.begin() as connection:  # as knowledge/privacy.erase_messages does
+        connection.execute(delete(transcripts.events).where(transcripts.events.c.sender_id == "privacy"))
+    assert await store.retrieve("privacy") is None
+
+
+async def test_an_erasure_asked_in_the_conversation_forgets_the_kept_tracker(store):
+    tracker, _ = await talk(store, "asked", 3)
+    tracker = await store.retrieve("asked")
+    tracker.update(UserUttered("oui", {"name": "affirm"}))
+    tracker.update(SlotSet(module.ERASED_SLOT, True))
+    await store.save(tracker)
+    assert await store.retrieve("asked") is None
+
+
+async def test_a_message_that_failed_before_its_save_leaves_nothing_behind(store):
+    await talk(store, "failed", 3)
+    tracker = await store.retrieve("failed")
+    tracker.update(UserUttered("perdu", {"name": "inform"}))  # then an error: Rasa never saves it
+    again = await store.retrieve("failed")
+    assert again is not tracker and again.latest_message.text == "message 2"
+
+
+async def test_a_new_session_or_a_moved_window_is_loaded_from_the_database(store):
+    """Kept only if loading would give the same events: not after a session start that follows
+    other events, nor once the window moved."""
+    tracker, _ = await talk(store, "fresh", 2)
+    tracker = await store.retrieve("fresh")
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    await store.save(tracker)
+    loaded = await store.retrieve("fresh")
+    assert loaded is not tracker and isinstance(loaded.events[0], SessionStarted)
+    await store.save(loaded)
+    assert await store.retrieve("fresh") is loaded  # a session's start first: as loading gives it
+    tracker, _ = await talk(store, "moved", MAX_TURNS)
+    assert window_row(store, "moved") is not None
+    loaded = await store.retrieve("moved")
+    assert loaded is not tracker and len(loaded.events) < len(tracker.events)
