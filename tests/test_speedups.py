@@ -441,3 +441,66 @@ def test_the_next_prediction_of_a_message_replays_only_the_new_events():
     third = rasa_speedups._turns(domain, tracker, False)
     assert tracker._cotesoin_replays[(id(domain), False)] is not replay  # replayed from the start
     assert third[-1][3] == "action_listen"
+
+
+def _untimed(event):
+    """An event's content without its time (an empty latest message is made when it is needed)."""
+    return {k: v for k, v in event.as_dict().items() if k != "timestamp"}
+
+
+def _tracker_state(tracker):
+    """Everything a tracker holds, events by identity, for comparing two copies."""
+    import dataclasses
+
+    fields = {k: v for k, v in vars(tracker).items() if k not in ("events", "slots", "active_loop",
+                                                                  "latest_message", "latest_bot_utterance")}
+    loop = tracker.active_loop
+    return (fields, [id(e) for e in tracker.events], tracker.events.maxlen,
+            {name: (type(slot), vars(slot)) for name, slot in tracker.slots.items()},
+            dataclasses.astuple(loop) if loop else None,
+            _untimed(tracker.latest_message), _untimed(tracker.latest_bot_utterance),
+            [id(e) for e in tracker.events if e is tracker.latest_message or e is tracker.latest_bot_utterance])
+
+
+def test_a_tracker_is_copied_as_rasas_replay_copies_it():
+    """The copy without replay: the same state as Rasa's replayed copy, on random conversations
+    (loops, undos, restarts, sessions), and each copy its own (changing it leaves the tracker as it was)."""
+    import random
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load("domain.yml")
+    rasa_copy = DialogueStateTracker.travel_back_in_time
+    ours = rasa_speedups._copied_tracker(lambda tracker: rasa_copy(tracker, float("inf")))
+    rng = random.Random(5)
+    for n in range(200):
+        tracker = DialogueStateTracker.from_events("copie", _random_events(rng, domain, rng.randint(0, 40)),
+                                                   domain.slots)
+        tracker.model_id, tracker.assistant_id, tracker.sender_source = "modèle", "cotesoin", "fichier"
+        tracker._cotesoin_turns = ("pas", "copié")
+        for _ in range(3):
+            copied = ours(tracker)
+            assert _tracker_state(copied) == _tracker_state(rasa_copy(tracker, float("inf"))), n
+            before = _tracker_state(tracker)
+            for event in _random_events(rng, domain, 4):
+                copied.update(event)
+            assert _tracker_state(tracker) == before, n
+            for event in _random_events(rng, domain, 3):
+                tracker.update(event)
+
+
+def test_a_bounded_or_derived_tracker_is_copied_by_rasas_own_code():
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    calls = []
+    ours = rasa_speedups._copied_tracker(lambda tracker: calls.append(tracker) or tracker)
+    bounded = DialogueStateTracker.from_events("borné", [SlotSet("x", 1)], None, max_event_history=1)
+    assert ours(bounded) is bounded
+
+    class Derived(DialogueStateTracker):
+        pass
+
+    derived = Derived("dérivé", [])
+    assert ours(derived) is derived and calls == [bounded, derived]
