@@ -42,6 +42,7 @@ from typing import Any, List, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActiveLoop,
     ConversationPaused,
@@ -171,6 +172,14 @@ class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
         windows.create(self.engine, checkfirst=True)
         self._insert = Statement(self.SQLEvent.__table__.insert())
         self._recent = RecentTrackers()
+
+    @SQLTrackerStore.domain.setter
+    def domain(self, domain: Optional[Domain]) -> None:
+        """Set at each model load (rasa/core/agent.py): the trackers kept hold the slots of the previous
+        model's domain, so they are dropped."""
+        SQLTrackerStore.domain.fset(self, domain)
+        self._recent = RecentTrackers()
+
     # Loading ---------------------------------------------------------------------------------
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
@@ -228,7 +237,8 @@ class WindowedSQLTrackerStore(ErasingSQLTrackerStore):
                 if new_events:
                     after = loaded.ids[-1] if loaded.ids else _LAST_ID.rows(connection, sender=tracker.sender_id)[0][0]
                     self._insert.insert_many(connection, [self._row(tracker.sender_id, event) for event in new_events])
-                    loaded.ids.extend(row[0] for row in _IDS_AFTER.rows(connection, sender=tracker.sender_id, after=after))
+                    added = _IDS_AFTER.rows(connection, sender=tracker.sender_id, after=after)
+                    loaded.ids.extend(row[0] for row in added)
                     reusable = not self._move_window(connection, tracker, loaded) and reusable
                 loaded.mark = tuple(_MARK.rows(connection, sender=tracker.sender_id)[0])
         if reusable and self._loads_as_saved(tracker, loaded):

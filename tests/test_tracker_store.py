@@ -233,7 +233,17 @@ async def test_the_next_message_gets_the_tracker_saved_last_when_nothing_else_wr
     tracker, _ = await talk(store, "kept", 3)
     again = await store.retrieve("kept")
     assert again is tracker
-    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in (await other_process(store).retrieve("kept")).events]
+    loaded = await other_process(store).retrieve("kept")
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in loaded.events]
+
+
+async def test_a_new_model_drops_the_kept_trackers(store):
+    """A model loaded (Rasa sets the store's domain) may have other slots: the tracker is loaded again."""
+    tracker, _ = await talk(store, "model", 3)
+    store.domain = Domain.from_dict(DOMAIN.as_dict())
+    again = await store.retrieve("model")
+    assert again is not tracker and store.domain is not DOMAIN
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
 
 
 async def test_another_process_writing_to_the_conversation_is_seen(store):
