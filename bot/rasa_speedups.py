@@ -316,60 +316,6 @@ def _copy_slot(self):
     return copied
 
 
-def _copied_tracker(rasa_copy):
-    """`DialogueStateTracker.copy` without replaying every event: Rasa's copy is a new tracker
-    (`init_copy`) that applies each event again, several times per message (before each action is
-    run). A tracker's state is by Rasa's own rule « re-creatable by processing all the events »
-    (nothing in Rasa changes it but an event's `apply_to`), so the replay ends in the state the
-    tracker has: here that state is copied as the replay builds it — the same event objects, its
-    own slots, loop and latest action, and what `init_copy` does not carry (model and assistant ids,
-    the source, anything else set on the tracker) left out. A subclass, a tracker bounded by
-    `max_event_history` (its state may come from events it no longer holds) or one without a
-    domain's slots is copied by Rasa's own code."""
-    from collections import deque
-
-    from rasa.shared.core.events import BotUttered, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker, TrackerActiveLoop
-
-    def copy_tracker(self):
-        if (type(self) is not DialogueStateTracker or self._max_event_history is not None
-                or type(self.slots) is not dict):
-            return rasa_copy(self)
-        copied = DialogueStateTracker.__new__(DialogueStateTracker)
-        copied._max_event_history = None
-        copied.events = deque(self.events)
-        copied.sender_id = self.sender_id or "default"
-        slots = copied.slots = {}
-        for slot in self.slots.values():
-            slots[slot.name] = copy.copy(slot)
-        copied.sender_source = None
-        copied.is_rule_tracker = self.is_rule_tracker
-        copied._paused = self._paused
-        copied.followup_action = self.followup_action
-        latest_action = self.latest_action
-        copied.latest_action = dict(latest_action) if type(latest_action) is dict else latest_action
-        # The replay's latest message and bot utterance are events it applied, or new empty ones
-        # after a reset.
-        copied.latest_message = _applied_or_new(self, self.latest_message, UserUttered)
-        copied.latest_bot_utterance = _applied_or_new(self, self.latest_bot_utterance, BotUttered)
-        loop = self.active_loop
-        copied.active_loop = (TrackerActiveLoop(loop.name, loop.is_interrupted, loop.rejected, loop.trigger_message)
-                              if loop is not None else None)
-        copied.model_id = None
-        copied.assistant_id = None
-        return copied
-
-    return copy_tracker
-
-
-def _applied_or_new(tracker, event, event_type):
-    """`event` if it is one of `tracker`'s events (searched from the latest), else a new empty one."""
-    for applied in reversed(tracker.events):
-        if applied is event:
-            return event
-    return event_type.empty()
-
-
 def _remembered(resolve_by_type):
     """`Event.resolve_by_type`, remembering the class found for each type name (the same class: Rasa's
     event types all have distinct names and are defined at import)."""
@@ -503,8 +449,6 @@ PATCHES: List[Patch] = [
           _remembered_per_domain),
     Patch("copie directe des slots", "rasa.shared.core.slots:Slot", "__copy__", "0a694d68aef36732",
           lambda _: _copy_slot, guards="target"),
-    Patch("copie des trackers sans tout rejouer", "rasa.shared.core.trackers:DialogueStateTracker", "copy",
-          "187ee2be2d5e793e", _copied_tracker, guards="target"),
     Patch("session gardée vers le serveur d'actions", "rasa.utils.endpoints:EndpointConfig", "session",
           "e55aa13d9d4fb4bc", lambda _: _kept_session),
     Patch("graphe sans dask", "rasa.engine.runner.dask:DaskGraphRunner", "run", "45f0f52f574f3aa9",
