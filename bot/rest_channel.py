@@ -31,6 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_process
 from bot.web.channel import EMPTY_MESSAGE, TOO_LONG, french_number
 from knowledge.texts import text
 
@@ -124,6 +125,7 @@ class CheckedRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("checked_rest_webhook", __name__)
+        webhook.listener(rasa_process.set_loaded_model_apart, "after_server_start")
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

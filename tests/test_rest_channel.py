@@ -1,5 +1,6 @@
 """The REST channel (bot/rest_channel.py) in a real Sanic server, mounted by Rasa's own `register` as
 `rasa run` does, with a fake assistant (issue 22, points 3, 4 and 9)."""
+import gc
 import json
 import uuid
 from typing import List
@@ -56,6 +57,7 @@ async def _stop(running) -> None:
     running.close()
     await running.wait_closed()
     await running.after_stop()
+    gc.unfreeze()  # set apart at the start (bot/rasa_process.py): given back for the next tests
 
 
 @pytest.fixture
@@ -167,3 +169,17 @@ async def test_rasa_server_refuses_bodies_over_its_limit(monkeypatch):
         assert assistant.received == []
     finally:
         await _stop(running)
+
+
+async def test_once_the_server_has_started_what_is_loaded_is_out_of_the_full_collections(monkeypatch):
+    """Rasa loads the model before the server starts; then a full collection no longer walks it."""
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    gc.unfreeze()
+    loaded = [[index] for index in range(10_000)]
+    running, _, _ = await _serve()
+    try:
+        assert gc.get_freeze_count() >= len(loaded)
+        assert not any(found is loaded[0] for found in gc.get_objects())  # not among the collected
+    finally:
+        await _stop(running)
+    assert gc.get_freeze_count() == 0
