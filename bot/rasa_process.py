@@ -38,4 +38,5 @@ def set_loaded_model_apart(app=None, loop=None) -> None:
     live as long as the process; a model loaded later (Rasa's HTTP API) is collected as usual."""
     gc.collect()
     gc.freeze()
-    logging.getLogger(__name__).info("%s objets du modèle chargé mis à l'écart du ramasse-miettes", gc.get_freeze_count())
+    logging.getLogger(__name__).info("%s objets du modèle chargé mis à l'écart du ramasse-miettes",
+                                     gc.get_freeze_count())
