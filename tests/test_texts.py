@@ -54,6 +54,7 @@ ALLOWED: Dict[str, str] = {
     "bot/telegram/app.py": "a log/terminal line for the operator (Telegram disabled)",
     "bot/telegram/channel.py": "webhook status reasons read by Telegram's servers, not by a person",
     "bot/mail/outbox.py": "outbox errors and names written in the operator's logs and audit",
+    "bot/rasa_process.py": "the Rasa server's start-up line in the operator's log",
     "knowledge/coordination/accounts.py": "account errors of the operator's `cotesoin coordinator` command",
     "knowledge/coordination/office_hours.py": "the checks of knowledge/coordination/handoff.yml at start, for the "
                                               "operator, and its day names (the file's keys); the hours said to "
