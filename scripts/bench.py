@@ -3,9 +3,11 @@
 For each assistant (one after the other, never both at once): cold start to the first answer, N
 closed-loop users over the REST channel (p50/p95/p99 latency, messages per second, errors), a
 check that every conversation was stored in order with nothing lost, and the peak resident memory
-of the Rasa process; then the ratios ours/stock. The stock assistant is `rasa init`'s data with our
-config.yml, trained once into var/bench/stock/ (scripts/bench_targets.py); ours is the latest
-trained model with the action server and the demo partner data, in var/bench/ours/.
+of the Rasa process; then the ratios of ours to each stock assistant. The stock assistant is
+`rasa init`'s data with our config.yml, trained once into var/bench/stock/; in the N-user run a
+second one has the design card's stack (spaCy, DIET, TED: scripts/bench_design_card.yml), in
+var/bench/design_card/ (scripts/bench_targets.py); ours is the latest trained model with the
+action server and the demo partner data, in var/bench/ours/.
 
     .venv/bin/python scripts/bench.py                     # 10 users × 10 conversations each
     .venv/bin/python scripts/bench.py --long 600          # latency of message k in one conversation
@@ -127,20 +129,21 @@ ROWS += [(f"k{k}", f"conversation longue, message {k} (ms)", "{:.0f}") for k in 
 
 
 def print_table(columns: Dict[str, Dict[str, float]]) -> None:
+    """One column per assistant, ours last, then its ratio to each of the others."""
     names = list(columns)
-    header = f"\n{'':44}" + "".join(f"{name:>16}" for name in names)
-    ratio = len(names) == 2
-    print(header + (f"{'rapport':>10}" if ratio else ""))
+    bases = names[:-1]
+    header = f"\n{'':44}" + "".join(f"{name:>20}" for name in names)
+    print(header + "".join(f"{f'rapport {n}':>11}" for n in range(1, len(bases) + 1)))
     for key, label, fmt in ROWS:
         values = [columns[name].get(key) for name in names]
         if all(value is None for value in values):
             continue
-        line = f"{label:44}" + "".join(f"{fmt.format(v) if v is not None else '-':>16}" for v in values)
-        if ratio and None not in values and values[0]:
-            line += f"{values[1] / values[0]:>10.2f}"
+        line = f"{label:44}" + "".join(f"{fmt.format(v) if v is not None else '-':>20}" for v in values)
+        for base in values[:-1]:
+            line += f"{values[-1] / base:>11.2f}" if base and values[-1] is not None else f"{'':>11}"
         print(line)
-    if ratio:
-        print(f"(rapport = {names[1]} / {names[0]})")
+    for n, base in enumerate(bases, 1):
+        print(f"(rapport {n} = {names[-1]} / {base})")
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -150,7 +153,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, help="soak: send this many messages in all, memory sampled")
     parser.add_argument("--sample-every", type=float, default=15, help="seconds between memory samples (15)")
     parser.add_argument("--long", type=int, metavar="N", help="also one conversation of N messages")
-    parser.add_argument("--only", choices=["ours", "stock"], help="one assistant only")
+    parser.add_argument("--only", choices=["ours", "stock", "design-card"], help="one assistant only")
+    parser.add_argument("--without-design-card", action="store_true",
+                        help="skip the design card's stock assistant (spaCy + DIET + TED) in the N-user run")
     parser.add_argument("--no-load", action="store_true", help="skip the N-user run (with --long)")
     parser.add_argument("--model", type=Path, help="our model (default: the latest in models/)")
     parser.add_argument("--tracker-store-url", help="our tracker store (default: a fresh SQLite file)")
@@ -178,9 +183,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             def make_scaled(n=processes):
                 return targets.Scaled(model, n, args.scaled_database)
             plans.append((f"scaled-{processes}", make_scaled, load.OURS, load.LONG_OURS))
-    elif args.only != "ours":
-        plans.append(("stock", lambda: targets.Stock(stock_db), load.STOCK, load.LONG_STOCK))
-    if args.only != "stock" and not args.scaled:
+    else:
+        if args.only in (None, "stock"):
+            plans.append(("stock", lambda: targets.Stock(stock_db), load.STOCK, load.LONG_STOCK))
+        # The design card's stack (issue 17: ours at least 3 times its throughput), in the N-user run only.
+        design_card = args.only is None and not (args.without_design_card or args.long or args.messages)
+        if args.only == "design-card" or design_card:
+            plans.append(("design-card", lambda: targets.DesignCardStock(stock_db), load.STOCK, load.LONG_STOCK))
+    if args.only in (None, "ours") and not args.scaled:
         if args.url:
             def make_ours():
                 return targets.Remote(args.name, args.url, args.token or "", args.pids)

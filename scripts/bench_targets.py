@@ -6,6 +6,8 @@
   config.yml (Rasa's RulePolicy in place of ours), trained once and cached in var/bench/stock/;
   rasa init's endpoints (no action server, in-memory tracker store) and Rasa's own defaults
   everywhere else.
+- `DesignCardStock`: the same assistant with the design card's stack (spaCy `fr_core_news_md`,
+  DIET, TED: scripts/bench_design_card.yml), in var/bench/design_card/.
 """
 import hashlib
 import os
@@ -153,15 +155,18 @@ class Stock(Target):
         env = bot_settings.load().child_environment()
         return {**env, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": self.database_url, "SANIC_HOST": "127.0.0.1"}
 
+    def config(self) -> bytes:
+        # Rasa's own RulePolicy in place of ours (components/indexed_rule_policy.py): the stock assistant
+        # runs Rasa as it is; the rest of our config.yml (pipeline, options) is kept.
+        return (PROJECT_ROOT / "config.yml").read_bytes().replace(
+            b"components.indexed_rule_policy.IndexedRulePolicy", b"RulePolicy")
+
     def model(self) -> Path:
-        """The stock assistant's model, trained once per config.yml and Rasa version."""
+        """The stock assistant's model, trained once per configuration and Rasa version."""
         import rasa
         from rasa.cli.scaffold import create_initial_project
 
-        # Rasa's own RulePolicy in place of ours (components/indexed_rule_policy.py): the stock assistant
-        # runs Rasa as it is; the rest of our config.yml (pipeline, options) is kept.
-        config = (PROJECT_ROOT / "config.yml").read_bytes().replace(
-            b"components.indexed_rule_policy.IndexedRulePolicy", b"RulePolicy")
+        config = self.config()
         fingerprint = hashlib.sha256(config + rasa.__version__.encode()).hexdigest()[:16]
         model = self.folder / "models" / f"stock-{fingerprint}.tar.gz"
         if model.exists():
@@ -169,7 +174,7 @@ class Stock(Target):
         shutil.rmtree(self.folder, ignore_errors=True)
         create_initial_project(str(self.folder))  # what `rasa init --no-prompt` writes, before it trains
         (self.folder / "config.yml").write_bytes(config)
-        print(f"Entraînement de l'assistant Rasa d'origine (une fois, dans {self.folder})…", flush=True)
+        print(f"Entraînement de l'assistant {self.name} (une fois, dans {self.folder})…", flush=True)
         started = time.perf_counter()
         subprocess.run([services.RASA, "train", "--out", "models", "--fixed-model-name", model.name[:-len(".tar.gz")]],
                        cwd=self.folder, env=self.environment(), check=True, stdout=subprocess.DEVNULL,
@@ -189,10 +194,10 @@ class Stock(Target):
     def start(self) -> None:
         model = self.model_path
         self.service = services.Service(
-            "serveur Rasa d'origine",
+            f"serveur {self.name}",
             [services.RASA, "run", "--model", str(model), "--enable-api", "--auth-token", self.token,
              "--interface", "127.0.0.1", "--port", str(self.port)],
-            f"{self.api_url}/", BENCH_DIR / "logs" / "stock-rasa.log", cwd=self.folder)
+            f"{self.api_url}/", BENCH_DIR / "logs" / f"{self.folder.name}-rasa.log", cwd=self.folder)
         self.service.start(self.environment())
         deadline = time.monotonic() + 300
         while not self.service.ready():
@@ -204,6 +209,14 @@ class Stock(Target):
     def stop(self) -> None:
         if self.service:
             self.service.stop()
+
+
+class DesignCardStock(Stock):
+    name = "Rasa spaCy+DIET+TED"
+    folder = BENCH_DIR / "design_card"
+
+    def config(self) -> bytes:
+        return (PROJECT_ROOT / "scripts" / "bench_design_card.yml").read_bytes()
 
 
 class Remote(Target):
