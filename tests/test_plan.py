@@ -11,8 +11,9 @@ from actions import plan_answers
 from actions.plan import ActionPlanHandover, ActionPlanLink, ActionPlanReply, ValidatePlanEmailForm
 from actions.plan_form import SLOTS, ActionPlanStart, ValidatePlanForm
 from knowledge.coordination import handoff, plans, privacy
-from knowledge.partners import importer, naming, plan_builder
+from knowledge.partners import fit, importer, naming, plan_builder, vocabulary
 from knowledge.partners.queries import NotFound
+from knowledge.texts import text
 from tests.test_actions import button_payloads, slot, texts
 
 FOLDER = Path(__file__).parent / "data" / "knowledge_plan"
@@ -77,8 +78,26 @@ def test_no_childcare_at_all_for_the_age_is_a_gap(plan_db):
 def test_without_a_car_the_car_rental_is_left_out(plan_db):
     with_car = section(build(commune="Vue", car=True), "mobility")
     without = section(build(commune="Vue", car=False), "mobility")
-    assert "Location de voitures du Tenu" in with_car
+    assert "Location de voitures du Tenu" in with_car  # location_solidaire, the code of real data
     assert "Location de voitures du Tenu" not in without and "Ligne de car du Tenu" in without
+    assert "Permis solidaire de Retz" in without  # a licence aid helps without a car
+
+
+def test_the_plan_lists_use_the_codes_of_the_vocabulary():
+    """A code unknown to vocabulary.yml matches no real row: the behaviour would work on a fixture only."""
+    config, known = plan_builder.settings(), vocabulary.vocabulary()
+    assert set(config["short_stay_types"]) <= set(known["housing_types"])
+    assert set(config["school_childcare_types"]) <= set(known["childcare_types"])
+    assert set(config["practice_types"] + config["training_types"]) <= set(known["structure_types"])
+    assert fit.types_needing_a_car() and fit.types_needing_a_car() <= set(known["mobility_types"])
+    assert plan_builder.installation_help_types() == ["guichet_installation", "cpts"]
+    assert "needs_a_car" not in config and "employment_types" not in config  # one home: vocabulary.yml
+
+
+def test_the_plan_fixture_uses_the_codes_of_the_vocabulary(database_url):
+    report = importer.import_folder(FOLDER)
+    kept = text("import.types_kept", file="F", values="V").split(" : ")[1]  # « types non répertoriés… »
+    assert kept and not [notice for notice in report.notices if kept in notice]
 
 
 def test_transport_serves_the_training_institute_commune(plan_db):

@@ -19,11 +19,12 @@ import yaml
 from sqlalchemy import select
 
 from knowledge import db
-from knowledge.partners import queries, vocabulary
+from knowledge.partners import fit, queries, topics, vocabulary
 from knowledge.partners.models import Commune
 from knowledge.partners.naming import ANY
 from knowledge.partners.normalise import key
 from knowledge.partners.queries import NotFound, Resource
+from knowledge.partners.topics import Topic
 from knowledge.texts import text, texts
 
 PLAN_FILE = Path(__file__).with_name("plan.yml")
@@ -94,6 +95,13 @@ def is_short_stay(resource: Resource) -> bool:
     number, unit = int(match.group(1)), match.group(2).lower()
     months = 0 if unit.startswith("semaine") else number * (12 if unit.startswith("an") else 1)
     return months <= config["short_stay_max_start_months"]
+
+
+def installation_help_types() -> List[str]:
+    """The help desks and aids shown to a liberal practitioner: the `installation` topic's structures
+    (vocabulary.yml topic_structure_types) that are not practices (plan.yml practice_types)."""
+    practices = settings()["practice_types"]
+    return [t for t in topics.structure_types(Topic.INSTALLATION) if t not in practices]
 
 
 def _fits(resource: Resource, age: int) -> bool:
@@ -195,7 +203,7 @@ class _Builder:
             served = sorted({*self.area, *self.workplaces, *institutes})
         found = queries.find_mobility(served)
         if self.situation.get("car") is False:
-            found = [m for m in found if m.type not in self.config["needs_a_car"]]
+            found = [m for m in found if m.type not in fit.types_needing_a_car()]
             if not found:
                 self.gap("mobility_no_car")
         elif not found:
@@ -205,7 +213,7 @@ class _Builder:
     def partner(self) -> None:
         if not self.situation.get("partner"):
             return
-        types = self.config["employment_types"]
+        types = topics.structure_types(Topic.SPOUSE_JOB)
         found = queries.find_structures(types, self.area)
         if not found:
             self.gap("partner")
@@ -215,9 +223,10 @@ class _Builder:
     def installation(self) -> None:
         if self.situation.get("practice") != "liberal":
             return
-        helps = queries.find_structures(self.config["installation_help_types"], self.area)
+        help_types = installation_help_types()
+        helps = queries.find_structures(help_types, self.area)
         if not helps and self.area:
-            helps = queries.find_structures(self.config["installation_help_types"])
+            helps = queries.find_structures(help_types)
         if not helps:
             self.gap("installation")
         practices = queries.find_structures(self.config["practice_types"], self.area)
