@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import plan_answers
+from actions import living, plan_answers
 from actions.plan import ActionPlanHandover, ActionPlanLink, ActionPlanReply, ValidatePlanEmailForm
 from actions.plan_form import SLOTS, ActionPlanStart, ValidatePlanForm
 from knowledge.coordination import handoff, plans, privacy
-from knowledge.partners import fit, importer, naming, plan_builder, vocabulary
+from knowledge.partners import fit, importer, naming, plan_builder, queries, vocabulary
 from knowledge.partners.queries import NotFound
 from knowledge.texts import text
 from tests.test_actions import button_payloads, slot, texts
@@ -58,15 +58,28 @@ def test_a_baby_gets_the_creche_and_a_school_child_the_periscolaire(plan_db):
     assert childcare.count("Micro-crèche Les Petits Galets") == 1  # not for the 7-year-old
 
 
-def test_night_work_puts_atypical_hours_first_and_reports_the_age_left_without(plan_db):
+def test_night_work_gets_only_care_covering_the_night_as_the_assistant_answers(plan_db):
     plan = build(commune="Pornic", hours="nuit", children=[48])
     childcare = section(plan, "childcare")
-    assert childcare[0] == "MAM Les Coquillages"  # open early, before the school's garderie
-    assert "Garderie de l'école du Val" in childcare
-    assert "childcare_atypical" not in gap_kinds(plan)
-    at_vue = build(commune="Vue", hours="nuit", children=[84])
-    assert "childcare_atypical" in gap_kinds(at_vue)
-    assert any("horaires décalés pour un enfant de 7 ans à Vue" in g["text"] for g in at_vue["gaps"])
+    assert childcare == ["MAM Les Coquillages"]  # home-based care; the school's garderie closes at night
+    assert [i["detail"] for s in plan["sections"] if s["key"] == "childcare" for i in s["items"]] == [
+        "pour l'enfant de 4 ans, la nuit"]
+    assert "childcare_night" not in gap_kinds(plan)
+    # The same rule as the assistant's childcare answer (actions/living.py): nothing else is offered.
+    rule = living.childcare_for(night=True, atypical=False)
+    assert set(childcare) <= {r.name for r in rule(["Pornic", *queries.neighbours("Pornic")])}
+
+
+def test_a_creche_open_6_to_21_is_not_offered_to_a_night_worker_and_the_gap_is_said(plan_db):
+    day = section(build(commune="Vue", hours="jour", children=[8]), "childcare")
+    assert "Micro-crèche Les Petits Galets" in day  # extended hours (6 h – 21 h), not night
+    night = build(commune="Vue", hours="nuit", children=[8, 84])
+    assert "Micro-crèche Les Petits Galets" not in section(night, "childcare")
+    assert section(night, "childcare") == []  # nothing covers the night near Vue (the MAM is at Pornic)
+    assert [g["text"] for g in night["gaps"] if g["kind"] == "childcare_night"] == [
+        "aucun mode de garde la nuit pour un enfant de 8 mois à Vue et autour",
+        "aucun mode de garde la nuit pour un enfant de 7 ans à Vue et autour"]
+    assert "childcare" not in gap_kinds(night)  # one gap per child, the precise one
 
 
 def test_no_childcare_at_all_for_the_age_is_a_gap(plan_db):
@@ -207,7 +220,7 @@ async def test_the_start_reuses_what_was_said_earlier(plan_db, make_tracker):
 
 # -- the reply, the link, the hand-over, erase ------------------------------------------------------------------
 ANSWERED = {"plan_profession": "kinesitherapeute", "plan_commune": "Vue", "plan_arrival": "2099-03",
-            "plan_hours": "nuit", "plan_children": [8, 84], "plan_car": "non", "plan_partner": "maçon",
+            "plan_hours": "mixte", "plan_children": [8, 84], "plan_car": "non", "plan_partner": "maçon",
             "plan_housing": "court", "plan_practice": "liberal"}
 
 
@@ -226,7 +239,7 @@ async def test_the_plan_reply_has_short_sections_with_contacts_and_the_gaps(plan
     assert slot(events, "topic") == "plan"
     kept = plans.latest("candidate-42")
     assert kept.situation["children"] == [8, 84] and kept.situation["car"] is False
-    assert "childcare_atypical" in [g["kind"] for g in kept.gaps]
+    assert "childcare_atypical" in [g["kind"] for g in kept.gaps]  # mixed hours, a 7-year-old at Vue
 
 
 async def test_skipped_questions_leave_their_sections_out(plan_db, make_tracker):
@@ -312,8 +325,8 @@ def test_gaps_are_counted_per_commune_and_kind(plan_db):
         plans.save(sender, {"commune": "Vue"}, build(commune="Vue", hours="nuit", children=[84]))
     plans.save("c", {"commune": "Pornic"}, build(commune="Pornic", hours="nuit", children=[48]))
     counts = plans.gap_counts()
-    assert counts[("Vue", "childcare_atypical")] == 2
-    assert ("Pornic", "childcare_atypical") not in counts
+    assert counts[("Vue", "childcare_night")] == 2
+    assert ("Pornic", "childcare_night") not in counts
 
 
 def test_anywhere_in_an_epci_covers_its_communes_only(plan_db):

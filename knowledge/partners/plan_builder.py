@@ -178,22 +178,30 @@ class _Builder:
         self.section("housing", [_item(h, ", ".join(x for x in parts if x)) for h, parts in zip(found, details)])
 
     def childcare(self) -> None:
+        """For each child's age: school-age care first for school ages; for night work only care that
+        covers the night (the assistant's rule, knowledge/partners/fit.py); for mixed hours the
+        places with extended hours first."""
         ages = sorted({int(a) for a in self.situation.get("children") or []})
-        atypical = self.situation.get("hours") in ("nuit", "mixte")
+        hours = self.situation.get("hours")
         items: List[Dict[str, Any]] = []
         for age in ages:
             found = [c for c in queries.find_childcare(self.area) if _fits(c, age)]
             if age >= self.config["school_age_months"]:
                 found.sort(key=lambda c: c.type not in self.config["school_childcare_types"])
-            if atypical:
+            said = "plan_child"
+            if hours == "nuit":
+                found, said = [c for c in found if fit.covers_night(c)], "plan_child_night"
+                if not found:
+                    self.gap("childcare_night", age=age_text(age))
+            elif hours == "mixte":
                 found.sort(key=lambda c: not c.details.get("atypical_hours"))
                 if not any(c.details.get("atypical_hours") for c in found):
                     self.gap("childcare_atypical", age=age_text(age))
-            if not found:
+            if not found and hours != "nuit":
                 self.gap("childcare", age=age_text(age))
             for c in found:
-                items.append(_item(c, text("plan_child_atypical" if c.details.get("atypical_hours") else "plan_child",
-                                           age=age_text(age))))
+                shown = "plan_child_atypical" if said == "plan_child" and c.details.get("atypical_hours") else said
+                items.append(_item(c, text(shown, age=age_text(age))))
         self.section("childcare", items)
 
     def mobility(self) -> None:
