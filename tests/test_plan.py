@@ -5,13 +5,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import living, plan_answers
+from actions.needs import ActionAnswerNeeds
 from actions.plan import ActionPlanHandover, ActionPlanLink, ActionPlanReply, ValidatePlanEmailForm
 from actions.plan_form import SLOTS, ActionPlanStart, ValidatePlanForm
 from knowledge.coordination import handoff, plans, privacy
 from knowledge.partners import fit, importer, naming, plan_builder, queries, vocabulary
+from knowledge.partners.naming import ANY
 from knowledge.partners.queries import NotFound
 from knowledge.texts import text
 from tests.test_actions import button_payloads, slot, texts
@@ -82,6 +85,22 @@ def test_a_creche_open_6_to_21_is_not_offered_to_a_night_worker_and_the_gap_is_s
     assert "childcare" not in gap_kinds(night)  # one gap per child, the precise one
 
 
+def test_a_school_age_child_gets_the_periscolaire_first_with_day_hours(plan_db):
+    day = section(build(commune="Pornic", hours="jour", children=[48]), "childcare")
+    # The database lists the MAM first (extended hours); for a 4-year-old the school's care comes first.
+    assert day[0] == "Garderie de l'école du Val" and day.index("MAM Les Coquillages") > 0
+    assert section(build(commune="Vue", children=[8]), "childcare")[0] == "Micro-crèche Les Petits Galets"
+
+
+def test_mixed_hours_count_as_atypical(plan_db):
+    mixed = build(commune="Pornic", hours="mixte", children=[48])
+    assert section(mixed, "childcare")[0] == "MAM Les Coquillages"  # extended hours before the garderie
+    details = [i["detail"] for s in mixed["sections"] if s["key"] == "childcare" for i in s["items"]]
+    assert details[0] == "pour l'enfant de 4 ans, horaires décalés"
+    assert "childcare_atypical" in gap_kinds(build(commune="Vue", hours="mixte", children=[84]))
+    assert "childcare_atypical" not in gap_kinds(build(commune="Vue", hours="jour", children=[84]))
+
+
 def test_no_childcare_at_all_for_the_age_is_a_gap(plan_db):
     plan = build(commune="Vue", children=[156])  # 13 years: past every age range nearby
     assert section(plan, "childcare") == [] and "childcare" in gap_kinds(plan)
@@ -142,6 +161,14 @@ def test_short_stays_only_when_asked_and_none_is_a_gap(plan_db):
     assert "housing_short" in gap_kinds(plan)
     near = build(commune="Vue", arrival="2027-01")
     assert section(near, "housing")[0] == "Chambres chez l'habitant du Migron"
+
+
+def test_short_stays_come_first_only_when_the_arrival_is_near(plan_db):
+    near = section(build(commune="Vue", arrival="2027-01"), "housing")
+    far = section(build(commune="Vue", arrival="2027-09"), "housing")
+    assert near[0] == "Chambres chez l'habitant du Migron"  # at Frossay, a short stay
+    assert far[0] == "Logements du Canal"  # at Cheix-en-Retz, let by the year: the communes' order
+    assert sorted(near) == sorted(far)
 
 
 def test_events_before_the_arrival_month_only(plan_db):
@@ -216,6 +243,33 @@ async def test_the_start_reuses_what_was_said_earlier(plan_db, make_tracker):
     assert slot(events, "plan_car") == "oui"
     shown = texts(dispatcher)
     assert "passer" in shown and "Commune : Vue ; Horaires : de nuit" in shown
+
+
+@pytest.mark.parametrize("said, expected", [("près de Pornic", "Pornic"), ("Près de Saint-Brevin-les-Pins",
+                                                                        "Saint-Brevin-les-Pins"),
+                                             ("peu importe", ANY)])
+async def test_the_place_question_reads_pres_de_and_peu_importe(plan_db, make_tracker, said, expected):
+    tracker = make_tracker(slots={"requested_slot": "plan_commune"}, text=said, intent="nlu_fallback",
+                           active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_commune") == expected and "pas compris" not in texts(dispatcher)
+
+
+# -- the ways in: several needs, the greeting and the menu ------------------------------------------------------
+@pytest.mark.parametrize("needs, offered", [(["jobs", "childcare", "housing"], True), (["childcare", "housing"], False)])
+async def test_the_several_needs_answer_offers_the_plan_from_three_needs(plan_db, make_tracker, needs, offered):
+    tracker = make_tracker(slots={"commune": "Vue"}, text="un logement, une crèche et du travail à Vue",
+                           intent="ask_housing", entities=[{"entity": "need", "value": n} for n in needs])
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    assert ("/plan_move" in button_payloads(dispatcher)) is offered
+    assert "/ask_housing" in button_payloads(dispatcher)
+
+
+@pytest.mark.parametrize("response", ["utter_greet", "utter_help"])
+def test_the_greeting_and_the_menu_offer_to_prepare_the_move(response):
+    domain = yaml.safe_load((Path(__file__).parents[1] / "domain.yml").read_text(encoding="utf-8"))
+    for variant in domain["responses"][response]:
+        assert {"title": text("button.prepare_my_move"), "payload": "/plan_move"} in variant["buttons"]
 
 
 # -- the reply, the link, the hand-over, erase ------------------------------------------------------------------
