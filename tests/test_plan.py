@@ -132,6 +132,14 @@ def test_the_plan_fixture_uses_the_codes_of_the_vocabulary(database_url):
     assert kept and not [notice for notice in report.notices if kept in notice]
 
 
+def test_transport_kinds_are_shown_with_their_french_labels(plan_db):
+    plan = build(commune="Vue", car=True)
+    details = {i["name"]: i["detail"] for s in plan["sections"] if s["key"] == "mobility" for i in s["items"]}
+    assert details["Vélos électriques de l'Estuaire"] == "vélo"
+    assert details["Permis solidaire de Retz"] == "aide au permis"
+    assert details["Location de voitures du Tenu"] == "location solidaire"
+
+
 def test_transport_serves_the_training_institute_commune(plan_db):
     assert "Vélos électriques de l'Estuaire" in section(build(commune="Vue", car=False), "mobility")
 

@@ -216,7 +216,7 @@ class _Builder:
                 self.gap("mobility_no_car")
         elif not found:
             self.gap("mobility")
-        self.section("mobility", [_item(m, m.type.replace("_", " ")) for m in found])
+        self.section("mobility", [_item(m, vocabulary.type_label("mobility_types", m.type)) for m in found])
 
     def partner(self) -> None:
         if not self.situation.get("partner"):
