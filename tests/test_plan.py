@@ -185,6 +185,16 @@ def test_events_before_the_arrival_month_only(plan_db):
     assert "events" in gap_kinds(build(arrival="2027-01"))
 
 
+def test_events_are_those_open_to_the_profession_as_the_assistant_lists_them(plan_db):
+    kine = section(build(profession="kinesitherapeute", arrival="2099-04"), "events")
+    assert kine == ["Forum des métiers du prendre-soin"]  # not « Job dating aides-soignants »
+    nurse = section(build(profession="infirmier", arrival="2099-04"), "events")
+    assert nurse == ["Visite du bloc pour infirmières", "Forum des métiers du prendre-soin"]
+    retraining = section(build(profession="aide_soignant", target_profession="infirmier", arrival="2099-04"), "events")
+    assert retraining == ["Job dating aides-soignants", "Visite du bloc pour infirmières",
+                          "Forum des métiers du prendre-soin"]
+
+
 # -- answers typed in the form ------------------------------------------------------------------------------
 @pytest.mark.parametrize("read, said, expected", [
     (lambda t: plan_answers.arrival(t, TODAY), "en mars", "2027-03"),

@@ -242,7 +242,9 @@ class _Builder:
 
     def events(self) -> None:
         end = arrival_end(self.situation.get("arrival"))
-        found = queries.upcoming_events(today=self.today)
+        # Open to the profession or the one aimed at (the assistant's rule, knowledge/partners/fit.py).
+        found = fit.for_profession(queries.upcoming_events(today=self.today), self.situation.get("profession"),
+                                   self.situation.get("target_profession"))
         if end is not None:
             found = [e for e in found if e.details["date"] < end]
         else:
