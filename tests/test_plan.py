@@ -291,7 +291,7 @@ def test_the_greeting_and_the_menu_offer_to_prepare_the_move(response):
 
 
 # -- the reply, the link, the hand-over, erase ------------------------------------------------------------------
-ANSWERED = {"plan_profession": "kinesitherapeute", "plan_commune": "Vue", "plan_arrival": "2099-03",
+ANSWERED = {"plan_profession": "kinesitherapeute", "plan_commune": "Vue", "plan_arrival": "2099-04",
             "plan_hours": "mixte", "plan_children": [8, 84], "plan_car": "non", "plan_partner": "maçon",
             "plan_housing": "court", "plan_practice": "liberal"}
 
@@ -312,6 +312,60 @@ async def test_the_plan_reply_has_short_sections_with_contacts_and_the_gaps(plan
     kept = plans.latest("candidate-42")
     assert kept.situation["children"] == [8, 84] and kept.situation["car"] is False
     assert "childcare_atypical" in [g["kind"] for g in kept.gaps]  # mixed hours, a 7-year-old at Vue
+
+
+def said_earlier(tracker, text, entities):
+    """`tracker` with an earlier message of the person (what the NLU read in it)."""
+    tracker.events.insert(0, {"event": "user", "text": text,
+                              "parse_data": {"text": text, "intent": {"name": "inform"}, "entities": entities}})
+    return tracker
+
+
+def profession(value, role=None):
+    return {"entity": "profession", "value": value, **({"role": role} if role else {})}
+
+
+async def test_a_retraining_gets_the_target_openings_and_both_professions(plan_db, make_tracker):
+    tracker = said_earlier(make_tracker(slots={"plan_profession": "infirmier", "plan_commune": "Vue"},
+                                        text="passer"),
+                           "je suis aide-soignante et je veux devenir infirmière",
+                           [profession("aide_soignant", "current"), profession("infirmier", "target")])
+    dispatcher, _ = await run(ActionPlanReply, tracker)
+    reply = dispatcher.messages[0]["text"]
+    assert "Infirmier·ère de tournée" in reply and "Aide-soignant·e à domicile" not in reply  # the target's
+    kept = plans.latest("candidate-42")
+    assert kept.situation["profession"] == "aide_soignant" and kept.situation["target_profession"] == "infirmier"
+    lines = plan_builder.describe_situation(kept.situation)
+    assert "Métier : Aide-soignant / aide-soignante" in lines and "Métier visé : Infirmier / infirmière" in lines
+
+
+async def test_a_profession_changed_in_the_form_wins_over_one_named_earlier(plan_db, make_tracker):
+    tracker = said_earlier(make_tracker(slots={"plan_profession": "kinesitherapeute", "plan_commune": "Vue"},
+                                        text="passer"),
+                           "je suis infirmière", [profession("infirmier", "current")])
+    dispatcher, _ = await run(ActionPlanReply, tracker)
+    reply = dispatcher.messages[0]["text"]
+    assert "Kinésithérapeute collaborateur" in reply and "Infirmier·ère" not in reply
+    assert plans.latest("candidate-42").situation["profession"] == "kinesitherapeute"
+    assert "target_profession" not in plans.latest("candidate-42").situation
+
+
+async def test_the_form_takes_the_profession_aimed_at_from_a_message_naming_two(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_profession"}, intent="inform",
+                           text="je veux devenir infirmière, je suis aide-soignante",
+                           entities=[profession("infirmier", "target"), profession("aide_soignant", "current")],
+                           active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_profession") == "infirmier"
+
+
+async def test_the_start_repeats_the_profession_held_and_the_one_aimed_at(plan_db, make_tracker):
+    tracker = make_tracker(slots={"profession": "infirmier"}, intent="plan_move", text="/plan_move")
+    tracker = said_earlier(tracker, "aide-soignante, je vise infirmière",
+                           [profession("aide_soignant", "current"), profession("infirmier", "target")])
+    dispatcher, events = await run(ActionPlanStart, tracker)
+    assert slot(events, "plan_profession") == "infirmier"
+    assert "Métier : Aide-soignant / aide-soignante ; Métier visé : Infirmier / infirmière" in texts(dispatcher)
 
 
 async def test_skipped_questions_leave_their_sections_out(plan_db, make_tracker):
