@@ -1,6 +1,7 @@
 """Issue 20, « Mon projet d'installation »: the form, the plan and its storage, on the partner data
 made for these tests (tests/data/knowledge_plan). Entities are built by hand the way the NLU sends
 them, so these tests do not depend on the model."""
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -311,6 +312,10 @@ async def test_the_plan_reply_has_short_sections_with_contacts_and_the_gaps(plan
     assert slot(events, "topic") == "plan"
     kept = plans.latest("candidate-42")
     assert kept.situation["children"] == [8, 84] and kept.situation["car"] is False
+    # « voir plus »: the section cut short links to itself on the plan's page.
+    more = f"… et 1 de plus dans le plan complet : {plans.page_url(kept.token)}#s-installation"
+    installation = next(part for part in reply.split("▸ ") if part.startswith("Installation en libéral"))
+    assert installation.strip().splitlines()[-1].strip() == more
     assert "childcare_atypical" in [g["kind"] for g in kept.gaps]  # mixed hours, a 7-year-old at Vue
 
 
@@ -366,6 +371,25 @@ async def test_the_start_repeats_the_profession_held_and_the_one_aimed_at(plan_d
     dispatcher, events = await run(ActionPlanStart, tracker)
     assert slot(events, "plan_profession") == "infirmier"
     assert "Métier : Aide-soignant / aide-soignante ; Métier visé : Infirmier / infirmière" in texts(dispatcher)
+
+
+async def test_voir_plus_leads_to_the_section_on_the_plan_page(plan_db, make_tracker):
+    from bot.web.app import init_app
+    from tests.test_web import _client, _settings
+
+    dispatcher, _ = await run(ActionPlanReply, make_tracker(slots=ANSWERED))
+    link = re.search(r"dans le plan complet : \S+(/plan/[\w-]+)#(s-\w+)", dispatcher.messages[0]["text"])
+    assert link is not None
+    client = await _client(init_app(_settings()))
+    try:
+        page = await client.get(link.group(1))
+        body = await page.text()
+        assert page.status == 200 and f'id="{link.group(2)}"' in body
+        installation = next(s for s in plans.latest("candidate-42").sections if s["key"] == "installation")
+        left_out = installation["items"][3]["name"]  # the fourth item: « … et 1 de plus »
+        assert left_out not in dispatcher.messages[0]["text"] and left_out in body
+    finally:
+        await client.close()
 
 
 async def test_skipped_questions_leave_their_sections_out(plan_db, make_tracker):
