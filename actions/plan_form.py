@@ -182,7 +182,7 @@ class ValidatePlanForm(FormValidationAction):
             if epci:
                 return {"plan_commune": EPCI_PREFIX + epci}
         named = entity_values([tracker.latest_message], "commune")
-        if named:
+        if named and tracker.get_slot("requested_slot") != "plan_partner":  # not where the partner works
             return {"plan_commune": named[-1]}
         return self._typed("plan_commune", tracker)
 

@@ -242,6 +242,16 @@ async def test_a_new_commune_given_on_the_way_replaces_the_old_one_without_compl
     assert slot(events, "plan_hours") is None and "pas compris" not in texts(dispatcher)
 
 
+async def test_a_commune_in_the_partner_answer_does_not_change_the_place(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_partner", "plan_commune": "Vue"},
+                           text="il est électricien à Pornic", intent="inform",
+                           entities=[{"entity": "commune", "value": "Pornic"}], active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_partner") == "il est électricien à Pornic"
+    assert "plan_commune" not in [e["name"] for e in events if e["event"] == "slot"]
+    assert "pas compris" not in texts(dispatcher)
+
+
 async def test_the_practice_is_not_asked_of_an_aide_soignant(plan_db, make_tracker):
     form = ValidatePlanForm()
     tracker = make_tracker(slots={"plan_profession": "aide_soignant"})
