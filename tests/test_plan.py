@@ -285,7 +285,8 @@ async def test_the_place_question_reads_pres_de_and_peu_importe(plan_db, make_tr
 
 
 # -- the ways in: several needs, the greeting and the menu ------------------------------------------------------
-@pytest.mark.parametrize("needs, offered", [(["jobs", "childcare", "housing"], True), (["childcare", "housing"], False)])
+@pytest.mark.parametrize("needs, offered", [(["jobs", "childcare", "housing"], True),
+                                            (["childcare", "housing"], False)])
 async def test_the_several_needs_answer_offers_the_plan_from_three_needs(plan_db, make_tracker, needs, offered):
     tracker = make_tracker(slots={"commune": "Vue"}, text="un logement, une crèche et du travail à Vue",
                            intent="ask_housing", entities=[{"entity": "need", "value": n} for n in needs])
