@@ -15,7 +15,7 @@ from actions.answers import AnswerAction, topic
 from actions.formatting import childcare_extra, housing_extra, resource_line
 from actions.messages import say
 from actions.places import answer_places, example_commune, mentions, said_before
-from knowledge.partners import queries, stays, topics, vocabulary
+from knowledge.partners import fit, queries, stays, topics, vocabulary
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import Resource
 from knowledge.partners.topics import Topic
@@ -71,20 +71,11 @@ def works_at_night(tracker: Tracker) -> bool:
             or mentions(tracker, words) or said_before(tracker, words))
 
 
-def covers_night(resource: Resource) -> bool:
-    """Care that looks after children at night: `nuit` = oui in garde_enfants.csv or, when the
-    partner did not say, a type that can (knowledge/partners/vocabulary.yml childcare_night_types)."""
-    night = resource.details.get("night")
-    if night is not None:
-        return night
-    return resource.type in vocabulary.vocabulary()["childcare_night_types"]
-
-
 def childcare_for(night: bool, atypical: bool) -> Callable[[Optional[List[str]]], List[Resource]]:
     """The childcare query: for a night worker only care covering the night; for extended hours
     the places with them first (all places when none has)."""
     if night:
-        return lambda communes: [r for r in topics.find(Topic.CHILDCARE, communes) if covers_night(r)]
+        return lambda communes: [r for r in topics.find(Topic.CHILDCARE, communes) if fit.covers_night(r)]
 
     def find(communes):
         found = queries.find_childcare(communes, atypical_hours=True) if atypical else []

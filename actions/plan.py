@@ -40,15 +40,17 @@ def item_line(item: Dict[str, Any]) -> str:
     return line
 
 
-def plan_text(plan: Dict[str, Any], where: str) -> str:
-    """The plan as one message: a few lines per section, then what is missing (no blank line: Rasa's
-    channels cut a message in two at each one)."""
+def plan_text(plan: Dict[str, Any], where: str, url: str) -> str:
+    """The plan as one message: a few lines per section, a section cut short ending on the link to
+    it on the plan's page (`url`), then what is missing (no blank line: Rasa's channels cut a
+    message in two at each one)."""
     limit = plan_builder.settings()["brief_limit"]
     parts = [text("plan_heading", where=where)]
     for section in plan["sections"]:
         lines = [f"▸ {section['title']}"] + [item_line(i) for i in section["items"][:limit]]
         if len(section["items"]) > limit:
-            lines.append(text("plan_section_more", count=len(section["items"]) - limit))
+            lines.append(text("plan_section_more", count=len(section["items"]) - limit,
+                              url=f"{url}#s-{section['key']}"))  # the section's anchor on the page
         parts.append("\n".join(lines))
     if not plan["sections"]:
         parts.append(text("plan_empty"))
@@ -83,8 +85,8 @@ def answer_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
         return []
     facts = situation(tracker)
     plan = plan_builder.build(facts)
-    plans.save(tracker.sender_id, facts, plan)
-    dispatcher.utter_message(text=plan_text(plan, _where(facts)), buttons=apply_buttons(plan))
+    kept = plans.save(tracker.sender_id, facts, plan)
+    dispatcher.utter_message(text=plan_text(plan, _where(facts), page_url(kept.token)), buttons=apply_buttons(plan))
     say(dispatcher, "plan_next", buttons=buttons([(text(key), payload) for key, payload in NEXT_BUTTONS]))
     return [topic(Topic.PLAN)]
 

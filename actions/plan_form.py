@@ -2,7 +2,7 @@
 each typed answer; « passer » skips a question, a commune or profession named on the way changes it.
 """
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -62,14 +62,11 @@ def known_answers(tracker: Tracker) -> Dict[str, Any]:
 
 def situation(tracker: Tracker) -> Dict[str, Any]:
     """The plan's situation from the form's slots (skipped answers left out)."""
-    messages = user_messages(tracker)
-    current = [canonical("profession", v) for v in entity_values(messages, "profession", "current")]
-    target = [canonical("profession", v) for v in entity_values(messages, "profession", "target")]
-    chosen = answers.answered(tracker.get_slot("plan_profession"))
+    profession, target_profession = professions(tracker)
     car = answers.answered(tracker.get_slot("plan_car"))
     values = {
-        "profession": (current[-1] if current and current[-1] else chosen),
-        "target_profession": target[-1] if target and target[-1] else None,
+        "profession": profession,
+        "target_profession": target_profession,
         "commune": answers.answered(tracker.get_slot("plan_commune")),
         "arrival": answers.answered(tracker.get_slot("plan_arrival")),
         "hours": answers.answered(tracker.get_slot("plan_hours")),
@@ -79,9 +76,43 @@ def situation(tracker: Tracker) -> Dict[str, Any]:
         "housing": tracker.get_slot("plan_housing") if tracker.get_slot("plan_housing") != answers.SKIPPED else None,
         "practice": answers.answered(tracker.get_slot("plan_practice")),
     }
-    if values["profession"] == ANY:
-        values["profession"] = None
     return {k: v for k, v in values.items() if v not in (None, [], "")}
+
+
+def _last_named(messages: List[Dict[str, Any]], role: str) -> Optional[str]:
+    named = [canonical("profession", v) for v in entity_values(messages, "profession", role)]
+    return next((code for code in reversed(named) if code), None)
+
+
+def professions(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
+    """(profession, target profession): the form's answer is the profession whose openings are
+    sought (the question asks for the one aimed at); when it is the one the person said they aim at
+    (role `target`) and they named another they hold now (role `current`), that one is their
+    profession and the answer their target (« aide-soignante, je veux devenir infirmière »). A
+    profession changed in the form is never overridden by one named earlier."""
+    return professions_of(tracker.get_slot("plan_profession"), user_messages(tracker))
+
+
+def professions_of(answer: Any, messages: List[Dict[str, Any]]) -> Tuple[Optional[str], Optional[str]]:
+    """`professions` from the form's answer (a slot value) and the person's messages."""
+    chosen = answers.answered(answer)
+    if chosen in (None, ANY):
+        return None, None
+    current, target = _last_named(messages, "current"), _last_named(messages, "target")
+    if current and current != chosen and target == chosen:
+        return current, chosen
+    return chosen, None
+
+
+def aimed_first(message: Dict[str, Any]) -> Optional[str]:
+    """The profession a message names, as the `profession` slot's mappings read it: the one aimed
+    at (role `target`), else one named without a role, else the one held now."""
+    for role in ("target", None, "current"):
+        named = [e.get("value") for e in message.get("entities") or []
+                 if e.get("entity") == "profession" and e.get("role") == role]
+        if named:
+            return named[-1]
+    return None
 
 
 class ActionPlanStart(Action):
@@ -93,18 +124,21 @@ class ActionPlanStart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
         known = {slot: value for slot, value in known_answers(tracker).items() if tracker.get_slot(slot) is None}
         filled = {slot: tracker.get_slot(slot) for slot in SLOTS if tracker.get_slot(slot) is not None}
-        facts = describe_situation(situation_from(dict(filled, **known)))
+        slots = dict(filled, **known)
+        facts = situation_from(slots)
+        facts["profession"], facts["target_profession"] = professions_of(slots.get("plan_profession"),
+                                                                         user_messages(tracker))
+        facts = describe_situation(facts)
         said = text("plan_known", facts=" ; ".join(facts)) if facts else ""
         say(dispatcher, "plan_start", known=said)
         return [SlotSet(slot, value) for slot, value in known.items()] + [topic(Topic.PLAN)]
 
 
 def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
-    """A situation from slot values alone (what ActionPlanStart repeats back)."""
+    """A situation from slot values alone (what ActionPlanStart repeats back; the professions are
+    read with the messages, `professions_of`)."""
     car = answers.answered(slots.get("plan_car"))
-    profession = slots.get("plan_profession")
-    return {"profession": answers.answered(profession) if profession != ANY else None,
-            "commune": answers.answered(slots.get("plan_commune")),
+    return {"commune": answers.answered(slots.get("plan_commune")),
             "hours": answers.answered(slots.get("plan_hours")),
             "children": answers.answered(slots.get("plan_children")),
             "car": None if car is None else car == "oui",
@@ -137,9 +171,9 @@ class ValidatePlanForm(FormValidationAction):
         return domain_slots
 
     async def extract_plan_profession(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
-        named = entity_values([tracker.latest_message], "profession")
+        named = aimed_first(tracker.latest_message)
         if named and tracker.get_slot("requested_slot") != "plan_partner":  # not the partner's job
-            return {"plan_profession": named[-1]}
+            return {"plan_profession": named}
         return self._typed("plan_profession", tracker)
 
     async def extract_plan_commune(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
@@ -148,7 +182,7 @@ class ValidatePlanForm(FormValidationAction):
             if epci:
                 return {"plan_commune": EPCI_PREFIX + epci}
         named = entity_values([tracker.latest_message], "commune")
-        if named:
+        if named and tracker.get_slot("requested_slot") != "plan_partner":  # not where the partner works
             return {"plan_commune": named[-1]}
         return self._typed("plan_commune", tracker)
 

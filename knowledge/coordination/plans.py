@@ -1,8 +1,11 @@
 """Installation plans kept for their page `/plan/<token>`: save, read, update, erase, purge, gaps.
 
-A plan is saved when the person asks to receive it or hands it to a coordinator; its token is
-random (`secrets.token_urlsafe`), and the page answers only until `expires_at` (knowledge/partners/plan.yml,
-`page_days`). The observatory counts the gaps per commune and kind of need.
+A plan is saved each time the assistant gives it (actions/plan.py `answer_plan`): a plan still valid
+for the same person is replaced in place, so that « Recevoir mon plan », the e-mail and the hand-over
+to a coordinator use the latest one, and the observatory counts every plan given, whether or not the
+person asks for it afterwards. Its token is random (`secrets.token_urlsafe`), and the page answers
+only until `expires_at` (knowledge/partners/plan.yml, `page_days`); expired plans are purged, and
+erased with the person's data. The observatory counts the gaps per commune and kind of need.
 """
 import secrets
 from dataclasses import dataclass, field

@@ -19,11 +19,12 @@ import yaml
 from sqlalchemy import select
 
 from knowledge import db
-from knowledge.partners import queries, vocabulary
+from knowledge.partners import fit, queries, topics, vocabulary
 from knowledge.partners.models import Commune
 from knowledge.partners.naming import ANY
 from knowledge.partners.normalise import key
 from knowledge.partners.queries import NotFound, Resource
+from knowledge.partners.topics import Topic
 from knowledge.texts import text, texts
 
 PLAN_FILE = Path(__file__).with_name("plan.yml")
@@ -94,6 +95,13 @@ def is_short_stay(resource: Resource) -> bool:
     number, unit = int(match.group(1)), match.group(2).lower()
     months = 0 if unit.startswith("semaine") else number * (12 if unit.startswith("an") else 1)
     return months <= config["short_stay_max_start_months"]
+
+
+def installation_help_types() -> List[str]:
+    """The help desks and aids shown to a liberal practitioner: the `installation` topic's structures
+    (vocabulary.yml topic_structure_types) that are not practices (plan.yml practice_types)."""
+    practices = settings()["practice_types"]
+    return [t for t in topics.structure_types(Topic.INSTALLATION) if t not in practices]
 
 
 def _fits(resource: Resource, age: int) -> bool:
@@ -170,22 +178,30 @@ class _Builder:
         self.section("housing", [_item(h, ", ".join(x for x in parts if x)) for h, parts in zip(found, details)])
 
     def childcare(self) -> None:
+        """For each child's age: school-age care first for school ages; for night work only care that
+        covers the night (the assistant's rule, knowledge/partners/fit.py); for mixed hours the
+        places with extended hours first."""
         ages = sorted({int(a) for a in self.situation.get("children") or []})
-        atypical = self.situation.get("hours") in ("nuit", "mixte")
+        hours = self.situation.get("hours")
         items: List[Dict[str, Any]] = []
         for age in ages:
             found = [c for c in queries.find_childcare(self.area) if _fits(c, age)]
             if age >= self.config["school_age_months"]:
                 found.sort(key=lambda c: c.type not in self.config["school_childcare_types"])
-            if atypical:
+            said = "plan_child"
+            if hours == "nuit":
+                found, said = [c for c in found if fit.covers_night(c)], "plan_child_night"
+                if not found:
+                    self.gap("childcare_night", age=age_text(age))
+            elif hours == "mixte":
                 found.sort(key=lambda c: not c.details.get("atypical_hours"))
                 if not any(c.details.get("atypical_hours") for c in found):
                     self.gap("childcare_atypical", age=age_text(age))
-            if not found:
+            if not found and hours != "nuit":
                 self.gap("childcare", age=age_text(age))
             for c in found:
-                items.append(_item(c, text("plan_child_atypical" if c.details.get("atypical_hours") else "plan_child",
-                                           age=age_text(age))))
+                shown = "plan_child_atypical" if said == "plan_child" and c.details.get("atypical_hours") else said
+                items.append(_item(c, text(shown, age=age_text(age))))
         self.section("childcare", items)
 
     def mobility(self) -> None:
@@ -195,17 +211,17 @@ class _Builder:
             served = sorted({*self.area, *self.workplaces, *institutes})
         found = queries.find_mobility(served)
         if self.situation.get("car") is False:
-            found = [m for m in found if m.type not in self.config["needs_a_car"]]
+            found = [m for m in found if m.type not in fit.types_needing_a_car()]
             if not found:
                 self.gap("mobility_no_car")
         elif not found:
             self.gap("mobility")
-        self.section("mobility", [_item(m, m.type.replace("_", " ")) for m in found])
+        self.section("mobility", [_item(m, vocabulary.type_label("mobility_types", m.type)) for m in found])
 
     def partner(self) -> None:
         if not self.situation.get("partner"):
             return
-        types = self.config["employment_types"]
+        types = topics.structure_types(Topic.SPOUSE_JOB)
         found = queries.find_structures(types, self.area)
         if not found:
             self.gap("partner")
@@ -215,9 +231,10 @@ class _Builder:
     def installation(self) -> None:
         if self.situation.get("practice") != "liberal":
             return
-        helps = queries.find_structures(self.config["installation_help_types"], self.area)
+        help_types = installation_help_types()
+        helps = queries.find_structures(help_types, self.area)
         if not helps and self.area:
-            helps = queries.find_structures(self.config["installation_help_types"])
+            helps = queries.find_structures(help_types)
         if not helps:
             self.gap("installation")
         practices = queries.find_structures(self.config["practice_types"], self.area)
@@ -225,7 +242,9 @@ class _Builder:
 
     def events(self) -> None:
         end = arrival_end(self.situation.get("arrival"))
-        found = queries.upcoming_events(today=self.today)
+        # Open to the profession or the one aimed at (the assistant's rule, knowledge/partners/fit.py).
+        found = fit.for_profession(queries.upcoming_events(today=self.today), self.situation.get("profession"),
+                                   self.situation.get("target_profession"))
         if end is not None:
             found = [e for e in found if e.details["date"] < end]
         else:

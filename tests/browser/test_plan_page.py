@@ -20,7 +20,7 @@ from knowledge.partners import importer, naming, plan_builder
 pytestmark = pytest.mark.e2e
 
 FOLDER = Path(__file__).resolve().parent.parent / "data" / "knowledge_plan"
-SITUATION = {"profession": "kinesitherapeute", "commune": "Vue", "hours": "nuit", "children": [8, 84],
+SITUATION = {"profession": "kinesitherapeute", "commune": "Vue", "hours": "mixte", "children": [8, 84],
              "car": False, "partner": "maçon", "housing": "aucun", "practice": "liberal"}
 
 
