@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from knowledge.coordination import accounts, handoff
 from knowledge.partners import queries
+from tests.browser import axe
 from tests.browser.conftest import ANSWER_TIMEOUT_MS, DESKTOP, PageWatch
 from tests.browser.test_web_widget import SCRIPT, Widget
 from tests.console_helpers import PASSWORD
@@ -47,6 +48,7 @@ def coordinator_page(browser, site, guichet):
 def log_in(page) -> None:
     page.goto("/console")
     expect(page).to_have_url(re.compile(r"/console/connexion\?suite=(/|%2F)console$"))
+    axe.check(page, "console, page de connexion")
     page.get_by_label("Adresse e-mail").fill(EMAIL)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
