@@ -1,6 +1,7 @@
 """Issue 20, « Mon projet d'installation »: the form, the plan and its storage, on the partner data
 made for these tests (tests/data/knowledge_plan). Entities are built by hand the way the NLU sends
 them, so these tests do not depend on the model."""
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -153,6 +154,17 @@ async def test_an_answer_not_understood_is_asked_again_with_a_hint(plan_db, make
     dispatcher, events = await run(ValidatePlanForm, tracker)
     assert slot(events, "plan_car") is None
     assert "Je n'ai pas compris" in texts(dispatcher) and "« oui » ou « non »" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("commune", ["Pornic", "Paimbœuf", "Vue"])
+async def test_the_plan_commune_hint_example_is_another_commune(plan_db, make_tracker, commune):
+    """The plan asks where the person will settle while the conversation was about `commune`."""
+    tracker = make_tracker(slots={"commune": commune, "requested_slot": "plan_commune"},
+                           text="là où il y a la mer", intent="nlu_fallback", active_loop={"name": "plan_form"})
+    dispatcher, _ = await run(ValidatePlanForm, tracker)
+    assert "Je n'ai pas compris" in texts(dispatcher)
+    said = re.findall(r"« près de ([^»]+?) »", texts(dispatcher))
+    assert len(said) == 1 and commune not in said, said
 
 
 async def test_a_new_commune_given_on_the_way_replaces_the_old_one_without_complaint(plan_db, make_tracker):
