@@ -19,7 +19,9 @@ from unidecode import unidecode
 from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
 from actions.messages import say
+from actions.places import example_commune
 from knowledge.coordination import applications, cv_files, privacy
+from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import NotFound
 from knowledge.texts import text
 
@@ -265,8 +267,9 @@ def submit_application(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
 
 
 def apply_which(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    """« je veux postuler » typed, without the button of an opening."""
-    say(dispatcher, "apply_which")
+    """« je veux postuler » typed, without the button of an opening; the example names another commune
+    than the one being discussed."""
+    say(dispatcher, "apply_which", example=example_commune([Criteria.from_tracker(tracker).value("commune")]))
     return []
 
 

@@ -14,6 +14,8 @@ from actions import plan_answers as answers
 from actions.answers import topic
 from actions.apply import cancels
 from actions.messages import say
+from actions.places import example_commune
+from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical, means_any
 from knowledge.partners.normalise import key
 from knowledge.partners.plan_builder import EPCI_PREFIX, describe_situation, named_epci
@@ -203,10 +205,13 @@ class ValidatePlanForm(FormValidationAction):
         return events
 
     @staticmethod
-    def _hint(slot: str) -> str:
-        """What to write when the answer is not understood (`plan_hint.*`); none for a free answer."""
+    def _hint(slot: str, tracker: Tracker) -> str:
+        """What to write when the answer is not understood (`plan_hint.*`); none for a free answer.
+        Its example commune is never the one being discussed."""
         key = f"plan_hint.{slot[len('plan_'):]}"
-        return text(key) if key in texts() else ""
+        if key not in texts():
+            return ""
+        return text(key, example=example_commune([Criteria.from_tracker(tracker).value("commune")]))
 
     @staticmethod
     def _changed_course(tracker: Tracker) -> bool:
@@ -221,7 +226,7 @@ class ValidatePlanForm(FormValidationAction):
         if parsed is None:
             if not (tracker.get_slot("requested_slot") == slot and self._changed_course(tracker)
                     and slot not in ("plan_profession", "plan_commune")):
-                say(dispatcher, "plan_not_understood", hint=self._hint(slot))
+                say(dispatcher, "plan_not_understood", hint=self._hint(slot, tracker))
             return {slot: None}
         return {slot: parsed}
 

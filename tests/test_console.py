@@ -366,6 +366,48 @@ async def test_each_action_is_confirmed_and_a_closed_request_is_found_again(cons
     assert "demande créée par la personne" in page and "Close le" in page
 
 
+async def test_a_long_list_of_treated_requests_says_it_is_cut(console, rasa, monkeypatch):
+    """More closed requests than the page lists: the count says how many match and that the list is cut."""
+    from bot.web.console import requests as request_pages
+
+    monkeypatch.setattr(request_pages, "MAX_TREATED", 3)
+    coordinator = accounts.add_coordinator("lea.morin@cotesoin.fr", PASSWORD, "Léa Morin")
+    closed = []
+    for n, commune in enumerate(["Pornic", "Pornic", "Vue", "Pornic", "Pornic"]):
+        request_id, _ = handoff.record_request(f"web-cut-{n}", "socketio", "", {"commune": commune})
+        handoff.claim(request_id, coordinator.id)
+        handoff.close(request_id, coordinator.id, "answered")
+        closed.append(request_id)
+    await log_in(console, "camille.martin@cotesoin.fr")
+
+    body = await (await console.get("/console/traitees", headers=HTML)).text()
+    text = " ".join(page_text(body).split())
+    assert "Les 3 plus récentes sur 5 demandes trouvées : affinez la recherche" in text
+    assert "5 demandes trouvées." not in text
+    assert re.findall(r'data-request="(\d+)"', body) == [str(i) for i in reversed(closed[-3:])]
+
+    body = await (await console.get("/console/traitees?commune=Vue", headers=HTML)).text()
+    assert "1 demande trouvée." in page_text(body) and "affinez" not in page_text(body)
+    body = await (await console.get("/console/traitees?commune=Pornic", headers=HTML)).text()
+    assert "Les 3 plus récentes sur 4 demandes trouvées" in page_text(body)
+    assert str(closed[2]) not in re.findall(r'data-request="(\d+)"', body)
+
+
+def test_closed_requests_are_counted_beyond_the_ones_listed(loaded_db):
+    coordinator = accounts.add_coordinator("lea.morin@cotesoin.fr", PASSWORD, "Léa Morin")
+    for n, profession in enumerate(["infirmier", "aide_soignant", "infirmier"]):
+        request_id, _ = handoff.record_request(f"web-count-{n}", "socketio", "", {"profession": profession})
+        handoff.claim(request_id, coordinator.id)
+        handoff.close(request_id, coordinator.id, "answered" if n else "called_back")
+    found = handoff.closed_requests(limit=2)
+    assert (len(found.shown), found.total, found.cut) == (2, 3, True)
+    found = handoff.closed_requests(profession="infirmier", limit=2)
+    assert (len(found.shown), found.total, found.cut) == (2, 2, False)
+    found = handoff.closed_requests(profession="infirmier", outcome="answered")
+    assert (len(found.shown), found.total) == (1, 1) and found.shown[0].criteria == {"profession": "infirmier"}
+    assert handoff.closed_requests(commune="Vue").total == 0
+
+
 async def test_putting_back_in_the_queue_is_confirmed(console, rasa):
     request_id, _ = handoff.record_request("web-8", "socketio", "housing", {})
     token = await log_in(console, "camille.martin@cotesoin.fr")

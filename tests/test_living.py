@@ -229,6 +229,35 @@ async def test_the_several_needs_answer_examples_are_another_commune(loaded_db, 
     assert len(said) == 2 and commune not in said, said
 
 
+@pytest.mark.parametrize("commune", ["Pornic", "Paimbœuf", "Vue"])
+async def test_the_apply_hint_example_is_another_commune(loaded_db, make_tracker, commune):
+    from actions.apply import ActionApplyWhich
+
+    tracker = make_tracker(slots={"commune": commune}, text="je veux postuler", intent="apply")
+    dispatcher, _ = await run(ActionApplyWhich, tracker)
+    said = re.findall(r"« offres d'infirmier à ([^»]+?) »", texts(dispatcher))
+    assert len(said) == 1 and commune not in said, said
+
+
+def test_the_fixed_examples_name_no_commune(loaded_db):
+    """Said at any moment of a conversation (help menu, empty message, a photo on Telegram), they cannot know the
+    commune being discussed: they name none."""
+    import yaml
+
+    from knowledge.partners import queries
+    from knowledge.settings import PROJECT_ROOT
+    from knowledge.texts import text
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    fixed = [r["text"] for r in domain["responses"]["utter_help"]] + [text("web.empty_message"),
+                                                                       text("telegram.not_text", what="ce message")]
+    communes = queries.commune_names()
+    assert communes
+    for said in fixed:
+        assert "par exemple" in said
+        assert not [c for c in communes if c in said], said
+
+
 # -- what the person said earlier in the conversation still holds ---------------------------------
 def earlier(tracker, *messages):
     """The tracker with `messages` said before its latest one."""

@@ -233,6 +233,17 @@ async def test_an_answer_not_understood_is_asked_again_with_a_hint(plan_db, make
     assert "Je n'ai pas compris" in texts(dispatcher) and "« oui » ou « non »" in texts(dispatcher)
 
 
+@pytest.mark.parametrize("commune", ["Pornic", "Paimbœuf", "Vue"])
+async def test_the_plan_commune_hint_example_is_another_commune(plan_db, make_tracker, commune):
+    """The plan asks where the person will settle while the conversation was about `commune`."""
+    tracker = make_tracker(slots={"commune": commune, "requested_slot": "plan_commune"},
+                           text="là où il y a la mer", intent="nlu_fallback", active_loop={"name": "plan_form"})
+    dispatcher, _ = await run(ValidatePlanForm, tracker)
+    assert "Je n'ai pas compris" in texts(dispatcher)
+    said = re.findall(r"« près de ([^»]+?) »", texts(dispatcher))
+    assert len(said) == 1 and commune not in said, said
+
+
 async def test_a_new_commune_given_on_the_way_replaces_the_old_one_without_complaint(plan_db, make_tracker):
     tracker = make_tracker(slots={"requested_slot": "plan_hours", "plan_commune": "Vue"},
                            text="finalement plutôt à Pornic", intent="inform",

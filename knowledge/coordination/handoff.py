@@ -189,32 +189,42 @@ def open_requests() -> List[RequestInfo]:
         )]
 
 
+@dataclass(frozen=True)
+class ClosedRequests:
+    """The closed requests found: the first `limit` (`shown`) and how many match in all (`total`)."""
+
+    shown: List[RequestInfo]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        """More requests match than are shown."""
+        return self.total > len(self.shown)
+
+
 def closed_requests(since: Optional[datetime] = None, until: Optional[datetime] = None,
                     outcome: str = "", profession: str = "", commune: str = "",
-                    limit: int = 200) -> List[RequestInfo]:
+                    limit: int = 200) -> ClosedRequests:
     """Closed requests, last closed first, closed in [since, until) (naive UTC), with this outcome
-    and these criteria (each filter left out when empty)."""
-    query = select(CoordinatorRequest).where(CoordinatorRequest.status == CLOSED)
+    and these criteria (each filter left out when empty): the first `limit`, and the count of all."""
+    conditions = [CoordinatorRequest.status == CLOSED]
     if since is not None:
-        query = query.where(CoordinatorRequest.closed_at >= since)
+        conditions.append(CoordinatorRequest.closed_at >= since)
     if until is not None:
-        query = query.where(CoordinatorRequest.closed_at < until)
+        conditions.append(CoordinatorRequest.closed_at < until)
     if outcome:
-        query = query.where(CoordinatorRequest.outcome == outcome)
-    query = query.order_by(CoordinatorRequest.closed_at.desc(), CoordinatorRequest.id.desc())
-    found = []
+        conditions.append(CoordinatorRequest.outcome == outcome)
+    order = (CoordinatorRequest.closed_at.desc(), CoordinatorRequest.id.desc())
     with db.session_scope() as session:
         # The criteria are a JSON column: compared here, the same way on SQLite and PostgreSQL.
-        for request in session.scalars(query):
-            criteria = request.criteria or {}
-            if profession and criteria.get("profession") != profession:
-                continue
-            if commune and criteria.get("commune") != commune:
-                continue
-            found.append(_info(request))
-            if len(found) >= limit:
-                break
-    return found
+        matching = [
+            request_id for request_id, criteria in session.execute(
+                select(CoordinatorRequest.id, CoordinatorRequest.criteria).where(*conditions).order_by(*order))
+            if (not profession or (criteria or {}).get("profession") == profession)
+            and (not commune or (criteria or {}).get("commune") == commune)]
+        shown = session.scalars(select(CoordinatorRequest).where(CoordinatorRequest.id.in_(matching[:limit]))
+                                .order_by(*order)) if matching else []
+        return ClosedRequests([_info(request) for request in shown], len(matching))
 
 
 def get_request(request_id: int) -> RequestInfo:

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from knowledge.coordination import accounts, handoff
 from knowledge.partners import queries
+from tests.browser import axe
 from tests.browser.conftest import ANSWER_TIMEOUT_MS, DESKTOP, PageWatch
 from tests.browser.test_web_widget import SCRIPT, Widget
 from tests.console_helpers import PASSWORD
@@ -22,7 +23,11 @@ pytestmark = pytest.mark.e2e
 EMAIL = "camille.durand@cotesoin.exemple.fr"
 NAME = "Camille Durand"
 JOINED = f"{NAME}, de l'équipe de coordination de Côté Soin, a rejoint la conversation."
-LEFT = f"{NAME} a quitté la conversation. L'assistant reprend"
+LEFT = f"{NAME} a quitté la conversation. L'assistant reprend la main : posez-lui vos questions"
+# Who the widget shows as speaking: the coordinator's first name on their messages and in the header.
+SPEAKER = f"{NAME.split()[0]}, coordination Côté Soin : "
+HELD_TITLE = f"{NAME.split()[0]}, coordination Côté Soin"
+ASSISTANT_TITLE = "Assistant Côté Soin"
 QUESTION = "Je travaille de nuit : est-ce qu'un EHPAD de Pornic pourrait m'accueillir ?"
 REPLY = "Bonjour, ici Camille. Oui : l'EHPAD Les Embruns cherche un·e infirmier·ère de nuit, je vous mets en lien."
 # The live stream looks at the database and the tracker store every second.
@@ -47,6 +52,7 @@ def coordinator_page(browser, site, guichet):
 def log_in(page) -> None:
     page.goto("/console")
     expect(page).to_have_url(re.compile(r"/console/connexion\?suite=(/|%2F)console$"))
+    axe.check(page, "console, page de connexion")
     page.get_by_label("Adresse e-mail").fill(EMAIL)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
@@ -142,7 +148,11 @@ def test_a_coordinator_takes_over_a_widget_conversation_and_gives_it_back(page, 
     expect(console.locator("h1")).to_have_text("File d'attente")
     expect(console.locator(".notice")).to_contain_text(f"Demande n° {request_id} close (Répondu)")
     expect(console.locator(f"tr[data-request='{request_id}']")).to_have_count(0)
-    expect(widget.bot.last).to_contain_text(LEFT)
+    # The leaving notice is the coordinator's (their name on it), then the assistant speaks again.
+    left = widget.bot.last
+    expect(left).to_contain_text(LEFT)
+    expect(left.locator(".cs-msg__who")).to_have_text(SPEAKER)
+    expect(page.locator("#cs-chat-title")).to_have_text(ASSISTANT_TITLE)
     closed = handoff.get_request(request_id)
     assert (closed.status, closed.outcome) == (handoff.CLOSED, "answered")
 
@@ -151,3 +161,40 @@ def test_a_coordinator_takes_over_a_widget_conversation_and_gives_it_back(page, 
     assert expected.openings
     answer = widget.say("offres d'aide-soignant à Pornic")
     assert "(aide-soignant·e à Pornic)" in answer and expected.openings[0].structure in answer
+
+
+def test_a_request_put_back_in_the_queue_gives_the_widget_back_to_the_assistant(page, coordinator_page):
+    """« Remettre dans la file »: the coordinator says they leave, the header is the assistant's again,
+    the request waits for a colleague and « Nouvelle conversation » is still refused (the answer would be lost)."""
+    console = coordinator_page
+    log_in(console)
+    page.goto("/")
+    widget = Widget(page).open().greeted()
+    before = widget.bot.count()
+    page.locator(".cs-chat__human").click()
+    request_id = int(re.search(r"demande n° ?(\d+)", widget.answer_after(before)).group(1))
+    sender = widget.session_id()
+
+    console.goto(f"/console/demandes/{request_id}")
+    console.get_by_role("button", name="Prendre en charge").click()
+    expect(page.locator("#cs-chat-title")).to_have_text(HELD_TITLE)
+    expect(widget.bot.last).to_contain_text(JOINED)
+
+    console.get_by_role("button", name="Remettre dans la file").click()
+    expect(console.locator("h1")).to_have_text("File d'attente")
+    expect(console.locator(".notice")).to_contain_text(f"Demande n° {request_id} remise dans la file")
+    expect(console.locator(f"tr[data-request='{request_id}']")).to_contain_text("En attente")
+    assert handoff.get_request(request_id).status == handoff.OPEN
+
+    left = widget.bot.last
+    expect(left).to_contain_text(LEFT)
+    expect(left.locator(".cs-msg__who")).to_have_text(SPEAKER)
+    expect(page.locator("#cs-chat-title")).to_have_text(ASSISTANT_TITLE)
+    assert page.evaluate("localStorage.getItem('cotesoin.chat.handoff')") == "requested"
+    assert page.evaluate("localStorage.getItem('cotesoin.chat.person')") is None
+
+    page.locator("[data-chat-reset]").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(page.locator(".cs-msg--notice").last).to_contain_text(
+        "Votre demande à l'équipe de coordination est en cours")
+    assert widget.session_id() == sender

@@ -19,6 +19,7 @@ from knowledge import db
 from knowledge.coordination import accounts
 from knowledge.partners import export, importer, naming, queries
 from knowledge.partners.models import Profession
+from tests.browser import axe
 from tests.browser.conftest import DESKTOP, PageWatch
 from tests.conftest import FIXTURE_DIR
 from tests.console_helpers import PASSWORD
@@ -83,6 +84,7 @@ def page(browser, site):
 def log_in(page) -> None:
     page.goto("/console/import")
     expect(page).to_have_url(re.compile(r"/console/connexion"))
+    axe.check(page, "console, page de connexion")
     page.get_by_label("Adresse e-mail").fill(EMAIL)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()

@@ -16,6 +16,7 @@ from knowledge import db
 from knowledge.coordination import plans
 from knowledge.coordination.models import InstallationPlan
 from knowledge.partners import importer, naming, plan_builder
+from tests.browser import axe
 
 pytestmark = pytest.mark.e2e
 
@@ -89,6 +90,7 @@ def test_the_plan_page_shows_the_situation_sections_contacts_and_gaps(page, save
     gaps = page.locator(".plan__gaps").inner_text()
     assert "aucun mode de garde aux horaires décalés pour un enfant de 7 ans" in gaps
     assert page.locator(".site-header").is_visible() and page.locator("[data-print]").is_visible()
+    axe.check(page, "plan d'installation")
     page.screenshot(path=str(output_dir / "plan-screen.png"), full_page=True)
 
 
@@ -105,6 +107,7 @@ def test_the_printed_plan_hides_the_site_chrome(page, saved_plan, output_dir):
 def test_an_unknown_or_expired_plan_is_not_found(page, saved_plan):
     response = page.goto("/plan/" + "x" * 32)
     assert response.status == 404 and "Page introuvable" in page.content()
+    axe.check(page, "plan introuvable (404)")
     with db.session_scope() as session:
         session.get(InstallationPlan, saved_plan.id).expires_at = datetime.utcnow() - timedelta(seconds=1)
     response = page.goto(f"/plan/{saved_plan.token}")

@@ -99,6 +99,35 @@ def test_on_a_phone_the_panel_is_modal_readable_and_short(browser, site, output_
         context.close()
 
 
+def test_on_a_phone_the_launcher_never_covers_the_last_footer_link(browser, site):
+    context, page = visitor(browser, site, PHONE, phone=True)
+    try:
+        page.goto("/")
+        launcher = Widget(page).launcher
+        expect(launcher).to_be_visible()
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        page.wait_for_function("() => window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 1")
+        last = page.locator("footer a").last
+        expect(last).to_be_in_viewport()
+        button = launcher.bounding_box()
+        # A link wrapped over two lines is two boxes: each must be clear of the launcher, and a tap
+        # at its centre must reach the link (nothing on top of it).
+        lines = last.evaluate("a => Array.from(a.getClientRects(), r => [r.left, r.top, r.right, r.bottom])")
+        assert lines
+        for left, top, right, bottom in lines:
+            apart = (right <= button["x"] or button["x"] + button["width"] <= left
+                     or bottom <= button["y"] or button["y"] + button["height"] <= top)
+            assert apart, f"le lanceur {button} couvre le dernier lien du pied de page {lines}"
+            centre = [(left + right) / 2, (top + bottom) / 2]
+            assert last.evaluate("(a, [x, y]) => a.contains(document.elementFromPoint(x, y))", centre), centre
+        # The footer's last words are above the launcher too.
+        note = page.locator("footer p").last.bounding_box()
+        assert note["y"] + note["height"] <= button["y"], (note, button)
+        no_page_errors(page)
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("viewport", [ZOOM_400, PHONE_WITH_KEYBOARD], ids=["zoom-400", "clavier-ouvert"])
 def test_at_400_percent_the_conversation_keeps_most_of_the_height(browser, site, viewport):
     context, page = visitor(browser, site, viewport)
@@ -107,7 +136,16 @@ def test_at_400_percent_the_conversation_keeps_most_of_the_height(browser, site,
         widget = Widget(page).open().greeted()
         panel = widget.panel.bounding_box()
         log = page.locator("[data-chat-log]").bounding_box()
-        assert log["height"] >= 0.5 * panel["height"], (log, panel)
+        # WCAG 1.4.10 reflow: the log keeps most of the height (measured: 0.62 at 320×256, 0.77 at 360×420).
+        assert log["height"] >= 0.6 * panel["height"], (log, panel)
+        # Covering the page at this size too: modal, and Tab never leaves the panel.
+        assert widget.panel.get_attribute("aria-modal") == "true"
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            assert focus_inside_panel(page), page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        for _ in range(5):
+            page.keyboard.press("Shift+Tab")
+            assert focus_inside_panel(page)
         assert panel["width"] <= viewport["width"] and panel["height"] <= viewport["height"]
         # Reflow: no horizontal scrolling inside the panel (WCAG 1.4.10).
         assert widget.panel.evaluate("p => p.scrollWidth <= p.clientWidth + 1")

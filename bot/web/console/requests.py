@@ -22,6 +22,7 @@ from knowledge.texts import text
 
 MAX_REPLY_CHARS = 2000
 MAX_LISTED = 10  # openings, and resources, shown beside a request
+MAX_TREATED = 200  # closed requests listed on « Demandes traitées » (the count says how many match in all)
 
 
 def matching(criteria: Dict[str, Any], topic: str) -> Dict[str, Any]:
@@ -100,10 +101,11 @@ async def treated_page(request: web.Request) -> dict:
     found = await asyncio.to_thread(
         handoff.closed_requests, since=_utc(since) if since else None,
         until=_utc(until + timedelta(days=1)) if until else None, outcome=outcome,
-        profession=profession, commune=commune)
+        profession=profession, commune=commune, limit=MAX_TREATED)
     professions = await asyncio.to_thread(queries.list_professions)
     communes = await asyncio.to_thread(queries.commune_names)
-    return {"requests": found, "csrf": await csrf_token(request), "errors": errors,
+    return {"requests": found.shown, "total": found.total, "cut": found.cut, "limit": MAX_TREATED,
+            "csrf": await csrf_token(request), "errors": errors,
             "filters": {"du": since.isoformat() if since else "", "au": until.isoformat() if until else "",
                         "issue": outcome, "metier": profession, "commune": commune},
             "outcomes": OUTCOME_LABELS, "professions": professions, "communes": communes,
