@@ -2,25 +2,28 @@
 bot/web/replay.py, bot/web/output.py, bot/web/channel.py).
 
 The channel runs in a real Sanic server, mounted by Rasa's `register`, with an assistant that does
-what Rasa's agent does with a message (under the conversation's lock: store the events in Rasa's
-in-memory tracker store, send each bot event's message through the output channel) and what Rasa's
-HTTP API does with a coordinator's message (the console: a bot event with the coordinator's name).
+what Rasa's agent does with a message (under the conversation's lock: send each bot event's message
+through the output channel, then store the events with the tracker store of endpoints.yml) and what
+Rasa's HTTP API does with a coordinator's message (the console: a bot event with the coordinator's
+name). The conversations are stored on SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set.
 """
 import asyncio
 from typing import Any, Dict, List
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.channels.channel import UserMessage, register
 from rasa.core.lock_store import InMemoryLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
+from bot.tracker_store import WindowedSQLTrackerStore
 from bot.web import replay
 from bot.web.channel import SocketIOInput
 from bot.web.output import COORDINATOR, message_ids
+from knowledge.coordination import transcripts
 from tests.guichet import free_port
 from tests.test_web_channel import Client, clients, until  # noqa: F401 (fixture)
 
@@ -31,9 +34,9 @@ REPLY = "Bonjour, ici Camille.\n\nJe regarde les crèches de Saint-Brevin avec v
 class RasaLikeAssistant:
     """Rasa's agent as the channel sees it: a tracker store, a lock store, `handle_message`."""
 
-    def __init__(self, channel: SocketIOInput):
+    def __init__(self, channel: SocketIOInput, url: str):
         self.channel = channel
-        self.tracker_store = InMemoryTrackerStore(Domain.empty())
+        self.tracker_store = WindowedSQLTrackerStore(domain=Domain.empty(), host=url)
         self.lock_store = InMemoryLockStore()
         self.received: List[UserMessage] = []
         self.pause_before_saving = 0.0  # an answer being sent while the tab reconnects
@@ -66,14 +69,34 @@ class RasaLikeAssistant:
             None, {"custom": {"data": {"handoff": what, "coordinator": name}}}, {COORDINATOR: name})])
 
 
+def drop_conversations(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        for table in ("tracker_windows", "events"):
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    engine.dispose()
+
+
 @pytest.fixture
-async def server(monkeypatch, tmp_path):
+def conversations(database_url, tmp_path, monkeypatch):
+    """TRACKER_STORE_URL on an empty conversations database (the one of the test database on PostgreSQL)."""
+    url = database_url if not database_url.startswith("sqlite") else f"sqlite:///{tmp_path / 'trackers.db'}"
+    drop_conversations(url)
+    monkeypatch.setenv("TRACKER_STORE_URL", url)
+    transcripts.dispose()
+    yield url
+    transcripts.dispose()
+    drop_conversations(url)
+
+
+@pytest.fixture
+async def server(monkeypatch, tmp_path, conversations):
     monkeypatch.setattr(Sanic, "test_mode", True)
     monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("WIDGET_SECRET_KEY", raising=False)
     channel = SocketIOInput.from_credentials({"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
                                               "session_persistence": True})
-    assistant = RasaLikeAssistant(channel)
+    assistant = RasaLikeAssistant(channel, conversations)
     app = Sanic(f"socketio_replay_{free_port()}", configure_logging=False)
     app.ctx.agent = assistant
     register([channel], app, route="/webhooks/")
@@ -87,6 +110,7 @@ async def server(monkeypatch, tmp_path):
     running.close()
     await running.wait_closed()
     await running.after_stop()
+    assistant.tracker_store.engine.dispose()
 
 
 async def come_back(client: Client, url: str, session: str, proof: str, **holds: Any) -> None:
@@ -121,13 +145,21 @@ def test_what_a_tab_says_it_holds(asked, wanted):
     assert replay.holds_of(asked) == wanted
 
 
-def test_what_comes_after_the_message_a_tab_holds():
-    messages = [{"id": f"{n:032x}", "text": str(n)} for n in range(80)]
-    assert texts(replay.after(messages, f"{77:032x}")) == ["78", "79"]
-    assert replay.after(messages, f"{79:032x}") == []
-    assert texts(replay.after(messages, None)) == [str(n) for n in range(30, 80)]  # the last 50
-    assert texts(replay.after(messages, f"{5:032x}", limit=3)) == ["77", "78", "79"]
-    assert replay.after(messages, "f" * 32) == []  # unknown: what the tab holds cannot be told
+async def test_what_comes_after_the_message_a_tab_holds(conversations):
+    store = WindowedSQLTrackerStore(domain=Domain.empty(), host=conversations)
+    tracker = DialogueStateTracker("d" * 32, [])
+    for n in range(80):
+        tracker.update(UserUttered(f"question {n}"))
+        tracker.update(BotUttered(str(n)))
+    await store.save(tracker)
+    store.engine.dispose()
+    ids = [next(message_ids("d" * 32, event.timestamp)) for event in tracker.events if isinstance(event, BotUttered)]
+    assert texts(await replay.missed("d" * 32, ids[77])) == ["78", "79"]
+    assert await replay.missed("d" * 32, ids[79]) == []
+    assert texts(await replay.missed("d" * 32, None)) == [str(n) for n in range(30, 80)]  # the last 50
+    assert texts(await replay.missed("d" * 32, ids[5], limit=3)) == ["77", "78", "79"]
+    assert await replay.missed("d" * 32, "f" * 32) == []  # unknown: what the tab holds cannot be told
+    assert await replay.missed("e" * 32, None) == []  # another conversation
 
 
 def test_an_events_ids_depend_on_its_conversation_its_time_and_the_part():
@@ -240,6 +272,11 @@ async def test_at_most_the_last_fifty_and_nothing_for_a_tab_that_does_not_say(se
     await settle()
     assert texts(everything.answers) == [f"Message {n}" for n in range(10, 60)]
     assert silent.answers == [] and unknown.answers == []
+    # The message a tab holds is looked for among the last bot events read (SCAN_LIMIT): further
+    # back, what the tab holds cannot be told, and it gets nothing.
+    tenth = everything.answers[0]["id"]
+    assert texts(await replay.missed(session, tenth, scan=60)) == [f"Message {n}" for n in range(11, 60)]
+    assert await replay.missed(session, tenth, scan=40) == []
 
 
 async def test_a_tab_reconnecting_while_an_answer_is_being_sent_gets_it_once(server, clients):  # noqa: F811

@@ -32,7 +32,7 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
   shared between them, so the id tells a tab that another one already wrote this answer down.
 - A tab (re)connecting says which message its history ends with (`holds` in `session_request`);
   what it missed while no tab was connected (a coordinator's answer written while the page was
-  closed) is read back from the tracker store and sent to that tab only, with the same ids
+  closed) is read back from the tracker store's table and sent to that tab only, with the same ids
   (bot/web/replay.py). This is done under the conversation's lock in Rasa's lock store, as Rasa
   handles a message: an answer being sent meanwhile is either already stored or reaches the tab
   live, after what it missed.
@@ -96,14 +96,12 @@ def metadata_of(data: Dict[Text, Any], key: Text) -> Dict[Text, Any]:
 class SocketIOInput(rasa_socketio.SocketIOInput):
     """Rasa's socket.io channel, with rooms that work and checked input (see the module docstring)."""
 
-    app: Optional[Sanic] = None  # the Rasa server's, kept when it starts: its agent reads the tracker store
+    app: Optional[Sanic] = None  # the Rasa server's, kept when it starts: its agent has the lock store
 
     def _agent(self) -> Any:
-        """Rasa's agent of the server, when it has a tracker store and a lock store (a model loaded)."""
+        """Rasa's agent of the server, when it has a lock store (a model loaded)."""
         agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
-        if getattr(agent, "tracker_store", None) is None or getattr(agent, "lock_store", None) is None:
-            return None
-        return agent
+        return agent if getattr(agent, "lock_store", None) is not None else None
 
     def get_output_channel(self) -> Optional[rasa_socketio.SocketIOOutput]:
         """The output of messages Rasa sends on its own (a coordinator's, `output_channel=latest`)."""
@@ -183,7 +181,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def send_missed(sid: Text, agent: Any, session_id: Text, holds: Optional[Text]) -> None:
             """Send this tab what it missed of the conversation (bot/web/replay.py)."""
             try:
-                messages = await replay.missed(agent.tracker_store, session_id, holds)
+                messages = await replay.missed(session_id, holds)
             except Exception as error:  # the tab goes on without them; nothing else depends on it
                 logger.error("Messages manqués illisibles dans le stockage des conversations : %s", error)
                 return

@@ -4,23 +4,34 @@ socket.io reaches only the tabs connected at the time: a message sent into a con
 none of its tabs was connected (page closed, phone asleep, mid-reload) — a coordinator's answer
 typically — never reached the page. So a tab (re)connecting says in its `session_request` the id
 of the last message its history holds (`holds`: an id, or null when it holds none); the channel
-(bot/web/channel.py) reads that conversation's bot events from the tracker store, makes of them
-the very messages Rasa sent (bot/web/output.py: same parts, same ids, the coordinator's name) and
-sends that tab those after the one it holds, REPLAY_LIMIT at most. The widget drops, by id, what
-another tab already wrote down.
+(bot/web/channel.py) reads that conversation's last SCAN_LIMIT bot events from the tracker store's
+table, newest first until the one it holds (knowledge/coordination/transcripts.py: one indexed
+query, off the event loop), makes of them the very messages Rasa sent (bot/web/output.py: same
+parts, same ids, the coordinator's name) and sends that tab those after the one it holds,
+REPLAY_LIMIT at most. The widget drops, by id, what another tab already wrote down.
+
+This runs at every page view of a returning visitor: 1–2.5 ms for a tab up to date, 1–4 ms at
+most, for conversations of 20 to 300 turns on SQLite, measured here; loading the conversation
+through Rasa's tracker store (`retrieve_full_tracker`) took 24 ms at 20 turns and 235 ms at 300,
+during which the Rasa server answered nobody.
 
 A hand-over's signals (`{"handoff": …}`) are not sent again: the channel tells the tab the current
-state itself. An id the conversation does not have (an older widget's random ids) gets nothing:
-what that tab holds is unknown, and sending everything again would show it twice.
+state itself. An id not among those events (an older widget's random ids, or a tab more than
+SCAN_LIMIT bot messages behind) gets nothing: what that tab holds is unknown, and sending
+everything again would show it twice.
 """
+import asyncio
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.shared.core.events import BotUttered
 
 from bot.web.output import CollectedMessages
+from knowledge.coordination import transcripts
 
 REPLAY_LIMIT = 50  # messages sent again at most, the latest ones
+# Bot events read to find the one a tab holds: as many as the widget keeps messages (HISTORY_LIMIT).
+SCAN_LIMIT = 200
 MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -52,21 +63,20 @@ async def sent_messages(conversation_id: Text, events: List[Any]) -> List[Dict[T
     return collected.sent
 
 
-def after(messages: List[Dict[Text, Any]], holds: Optional[Text], limit: int = REPLAY_LIMIT) -> List[Dict[Text, Any]]:
-    """The messages after the one with id `holds` (all of them when it is None), the last `limit`;
-    none when no message has that id."""
-    if holds is not None:
+async def missed(conversation_id: Text, holds: Optional[Text], limit: int = REPLAY_LIMIT,
+                 scan: int = SCAN_LIMIT) -> List[Dict[Text, Any]]:
+    """What a tab holding the message `holds` (None: none) has not got of the conversation, the last
+    `limit` messages at most; nothing when `holds` is not among the messages of the last `scan` bot
+    events (see the module docstring)."""
+    stored = await asyncio.to_thread(transcripts.bot_events, conversation_id, scan)
+    newer: List[Dict[Text, Any]] = []  # the messages after `holds`, in order
+    for data in reversed(stored):  # newest first: a tab usually holds one of the last
+        event = BotUttered(data.get("text"), data.get("data"), data.get("metadata"), data.get("timestamp"))
+        messages = await sent_messages(conversation_id, [event])
         ids = [message.get("id") for message in messages]
-        if holds not in ids:
-            return []
-        messages = messages[ids.index(holds) + 1:]
-    return messages[-limit:] if limit > 0 else []
-
-
-async def missed(tracker_store: Any, conversation_id: Text, holds: Optional[Text],
-                 limit: int = REPLAY_LIMIT) -> List[Dict[Text, Any]]:
-    """What a tab holding the message `holds` has not got of the conversation (see the module docstring)."""
-    tracker = await tracker_store.retrieve_full_tracker(conversation_id)
-    if tracker is None:
-        return []
-    return after(await sent_messages(conversation_id, list(tracker.events)), holds, limit)
+        if holds in ids:
+            return (messages[ids.index(holds) + 1:] + newer)[-limit:]
+        newer = messages + newer
+        if holds is None and len(newer) >= limit:
+            break
+    return newer[-limit:] if holds is None else []
