@@ -173,12 +173,12 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 # In the room already: what Rasa sends once the lock is released reaches this tab live.
                 async with agent.lock_store.lock(session_id, wait_time_in_seconds=LOCK_WAIT_SECONDS):
                     await confirm()
-                    await send_missed(sid, agent, session_id, holds)
+                    await send_missed(sid, session_id, holds)
             except LockError as error:
                 logger.error("Conversation verrouillée, messages manqués non renvoyés : %s", error)
                 await confirm()
 
-        async def send_missed(sid: Text, agent: Any, session_id: Text, holds: Optional[Text]) -> None:
+        async def send_missed(sid: Text, session_id: Text, holds: Optional[Text]) -> None:
             """Send this tab what it missed of the conversation (bot/web/replay.py)."""
             try:
                 messages = await replay.missed(session_id, holds)

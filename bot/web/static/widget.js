@@ -14,8 +14,8 @@
  *   person confirmed, and never while a request to the coordinators is open (the coordinator's
  *   answer would go to the old conversation).
  * - Hand-over: the server sends {handoff: "requested" | "joined" | "left" | "closed", coordinator}
- *   without text; while a coordinator holds the conversation their first name is on their messages
- *   and in the header.
+ *   without text; a coordinator's messages carry their name (`coordinator`), shown on them, and
+ *   while a coordinator holds the conversation their first name is in the header.
  * - On a small screen (≤ 30rem wide or high, e.g. a phone or 400 % zoom) the panel covers the page:
  *   it is then modal and Tab stays inside it.
  * - Another tab writing to the conversation: only the new messages are added here (a screen reader
