@@ -27,24 +27,31 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
   conversation back to the assistant, with a reply; « supprimer mes données » does the same, then
   goes to the assistant, which asks to confirm the erasure. On connection the page is told whether
   a request is open or held (`{"handoff": …}`), so a widget that missed a change catches up.
-- Every message sent to a conversation carries an `id` (`MessageIds`): all the tabs of one visitor
-  are in the conversation's room and get it, and each tab keeps the history shared between them, so
-  the id tells a tab that another one already wrote this answer down.
+- Every message sent to a conversation carries an `id` (bot/web/output.py `MessageIds`): all the
+  tabs of one visitor are in the conversation's room and get it, and each tab keeps the history
+  shared between them, so the id tells a tab that another one already wrote this answer down.
+- A tab (re)connecting says which message its history ends with (`holds` in `session_request`);
+  what it missed while no tab was connected (a coordinator's answer written while the page was
+  closed) is read back from the tracker store's table and sent to that tab only, with the same ids
+  (bot/web/replay.py). This is done under the conversation's lock in Rasa's lock store, as Rasa
+  handles a message: an answer being sent meanwhile is either already stored or reaches the tab
+  live, after what it missed.
 """
 import json
 import logging
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
-from sanic import Blueprint, response
+from rasa.core.lock_store import LockError
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import held
-from bot.web import widget_ids
+from bot.web import replay, widget_ids
+from bot.web.output import MessageIds
 from knowledge.texts import template, text
 
 logger = logging.getLogger(__name__)
@@ -52,6 +59,8 @@ logger = logging.getLogger(__name__)
 # The widget refuses longer messages itself; the channel refuses them for any other client.
 MAX_MESSAGE_CHARS = 1000
 CLOSED = {"handoff": "closed"}
+# Between two looks at the conversation's lock while Rasa answers in it (Rasa's default: 1 s).
+LOCK_WAIT_SECONDS = 0.05
 
 EMPTY_MESSAGE = text("web.empty_message")
 TOO_LONG = template("web.too_long")
@@ -84,24 +93,15 @@ def metadata_of(data: Dict[Text, Any], key: Text) -> Dict[Text, Any]:
     return metadata if isinstance(metadata, dict) else {}
 
 
-class MessageIds(rasa_socketio.SocketIOOutput):
-    """Rasa's socket.io output, each message with an `id` of its own (see the module docstring)."""
-
-    async def _send_message(self, socket_id: Text, response: Any) -> None:
-        if isinstance(response, dict):
-            response = {**response, "id": uuid.uuid4().hex}
-        await super()._send_message(socket_id, response)
-
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        """What an action sends under `data` (the apply form's file button), with an id too."""
-        data = json_message.get("data")
-        if isinstance(data, dict):
-            json_message = {**json_message, "data": {**data, "id": uuid.uuid4().hex}}
-        await super().send_custom_json(recipient_id, json_message, **kwargs)
-
-
 class SocketIOInput(rasa_socketio.SocketIOInput):
     """Rasa's socket.io channel, with rooms that work and checked input (see the module docstring)."""
+
+    app: Optional[Sanic] = None  # the Rasa server's, kept when it starts: its agent has the lock store
+
+    def _agent(self) -> Any:
+        """Rasa's agent of the server, when it has a lock store (a model loaded)."""
+        agent = getattr(self.app.ctx, "agent", None) if self.app is not None else None
+        return agent if getattr(agent, "lock_store", None) is not None else None
 
     def get_output_channel(self) -> Optional[rasa_socketio.SocketIOOutput]:
         """The output of messages Rasa sends on its own (a coordinator's, `output_channel=latest`)."""
@@ -112,6 +112,11 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         # reaches this server through the web app's same-origin proxy (bot/web/proxy.py).
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = rasa_socketio.SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+
+        def keep_app(app: Sanic, _loop: Any) -> None:  # a function: Sanic never calls a bound method here
+            self.app = app
+
+        blueprint.listener(keep_app, "before_server_start")
         self.sio = sio
         namespace = self.namespace
         id_key = widget_ids.load_key()
@@ -153,9 +158,35 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 await sio.leave_room(sid, previous, namespace=namespace)
             if self.session_persistence:
                 await sio.enter_room(sid, session_id, namespace=namespace)
-            await sio.emit("session_confirm", {"session_id": session_id, "proof": proof}, room=sid,
-                           namespace=namespace)
-            await tell_state(sid, session_id)
+
+            async def confirm() -> None:
+                await sio.emit("session_confirm", {"session_id": session_id, "proof": proof}, room=sid,
+                               namespace=namespace)
+                await tell_state(sid, session_id)
+
+            wanted, holds = replay.holds_of(asked)
+            agent = self._agent()
+            if not (wanted and self.session_persistence and session_id == asked.get("session_id") and agent):
+                await confirm()
+                return
+            try:
+                # In the room already: what Rasa sends once the lock is released reaches this tab live.
+                async with agent.lock_store.lock(session_id, wait_time_in_seconds=LOCK_WAIT_SECONDS):
+                    await confirm()
+                    await send_missed(sid, session_id, holds)
+            except LockError as error:
+                logger.error("Conversation verrouillée, messages manqués non renvoyés : %s", error)
+                await confirm()
+
+        async def send_missed(sid: Text, session_id: Text, holds: Optional[Text]) -> None:
+            """Send this tab what it missed of the conversation (bot/web/replay.py)."""
+            try:
+                messages = await replay.missed(session_id, holds)
+            except Exception as error:  # the tab goes on without them; nothing else depends on it
+                logger.error("Messages manqués illisibles dans le stockage des conversations : %s", error)
+                return
+            for message in messages:
+                await sio.emit(self.bot_message_evt, message, room=sid, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
         async def handle_message(sid: Text, data: Any = None) -> None:

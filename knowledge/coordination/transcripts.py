@@ -140,3 +140,18 @@ def last_event_id(sender_id: str) -> int:
         if _no_table(error):
             return 0
         raise
+
+
+def bot_events(sender_id: str, limit: int) -> List[dict]:
+    """The last `limit` messages the assistant or a coordinator sent in a conversation (`bot` events
+    as Rasa stored them, oldest first): what a widget tab missed is taken from them (bot/web/replay.py)."""
+    query = (select(events.c.data).where(events.c.sender_id == sender_id, events.c.type_name == "bot")
+             .order_by(events.c.id.desc()).limit(limit))
+    try:
+        with engine().connect() as connection:
+            rows = list(connection.execute(query))
+    except Exception as error:
+        if _no_table(error):
+            return []
+        raise
+    return [json.loads(row.data or "{}") for row in reversed(rows)]

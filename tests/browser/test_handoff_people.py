@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from knowledge.coordination import handoff
 from knowledge.partners import queries
 from tests.browser import axe
+from tests.browser.conftest import ANSWER_TIMEOUT_MS, PageWatch
 from tests.browser.test_console_handoff import LIVE_TIMEOUT_MS, NAME, coordinator_page, log_in, tracker_events  # noqa: F401
 from tests.browser.test_web_widget import Widget
 
@@ -129,3 +130,64 @@ def test_a_hand_over_as_a_candidate_and_a_coordinator_live_it(page, coordinator_
     with pytest.raises(queries.NotFound):
         handoff.get_request(request_id)
     assert not [e for e in tracker_events(guichet, sender) if e["event"] == "user"]
+
+
+def claim_and_reply(console, request_id: int, reply: str) -> None:
+    """In the console: open the request from the queue, take it, answer."""
+    console.goto("/console")
+    row = console.locator(f"tr[data-request='{request_id}']")
+    expect(row).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    row.get_by_role("link").click()
+    console.get_by_role("button", name="Prendre en charge").click()
+    expect(console.locator(".notice")).to_contain_text(f"Demande n° {request_id} prise en charge")
+    console.get_by_label("Votre réponse").fill(reply)
+    console.get_by_role("button", name="Envoyer").click()
+    expect(console.locator(".line--coordinator .line__text").last).to_have_text(reply, timeout=LIVE_TIMEOUT_MS)
+
+
+def history_ids(page) -> list:
+    return page.evaluate("JSON.parse(localStorage.getItem('cotesoin.chat.history') || '[]')"
+                         ".filter(e => e.id).map(e => e.id)")
+
+
+def test_a_reply_written_while_the_candidates_page_was_closed_is_there_when_she_comes_back(
+        page, context, coordinator_page, site):  # noqa: F811
+    """Issue 23, point 1: socket.io reaches only the pages open at the time; the widget gets what it
+    missed from the server when it connects again, once, under the coordinator's name."""
+    console = coordinator_page
+    log_in(console)
+    page.goto("/")
+    widget = Widget(page).open().greeted()
+    widget.say(SAID)
+    before = widget.bot.count()
+    page.locator(".cs-chat__human").click()
+    request_id = int(re.search(r"demande n° ?(\d+)", widget.answer_after(before)).group(1))
+    page.close()  # she leaves the site; her browser keeps the conversation
+
+    claim_and_reply(console, request_id, REPLY)
+
+    back = context.new_page()
+    back.set_default_timeout(ANSWER_TIMEOUT_MS)
+    back.watch = PageWatch(back, site)
+    back.goto("/")
+    expect(back.locator("[data-chat-badge]")).to_be_visible()  # something new, the panel still closed
+    widget = Widget(back).open()
+    reply = widget.bot.filter(has_text=REPLY)
+    expect(reply).to_have_count(1)
+    expect(reply.locator(".cs-msg__who")).to_have_text(f"{FIRST_NAME}, coordination Côté Soin : ")
+    expect(widget.bot.filter(has_text="a rejoint la conversation")).to_have_count(1)
+    expect(back.locator("#cs-chat-title")).to_have_text(f"{FIRST_NAME}, coordination Côté Soin")
+    axe.check(back, "widget rouvert : la réponse arrivée pendant l'absence")
+
+    # A reload during the hand-over shows each message once, the reply included.
+    shown = back.locator(".cs-msg").count()
+    ids = history_ids(back)
+    back.reload()
+    widget = Widget(back)
+    widget.launcher.click()
+    expect(widget.bot.filter(has_text=REPLY)).to_have_count(1)
+    back.wait_for_timeout(1500)  # what the server sends again on connecting has arrived
+    expect(back.locator(".cs-msg")).to_have_count(shown)
+    assert history_ids(back) == ids and len(ids) == len(set(ids))
+    expect(back.locator("#cs-chat-title")).to_have_text(f"{FIRST_NAME}, coordination Côté Soin")
+    assert back.watch.errors == [] and back.watch.dialogs == [] and back.watch.foreign == []

@@ -14,12 +14,16 @@
  *   person confirmed, and never while a request to the coordinators is open (the coordinator's
  *   answer would go to the old conversation).
  * - Hand-over: the server sends {handoff: "requested" | "joined" | "left" | "closed", coordinator}
- *   without text; while a coordinator holds the conversation their first name is on their messages
- *   and in the header.
+ *   without text; a coordinator's messages carry their name (`coordinator`), shown on them, and
+ *   while a coordinator holds the conversation their first name is in the header.
  * - On a small screen (≤ 30rem wide or high, e.g. a phone or 400 % zoom) the panel covers the page:
  *   it is then modal and Tab stays inside it.
  * - Another tab writing to the conversation: only the new messages are added here (a screen reader
  *   reads what is new, not everything again).
+ * - Messages sent while no tab was connected (page closed, phone asleep, mid-reload): on each
+ *   connection `session_request` says which message the history ends with (`holds`), and the server
+ *   sends what came after it (bot/web/replay.py); those another tab already wrote down are dropped
+ *   by their id.
  * - socket.io-client reconnects by itself; meanwhile a banner says the connection is lost and
  *   messages wait in a queue sent once the server confirms the conversation again.
  */
@@ -297,9 +301,11 @@
     socket.on("connect", function () {
       // What this page believes of a hand-over: the server corrects it if it changed meanwhile.
       var handoff = local.getItem(KEYS.handoff);
-      socket.emit("session_request", { session_id: self.sessionId || null,
-                                       proof: self.sessionId ? local.getItem(KEYS.proof) : null,
-                                       handoff: handoff === "held" ? "joined" : handoff });
+      var request = { session_id: self.sessionId || null, proof: self.sessionId ? local.getItem(KEYS.proof) : null,
+                      handoff: handoff === "held" ? "joined" : handoff };
+      // What was sent while no tab was connected comes back after the last message held here.
+      if (self.sessionId) request.holds = self.lastId();
+      socket.emit("session_request", request);
     });
     socket.on("session_confirm", function (id) {
       var sessionId = id && id.session_id, proof = id && id.proof;
@@ -321,6 +327,13 @@
     socket.on("bot_uttered", function (data) { self.receive(data); });
     socket.on("disconnect", function () { self.confirmed = false; self.showOffline(TEXT.offline); });
     socket.on("connect_error", function () { self.confirmed = false; self.showOffline(TEXT.offline); });
+  };
+
+  /* The id of the last message from the server in the shared history (null: none yet). */
+  Widget.prototype.lastId = function () {
+    var history = readHistory();
+    for (var i = history.length - 1; i >= 0; i--) if (typeof history[i].id === "string") return history[i].id;
+    return null;
   };
 
   Widget.prototype.showOffline = function (text) {
@@ -448,8 +461,9 @@
     if (!text && !replies.length) return;
     // Buttons of earlier turns go; those of this answer stay (each opening's « Postuler », then « la suite »).
     if (replies.length) this.clearReplies(true);
-    var held = local.getItem(KEYS.handoff) === "held";
-    var entry = { from: "bot", text: text, replies: replies, person: held ? (this.coordinator() || true) : false };
+    // A coordinator's message says whose it is, even sent again once the hand-over is over.
+    var person = data && typeof data.coordinator === "string" ? (data.coordinator.split(" ")[0] || true) : false;
+    var entry = { from: "bot", text: text, replies: replies, person: person };
     if (id) entry.id = id;
     this.addEntry(entry);
     if (!this.isOpen()) this.badge.hidden = false;
