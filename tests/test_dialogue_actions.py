@@ -122,6 +122,21 @@ async def test_spouse_job_and_school_age_children(dialogue_db, make_tracker):
     assert shown.index("Garde d'enfants") < shown.index("Emploi de votre conjoint")
 
 
+@pytest.mark.parametrize("slots, where", [({"commune": "Pornic"}, "à Pornic"), ({}, "")])
+async def test_installation_aids_among_several_needs_name_the_help_desk(dialogue_db, make_tracker, slots, where):
+    tracker = make_tracker(
+        slots={"profession": "medecin", **slots}, intent="ask_installation",
+        text="médecin, je veux visser ma plaque dans le coin, il me faut aussi un appartement",
+        entities=[entity("profession", "medecin"), entity("need", "housing"), entity("need", "installation")])
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    shown = texts(dispatcher)
+    heading = "Installation en libéral " + where
+    assert heading in shown and "Guichet Installation Jade" in shown
+    assert shown.index("Logement") < shown.index(heading) < shown.index("Guichet Installation Jade")
+    assert "pas d'interlocuteur référencé" not in shown
+    assert "/ask_installation" in button_payloads(dispatcher)
+
+
 # -- 4. who is who: bridges answered from the right side ------------------------------------------------
 @pytest.mark.parametrize("entities, intent, expected", [
     ([entity("profession", "aide_soignant", "current"), entity("profession", "infirmier", "target")],
