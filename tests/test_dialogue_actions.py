@@ -296,3 +296,36 @@ async def test_childcare_for_night_shifts_among_several_needs_is_care_covering_t
     assert "horaires atypiques possibles" not in shown
     assert "Garderie de l'école du Val" not in shown
     assert "Appartements des soignants de la Baie" in shown
+
+
+# -- issue 23: pay and working conditions get an answer, not a list of structures -------------------------
+async def test_overtime_without_a_profession_depends_on_the_employer_and_offers_a_coordinator(dialogue_db,
+                                                                                           make_tracker):
+    from actions.pay import ActionPay
+
+    tracker = make_tracker(text="vous payez les heures sup ?", intent="nlu_fallback",
+                           entities=[entity("pay", "pay")])
+    dispatcher, events = await run(ActionPay, tracker)
+    shown = texts(dispatcher)
+    assert "dépendent de l'employeur" in shown and "convention collective" in shown
+    assert "Dites-moi votre métier" in shown
+    assert "•" not in shown and "EHPAD Les Roseaux" not in shown and "structures" not in shown
+    assert button_payloads(dispatcher) == ["/request_human"]
+    assert slot(events, "topic") == "profession"
+
+
+@pytest.mark.parametrize("slots, entities, pay", [
+    ({}, [entity("profession", "infirmier"), entity("pay", "pay")], "environ 2 100 € nets par mois"),
+    ({"profession": "aide_soignant"}, [entity("pay", "pay")], "environ 1 700 € nets par mois"),
+])
+async def test_a_bonus_question_gives_the_profession_pay(dialogue_db, make_tracker, slots, entities, pay):
+    from actions.pay import ActionPay
+
+    tracker = make_tracker(slots=slots, text="et la prime de nuit, c'est combien à la clinique ?",
+                           intent="ask_profession", entities=entities)
+    dispatcher, _ = await run(ActionPay, tracker)
+    shown = texts(dispatcher)
+    assert pay in shown and "convention collective" in shown and "Dites-moi votre métier" not in shown
+    assert "•" not in shown and "Clinique" not in shown
+    payloads = button_payloads(dispatcher)
+    assert payloads[0] == "/request_human" and payloads[1].startswith("/search_jobs")
