@@ -221,6 +221,17 @@ async def test_which_practices_look_for_a_doctor(dialogue_db, make_tracker):
     assert "recrutent" in shown
 
 
+async def test_practices_named_alone_include_the_health_centres(dialogue_db, make_tracker):
+    # « cabinets » in everyday French: the private practices and the maisons de santé (group practices).
+    tracker = make_tracker(text="quels cabinets cherchent un médecin ?", intent="ask_partners",
+                           entities=[entity("profession", "medecin")])
+    dispatcher, _ = await run(ActionPartners, tracker)
+    shown = texts(dispatcher)
+    assert "Cabinet médical des Tilleuls" in shown and "Maison de santé du Migron" in shown
+    assert "Cabinet kiné du Canal" not in shown and "EHPAD" not in shown
+    assert "(2 structures)" in shown
+
+
 async def test_events_are_filtered_by_profession(dialogue_db, make_tracker):
     tracker = make_tracker(slots={"profession": "aide_soignant"}, text="quels forums pour les aides-soignants ?",
                            intent="ask_discovery", entities=[entity("profession", "aide_soignant")])
