@@ -114,7 +114,8 @@ def _singular(text: str) -> str:
 def answer_partners(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
     keywords = vocabulary.vocabulary()["structure_keywords"]
     said = f" {_singular(tracker.latest_message.get('text') or '')} "
-    types = sorted({kind for word, kind in keywords.items() if f" {_singular(word)} " in said})
+    types = sorted({kind for word, kinds in keywords.items() if f" {_singular(word)} " in said
+                    for kind in ([kinds] if isinstance(kinds, str) else kinds)})
     hiring = _named_profession(tracker)
     if not types and hiring is None and Criteria.from_tracker(tracker).value("commune") is None:
         counts = Counter(vocabulary.structure_type_label(s.type) for s in topics.find(Topic.PARTNERS))

@@ -5,18 +5,24 @@ While a request is claimed in the console, what the person writes is for the coo
 commands of knowledge/partners/vocabulary.yml (`commands_while_held`) are for the assistant. « stop » and
 « supprimer mes données » end the exchange: the request is closed (outcome `ended_by_person`) and
 the conversation given back to the assistant through Rasa's HTTP API, as the console does.
+
+Safety comes first even then: a message naming a medical emergency or distress (knowledge/safety.yml)
+still reaches the coordinator, and the assistant answers it at once with the 15 / 112 or the 3114
+(`safety_answer`), said in the conversation through Rasa's HTTP API so that the coordinator reads it
+too; Rasa, paused, would not answer it.
 """
 import asyncio
 import logging
 import re
 from functools import lru_cache
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 from unidecode import unidecode
 
 from bot import settings as bot_settings
+from knowledge import cues
 from knowledge.coordination import handoff
 from knowledge.partners import vocabulary
 from knowledge.texts import text as message_text
@@ -95,4 +101,30 @@ async def end(sender_id: str, held: handoff.Holder, what: str) -> bool:
         except RasaUnavailable:
             return False
     await asyncio.to_thread(handoff.end_by_person, held.request_id, what)
+    return True
+
+
+def safety_answer(message: str, held: handoff.Holder) -> List[str]:
+    """What the assistant says first to a message for the coordinator that names an emergency (the
+    15 / 112) or distress (the 3114, and that the coordinator reads it); nothing otherwise."""
+    found = cues.safety_found(message)
+    if found is None:
+        return []
+    if found.value == "emergency":
+        return [message_text("safety_emergency")]
+    return [message_text("safety_distress"), message_text("safety_coordinator_reads", coordinator=held.coordinator)]
+
+
+async def say_safety(sender_id: str, said: List[str]) -> bool:
+    """`said` in the conversation, as the assistant's, on the person's channel (Rasa's HTTP API, so the
+    console shows it too). False when Rasa did not take it: the channel then says it itself."""
+    from bot.web.console.rasa import RasaConversations, RasaUnavailable
+
+    settings = bot_settings.load()
+    async with aiohttp.ClientSession() as client:
+        try:
+            await RasaConversations(client, settings.rasa_url, settings.rasa_token).append(
+                sender_id, [{"event": "bot", "text": line} for line in said])
+        except RasaUnavailable:
+            return False
     return True

@@ -6,7 +6,10 @@ Named in config.yml with a priority above RulePolicy's. Right after a user messa
 - `action_safety` when components/message_cues.py marked a `safety` entity (a medical emergency,
   distress), whatever the intent and even inside a form;
 - otherwise `action_answer_needs` when the message names two needs or more (`need` entities),
-  except inside the installation form, whose answers name needs.
+  except inside the installation form, whose answers name needs;
+- otherwise `action_pay` for a question about pay or working conditions (a `pay` entity), when no
+  form is in progress and the intent is one of knowledge/pay.yml's `answered_for_intents` (a job
+  search or a training question keeps its own answer).
 
 After either action it predicts `action_listen`; everywhere else it abstains (all zeros), so the
 rules and stories decide as before. Nothing is learnt: training only returns the resource.
@@ -21,10 +24,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from knowledge import cues
+
 SAFETY_ACTION = "action_safety"
 NEEDS_ACTION = "action_answer_needs"
+PAY_ACTION = "action_pay"
 SAFETY_ENTITY = "safety"
 NEED_ENTITY = "need"
+PAY_ENTITY = "pay"
 MIN_NEEDS = 2
 # Forms whose questions are about needs: their answers are not several questions (issue 20).
 FORMS_ANSWERING_NEEDS = ("plan_form",)
@@ -32,7 +39,7 @@ FORMS_ANSWERING_NEEDS = ("plan_form",)
 
 def first_answer(tracker: DialogueStateTracker) -> Optional[Text]:
     """The action that must answer the latest message first, or None to let the others decide."""
-    if tracker.latest_action_name in (SAFETY_ACTION, NEEDS_ACTION):
+    if tracker.latest_action_name in (SAFETY_ACTION, NEEDS_ACTION, PAY_ACTION):
         return ACTION_LISTEN_NAME
     if tracker.latest_action_name != ACTION_LISTEN_NAME or tracker.latest_message is None:
         return None
@@ -42,6 +49,10 @@ def first_answer(tracker: DialogueStateTracker) -> Optional[Text]:
     in_plan_form = tracker.active_loop_name in FORMS_ANSWERING_NEEDS
     if not in_plan_form and len({e.get("value") for e in entities if e.get("entity") == NEED_ENTITY}) >= MIN_NEEDS:
         return NEEDS_ACTION
+    intent = (tracker.latest_message.intent or {}).get("name")
+    if (any(e.get("entity") == PAY_ENTITY for e in entities) and tracker.active_loop_name is None
+            and intent in cues.pay_intents()):
+        return PAY_ACTION
     return None
 
 

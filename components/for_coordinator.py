@@ -3,9 +3,10 @@
 While a coordinator holds a conversation (bot/web/channel.py), the widget's channel marks the
 person's messages with `for_coordinator` in their metadata. Placed last in the pipeline, this
 component then replaces whatever the others found by the intent `for_coordinator` (confidence 1,
-no ranking) and no entity: nothing fills the assistant's slots, and nothing is counted among the
-observatory's « questions non comprises » (`nlu_fallback`, `out_of_scope`). Other messages pass
-unchanged.
+no ranking) and no entity but the `safety` cue (components/message_cues.py, which fills no slot):
+nothing fills the assistant's slots, nothing is counted among the observatory's « questions non
+comprises » (`nlu_fallback`, `out_of_scope`), and the conversation keeps the trace of an emergency or
+distress the channel answered first (bot/held.py `safety_answer`). Other messages pass unchanged.
 """
 from typing import Any, Dict, List, Text
 
@@ -18,6 +19,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 # The metadata key set by the channel, and the intent the message then gets (domain.yml, handoff).
 FOR_COORDINATOR = "for_coordinator"
+# The one entity kept: the emergency or distress cue.
+SAFETY_ENTITY = "safety"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -32,5 +35,6 @@ class ForCoordinator(GraphComponent):
             if (message.get(METADATA) or {}).get(FOR_COORDINATOR) is True:
                 message.set(INTENT, {"name": FOR_COORDINATOR, "confidence": 1.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
-                message.set(ENTITIES, [], add_to_output=True)
+                kept = [e for e in message.get(ENTITIES) or [] if e.get("entity") == SAFETY_ENTITY]
+                message.set(ENTITIES, kept, add_to_output=True)
         return messages

@@ -9,7 +9,9 @@ topic rules still apply when nothing urgent is said). It adds, from the lexicons
 - `need`: one entity per need the message names (jobs, childcare, housing, mobility, spouse_job,
   installation), only when it names two or more; a profession named counts as the job search
   when two other needs are named;
-- `child_age`: each child's age in months, when the message names several needs.
+- `child_age`: each child's age in months, when the message names several needs;
+- `pay`: a question about pay or working conditions (knowledge/pay.yml), answered by
+  actions/pay.py for the intents that file lists.
 """
 from typing import Any, Dict, List, Text
 
@@ -26,6 +28,7 @@ EXTRACTOR = "MessageCues"
 SAFETY_ENTITY = "safety"
 NEED_ENTITY = "need"
 AGE_ENTITY = "child_age"
+PAY_ENTITY = "pay"
 # Other needs a message must name for a profession in it to count as a job search.
 OTHER_NEEDS_FOR_JOBS = 2
 
@@ -49,6 +52,9 @@ def cues_of(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     if len(needs) >= 2:
         added += [cue(NEED_ENTITY, need) for need in needs]
         added += [cue(AGE_ENTITY, age) for age in cues.children_found(text)]
+    pay = cues.pay_found(text)
+    if pay:
+        added.append(cue(PAY_ENTITY, pay))
     return added
 
 

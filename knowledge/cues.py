@@ -1,7 +1,8 @@
 """Read safety words, several needs and children's ages in a message, from the YAML lexicons.
 
-`knowledge/safety.yml` (medical emergency, distress) and `knowledge/needs.yml` (jobs, childcare,
-housing, mobility, the spouse's job, installation; children's ages; atypical hours). Pure
+`knowledge/safety.yml` (medical emergency, distress), `knowledge/needs.yml` (jobs, childcare,
+housing, mobility, the spouse's job, installation; children's ages; atypical hours) and
+`knowledge/pay.yml` (questions about pay and working conditions). Pure
 functions over the text: the NLU component (components/message_cues.py) turns them into
 entities, the actions read those entities back. Texts and phrases are compared without accents,
 case or punctuation; each finding keeps its character span in the original text.
@@ -17,6 +18,7 @@ from unidecode import unidecode
 HERE = Path(__file__).resolve().parent
 SAFETY_FILE = HERE / "safety.yml"
 NEEDS_FILE = HERE / "needs.yml"
+PAY_FILE = HERE / "pay.yml"
 # Safety kinds, the most urgent first.
 SAFETY_KINDS = ("emergency", "distress")
 # Words between a child word and its age (« un bébé de 8 mois » has one: « de »).
@@ -96,6 +98,17 @@ def safety_found(text: str) -> Optional[Found]:
         if span:
             return Found(kind, *span)
     return None
+
+
+def pay_found(text: str) -> Optional[Found]:
+    """Where the text asks about pay or working conditions (overtime, bonuses, salary…), or None."""
+    span = _first(text, _load(PAY_FILE).get("phrases") or [])
+    return Found("pay", *span) if span else None
+
+
+def pay_intents() -> List[str]:
+    """The intents for which a pay question gets the pay answer (knowledge/pay.yml)."""
+    return list(_load(PAY_FILE).get("answered_for_intents") or [])
 
 
 def needs_found(text: str) -> List[Found]:

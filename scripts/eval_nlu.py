@@ -6,8 +6,9 @@ frequent confusions and the misclassified messages; writes them under results/nl
 set's report in results/nlu/external.txt, its predictions in results/nlu/external.json).
 Exits with status 1 when the held-out intent accuracy is under MIN_INTENT_ACCURACY (default 0.90),
 its entity F1 (CRF, micro average over the four entities) under MIN_ENTITY_F1 (default 0.85), or
-the external intent accuracy under MIN_EXTERNAL_INTENT_ACCURACY (default 0.93). The external set is
-skipped, with a message, only when its file is absent (EXTERNAL_NLU_DATA names another file).
+the external intent accuracy under MIN_EXTERNAL_INTENT_ACCURACY (default 0.93). When the external set
+or its scorer is absent (EXTERNAL_NLU_DATA names another file), it fails too if REQUIRE_EXTERNAL_NLU=1
+(set by .ci/run), and is skipped with a message otherwise.
 """
 import json
 import os
@@ -16,7 +17,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from bot import services
 from bot import settings as bot_settings
@@ -36,26 +37,54 @@ def table(rows, headers):
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def external_scores(model: Path, environment: dict) -> Optional[Dict[str, float]]:
+def external_scores(model: Path, environment: dict, data: Path = EXTERNAL_DATA, scorer: Path = EXTERNAL_SCORER,
+                    out: Path = OUT) -> Optional[Dict[str, float]]:
     """The external set's figures (intent_acc, intent_f1, entity_f1) from its own scorer, its report
-    written to results/nlu/external.txt; None when the set or its scorer is absent."""
-    missing = [path for path in (EXTERNAL_DATA, EXTERNAL_SCORER) if not path.is_file()]
+    written to `out`/external.txt; None when the set or its scorer is absent."""
+    missing = [path for path in (data, scorer) if not path.is_file()]
     if missing:
-        print(f"\nJeu externe ignoré : {', '.join(map(str, missing))} introuvable "
+        print(f"\nJeu externe introuvable : {', '.join(map(str, missing))} "
               f"(il est attendu dans ../shared/eval/, à côté du dépôt).")
         return None
     run = subprocess.run(
-        [sys.executable, str(EXTERNAL_SCORER), "--model", str(model), "--project", str(ROOT),
-         "--data", str(EXTERNAL_DATA), "--errors", "--out", str(OUT / "external.json")],
+        [sys.executable, str(scorer), "--model", str(model), "--project", str(ROOT),
+         "--data", str(data), "--errors", "--out", str(out / "external.json")],
         cwd=ROOT, env=environment, capture_output=True, text=True,
     )
     report = run.stdout.strip()
-    (OUT / "external.txt").write_text(report + "\n", encoding="utf-8")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "external.txt").write_text(report + "\n", encoding="utf-8")
     last = report.splitlines()[-1] if report else ""
     scores = dict(re.findall(r"(\w+)=([0-9.]+)", last))
     if run.returncode != 0 or "intent_acc" not in scores:
         raise RuntimeError(f"le jeu externe n'a pas pu être évalué : {last or run.stderr.strip()[-500:]}")
     return {name: float(value) for name, value in scores.items()}
+
+
+def external_required() -> bool:
+    """REQUIRE_EXTERNAL_NLU=1 (set by .ci/run): a missing external set fails instead of being skipped."""
+    return os.environ.get("REQUIRE_EXTERNAL_NLU", "").strip().lower() in ("1", "true", "yes", "oui")
+
+
+def verdict(accuracy: float, entity_f1: float, external: Optional[Dict[str, float]], required: bool,
+            min_accuracy: float, min_entity_f1: float, min_external: float) -> Tuple[int, str]:
+    """(exit status, French line): 1 under any threshold, or when the external set is required and
+    was not scored; 0 otherwise (the external set then skipped only when not required)."""
+    failures = []
+    if accuracy < min_accuracy:
+        failures.append(f"précision des intentions {accuracy:.3f} < {min_accuracy}")
+    if entity_f1 < min_entity_f1:
+        failures.append(f"F1 des entités {entity_f1:.3f} < {min_entity_f1}")
+    if external is None and required:
+        failures.append("jeu externe exigé (REQUIRE_EXTERNAL_NLU) mais introuvable")
+    if external is not None and external["intent_acc"] < min_external:
+        failures.append(f"précision des intentions sur le jeu externe {external['intent_acc']:.3f} < {min_external}")
+    if failures:
+        return 1, "ÉCHEC : " + " ; ".join(failures)
+    return 0, (f"OK : précision des intentions {accuracy:.3f} ≥ {min_accuracy}, "
+               f"F1 des entités {entity_f1:.3f} ≥ {min_entity_f1}, "
+               + (f"jeu externe {external['intent_acc']:.3f} ≥ {min_external}" if external is not None
+                  else "jeu externe ignoré (absent, non exigé)"))
 
 
 def main() -> int:
@@ -102,20 +131,10 @@ def main() -> int:
     summary = "\n".join(lines)
     (OUT / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     print(summary)
-    failures = []
-    if accuracy < min_accuracy:
-        failures.append(f"précision des intentions {accuracy:.3f} < {min_accuracy}")
-    if entity_f1 < min_entity_f1:
-        failures.append(f"F1 des entités {entity_f1:.3f} < {min_entity_f1}")
-    if external is not None and external["intent_acc"] < min_external:
-        failures.append(f"précision des intentions sur le jeu externe {external['intent_acc']:.3f} < {min_external}")
-    if failures:
-        print("\nÉCHEC : " + " ; ".join(failures), file=sys.stderr)
-        return 1
-    print(f"\nOK : précision des intentions {accuracy:.3f} ≥ {min_accuracy}, "
-          f"F1 des entités {entity_f1:.3f} ≥ {min_entity_f1}"
-          + (f", jeu externe {external['intent_acc']:.3f} ≥ {min_external}" if external is not None else ""))
-    return 0
+    status, said = verdict(accuracy, entity_f1, external, external_required(), min_accuracy, min_entity_f1,
+                           min_external)
+    print("\n" + said, file=sys.stderr if status else sys.stdout)
+    return status
 
 
 if __name__ == "__main__":

@@ -122,6 +122,21 @@ async def test_spouse_job_and_school_age_children(dialogue_db, make_tracker):
     assert shown.index("Garde d'enfants") < shown.index("Emploi de votre conjoint")
 
 
+@pytest.mark.parametrize("slots, where", [({"commune": "Pornic"}, "à Pornic"), ({}, "")])
+async def test_installation_aids_among_several_needs_name_the_help_desk(dialogue_db, make_tracker, slots, where):
+    tracker = make_tracker(
+        slots={"profession": "medecin", **slots}, intent="ask_installation",
+        text="médecin, je veux visser ma plaque dans le coin, il me faut aussi un appartement",
+        entities=[entity("profession", "medecin"), entity("need", "housing"), entity("need", "installation")])
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    shown = texts(dispatcher)
+    heading = "Installation en libéral " + where
+    assert heading in shown and "Guichet Installation Jade" in shown
+    assert shown.index("Logement") < shown.index(heading) < shown.index("Guichet Installation Jade")
+    assert "pas d'interlocuteur référencé" not in shown
+    assert "/ask_installation" in button_payloads(dispatcher)
+
+
 # -- 4. who is who: bridges answered from the right side ------------------------------------------------
 @pytest.mark.parametrize("entities, intent, expected", [
     ([entity("profession", "aide_soignant", "current"), entity("profession", "infirmier", "target")],
@@ -206,6 +221,17 @@ async def test_which_practices_look_for_a_doctor(dialogue_db, make_tracker):
     assert "recrutent" in shown
 
 
+async def test_practices_named_alone_include_the_health_centres(dialogue_db, make_tracker):
+    # « cabinets » in everyday French: the private practices and the maisons de santé (group practices).
+    tracker = make_tracker(text="quels cabinets cherchent un médecin ?", intent="ask_partners",
+                           entities=[entity("profession", "medecin")])
+    dispatcher, _ = await run(ActionPartners, tracker)
+    shown = texts(dispatcher)
+    assert "Cabinet médical des Tilleuls" in shown and "Maison de santé du Migron" in shown
+    assert "Cabinet kiné du Canal" not in shown and "EHPAD" not in shown
+    assert "(2 structures)" in shown
+
+
 async def test_events_are_filtered_by_profession(dialogue_db, make_tracker):
     tracker = make_tracker(slots={"profession": "aide_soignant"}, text="quels forums pour les aides-soignants ?",
                            intent="ask_discovery", entities=[entity("profession", "aide_soignant")])
@@ -281,3 +307,36 @@ async def test_childcare_for_night_shifts_among_several_needs_is_care_covering_t
     assert "horaires atypiques possibles" not in shown
     assert "Garderie de l'école du Val" not in shown
     assert "Appartements des soignants de la Baie" in shown
+
+
+# -- issue 23: pay and working conditions get an answer, not a list of structures -------------------------
+async def test_overtime_without_a_profession_depends_on_the_employer_and_offers_a_coordinator(dialogue_db,
+                                                                                           make_tracker):
+    from actions.pay import ActionPay
+
+    tracker = make_tracker(text="vous payez les heures sup ?", intent="nlu_fallback",
+                           entities=[entity("pay", "pay")])
+    dispatcher, events = await run(ActionPay, tracker)
+    shown = texts(dispatcher)
+    assert "dépendent de l'employeur" in shown and "convention collective" in shown
+    assert "Dites-moi votre métier" in shown
+    assert "•" not in shown and "EHPAD Les Roseaux" not in shown and "structures" not in shown
+    assert button_payloads(dispatcher) == ["/request_human"]
+    assert slot(events, "topic") == "profession"
+
+
+@pytest.mark.parametrize("slots, entities, pay", [
+    ({}, [entity("profession", "infirmier"), entity("pay", "pay")], "environ 2 100 € nets par mois"),
+    ({"profession": "aide_soignant"}, [entity("pay", "pay")], "environ 1 700 € nets par mois"),
+])
+async def test_a_bonus_question_gives_the_profession_pay(dialogue_db, make_tracker, slots, entities, pay):
+    from actions.pay import ActionPay
+
+    tracker = make_tracker(slots=slots, text="et la prime de nuit, c'est combien à la clinique ?",
+                           intent="ask_profession", entities=entities)
+    dispatcher, _ = await run(ActionPay, tracker)
+    shown = texts(dispatcher)
+    assert pay in shown and "convention collective" in shown and "Dites-moi votre métier" not in shown
+    assert "•" not in shown and "Clinique" not in shown
+    payloads = button_payloads(dispatcher)
+    assert payloads[0] == "/request_human" and payloads[1].startswith("/search_jobs")

@@ -113,10 +113,12 @@ def test_partners_of_a_kind_are_named_with_see_more(assistant):
 
 
 def test_practices_looking_for_a_doctor_are_named(assistant):
-    # Answered as the partners that recruit one, or as the doctor openings: either way the practices are named.
+    # The partners that recruit one, grouped by kind with their openings counted (not the openings' list).
     reply = Conversation(assistant).say("quels cabinets cherchent un médecin ?")
+    assert "Structures qui recrutent en ce moment un·e médecin généraliste" in reply
     assert "Cabinet médical des Tilleuls" in reply and "Maison de santé du Migron" in reply
     assert "Cabinet kiné du Canal" not in reply
+    assert "Médecin généraliste collaborateur" not in reply  # an opening's title: the jobs answer
 
 
 def test_events_are_filtered_by_profession(assistant):
@@ -176,7 +178,7 @@ def test_other_ways_to_ask_for_a_person_reach_a_coordinator(assistant, message):
 
 
 def test_someone_lost_gets_the_menu(assistant):
-    reply = Conversation(assistant).say("je suis un peu perdu, je sais pas par où commencer")
+    reply = Conversation(assistant).say("j'avoue que je nage un peu, vous proposez quoi au juste ?")
     assert "[Offres d'emploi" in reply
 
 
@@ -186,3 +188,17 @@ def test_see_more_with_nothing_to_continue_offers_the_menu(assistant, message):
     reply = Conversation(assistant).say(message)
     assert "rien de plus" in reply and "[Offres d'emploi" in reply
     assert "santé" not in reply
+
+
+# -- issue 23: pay and working conditions -----------------------------------------------------------------------------
+@pytest.mark.parametrize("message, pay", [
+    ("vous payez les heures sup ?", None),
+    ("infirmière, la prime de nuit elle est de combien chez vous ?", "environ 2 100 € nets par mois"),
+])
+def test_pay_questions_are_answered_without_a_list_of_structures(assistant, message, pay):
+    said = replies(Conversation(assistant), message)
+    whole = "\n".join(text for text, _ in said)
+    assert said[0][0].startswith("Le salaire, les heures supplémentaires et les primes")
+    assert "convention collective" in whole and "•" not in whole and "Structures" not in whole
+    assert pay is None or pay in whole
+    assert "Parler à un coordinateur" in said[-1][1]

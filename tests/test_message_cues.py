@@ -6,11 +6,11 @@ from the lexicon entries where possible.
 """
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
-from components.first_answer_policy import NEEDS_ACTION, SAFETY_ACTION, first_answer
+from components.first_answer_policy import NEEDS_ACTION, PAY_ACTION, SAFETY_ACTION, first_answer
 from components.message_cues import MessageCues
 from knowledge import cues
 
@@ -169,3 +169,57 @@ def test_the_first_phrase_of_a_lexicon_is_the_earliest_then_the_shortest(phrases
     text = "Bonjour, une Crèche  familiale à Pornic ?"
     span = cues._first(text, phrases)
     assert (text[span[0]:span[1]] if span else None) == expected
+
+
+# -- pay and working conditions (issue 23: « vous payez les heures sup ? ») ---------------------------
+@pytest.mark.parametrize("text", [
+    "vous payez les heures sup ?",
+    "Les HEURES SUPPLÉMENTAIRES sont majorées ??",
+    "c'est quoi la prime de nuit chez vous",
+    "quel salaire à l'ehpad de Paimbœuf pour une AS",
+    "on touche un 13e mois ?",
+    "ils paient combien les dimanches",
+])
+def test_a_pay_question_is_recognised(text):
+    assert cues.pay_found(text) is not None
+    assert ("pay", "pay") in _processed(text)
+
+
+@pytest.mark.parametrize("text", [
+    "la formation d'aide-soignante est payée par la région ?",
+    "je cherche un poste d'infirmière à Pornic",
+    "des offres de nuit à Vue ?",
+    "une crèche pour mon fils",
+])
+def test_other_questions_raise_no_pay_cue(text):
+    assert cues.pay_found(text) is None
+
+
+PAY = [{"entity": "pay", "value": "pay"}]
+
+
+def _said(intent, entities, active_loop=None):
+    loop = [ActionExecuted(active_loop), ActiveLoop(active_loop)] if active_loop else []
+    events = [*loop, ActionExecuted("action_listen"), UserUttered("…", {"name": intent, "confidence": 0.9}, entities)]
+    return DialogueStateTracker.from_events("someone", events)
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "ask_partners", "ask_profession", "out_of_scope", "inform"])
+def test_the_policy_answers_a_pay_question_instead_of_a_list(intent):
+    assert first_answer(_said(intent, PAY)) == PAY_ACTION
+    assert first_answer(DialogueStateTracker.from_events("someone", [
+        *_said(intent, PAY).events, ActionExecuted(PAY_ACTION)])) == "action_listen"
+
+
+@pytest.mark.parametrize("intent, entities, active_loop", [
+    ("ask_training", PAY, None),  # « qui paie ma formation ? » keeps the training answer
+    ("search_jobs", PAY, None),  # « un poste bien rémunéré » keeps the openings
+    ("ask_profession", PAY, "job_search_form"),  # a form in progress keeps its rules
+    ("ask_partners", [], None),  # no pay words: the partners as before
+])
+def test_the_policy_leaves_other_pay_words_to_the_rules(intent, entities, active_loop):
+    assert first_answer(_said(intent, entities, active_loop)) is None
+
+
+def test_safety_still_comes_before_a_pay_question():
+    assert first_answer(_said("ask_profession", PAY + [{"entity": "safety", "value": "distress"}])) == SAFETY_ACTION

@@ -28,6 +28,7 @@ SENDER = f"telegram-{CHAT}"
 EMAIL = "dominique.leroy@cotesoin.exemple.fr"
 NAME = "Dominique Leroy"
 QUESTION = "Bonjour, je suis infirmière de nuit, je voudrais <b>changer</b> d'établissement."
+EMERGENCY = "Attendez, ma collègue vient de faire un malaise dans le couloir"
 REPLY = "Bonjour, ici Dominique. Je vous appelle demain : l'EHPAD Les Embruns cherche justement quelqu'un."
 
 
@@ -160,6 +161,18 @@ def test_a_coordinator_takes_over_a_telegram_chat_and_gives_it_back(guichet, api
     assert "parse_mode" not in reply and "reply_markup" not in reply
     [line] = [line for line in transcripts.transcript(SENDER) if line.text == REPLY]
     assert (line.who, line.author) == ("coordinator", NAME)
+
+    # An emergency written to the coordinator: the 15 / 112 at once, and the coordinator reads both.
+    sent = len(_texts_to(api))
+    _post(guichet, text_update(CHAT, EMERGENCY))
+    first = _sent_after(api, sent, "Appelez le 15")[0]
+    assert first.startswith("Appelez le 15 (SAMU) ou le 112")
+    said = _until(lambda: [(line.who, line.text) for line in transcripts.transcript(SENDER)
+                           if line.who == "assistant" and line.text.startswith("Appelez le 15")],
+                  lambda: "la réponse d'urgence dans la transcription")
+    lines = [(line.who, line.text) for line in transcripts.transcript(SENDER)]
+    assert lines.index(("user", EMERGENCY)) < lines.index(said[0])
+    assert handoff.get_request(request.id).status == handoff.CLAIMED  # still with the coordinator
 
     # Closed with an outcome: the leaving message, then the assistant answers again.
     sent = len(_texts_to(api))

@@ -46,3 +46,15 @@ async def test_without_a_hand_over_nothing_changes(database_url, telegram):
     await telegram.post(text_update(CHAT, "stop"))
     [message] = telegram.assistant.received
     assert message.text == "stop" and "for_coordinator" not in message.metadata
+
+
+async def test_while_held_a_distress_on_telegram_gets_the_3114_and_reaches_the_coordinator(database_url, telegram,
+                                                                                          rasa, monkeypatch):
+    monkeypatch.setenv("RASA_PORT", str(rasa.port))
+    monkeypatch.setenv("RASA_TOKEN", "jeton-de-test")
+    held_request(database_url)
+    await telegram.post(text_update(CHAT, "Je pense à me faire du mal, je craque"))
+    [message] = telegram.assistant.received
+    assert message.metadata["for_coordinator"] is True
+    distress, reads = rasa.events(SENDER)
+    assert "3114" in distress["text"] and reads["text"].startswith("Camille Martin lit votre message")

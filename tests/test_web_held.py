@@ -52,6 +52,36 @@ def test_a_message_for_the_coordinator_is_not_understood():
     assert other.get("intent")["name"] == "nlu_fallback"  # untouched
 
 
+def test_a_message_for_the_coordinator_keeps_its_safety_cue_only():
+    written = Message(data={"text": "ma collègue a fait un malaise à Pornic", "metadata": {"for_coordinator": True},
+                            "intent": {"name": "inform", "confidence": 0.6},
+                            "entities": [{"entity": "commune", "value": "Pornic"},
+                                         {"entity": "safety", "value": "emergency", "extractor": "MessageCues"}]})
+    ForCoordinator().process([written])
+    assert written.get("intent")["name"] == "for_coordinator"
+    assert [e["entity"] for e in written.get("entities")] == ["safety"]  # the commune fills no slot
+
+
+HOLDER = handoff.Holder(request_id=3, coordinator_id=1, coordinator="Camille Martin")
+
+
+@pytest.mark.parametrize("message, first", [
+    ("ma collègue a fait un malaise dans le couloir", "Appelez le 15 (SAMU) ou le 112"),
+    ("Mon mari saigne beaucoup, que faire", "Appelez le 15 (SAMU) ou le 112"),
+    ("je n'en peux plus, je pense à me faire du mal", "Ce que vous vivez compte"),
+])
+def test_while_held_an_emergency_or_distress_gets_its_numbers_first(message, first):
+    said = held.safety_answer(message, HOLDER)
+    assert said[0].startswith(first)
+    if "3114" in said[0]:
+        assert said[1].startswith("Camille Martin lit votre message")
+
+
+@pytest.mark.parametrize("message", [QUESTION, "elle est malade, la crèche la garde ?", "stop"])
+def test_while_held_other_messages_get_no_safety_answer(message):
+    assert held.safety_answer(message, HOLDER) == []
+
+
 @pytest.fixture
 def tables(database_url):
     Base.metadata.create_all(db.get_engine())
@@ -176,3 +206,32 @@ def test_messages_for_the_coordinator_are_not_among_the_questions_not_understood
     tracker_store.save()
     result = observatory.misunderstood(PERIOD)
     assert [q.messages for q in result.questions] == [observatory.MASKED]  # only the one outside a hand-over
+
+
+async def test_while_held_an_emergency_reaches_the_coordinator_and_gets_the_15_at_once(tables, server, clients,
+                                                                                      rasa_here):
+    _, assistant, url = server
+    page = clients()
+    session = await page.join(url)
+    request_id = held_request(session)
+    await page.sio.emit("user_uttered", {"message": "mon collègue a fait un malaise, il respire mal",
+                                         "session_id": session})
+    await until(lambda: rasa_here.events(session))
+    [message] = assistant.received
+    assert message.metadata["for_coordinator"] is True  # for the coordinator too
+    [said] = rasa_here.events(session)  # said in the conversation, on the person's channel
+    assert said["text"].startswith("Appelez le 15 (SAMU) ou le 112") and "metadata" not in said
+    assert handoff.get_request(request_id).status == handoff.CLAIMED  # the hand-over goes on
+
+
+async def test_when_rasa_cannot_say_it_the_channel_gives_the_3114_itself(tables, server, clients, rasa_here):
+    _, assistant, url = server
+    rasa_here.status = 500
+    page = clients()
+    session = await page.join(url)
+    held_request(session)
+    page.answers.clear()
+    await page.sio.emit("user_uttered", {"message": "je suis en burn-out, je pense à me faire du mal",
+                                         "session_id": session})
+    await until(lambda: any("3114" in a.get("text", "") for a in page.answers))
+    assert assistant.received[0].metadata["for_coordinator"] is True

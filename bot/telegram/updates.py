@@ -153,19 +153,23 @@ class TelegramUpdates:
     async def forward(self, chat_id: int, text: str) -> None:
         """The person's message (or the payload of their choice) to the assistant; while a coordinator
         holds the conversation, to the coordinator, except « stop » and « supprimer mes données »
-        (bot/held.py)."""
-        sender, metadata = sender_id(chat_id), {}
+        (bot/held.py); an emergency or distress then also gets its numbers at once."""
+        sender, metadata, safety = sender_id(chat_id), {}, []
         holder = await held.holder(sender)
         if holder is not None:
             command = held.command(text)
             if command is None:
                 metadata[held.FOR_COORDINATOR] = True
+                safety = held.safety_answer(text, holder)
             elif not await held.end(sender, holder, command):
                 await self.say(chat_id, held.end_failed())
                 return
             elif command == held.STOP:
                 return
         await self.on_new_message(UserMessage(text, self.output, sender, input_channel="telegram", metadata=metadata))
+        if safety and not await held.say_safety(sender, safety):  # an emergency, even to the coordinator
+            for line in safety:
+                await self.say(chat_id, line)
 
     async def _on_text(self, chat_id: int, text: str) -> None:
         text = text.strip()

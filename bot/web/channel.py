@@ -25,7 +25,9 @@ It is Rasa's own `socketio` channel (same events, same name, same output channel
   entity: nothing in the observatory's « questions non comprises »). Two commands still work
   (knowledge/partners/vocabulary.yml `commands_while_held`): « stop » closes the request and gives the
   conversation back to the assistant, with a reply; « supprimer mes données » does the same, then
-  goes to the assistant, which asks to confirm the erasure. On connection the page is told whether
+  goes to the assistant, which asks to confirm the erasure. A medical emergency or distress still
+  gets the 15 / 112 or the 3114 at once (bot/held.py `safety_answer`), the message going to the
+  coordinator too. On connection the page is told whether
   a request is open or held (`{"handoff": …}`), so a widget that missed a change catches up.
 - Every message sent to a conversation carries an `id` (bot/web/output.py `MessageIds`): all the
   tabs of one visitor are in the conversation's room and get it, and each tab keeps the history
@@ -206,11 +208,12 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             output = MessageIds(sio, self.bot_message_evt)
             metadata = metadata_of(data, self.metadata_key)
             metadata.pop(held.FOR_COORDINATOR, None)  # only this channel says so
-            holder = await held.holder(sender_id)
+            holder, safety = await held.holder(sender_id), []
             if holder is not None:
                 command = held.command(text)
                 if command is None:
                     metadata[held.FOR_COORDINATOR] = True
+                    safety = held.safety_answer(text, holder)
                 else:
                     if not await held.end(sender_id, holder, command):
                         await sio.emit(self.bot_message_evt, {"text": held.end_failed()}, room=sid,
@@ -220,6 +223,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                         return
             await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(),
                                              metadata=metadata))
+            if safety and not await held.say_safety(sender_id, safety):
+                for line in safety:
+                    await sio.emit(self.bot_message_evt, {"text": line}, room=sid, namespace=namespace)
             await tell_state(sid, sender_id)
 
         return blueprint
