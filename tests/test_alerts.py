@@ -195,6 +195,64 @@ async def test_after_twelve_months_consent_is_asked_again(loaded_db, smtp_server
     assert (await run(a_year_later + timedelta(hours=1))).digests == 1
 
 
+async def test_the_reconsent_link_outlives_the_next_purge(loaded_db, smtp_server):
+    """The re-consent of a year-old alert waits a month from when it was asked, not from the
+    subscription's creation (which the next purge took for « never confirmed »)."""
+    from bot.web.app import init_app
+    from knowledge.coordination import privacy
+    from tests.test_web import _client, _settings
+
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    a_year_later = DAY_ONE + timedelta(days=370)
+    await send.send_reconsent(send.Report(), now=a_year_later)
+    link = smtp_server.inbox.messages[-1]
+    [waiting] = alerts.list_subscriptions()
+    body = link.get_body(("plain",)).get_content()
+    assert waiting.confirm_token in body and "12 mois" in body and "effacés sous un mois" in body
+
+    assert privacy.purge(now=a_year_later + timedelta(days=1)).alerts == 0
+    client = await _client(init_app(_settings()))
+    try:
+        confirmed = await client.get(f"/alertes/confirmer/{waiting.confirm_token}")
+        assert confirmed.status == 200 and "Alerte confirmée" in await confirmed.text()
+    finally:
+        await client.close()
+    [kept] = alerts.list_subscriptions()
+    assert kept.confirmed and kept.reconsent_asked_at is None
+
+
+async def test_a_reconsent_left_unanswered_a_month_is_purged(loaded_db, smtp_server):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    from knowledge.coordination import privacy
+
+    a_year_later = DAY_ONE + timedelta(days=370)
+    await send.send_reconsent(send.Report(), now=a_year_later)
+    assert privacy.purge(now=a_year_later + timedelta(days=29)).alerts == 0
+    assert privacy.purge(now=a_year_later + timedelta(days=32)).alerts == 1
+    assert alerts.list_subscriptions(active_only=False) == []
+
+
+async def test_smtp_down_at_reconsent_the_link_goes_at_the_next_pass(loaded_db, smtp_server):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    smtp_server.stop()
+    report = send.Report()
+    await send.send_reconsent(report, now=DAY_ONE + timedelta(days=370))
+    assert (report.failed, report.reconsents) == (1, 0)
+    smtp_server.start()
+    report = await run(DAY_ONE + timedelta(days=370, minutes=10))
+    assert (report.reconsents, report.confirmations, report.failed) == (1, 0, 0)
+    [link] = smtp_server.inbox.messages
+    assert link["Subject"] == "Votre alerte Côté Soin : la garder ?"
+    [waiting] = alerts.list_subscriptions()
+    assert f"/alertes/confirmer/{waiting.confirm_token}" in link.get_body(("plain",)).get_content()
+    assert (await run(DAY_ONE + timedelta(days=370, minutes=20))).reconsents == 0  # sent once
+    assert len(smtp_server.inbox.messages) == 1
+    assert alerts.confirm(waiting.confirm_token).confirmed
+
+
 async def test_an_alert_may_cover_the_neighbouring_communes(loaded_db, make_tracker):
     from knowledge.partners import queries
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timezone
 from typing import Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from knowledge import db
 from knowledge.coordination.models import AlertDelivery, AlertSubscription
@@ -48,6 +48,7 @@ class Subscription:
     active: bool
     created_at: datetime
     last_digest_at: Optional[datetime]
+    reconsent_asked_at: Optional[datetime] = None  # set while an e-mail alert waits for its yearly re-consent
 
     @property
     def chat_id(self) -> Optional[int]:
@@ -60,7 +61,8 @@ class Subscription:
 def _info(row: AlertSubscription) -> Subscription:
     return Subscription(row.id, row.sender_id, row.channel, row.email, row.profession_code, list(row.communes or []),
                         row.contract, row.work_time, row.confirm_token, row.unsubscribe_token,
-                        row.confirmed_at is not None, row.active, row.created_at, row.last_digest_at)
+                        row.confirmed_at is not None, row.active, row.created_at, row.last_digest_at,
+                        row.reconsent_asked_at)
 
 
 def _matching(row: AlertSubscription) -> List[OpeningInfo]:
@@ -100,6 +102,7 @@ def confirm(token: str) -> Optional[Subscription]:
             return None
         if row.confirmed_at is None:
             row.confirmed_at = row.consent_at = datetime.utcnow()
+            row.reconsent_asked_at = None
         return _info(row)
 
 
@@ -125,7 +128,10 @@ def reconsent_due(now: Optional[datetime] = None) -> bool:
 def ask_reconsent(now: Optional[datetime] = None) -> List[Subscription]:
     """Subscriptions whose consent is older than `alerts_reconsent_months` (knowledge/coordination/privacy.yml):
     an e-mail one waits for a new confirmation link (nothing is sent meanwhile); a Telegram one
-    stops, and the person is offered to start it again. Returns those to tell."""
+    stops, and the person is offered to start it again. Returns those to tell.
+
+    The e-mail's link is owed from now (`pending_confirmations`) until `confirmation_sent` notes it
+    gone: a link that could not be sent goes at a later pass."""
     now = now or datetime.utcnow()
     cutoff = _reconsent_cutoff(now)
     with db.session_scope() as session:
@@ -137,7 +143,7 @@ def ask_reconsent(now: Optional[datetime] = None) -> List[Subscription]:
                 row.active, row.unsubscribed_at = False, now
             else:
                 row.confirmed_at, row.confirm_token = None, secrets.token_urlsafe(24)
-                row.confirmation_sent_at = now  # the re-consent message below is its link
+                row.confirmation_sent_at, row.reconsent_asked_at = None, now
         return [_info(row) for row in rows]
 
 
@@ -164,7 +170,7 @@ def unsubscribe_token(token: str) -> bool:
 
 
 def pending_confirmations() -> List[Subscription]:
-    """E-mail subscriptions whose confirmation link has not been sent yet."""
+    """E-mail subscriptions whose confirmation link (first one, or yearly re-consent) has not been sent yet."""
     with db.session_scope() as session:
         return [_info(r) for r in session.scalars(select(AlertSubscription).where(
             AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_(None),
@@ -284,8 +290,10 @@ def erase(sender_id: str) -> int:
 
 
 def purge(unconfirmed_before: datetime, unsubscribed_before: datetime, dry_run: bool = False) -> int:
-    """Delete e-mail subscriptions never confirmed (their link is old) and stopped subscriptions."""
-    stale = ((AlertSubscription.confirmed_at.is_(None) & (AlertSubscription.created_at < unconfirmed_before))
+    """Delete e-mail subscriptions left unconfirmed since before `unconfirmed_before` (made then, or
+    their re-consent asked then: their link is old) and stopped subscriptions."""
+    asked = func.coalesce(AlertSubscription.reconsent_asked_at, AlertSubscription.created_at)
+    stale = ((AlertSubscription.confirmed_at.is_(None) & (asked < unconfirmed_before))
              | (AlertSubscription.active.is_(False) & (AlertSubscription.unsubscribed_at < unsubscribed_before)))
     with db.session_scope() as session:
         rows = list(session.scalars(select(AlertSubscription).where(stale)))
