@@ -110,10 +110,13 @@ def save_alert(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     if tracker.get_slot(CONSENT) not in (YES, WITH_NEIGHBOURS) or not consent or (not telegram and not email):
         say(dispatcher, "alert_declined")
         return forget
-    alerts.subscribe(tracker.sender_id, alerts.TELEGRAM if telegram else (tracker.get_latest_input_channel() or "web"),
-                     consent, email=None if telegram else email, **_criteria(tracker))
+    sub = alerts.subscribe(tracker.sender_id,
+                           alerts.TELEGRAM if telegram else (tracker.get_latest_input_channel() or "web"),
+                           consent, email=None if telegram else email, **_criteria(tracker))
     if telegram:
         say(dispatcher, "alert_saved_telegram")
+    elif sub.confirmed:
+        say(dispatcher, "alert_already_email", email=email)
     else:
         say(dispatcher, "alert_saved_email", email=email)
     return forget

@@ -65,6 +65,52 @@ async def test_email_alert_confirmed_then_one_digest_for_a_new_opening(loaded_db
     assert len(smtp_server.inbox.messages) == 2
 
 
+async def test_the_same_alert_asked_twice_is_one_alert_and_one_digest(loaded_db, smtp_server, fixture_copy):
+    criteria = {"profession": "infirmier", "communes": ["Pornic"]}
+    first = alerts.subscribe("web-1", "socketio", CONSENT, email="lea@exemple.fr", **criteria)
+    assert alerts.subscribe("web-1", "socketio", CONSENT, email="lea@exemple.fr", **criteria).id == first.id
+    await run()
+    assert len(smtp_server.inbox.messages) == 1  # one confirmation link, not two
+    alerts.confirm(first.confirm_token)
+    # Later, from another conversation, the same criteria for the same address (written otherwise).
+    again = alerts.subscribe("web-2", "socketio", CONSENT, email="Lea@Exemple.fr", **criteria)
+    assert again.id == first.id and again.confirmed and again.sender_id == "web-2"
+    assert len(alerts.list_subscriptions(active_only=False)) == 1
+    import_new_opening(fixture_copy)
+    report = await run()
+    assert (report.confirmations, report.digests, report.openings) == (0, 1, 1)
+    assert len(smtp_server.inbox.messages) == 2
+    assert "Infirmier en hospitalisation à domicile" in smtp_server.inbox.messages[1].get_body(("plain",)).get_content()
+    # « arrêter les alertes » in the latest conversation stops it.
+    assert alerts.unsubscribe_sender("web-2") == 1 and alerts.list_subscriptions() == []
+
+
+def test_other_criteria_or_another_person_make_another_alert(loaded_db):
+    first = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                             email="lea@exemple.fr")
+    others = [alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                               contract="cdd", email="lea@exemple.fr"),
+              alerts.subscribe("web-3", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                               email="sam@exemple.fr"),
+              alerts.subscribe("telegram-4242", "telegram", CONSENT, profession="infirmier", communes=["Pornic"])]
+    assert len({first.id, *(o.id for o in others)}) == 4
+    assert alerts.subscribe("telegram-4242", "telegram", CONSENT, profession="infirmier",
+                            communes=["Pornic"]).id == others[-1].id
+    assert len(alerts.list_subscriptions()) == 4
+
+
+async def test_the_same_alert_asked_again_for_a_confirmed_address_says_so(loaded_db, make_tracker):
+    criteria = {"profession": "infirmier", "commune": "Pornic"}
+    slots = {**criteria, "alert_consent": "yes", "alert_consent_text": CONSENT, "alert_email": "lea@exemple.fr"}
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    assert "lien de confirmation" in dispatcher.messages[-1]["text"]
+    alerts.confirm(alerts.list_subscriptions()[0].confirm_token)
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-2", slots=slots)
+    said = dispatcher.messages[-1]["text"]
+    assert "Vous recevez déjà cette alerte à lea@exemple.fr" in said and "lien" not in said
+    assert len(alerts.list_subscriptions()) == 1
+
+
 async def test_unsubscribed_gets_nothing(loaded_db, smtp_server, fixture_copy):
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     alerts.confirm(sub.confirm_token)

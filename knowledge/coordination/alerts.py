@@ -70,15 +70,49 @@ def _matching(row: AlertSubscription) -> List[OpeningInfo]:
                                  contract=row.contract, work_time=row.work_time, limit=MAX_PER_DIGEST).openings
 
 
+def _same_criteria(row: AlertSubscription, profession: Optional[str], communes: Sequence[str],
+                   contract: Optional[str], work_time: Optional[str]) -> bool:
+    return ((row.profession_code, row.contract, row.work_time) == (profession, contract, work_time)
+            and sorted(row.communes or []) == sorted(communes))
+
+
+def _renew(row: AlertSubscription, sender_id: str, channel: str, consent_text: str, email: Optional[str],
+           now: datetime) -> None:
+    """The same alert asked again: the consent is renewed, the conversation is the latest one; a new
+    address waits for its own confirmation, an unconfirmed one gets its link again."""
+    row.sender_id, row.channel, row.consent_text, row.consent_at = sender_id, channel, consent_text, now
+    if row.channel == TELEGRAM:
+        return
+    if (email or "").lower() != (row.email or "").lower():
+        row.email, row.confirmed_at, row.confirm_token = email, None, secrets.token_urlsafe(24)
+        row.reconsent_asked_at = None
+    if row.confirmed_at is None:
+        row.confirmation_sent_at = None
+
+
 def subscribe(sender_id: str, channel: str, consent_text: str, profession: Optional[str] = None,
               communes: Sequence[str] = (), contract: Optional[str] = None, work_time: Optional[str] = None,
               email: Optional[str] = None) -> Subscription:
     """Keep the criteria with the consent. Telegram: active at once; otherwise an e-mail is needed
-    and the subscription waits for its confirmation link. The openings already there are noted."""
+    and the subscription waits for its confirmation link. The openings already there are noted.
+
+    The same criteria asked again by the conversation, or for the same e-mail address, renew the
+    active subscription that has them instead of adding a second one: one digest a day, each
+    opening once."""
     now = datetime.utcnow()
     by_telegram = channel == TELEGRAM
     if not by_telegram and not email:
         raise ValueError("une alerte hors Telegram a besoin d'une adresse e-mail")
+    same_person = AlertSubscription.sender_id == sender_id
+    if not by_telegram:
+        same_person = same_person | (func.lower(AlertSubscription.email) == email.lower())
+    with db.session_scope() as session:
+        for row in session.scalars(select(AlertSubscription).where(
+                AlertSubscription.active.is_(True), same_person).order_by(AlertSubscription.id)):
+            if (row.channel == TELEGRAM) == by_telegram and _same_criteria(row, profession, communes, contract,
+                                                                          work_time):
+                _renew(row, sender_id, channel, consent_text, None if by_telegram else email, now)
+                return _info(row)
     row = AlertSubscription(
         sender_id=sender_id, channel=channel, email=None if by_telegram else email, profession_code=profession,
         communes=list(communes), contract=contract, work_time=work_time, consent_text=consent_text,
