@@ -99,7 +99,7 @@ def test_other_criteria_or_another_person_make_another_alert(loaded_db):
     assert len(alerts.list_subscriptions()) == 4
 
 
-async def test_the_same_alert_asked_again_for_a_confirmed_address_says_so(loaded_db, make_tracker):
+async def test_the_same_alert_asked_again_for_a_confirmed_address_says_so(loaded_db, make_tracker, smtp_server):
     criteria = {"profession": "infirmier", "commune": "Pornic"}
     slots = {**criteria, "alert_consent": "yes", "alert_consent_text": CONSENT, "alert_email": "lea@exemple.fr"}
     dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
@@ -204,6 +204,31 @@ async def test_consent_is_kept_with_the_criteria_and_stop_alertes_stops(loaded_d
                                    text="arrêter les alertes", intent="stop_alerts")
     assert "ne recevrez plus" in dispatcher.messages[-1]["text"]
     assert alerts.list_subscriptions() == []
+
+
+async def test_without_smtp_host_the_email_alert_says_what_really_happens(loaded_db, make_tracker, monkeypatch,
+                                                                        smtp_server):
+    slots = {"profession": "infirmier", "commune": "Pornic", "alert_consent": "yes", "alert_consent_text": CONSENT,
+             "alert_email": "lea@exemple.fr"}
+    monkeypatch.delenv("SMTP_HOST")
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    said = dispatcher.messages[-1]["text"]
+    assert "je ne peux pas envoyer d'e-mail pour le moment" in said and "Telegram" in said
+    assert "un e-mail part" not in said
+    await run()
+    assert smtp_server.inbox.messages == []
+    # The link waits for a server, as the message says, then goes.
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    assert (await run()).confirmations == 1
+    [link] = smtp_server.inbox.messages
+    assert alerts.list_subscriptions()[0].confirm_token in link.get_body(("plain",)).get_content()
+
+
+async def test_with_a_mail_server_the_email_alert_says_a_link_is_on_its_way(loaded_db, make_tracker, smtp_server):
+    slots = {"profession": "infirmier", "alert_consent": "yes", "alert_consent_text": CONSENT,
+             "alert_email": "lea@exemple.fr"}
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    assert "un e-mail part vers lea@exemple.fr avec un lien de confirmation" in dispatcher.messages[-1]["text"]
 
 
 async def test_declined_alert_keeps_nothing(loaded_db, make_tracker):

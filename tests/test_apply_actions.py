@@ -152,6 +152,18 @@ async def test_opening_without_email_is_queued_and_the_candidate_told(loaded_db,
     assert applications.for_sender("candidate-42")[0].status == applications.QUEUED
 
 
+async def test_without_smtp_host_the_candidate_is_told_the_coordinators_transmit_it(loaded_db, make_tracker,
+                                                                                      monkeypatch):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    dispatcher, _ = await submit(make_tracker, apply_confirm="send", apply_consent="Je consens.")
+    said = texts(dispatcher)
+    [recorded] = applications.for_sender("candidate-42")
+    assert recorded.status == applications.QUEUED and recorded.reference in said
+    assert "ne peut pas partir par e-mail pour le moment" in said and "la transmet elle-même" in said
+    # Not the structure's fault, and no promise of an e-mail.
+    assert "ne reçoit pas les candidatures par e-mail" not in said and "part par e-mail" not in said
+
+
 async def test_cancelled_form_keeps_nothing(loaded_db, make_tracker, var_dir, table_counts):
     token = cv_files.issue_token("candidate-42")
     stored = cv_files.save(token, "cv.pdf", b"%PDF-1.4")
