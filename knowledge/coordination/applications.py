@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import select, update
 
 from knowledge import db, settings
+from knowledge.audit import audit
 from knowledge.coordination import mail_settings
 from knowledge.coordination.models import Application, ApplicationEvent, CvUpload
 from knowledge.partners.models import Commune, Opening
@@ -240,6 +241,30 @@ def mark_transmitted(application_id: int, coordinator_id: int) -> None:
             raise NotFound(f"candidature {application_id}")
         row.status, row.next_attempt_at, row.sent_at = TRANSMITTED, None, datetime.utcnow()
         _event(row, "transmitted", "", coordinator_id)
+
+
+@dataclass(frozen=True)
+class CvFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def cv_for_coordinator(application_id: int, coordinator_id: int) -> CvFile:
+    """An application's CV, for a coordinator to transmit it by other means. Noted in the
+    application's trail and in the audit trail (which outlives the application: who read whose CV,
+    by reference only). `NotFound` when the application, its CV or the file is gone (erased, purged)."""
+    with db.session_scope() as session:
+        row = session.get(Application, application_id)
+        if row is None or not row.cv_path:
+            raise NotFound(f"CV de la candidature {application_id}")
+        try:
+            data = Path(row.cv_path).read_bytes()
+        except OSError:
+            raise NotFound(f"CV de la candidature {application_id}") from None
+        _event(row, "cv_downloaded", "", coordinator_id)
+        audit(session, coordinator_id, "cv_downloaded", detail=row.reference)
+        return CvFile(row.cv_filename or Path(row.cv_path).name, row.cv_type or "application/octet-stream", data)
 
 
 def get(application_id: int) -> ApplicationInfo:
