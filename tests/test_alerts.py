@@ -111,6 +111,50 @@ async def test_the_same_alert_asked_again_for_a_confirmed_address_says_so(loaded
     assert len(alerts.list_subscriptions()) == 1
 
 
+async def test_the_digest_body_has_a_working_unsubscribe_link(loaded_db, smtp_server, fixture_copy):
+    from bot.web.app import init_app
+    from tests.test_web import _client, _settings
+
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    import_new_opening(fixture_copy)
+    await run()
+    [digest] = smtp_server.inbox.messages
+    link = f"/alertes/arreter/{sub.unsubscribe_token}"
+    plain = digest.get_body(("plain",)).get_content()
+    assert f"Ne plus recevoir ces alertes : {send.unsubscribe_url(sub)}" in plain
+    assert link in digest.get_body(("html",)).get_content()
+    client = await _client(init_app(_settings()))
+    try:
+        stopped = await client.get(link)  # the link as a person opens it from the e-mail
+        assert stopped.status == 200 and "Alertes arrêtées" in await stopped.text()
+    finally:
+        await client.close()
+    assert alerts.list_subscriptions() == []
+
+
+@pytest.mark.parametrize("arguments, expected, absent", [
+    (["alerts", "list"], ["\tactive\ttelegram 4242\tInfirmier / infirmière à Pornic, CDI\tdepuis le ",
+                          "\tà confirmer\tsam@exemple.fr\ttous métiers sur tout le territoire\t"], ["lea@exemple.fr"]),
+    (["alerts", "list", "--all"], ["\tarrêtée\tlea@exemple.fr\t", "\tactive\ttelegram 4242\t"], []),
+])
+def test_cotesoin_alerts_list(loaded_db, capsys, arguments, expected, absent):
+    from bot import cli
+
+    assert cli.main(["alerts", "list"]) == 0
+    assert capsys.readouterr().out == "Aucune alerte active.\n"
+    alerts.subscribe("telegram-4242", "telegram", CONSENT, profession="infirmier", communes=["Pornic"], contract="cdi")
+    alerts.subscribe("web-2", "socketio", CONSENT, email="sam@exemple.fr")
+    stopped = alerts.subscribe("web-1", "socketio", CONSENT, profession="aide_soignant", email="lea@exemple.fr")
+    alerts.unsubscribe_token(stopped.unsubscribe_token)
+    assert cli.main(arguments) == 0
+    out = capsys.readouterr().out
+    for line in expected:
+        assert line in out
+    for word in absent:
+        assert word not in out
+
+
 async def test_unsubscribed_gets_nothing(loaded_db, smtp_server, fixture_copy):
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     alerts.confirm(sub.confirm_token)

@@ -117,6 +117,8 @@ class ApplicationInfo:
     sent_at: Optional[datetime]
     last_error: Optional[str]
     events: List[EventInfo] = field(default_factory=list)
+    consent_text: str = ""  # the sentence the candidate accepted, word for word, naming the structure
+    consent_at: Optional[datetime] = None
 
     @property
     def status_label(self) -> str:
@@ -133,6 +135,7 @@ def _info(row: Application, with_events: bool = False) -> ApplicationInfo:
         created_at=row.created_at, sent_at=row.sent_at, last_error=row.last_error,
         events=[EventInfo(e.at, e.action, e.detail, e.coordinator.name if e.coordinator else None)
                 for e in row.events] if with_events else [],
+        consent_text=row.consent_text, consent_at=row.consent_at,
     )
 
 

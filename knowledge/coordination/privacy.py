@@ -78,7 +78,8 @@ def export(sender_id: str) -> Dict[str, Any]:
 def _application(a: "applications.ApplicationInfo") -> Dict[str, Any]:
     return {"reference": a.reference, "created_at": a.created_at.isoformat(), "opening": a.opening_title,
             "structure": a.structure, "name": a.name, "contact": a.contact, "message": a.message,
-            "cv": a.cv_filename, "status": a.status_label,
+            "cv": a.cv_filename, "status": a.status_label, "consent_text": a.consent_text,
+            "consent_at": a.consent_at.isoformat() if a.consent_at else None,
             "events": [{"at": e.at.isoformat(), "action": e.action} for e in a.events]}
 
 
