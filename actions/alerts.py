@@ -13,7 +13,7 @@ from actions.apply import _said, cancels
 from actions.contact import parse_email
 from actions.jobs import describe
 from actions.messages import say
-from knowledge.coordination import alerts
+from knowledge.coordination import alerts, mail_settings
 from knowledge.partners import queries
 from knowledge.partners.criteria import Criteria
 from knowledge.texts import text
@@ -110,10 +110,15 @@ def save_alert(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     if tracker.get_slot(CONSENT) not in (YES, WITH_NEIGHBOURS) or not consent or (not telegram and not email):
         say(dispatcher, "alert_declined")
         return forget
-    alerts.subscribe(tracker.sender_id, alerts.TELEGRAM if telegram else (tracker.get_latest_input_channel() or "web"),
-                     consent, email=None if telegram else email, **_criteria(tracker))
+    sub = alerts.subscribe(tracker.sender_id,
+                           alerts.TELEGRAM if telegram else (tracker.get_latest_input_channel() or "web"),
+                           consent, email=None if telegram else email, **_criteria(tracker))
     if telegram:
         say(dispatcher, "alert_saved_telegram")
+    elif sub.confirmed:
+        say(dispatcher, "alert_already_email", email=email)
+    elif mail_settings.smtp() is None:  # the link waits for a server (bot/alerts/send.py)
+        say(dispatcher, "alert_saved_email_no_mail_server", email=email)
     else:
         say(dispatcher, "alert_saved_email", email=email)
     return forget

@@ -261,6 +261,8 @@ def submit_application(dispatcher: CollectingDispatcher, tracker: Tracker) -> Li
     cv_files.discard(tracker.sender_id)
     if recorded.status == applications.PENDING:
         say(dispatcher, "apply_sent", reference=recorded.reference, structure=recorded.structure)
+    elif applications.email_address(recorded.recipient) is not None:  # queued: no SMTP server to send it
+        say(dispatcher, "apply_queued_no_mail_server", reference=recorded.reference, structure=recorded.structure)
     else:
         say(dispatcher, "apply_queued", reference=recorded.reference, structure=recorded.structure)
     return _forget()

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import Answer, AnswerAction, buttons
 from actions.discovery import answer_discovery
 from actions.handoff import CALLBACK_FORM, decline_callback, request_human
-from actions.jobs import show_more_openings, show_openings
+from actions.jobs import decline_more, show_more_openings, show_openings
 from actions.living import answer_childcare, answer_housing, answer_mobility, answer_spouse_job
 from actions.messages import say
 from actions.partners import answer_installation, answer_partners, show_more_partners
@@ -98,8 +98,11 @@ def answer_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
 
 
 def answer_no(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
-    if waiting_for(tracker) is Pending.CALLBACK:
+    pending = waiting_for(tracker)
+    if pending is Pending.CALLBACK:
         return decline_callback(dispatcher)
+    if pending is Pending.MORE_JOBS:
+        return decline_more(dispatcher, tracker)
     say(dispatcher, "no_problem")
     return [set_pending(None)]
 

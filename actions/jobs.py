@@ -1,5 +1,5 @@
 """Job search: the openings matching the user's criteria, paged, with alternatives when none."""
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Sequence
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -64,7 +64,7 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
     events = [topic(Topic.JOBS), SlotSet("jobs_offset", float(offset + len(search.openings)))]
     if not search.openings:
         if offset:
-            say(dispatcher, "jobs_no_more")
+            say(dispatcher, "jobs_no_more", buttons=buttons([alert_button()]))
             return events + [set_pending(None)]
         propose_alternatives(dispatcher, criteria)
         return unmet_marker(criteria) + events + [set_pending(Pending.HUMAN)]
@@ -76,12 +76,23 @@ def show_openings(dispatcher: CollectingDispatcher, tracker: Tracker, offset: in
         offer_to_narrow(dispatcher, criteria)
     if remaining > 0:
         say(dispatcher, "jobs_more", count=counted(remaining, "other_opening"),
-            buttons=buttons([(text("button.yes_what_follows"), "/affirm"), (text("button.no_thanks"), "/deny")]))
+            buttons=buttons([(text("button.yes_what_follows"), "/affirm"), (text("button.no_thanks"), "/deny"),
+                             alert_button()]))
         return events + [set_pending(Pending.MORE_JOBS)]
-    say(dispatcher, "jobs_next_step", example=example_commune([criteria.value("commune"),
-                                                               *(o.commune for o in search.openings)]),
-        buttons=buttons([alert_button()]))
+    next_step(dispatcher, criteria, [o.commune for o in search.openings])
     return events + [set_pending(None)]
+
+
+def next_step(dispatcher: CollectingDispatcher, criteria: Criteria, communes_shown: Sequence[str] = ()) -> None:
+    """After the openings: how to apply, how to change a criterion, and the alert offered."""
+    say(dispatcher, "jobs_next_step", example=example_commune([criteria.value("commune"), *communes_shown]),
+        buttons=buttons([alert_button()]))
+
+
+def decline_more(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    """« non » to « voir la suite ? »: the next steps, the alert offered as after any search."""
+    next_step(dispatcher, Criteria.from_tracker(tracker))
+    return [set_pending(None)]
 
 
 def unmet_marker(criteria: Criteria) -> List[Dict[str, Any]]:

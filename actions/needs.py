@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import living
 from actions.answers import AnswerAction, buttons
 from actions.formatting import (
+    apply_buttons,
     childcare_extra,
     counted,
     housing_extra,
@@ -22,7 +23,7 @@ from actions.formatting import (
     resource_line,
     structure_extra,
 )
-from actions.jobs import describe
+from actions.jobs import alert_button, describe
 from actions.messages import say
 from actions.pending import set_pending
 from actions.places import example_commune
@@ -78,6 +79,8 @@ def _brief_places(dispatcher: CollectingDispatcher, name: str, commune: Optional
 
 
 def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optional[str]) -> None:
+    """The openings in brief, each with its « Postuler » button, and the alert offered (always when
+    none is open); without a profession, ask it."""
     if criteria.value("profession") is None:
         say(dispatcher, "needs_jobs_profession", example=example_commune([commune]))
         return
@@ -90,13 +93,14 @@ def _jobs(dispatcher: CollectingDispatcher, criteria: Criteria, commune: Optiona
                                        contract=criteria.value("contract_type"),
                                        work_time=criteria.value("work_time"), limit=BRIEF_LIMIT)
     if not search.total:
-        say(dispatcher, "needs_jobs_none", criteria=describe(criteria))
+        say(dispatcher, "needs_jobs_none", criteria=describe(criteria), buttons=buttons([alert_button()]))
         return
     lines = [opening_line(o) for o in search.openings]
     if search.total > len(search.openings):
         lines.append(text("needs_more", count=search.total - len(search.openings)))
     heading = text("needs_jobs", criteria=describe(criteria), count=counted(search.total, "opening"))
-    dispatcher.utter_message(text="\n".join([heading, *lines]))
+    dispatcher.utter_message(text="\n".join([heading, *lines]),
+                             buttons=apply_buttons(search.openings) + buttons([alert_button()]))
 
 
 def answer_needs(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -97,6 +97,51 @@ async def test_follow_up_reruns_the_job_search_with_the_new_commune(loaded_db, m
     assert "EHPAD Les Tilleuls" in texts(dispatcher)
 
 
+ALERT = "/subscribe_alerts"
+
+
+def alert_offered(dispatcher) -> bool:
+    """« M'alerter des nouvelles offres » is among the buttons, with its title."""
+    return any(b["payload"] == ALERT and b["title"] == "M'alerter des nouvelles offres"
+               for m in dispatcher.messages for b in m.get("buttons") or [])
+
+
+@pytest.mark.parametrize("slots, listed, pending", [
+    ({"profession": "infirmier", "commune": "Pornic", "contract_type": "cdd"}, 2, None),  # ≤ 5 found
+    ({"profession": "infirmier", "commune": "Pornic"}, 5, "more_jobs"),  # > 5 found: « la suite ? »
+    ({"profession": "aide_soignant", "commune": "Vue", "contract_type": "interim"}, 0, "human"),  # none
+])
+async def test_every_search_offers_the_alert(loaded_db, make_tracker, slots, listed, pending):
+    dispatcher, events = await run(ActionSearchJobs, make_tracker(slots=slots))
+    assert sum(p.startswith("/apply") for p in button_payloads(dispatcher)) == listed  # a « Postuler » each
+    assert slot(events, "pending") == pending
+    assert alert_offered(dispatcher)
+    if pending == "more_jobs":  # on the « la suite ? » question itself, next to « oui » and « non »
+        more = dispatcher.messages[-1]
+        assert "voir la suite" in more["text"]
+        assert [b["payload"] for b in more["buttons"]] == ["/affirm", "/deny", ALERT]
+
+
+async def test_no_to_the_next_page_offers_the_alert(loaded_db, make_tracker):
+    tracker = make_tracker(slots={"profession": "infirmier", "commune": "Pornic", "pending": "more_jobs",
+                                  "jobs_offset": 5.0, "topic": "jobs"}, text="non merci", intent="deny")
+    dispatcher, events = await run(ActionNo, tracker)
+    assert "Postuler" in texts(dispatcher) and alert_offered(dispatcher)
+    assert slot(events, "pending") is None
+
+
+@pytest.mark.parametrize("offset, listed", [(5.0, 2), (7.0, 0)])  # the last page; nothing more to show
+async def test_more_openings_to_the_end_offer_the_alert(loaded_db, make_tracker, offset, listed):
+    from actions.dialogue import ActionMore
+
+    tracker = make_tracker(slots={"profession": "infirmier", "commune": "Pornic", "pending": "more_jobs",
+                                  "jobs_offset": offset, "topic": "jobs"}, text="plus d'offres", intent="ask_more")
+    dispatcher, events = await run(ActionMore, tracker)
+    assert texts(dispatcher).count("• ") == listed
+    assert alert_offered(dispatcher)
+    assert slot(events, "pending") is None
+
+
 # -- form validation ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("slot_name, typed, expected", [
     ("profession", "infirmiere", "infirmier"),

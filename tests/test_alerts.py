@@ -65,6 +65,96 @@ async def test_email_alert_confirmed_then_one_digest_for_a_new_opening(loaded_db
     assert len(smtp_server.inbox.messages) == 2
 
 
+async def test_the_same_alert_asked_twice_is_one_alert_and_one_digest(loaded_db, smtp_server, fixture_copy):
+    criteria = {"profession": "infirmier", "communes": ["Pornic"]}
+    first = alerts.subscribe("web-1", "socketio", CONSENT, email="lea@exemple.fr", **criteria)
+    assert alerts.subscribe("web-1", "socketio", CONSENT, email="lea@exemple.fr", **criteria).id == first.id
+    await run()
+    assert len(smtp_server.inbox.messages) == 1  # one confirmation link, not two
+    alerts.confirm(first.confirm_token)
+    # Later, from another conversation, the same criteria for the same address (written otherwise).
+    again = alerts.subscribe("web-2", "socketio", CONSENT, email="Lea@Exemple.fr", **criteria)
+    assert again.id == first.id and again.confirmed and again.sender_id == "web-2"
+    assert len(alerts.list_subscriptions(active_only=False)) == 1
+    import_new_opening(fixture_copy)
+    report = await run()
+    assert (report.confirmations, report.digests, report.openings) == (0, 1, 1)
+    assert len(smtp_server.inbox.messages) == 2
+    assert "Infirmier en hospitalisation à domicile" in smtp_server.inbox.messages[1].get_body(("plain",)).get_content()
+    # « arrêter les alertes » in the latest conversation stops it.
+    assert alerts.unsubscribe_sender("web-2") == 1 and alerts.list_subscriptions() == []
+
+
+def test_other_criteria_or_another_person_make_another_alert(loaded_db):
+    first = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                             email="lea@exemple.fr")
+    others = [alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                               contract="cdd", email="lea@exemple.fr"),
+              alerts.subscribe("web-3", "socketio", CONSENT, profession="infirmier", communes=["Pornic"],
+                               email="sam@exemple.fr"),
+              alerts.subscribe("telegram-4242", "telegram", CONSENT, profession="infirmier", communes=["Pornic"])]
+    assert len({first.id, *(o.id for o in others)}) == 4
+    assert alerts.subscribe("telegram-4242", "telegram", CONSENT, profession="infirmier",
+                            communes=["Pornic"]).id == others[-1].id
+    assert len(alerts.list_subscriptions()) == 4
+
+
+async def test_the_same_alert_asked_again_for_a_confirmed_address_says_so(loaded_db, make_tracker, smtp_server):
+    criteria = {"profession": "infirmier", "commune": "Pornic"}
+    slots = {**criteria, "alert_consent": "yes", "alert_consent_text": CONSENT, "alert_email": "lea@exemple.fr"}
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    assert "lien de confirmation" in dispatcher.messages[-1]["text"]
+    alerts.confirm(alerts.list_subscriptions()[0].confirm_token)
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-2", slots=slots)
+    said = dispatcher.messages[-1]["text"]
+    assert "Vous recevez déjà cette alerte à lea@exemple.fr" in said and "lien" not in said
+    assert len(alerts.list_subscriptions()) == 1
+
+
+async def test_the_digest_body_has_a_working_unsubscribe_link(loaded_db, smtp_server, fixture_copy):
+    from bot.web.app import init_app
+    from tests.test_web import _client, _settings
+
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    import_new_opening(fixture_copy)
+    await run()
+    [digest] = smtp_server.inbox.messages
+    link = f"/alertes/arreter/{sub.unsubscribe_token}"
+    plain = digest.get_body(("plain",)).get_content()
+    assert f"Ne plus recevoir ces alertes : {send.unsubscribe_url(sub)}" in plain
+    assert link in digest.get_body(("html",)).get_content()
+    client = await _client(init_app(_settings()))
+    try:
+        stopped = await client.get(link)  # the link as a person opens it from the e-mail
+        assert stopped.status == 200 and "Alertes arrêtées" in await stopped.text()
+    finally:
+        await client.close()
+    assert alerts.list_subscriptions() == []
+
+
+@pytest.mark.parametrize("arguments, expected, absent", [
+    (["alerts", "list"], ["\tactive\ttelegram 4242\tInfirmier / infirmière à Pornic, CDI\tdepuis le ",
+                          "\tà confirmer\tsam@exemple.fr\ttous métiers sur tout le territoire\t"], ["lea@exemple.fr"]),
+    (["alerts", "list", "--all"], ["\tarrêtée\tlea@exemple.fr\t", "\tactive\ttelegram 4242\t"], []),
+])
+def test_cotesoin_alerts_list(loaded_db, capsys, arguments, expected, absent):
+    from bot import cli
+
+    assert cli.main(["alerts", "list"]) == 0
+    assert capsys.readouterr().out == "Aucune alerte active.\n"
+    alerts.subscribe("telegram-4242", "telegram", CONSENT, profession="infirmier", communes=["Pornic"], contract="cdi")
+    alerts.subscribe("web-2", "socketio", CONSENT, email="sam@exemple.fr")
+    stopped = alerts.subscribe("web-1", "socketio", CONSENT, profession="aide_soignant", email="lea@exemple.fr")
+    alerts.unsubscribe_token(stopped.unsubscribe_token)
+    assert cli.main(arguments) == 0
+    out = capsys.readouterr().out
+    for line in expected:
+        assert line in out
+    for word in absent:
+        assert word not in out
+
+
 async def test_unsubscribed_gets_nothing(loaded_db, smtp_server, fixture_copy):
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     alerts.confirm(sub.confirm_token)
@@ -160,6 +250,31 @@ async def test_consent_is_kept_with_the_criteria_and_stop_alertes_stops(loaded_d
     assert alerts.list_subscriptions() == []
 
 
+async def test_without_smtp_host_the_email_alert_says_what_really_happens(loaded_db, make_tracker, monkeypatch,
+                                                                        smtp_server):
+    slots = {"profession": "infirmier", "commune": "Pornic", "alert_consent": "yes", "alert_consent_text": CONSENT,
+             "alert_email": "lea@exemple.fr"}
+    monkeypatch.delenv("SMTP_HOST")
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    said = dispatcher.messages[-1]["text"]
+    assert "je ne peux pas envoyer d'e-mail pour le moment" in said and "Telegram" in said
+    assert "un e-mail part" not in said
+    await run()
+    assert smtp_server.inbox.messages == []
+    # The link waits for a server, as the message says, then goes.
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    assert (await run()).confirmations == 1
+    [link] = smtp_server.inbox.messages
+    assert alerts.list_subscriptions()[0].confirm_token in link.get_body(("plain",)).get_content()
+
+
+async def test_with_a_mail_server_the_email_alert_says_a_link_is_on_its_way(loaded_db, make_tracker, smtp_server):
+    slots = {"profession": "infirmier", "alert_consent": "yes", "alert_consent_text": CONSENT,
+             "alert_email": "lea@exemple.fr"}
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    assert "un e-mail part vers lea@exemple.fr avec un lien de confirmation" in dispatcher.messages[-1]["text"]
+
+
 async def test_declined_alert_keeps_nothing(loaded_db, make_tracker):
     dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, slots={"alert_consent": None})
     assert "je ne garde rien" in dispatcher.messages[-1]["text"]
@@ -193,6 +308,64 @@ async def test_after_twelve_months_consent_is_asked_again(loaded_db, smtp_server
     assert (await run(a_year_later)).digests == 0  # nothing while the new consent is missing
     alerts.confirm(waiting.confirm_token)
     assert (await run(a_year_later + timedelta(hours=1))).digests == 1
+
+
+async def test_the_reconsent_link_outlives_the_next_purge(loaded_db, smtp_server):
+    """The re-consent of a year-old alert waits a month from when it was asked, not from the
+    subscription's creation (which the next purge took for « never confirmed »)."""
+    from bot.web.app import init_app
+    from knowledge.coordination import privacy
+    from tests.test_web import _client, _settings
+
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    a_year_later = DAY_ONE + timedelta(days=370)
+    await send.send_reconsent(send.Report(), now=a_year_later)
+    link = smtp_server.inbox.messages[-1]
+    [waiting] = alerts.list_subscriptions()
+    body = link.get_body(("plain",)).get_content()
+    assert waiting.confirm_token in body and "12 mois" in body and "effacés sous un mois" in body
+
+    assert privacy.purge(now=a_year_later + timedelta(days=1)).alerts == 0
+    client = await _client(init_app(_settings()))
+    try:
+        confirmed = await client.get(f"/alertes/confirmer/{waiting.confirm_token}")
+        assert confirmed.status == 200 and "Alerte confirmée" in await confirmed.text()
+    finally:
+        await client.close()
+    [kept] = alerts.list_subscriptions()
+    assert kept.confirmed and kept.reconsent_asked_at is None
+
+
+async def test_a_reconsent_left_unanswered_a_month_is_purged(loaded_db, smtp_server):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    from knowledge.coordination import privacy
+
+    a_year_later = DAY_ONE + timedelta(days=370)
+    await send.send_reconsent(send.Report(), now=a_year_later)
+    assert privacy.purge(now=a_year_later + timedelta(days=29)).alerts == 0
+    assert privacy.purge(now=a_year_later + timedelta(days=32)).alerts == 1
+    assert alerts.list_subscriptions(active_only=False) == []
+
+
+async def test_smtp_down_at_reconsent_the_link_goes_at_the_next_pass(loaded_db, smtp_server):
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    smtp_server.stop()
+    report = send.Report()
+    await send.send_reconsent(report, now=DAY_ONE + timedelta(days=370))
+    assert (report.failed, report.reconsents) == (1, 0)
+    smtp_server.start()
+    report = await run(DAY_ONE + timedelta(days=370, minutes=10))
+    assert (report.reconsents, report.confirmations, report.failed) == (1, 0, 0)
+    [link] = smtp_server.inbox.messages
+    assert link["Subject"] == "Votre alerte Côté Soin : la garder ?"
+    [waiting] = alerts.list_subscriptions()
+    assert f"/alertes/confirmer/{waiting.confirm_token}" in link.get_body(("plain",)).get_content()
+    assert (await run(DAY_ONE + timedelta(days=370, minutes=20))).reconsents == 0  # sent once
+    assert len(smtp_server.inbox.messages) == 1
+    assert alerts.confirm(waiting.confirm_token).confirmed
 
 
 async def test_an_alert_may_cover_the_neighbouring_communes(loaded_db, make_tracker):

@@ -152,6 +152,37 @@ async def test_opening_without_email_is_queued_and_the_candidate_told(loaded_db,
     assert applications.for_sender("candidate-42")[0].status == applications.QUEUED
 
 
+async def test_without_smtp_host_the_candidate_is_told_the_coordinators_transmit_it(loaded_db, make_tracker,
+                                                                                      monkeypatch):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    dispatcher, _ = await submit(make_tracker, apply_confirm="send", apply_consent="Je consens.")
+    said = texts(dispatcher)
+    [recorded] = applications.for_sender("candidate-42")
+    assert recorded.status == applications.QUEUED and recorded.reference in said
+    assert "ne peut pas partir par e-mail pour le moment" in said and "la transmet elle-même" in said
+    # Not the structure's fault, and no promise of an e-mail.
+    assert "ne reçoit pas les candidatures par e-mail" not in said and "part par e-mail" not in said
+
+
+async def test_the_consent_shown_is_kept_word_for_word_with_its_date_and_exported(loaded_db, make_tracker,
+                                                                                   smtp_server):
+    from datetime import datetime, timedelta
+
+    from knowledge.coordination import privacy
+
+    summary = CollectingDispatcher()
+    events = await apply.ActionAskApplyConfirm().run(summary, make_tracker(slots={**FILLED, "apply_cv": "-"}), DOMAIN)
+    consent = slots_of(events)["apply_consent"]
+    assert consent in texts(summary) and "Centre hospitalier des Embruns" in consent and "6 mois" in consent
+    before = datetime.utcnow()
+    await submit(make_tracker, apply_confirm="send", apply_consent=consent)
+    [recorded] = applications.for_sender("candidate-42")
+    assert recorded.consent_text == consent
+    assert before - timedelta(seconds=1) <= recorded.consent_at <= datetime.utcnow()
+    [exported] = privacy.export("candidate-42")["applications"]
+    assert (exported["consent_text"], exported["consent_at"]) == (consent, recorded.consent_at.isoformat())
+
+
 async def test_cancelled_form_keeps_nothing(loaded_db, make_tracker, var_dir, table_counts):
     token = cv_files.issue_token("candidate-42")
     stored = cv_files.save(token, "cv.pdf", b"%PDF-1.4")

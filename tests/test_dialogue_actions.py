@@ -3,6 +3,7 @@
 Entities are built by hand the way the NLU sends them (roles, and the `safety`, `need`,
 `child_age` cues of components/message_cues.py), so these tests do not depend on the model.
 """
+import json
 from pathlib import Path
 
 import pytest
@@ -104,8 +105,45 @@ async def test_every_need_named_is_answered_in_order(dialogue_db, make_tracker):
     assert "Micro-crèche Les Petits Galets" in shown and "Accueil de loisirs du Tenu" not in shown
     assert "Maison communale du Tenu" in shown and "Ligne de car du Tenu" in shown
     assert "Emploi de votre conjoint" not in shown  # not asked
-    payloads = button_payloads(dispatcher)
+    # The last message leads to the full answer of each need (the openings' own buttons come with them).
+    payloads = [b["payload"] for b in dispatcher.messages[-1]["buttons"]]
     assert payloads[:4] == ["/search_jobs", "/ask_childcare", "/ask_housing", "/ask_mobility"]
+
+
+def _needs_tracker(make_tracker, slots, text):
+    return make_tracker(slots=slots, text=text, intent="ask_housing",
+                        entities=[entity("need", "jobs"), entity("need", "housing")])
+
+
+def _jobs_message(dispatcher):
+    [message] = [m for m in dispatcher.messages if (m["text"] or "").startswith("Offres d'emploi")]
+    return message
+
+
+async def test_the_openings_among_several_needs_have_postuler_and_the_alert(dialogue_db, make_tracker):
+    tracker = _needs_tracker(make_tracker, {"profession": "infirmier", "commune": "Pornic"},
+                             "infirmière, je cherche un poste et un logement à Pornic")
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    jobs = _jobs_message(dispatcher)
+    assert jobs["text"].count("• ") == 3
+    titles = {"o_ide_pornic_1": "Infirmier·ère en chirurgie", "o_ide_pornic_2": "Infirmier·ère de bloc",
+              "o_ide_pornic_3": "Infirmier·ère en ambulatoire"}
+    *apply, alert = jobs["buttons"]
+    # One « Postuler » per opening listed, in the order of the lines, then the alert.
+    assert sorted(b["payload"] for b in apply) == [f'/apply{{"opening_id":"{i}"}}' for i in sorted(titles)]
+    shown = [titles[json.loads(b["payload"][len("/apply"):])["opening_id"]] for b in apply]
+    assert [b["title"] for b in apply] == [f"Postuler — {title}" for title in shown]
+    assert sorted(shown, key=jobs["text"].index) == shown
+    assert (alert["title"], alert["payload"]) == ("M'alerter des nouvelles offres", "/subscribe_alerts")
+
+
+async def test_no_opening_among_several_needs_offers_the_alert(dialogue_db, make_tracker):
+    tracker = _needs_tracker(make_tracker, {"profession": "infirmier", "commune": "Pornic", "contract_type": "interim"},
+                             "infirmière en intérim, et un logement à Pornic")
+    dispatcher, _ = await run(ActionAnswerNeeds, tracker)
+    jobs = _jobs_message(dispatcher)
+    assert "aucune ouverte" in jobs["text"]
+    assert [b["payload"] for b in jobs["buttons"]] == ["/subscribe_alerts"]
 
 
 async def test_spouse_job_and_school_age_children(dialogue_db, make_tracker):

@@ -164,6 +164,33 @@ def test_an_empty_database_gets_the_current_schema_at_once(engine):
     assert _schema_differences(engine) == []
 
 
+def test_an_alert_already_waiting_for_its_reconsent_keeps_a_month_from_the_question(engine):
+    """0009: the alerts waiting for their yearly re-consent before the column existed get the time
+    of that question (their link's), so that the purge counts the month from it."""
+    with engine.begin() as connection:
+        command.upgrade(migrate.config(connection), "0008")
+    made, confirmed, asked = datetime(2025, 11, 1, 9), datetime(2025, 11, 1, 10), datetime(2026, 11, 2, 9)
+    row = {"sender_id": "web-1", "channel": "socketio", "email": "lea@exemple.fr", "communes": [],
+           "consent_text": "D'accord ?", "created_at": made, "active": True}
+    with engine.begin() as connection:
+        subscriptions = sa.Table("alert_subscriptions", sa.MetaData(), autoload_with=connection)
+        connection.execute(subscriptions.insert(), [
+            # Waiting for its re-consent: confirmed once (consent renewed after creation), unconfirmed now.
+            {**row, "id": 1, "consent_at": confirmed, "confirmation_sent_at": asked, "confirmed_at": None,
+             "confirm_token": "a", "unsubscribe_token": "x"},
+            # Never confirmed: its link is the first one.
+            {**row, "id": 2, "consent_at": made, "confirmation_sent_at": made, "confirmed_at": None,
+             "confirm_token": "b", "unsubscribe_token": "y"},
+            # Confirmed.
+            {**row, "id": 3, "consent_at": confirmed, "confirmation_sent_at": made, "confirmed_at": confirmed,
+             "confirm_token": "c", "unsubscribe_token": "z"},
+        ])
+    with engine.begin() as connection:
+        command.upgrade(migrate.config(connection), "head")
+    assert [r["reconsent_asked_at"] for r in _read(engine, "alert_subscriptions", ["id", "reconsent_asked_at"])] == [
+        asked, None, None]
+
+
 def test_the_reminder_is_marked_once_on_the_request(loaded_db):
     from knowledge.coordination import handoff
     from knowledge.coordination.models import CoordinatorRequest

@@ -277,6 +277,30 @@ def test_export_and_erase_cover_applications_and_cv_files(conversations, monkeyp
     assert rows(Application, sender_id="telegram-42") == 1
 
 
+async def test_erasing_in_the_conversation_removes_applications_cv_files_and_alerts(loaded_db, make_tracker,
+                                                                                     monkeypatch, tmp_path):
+    """« Supprimer mes données » then « oui » (actions/privacy.py::erase_data), not only the CLI."""
+    from pathlib import Path
+
+    from actions.dialogue import ActionYes
+    from knowledge.coordination import alerts
+    from knowledge.coordination.models import AlertSubscription, Application, CvUpload
+    from tests.test_actions import run
+
+    cv = _application_with_cv("candidate-42", monkeypatch, tmp_path)
+    other_cv = _application_with_cv("someone-else", monkeypatch, tmp_path)
+    alerts.subscribe("candidate-42", "socketio", "J'accepte les alertes.", profession="infirmier",
+                     email="lea@example.fr")
+    alerts.subscribe("someone-else", "socketio", "J'accepte les alertes.", profession="infirmier",
+                     email="sam@example.fr")
+    await run(ActionYes, make_tracker(slots={"pending": "erase"}, intent="affirm"))
+    assert not Path(cv).exists()
+    assert Path(other_cv).exists()  # the other person's file stays
+    assert rows(Application, sender_id="candidate-42") == 0 and rows(CvUpload, sender_id="candidate-42") == 0
+    assert rows(AlertSubscription, sender_id="candidate-42") == 0
+    assert rows(Application, sender_id="someone-else") == 1 and rows(AlertSubscription, sender_id="someone-else") == 1
+
+
 def test_purge_deletes_applications_after_the_retention(conversations, monkeypatch, tmp_path):
     from pathlib import Path
 

@@ -57,10 +57,13 @@ def apply_url(opening: queries.OpeningInfo) -> str:
 
 
 def confirmation_message(sub: alerts.Subscription, mail_from: str) -> EmailMessage:
+    """The confirmation link of a new e-mail alert, or of its yearly re-consent."""
+    reconsent = sub.reconsent_asked_at is not None
     message = EmailMessage()
-    message["Subject"] = text("alerts.confirm_subject")
+    message["Subject"] = text("alerts.reconsent_subject" if reconsent else "alerts.confirm_subject")
     message["From"], message["To"] = mail_from, sub.email
-    values = {"criteria": describe(sub), "confirm_url": confirm_url(sub)}
+    values = {"criteria": describe(sub), "confirm_url": confirm_url(sub), "reconsent": reconsent,
+              "months": alerts.reconsent_months()}
     message.set_content(render("alert_confirm.txt", **values))
     message.add_alternative(render("alert_confirm.html", **values), subtype="html")
     return message
@@ -106,40 +109,50 @@ class Report:
 
 
 async def send_confirmations(report: Report, dry_run: bool = False) -> None:
+    """The confirmation links owed (new e-mail alerts, re-consents asked); one that fails goes at
+    the next pass."""
     smtp = mail_settings.smtp()
     for sub in await asyncio.to_thread(alerts.pending_confirmations):
         if dry_run or smtp is None:
             report.planned.append(text("alerts.planned_confirmation", email=sub.email))
             continue
-        try:
-            await deliver(confirmation_message(sub, smtp.mail_from), smtp)
-        except SMTP_ERRORS as error:
-            log.warning("Alerte %s : lien de confirmation non envoyé (%s)", sub.id, error)
-            report.failed += 1
-            continue
-        await asyncio.to_thread(alerts.confirmation_sent, sub.id)
+        await _send_confirmation(report, sub, smtp)
+
+
+async def _send_confirmation(report: Report, sub: alerts.Subscription, smtp: mail_settings.SmtpSettings) -> None:
+    try:
+        await deliver(confirmation_message(sub, smtp.mail_from), smtp)
+    except SMTP_ERRORS as error:
+        log.warning("Alerte %s : lien de confirmation non envoyé, il repartira au prochain passage (%s)", sub.id, error)
+        report.failed += 1
+        return
+    await asyncio.to_thread(alerts.confirmation_sent, sub.id)
+    if sub.reconsent_asked_at is not None:
+        report.reconsents += 1
+    else:
         report.confirmations += 1
 
 
 async def send_reconsent(report: Report, telegram_output=None, now: Optional[datetime] = None,
                          dry_run: bool = False) -> None:
-    """After `alerts_reconsent_months`, ask again: a new confirmation link by e-mail; on Telegram
-    the alert stops and a button starts it again."""
+    """After `alerts_reconsent_months`, ask again: a new confirmation link by e-mail (owed until it
+    went: without a server, or when it fails, `send_confirmations` sends it at a later pass); on
+    Telegram the alert stops and a button starts it again."""
     if dry_run:
         return
     smtp = mail_settings.smtp()
     for sub in await asyncio.to_thread(alerts.ask_reconsent, now):
+        if sub.chat_id is None:
+            if smtp is not None:
+                await _send_confirmation(report, sub, smtp)
+            continue
+        if telegram_output is None:
+            continue
         try:
-            if sub.chat_id is not None:
-                if telegram_output is not None:
-                    await telegram_output.send_text_with_buttons(
-                        sub.sender_id, text("alerts.reconsent_telegram", months=alerts.reconsent_months()),
-                        [{"title": text("button.alert_me_again"), "payload": "/subscribe_alerts"}])
-            elif smtp is not None:
-                message = confirmation_message(sub, smtp.mail_from)
-                message.replace_header("Subject", text("alerts.reconsent_subject"))
-                await deliver(message, smtp)
-        except SMTP_ERRORS + (TelegramError,) as error:
+            await telegram_output.send_text_with_buttons(
+                sub.sender_id, text("alerts.reconsent_telegram", months=alerts.reconsent_months()),
+                [{"title": text("button.alert_me_again"), "payload": "/subscribe_alerts"}])
+        except TelegramError as error:
             log.warning("Alerte %s : demande de nouvel accord non envoyée (%s)", sub.id, error)
             report.failed += 1
             continue

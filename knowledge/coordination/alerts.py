@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timezone
 from typing import Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from knowledge import db
 from knowledge.coordination.models import AlertDelivery, AlertSubscription
@@ -48,6 +48,7 @@ class Subscription:
     active: bool
     created_at: datetime
     last_digest_at: Optional[datetime]
+    reconsent_asked_at: Optional[datetime] = None  # set while an e-mail alert waits for its yearly re-consent
 
     @property
     def chat_id(self) -> Optional[int]:
@@ -60,7 +61,8 @@ class Subscription:
 def _info(row: AlertSubscription) -> Subscription:
     return Subscription(row.id, row.sender_id, row.channel, row.email, row.profession_code, list(row.communes or []),
                         row.contract, row.work_time, row.confirm_token, row.unsubscribe_token,
-                        row.confirmed_at is not None, row.active, row.created_at, row.last_digest_at)
+                        row.confirmed_at is not None, row.active, row.created_at, row.last_digest_at,
+                        row.reconsent_asked_at)
 
 
 def _matching(row: AlertSubscription) -> List[OpeningInfo]:
@@ -68,15 +70,49 @@ def _matching(row: AlertSubscription) -> List[OpeningInfo]:
                                  contract=row.contract, work_time=row.work_time, limit=MAX_PER_DIGEST).openings
 
 
+def _same_criteria(row: AlertSubscription, profession: Optional[str], communes: Sequence[str],
+                   contract: Optional[str], work_time: Optional[str]) -> bool:
+    return ((row.profession_code, row.contract, row.work_time) == (profession, contract, work_time)
+            and sorted(row.communes or []) == sorted(communes))
+
+
+def _renew(row: AlertSubscription, sender_id: str, channel: str, consent_text: str, email: Optional[str],
+           now: datetime) -> None:
+    """The same alert asked again: the consent is renewed, the conversation is the latest one; a new
+    address waits for its own confirmation, an unconfirmed one gets its link again."""
+    row.sender_id, row.channel, row.consent_text, row.consent_at = sender_id, channel, consent_text, now
+    if row.channel == TELEGRAM:
+        return
+    if (email or "").lower() != (row.email or "").lower():
+        row.email, row.confirmed_at, row.confirm_token = email, None, secrets.token_urlsafe(24)
+        row.reconsent_asked_at = None
+    if row.confirmed_at is None:
+        row.confirmation_sent_at = None
+
+
 def subscribe(sender_id: str, channel: str, consent_text: str, profession: Optional[str] = None,
               communes: Sequence[str] = (), contract: Optional[str] = None, work_time: Optional[str] = None,
               email: Optional[str] = None) -> Subscription:
     """Keep the criteria with the consent. Telegram: active at once; otherwise an e-mail is needed
-    and the subscription waits for its confirmation link. The openings already there are noted."""
+    and the subscription waits for its confirmation link. The openings already there are noted.
+
+    The same criteria asked again by the conversation, or for the same e-mail address, renew the
+    active subscription that has them instead of adding a second one: one digest a day, each
+    opening once."""
     now = datetime.utcnow()
     by_telegram = channel == TELEGRAM
     if not by_telegram and not email:
         raise ValueError("une alerte hors Telegram a besoin d'une adresse e-mail")
+    same_person = AlertSubscription.sender_id == sender_id
+    if not by_telegram:
+        same_person = same_person | (func.lower(AlertSubscription.email) == email.lower())
+    with db.session_scope() as session:
+        for row in session.scalars(select(AlertSubscription).where(
+                AlertSubscription.active.is_(True), same_person).order_by(AlertSubscription.id)):
+            if (row.channel == TELEGRAM) == by_telegram and _same_criteria(row, profession, communes, contract,
+                                                                          work_time):
+                _renew(row, sender_id, channel, consent_text, None if by_telegram else email, now)
+                return _info(row)
     row = AlertSubscription(
         sender_id=sender_id, channel=channel, email=None if by_telegram else email, profession_code=profession,
         communes=list(communes), contract=contract, work_time=work_time, consent_text=consent_text,
@@ -100,6 +136,7 @@ def confirm(token: str) -> Optional[Subscription]:
             return None
         if row.confirmed_at is None:
             row.confirmed_at = row.consent_at = datetime.utcnow()
+            row.reconsent_asked_at = None
         return _info(row)
 
 
@@ -125,7 +162,10 @@ def reconsent_due(now: Optional[datetime] = None) -> bool:
 def ask_reconsent(now: Optional[datetime] = None) -> List[Subscription]:
     """Subscriptions whose consent is older than `alerts_reconsent_months` (knowledge/coordination/privacy.yml):
     an e-mail one waits for a new confirmation link (nothing is sent meanwhile); a Telegram one
-    stops, and the person is offered to start it again. Returns those to tell."""
+    stops, and the person is offered to start it again. Returns those to tell.
+
+    The e-mail's link is owed from now (`pending_confirmations`) until `confirmation_sent` notes it
+    gone: a link that could not be sent goes at a later pass."""
     now = now or datetime.utcnow()
     cutoff = _reconsent_cutoff(now)
     with db.session_scope() as session:
@@ -137,7 +177,7 @@ def ask_reconsent(now: Optional[datetime] = None) -> List[Subscription]:
                 row.active, row.unsubscribed_at = False, now
             else:
                 row.confirmed_at, row.confirm_token = None, secrets.token_urlsafe(24)
-                row.confirmation_sent_at = now  # the re-consent message below is its link
+                row.confirmation_sent_at, row.reconsent_asked_at = None, now
         return [_info(row) for row in rows]
 
 
@@ -164,7 +204,7 @@ def unsubscribe_token(token: str) -> bool:
 
 
 def pending_confirmations() -> List[Subscription]:
-    """E-mail subscriptions whose confirmation link has not been sent yet."""
+    """E-mail subscriptions whose confirmation link (first one, or yearly re-consent) has not been sent yet."""
     with db.session_scope() as session:
         return [_info(r) for r in session.scalars(select(AlertSubscription).where(
             AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_(None),
@@ -284,8 +324,10 @@ def erase(sender_id: str) -> int:
 
 
 def purge(unconfirmed_before: datetime, unsubscribed_before: datetime, dry_run: bool = False) -> int:
-    """Delete e-mail subscriptions never confirmed (their link is old) and stopped subscriptions."""
-    stale = ((AlertSubscription.confirmed_at.is_(None) & (AlertSubscription.created_at < unconfirmed_before))
+    """Delete e-mail subscriptions left unconfirmed since before `unconfirmed_before` (made then, or
+    their re-consent asked then: their link is old) and stopped subscriptions."""
+    asked = func.coalesce(AlertSubscription.reconsent_asked_at, AlertSubscription.created_at)
+    stale = ((AlertSubscription.confirmed_at.is_(None) & (asked < unconfirmed_before))
              | (AlertSubscription.active.is_(False) & (AlertSubscription.unsubscribed_at < unsubscribed_before)))
     with db.session_scope() as session:
         rows = list(session.scalars(select(AlertSubscription).where(stale)))

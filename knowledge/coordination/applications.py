@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import select, update
 
 from knowledge import db, settings
+from knowledge.audit import audit
 from knowledge.coordination import mail_settings
 from knowledge.coordination.models import Application, ApplicationEvent, CvUpload
 from knowledge.partners.models import Commune, Opening
@@ -116,6 +117,8 @@ class ApplicationInfo:
     sent_at: Optional[datetime]
     last_error: Optional[str]
     events: List[EventInfo] = field(default_factory=list)
+    consent_text: str = ""  # the sentence the candidate accepted, word for word, naming the structure
+    consent_at: Optional[datetime] = None
 
     @property
     def status_label(self) -> str:
@@ -132,6 +135,7 @@ def _info(row: Application, with_events: bool = False) -> ApplicationInfo:
         created_at=row.created_at, sent_at=row.sent_at, last_error=row.last_error,
         events=[EventInfo(e.at, e.action, e.detail, e.coordinator.name if e.coordinator else None)
                 for e in row.events] if with_events else [],
+        consent_text=row.consent_text, consent_at=row.consent_at,
     )
 
 
@@ -240,6 +244,30 @@ def mark_transmitted(application_id: int, coordinator_id: int) -> None:
             raise NotFound(f"candidature {application_id}")
         row.status, row.next_attempt_at, row.sent_at = TRANSMITTED, None, datetime.utcnow()
         _event(row, "transmitted", "", coordinator_id)
+
+
+@dataclass(frozen=True)
+class CvFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def cv_for_coordinator(application_id: int, coordinator_id: int) -> CvFile:
+    """An application's CV, for a coordinator to transmit it by other means. Noted in the
+    application's trail and in the audit trail (which outlives the application: who read whose CV,
+    by reference only). `NotFound` when the application, its CV or the file is gone (erased, purged)."""
+    with db.session_scope() as session:
+        row = session.get(Application, application_id)
+        if row is None or not row.cv_path:
+            raise NotFound(f"CV de la candidature {application_id}")
+        try:
+            data = Path(row.cv_path).read_bytes()
+        except OSError:
+            raise NotFound(f"CV de la candidature {application_id}") from None
+        _event(row, "cv_downloaded", "", coordinator_id)
+        audit(session, coordinator_id, "cv_downloaded", detail=row.reference)
+        return CvFile(row.cv_filename or Path(row.cv_path).name, row.cv_type or "application/octet-stream", data)
 
 
 def get(application_id: int) -> ApplicationInfo:

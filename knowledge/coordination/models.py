@@ -197,6 +197,8 @@ class AlertSubscription(Base):
     confirm_token = Column(String(64), unique=True)
     confirmation_sent_at = Column(DateTime)
     confirmed_at = Column(DateTime)
+    # The yearly re-consent asked (a new confirmation link): unconfirmed since then, not since creation.
+    reconsent_asked_at = Column(DateTime)
     unsubscribe_token = Column(String(64), nullable=False, unique=True)
     active = Column(Boolean, nullable=False, default=True, index=True)
     created_at = Column(DateTime, nullable=False, default=datetime.utcnow)

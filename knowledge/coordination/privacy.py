@@ -78,7 +78,8 @@ def export(sender_id: str) -> Dict[str, Any]:
 def _application(a: "applications.ApplicationInfo") -> Dict[str, Any]:
     return {"reference": a.reference, "created_at": a.created_at.isoformat(), "opening": a.opening_title,
             "structure": a.structure, "name": a.name, "contact": a.contact, "message": a.message,
-            "cv": a.cv_filename, "status": a.status_label,
+            "cv": a.cv_filename, "status": a.status_label, "consent_text": a.consent_text,
+            "consent_at": a.consent_at.isoformat() if a.consent_at else None,
             "events": [{"at": e.at.isoformat(), "action": e.action} for e in a.events]}
 
 
@@ -209,7 +210,8 @@ def purge(now: Optional[datetime] = None, dry_run: bool = False) -> Purge:
     notes_masked = _mask_old_notes(old, request_ids, dry_run)
     applications_cutoff = months_before(now, int(policy.get("applications_months_after_sending", 6)))
     old_applications = applications.purge(applications_cutoff, now - cv_files.TOKEN_LIFETIME, dry_run)
-    # Alerts: e-mail ones never confirmed within a month, stopped ones after a month.
+    # Alerts: e-mail ones left unconfirmed a month after they were made or their re-consent asked,
+    # stopped ones after a month.
     old_alerts = alerts.purge(months_before(now, 1), months_before(now, 1), dry_run)
     expired_plans = plans.purge(now, dry_run)
     return Purge(old, contact_cutoff, events, conversations, len(request_ids), contacts, dry_run, old_applications,
