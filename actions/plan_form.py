@@ -14,6 +14,7 @@ from actions import plan_answers as answers
 from actions.answers import topic
 from actions.apply import cancels
 from actions.messages import say
+from actions.unavailable import ends_form_when_unavailable
 from knowledge.partners.naming import ANY, canonical, means_any
 from knowledge.partners.normalise import key
 from knowledge.partners.plan_builder import EPCI_PREFIX, describe_situation, named_epci
@@ -84,6 +85,7 @@ def situation(tracker: Tracker) -> Dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, [], "")}
 
 
+@ends_form_when_unavailable
 class ActionPlanStart(Action):
     """Say what the form is about and fill in what is already known (never asked twice)."""
 
@@ -117,6 +119,7 @@ def cancelled(tracker: Tracker) -> bool:
     return all(tracker.get_slot(slot) is None for slot in SLOTS)
 
 
+@ends_form_when_unavailable
 class ValidatePlanForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_plan_form"
