@@ -39,4 +39,5 @@ async def transmitted(request: web.Request) -> web.StreamResponse:
 
 def routes(router: web.UrlDispatcher) -> None:
     router.add_get(PAGE, page, name="console_applications")
-    router.add_post(PAGE + "/{id:\\d+}/transmise", transmitted)
+    # Ids of 9 digits at most, like the requests' (fits every database's integer): longer is a 404.
+    router.add_post(PAGE + "/{id:\\d{1,9}}/transmise", transmitted)
