@@ -1,10 +1,12 @@
 """The partner database locked or damaged (issue 22, point 5): French answers, hand-over requests
 kept on disk and replayed, the site's health check says so and its pages do not 500."""
+import asyncio
 import json
 import sqlite3
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import OperationalError
 
 from actions import alerts as alert_actions
 from actions import apply
@@ -220,3 +222,48 @@ async def test_a_job_question_with_postgresql_unreachable(make_tracker, monkeypa
     finally:
         db.dispose()
         naming.forget()
+
+
+# -- the replay of kept requests: an outage waits, a refused file is set aside, the loop goes on ------
+def test_a_request_the_database_refuses_is_set_aside_and_the_others_are_recorded(var, database_url):
+    refused = handoff_spool.keep("web-sans-canal", None, "jobs", {})  # NOT NULL: an IntegrityError
+    handoff_spool.keep("web-bien", "socketio", "jobs", {"profession": "infirmier"})
+    assert handoff_spool.replay() == 1
+    assert handoff_spool.waiting() == [] and handoff_spool.set_aside() == [refused.with_suffix(".bad")]
+    assert [r.sender_id for r in handoff.open_requests()] == ["web-bien"]
+    assert handoff_spool.replay() == 0 and handoff_spool.set_aside() == [refused.with_suffix(".bad")]
+
+
+def test_a_locked_database_stops_the_round_and_keeps_every_file(var, locked_database):
+    kept = [handoff_spool.keep(f"web-{n}", "socketio", "jobs", {}) for n in range(2)]
+    with pytest.raises(OperationalError):
+        handoff_spool.replay()
+    assert handoff_spool.waiting() == sorted(kept) and handoff_spool.set_aside() == []
+
+
+async def test_the_site_replays_kept_requests_whatever_a_round_raised(var, database_url, monkeypatch):
+    """The site's loop (bot/web/app.py) with a short interval: a round that fails in an unexpected
+    way is logged and the next one comes all the same; a refused file does not block the others."""
+    monkeypatch.setattr(handoff_spool, "REPLAY_SECONDS", 0.05)
+    real_replay, rounds = handoff_spool.replay, []
+
+    def replay_failing_once():
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise RuntimeError("imprévu")
+        return real_replay()
+
+    monkeypatch.setattr(handoff_spool, "replay", replay_failing_once)
+    refused = handoff_spool.keep("web-sans-canal", None, "jobs", {})
+    handoff_spool.keep("web-bien", "telegram", "living", {"commune": "Pornic"})
+    site = await _client(init_app(_settings()))
+    try:
+        for _ in range(100):
+            if len(rounds) > 2 and not handoff_spool.waiting():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await site.close()
+    assert len(rounds) > 2 and handoff_spool.waiting() == []
+    assert handoff_spool.set_aside() == [refused.with_suffix(".bad")]
+    assert [(r.sender_id, r.channel) for r in handoff.open_requests()] == [("web-bien", "telegram")]
