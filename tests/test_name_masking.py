@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from knowledge import db
 from knowledge.conversations import review
 from knowledge.coordination import accounts, transcripts
 from knowledge.masking import NAME_MASK
@@ -72,7 +73,7 @@ async def console(loaded_db, tmp_path, monkeypatch):
     """A coordinator's console over conversations where the assistant did not understand NAMED."""
     monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'trackers.db'}")
     monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path / "var"))
-    name_masking._one.cache_clear()
+    name_masking.forget()
     transcripts.dispose()
     transcripts._metadata.create_all(transcripts.engine())
     store = Conversations()
@@ -101,9 +102,26 @@ async def test_a_name_in_a_misunderstood_question_is_masked_on_the_observatory_a
 
 def test_a_question_set_aside_for_review_is_stored_without_the_name(database_url, tmp_path, monkeypatch):
     monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path / "var"))
-    name_masking._one.cache_clear()
+    name_masking.forget()
     assert review.add("nlu", NAMED, None)
     [candidate] = review.pending("nlu")
     assert candidate.text == f"{NAME_MASK} cherche un poste"
     stored = review.path("nlu").read_text(encoding="utf-8")
     assert "Dupont" not in stored and "Marie" not in stored
+
+
+def test_communes_unreadable_at_first_are_read_again_once_the_database_answers(loaded_db, tmp_path, monkeypatch):
+    """The database down at the first masking (the site started during an incident): places are all
+    masked then, but neither that empty list nor those masked texts are kept for the process's life."""
+    said = "je cherche un logement à Pornic"
+    name_masking.forget()
+    damaged = tmp_path / "abime.db"
+    damaged.write_bytes(b"ceci n'est pas une base SQLite " * 200)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{damaged}")
+    db.dispose()
+    assert name_masking.mask_one(said) == f"je cherche un logement à {name_masking.PLACE_MASK}"
+
+    monkeypatch.setenv("DATABASE_URL", loaded_db.url)  # the database is back
+    db.dispose()
+    assert name_masking.mask_one(said) == said
+    assert name_masking.mask_all([said]) == [said]
