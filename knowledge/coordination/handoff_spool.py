@@ -62,8 +62,12 @@ def outage(error: Exception) -> bool:
     return isinstance(error, SQLAlchemyError) and not isinstance(error, StatementError)
 
 
-def _set_aside(path: Path, why: str, error: Exception) -> None:
-    logger.error("Demande en attente %s, mise de côté : %s (%s)", why, path.name, error.__class__.__name__)
+def _set_aside(path: Path, error: Exception, refused: bool) -> None:
+    if refused:
+        logger.error("Demande en attente refusée par la base, mise de côté : %s (%s)", path.name,
+                     error.__class__.__name__)
+    else:
+        logger.error("Demande en attente illisible, mise de côté : %s (%s)", path.name, error.__class__.__name__)
     path.rename(path.with_suffix(".bad"))
 
 
@@ -83,14 +87,14 @@ def replay() -> int:
             record = json.loads(path.read_text(encoding="utf-8"))
             arguments = {name: record[name] for name in ("sender_id", "channel", "topic", "criteria")}
         except (OSError, ValueError, KeyError, TypeError) as error:
-            _set_aside(path, "illisible", error)
+            _set_aside(path, error, refused=False)
             continue
         try:
             handoff.record_request(**arguments)
         except Exception as error:
             if outage(error):
                 raise  # the database is down: this file and the next ones wait for the next round
-            _set_aside(path, "refusée par la base", error)
+            _set_aside(path, error, refused=True)
             refused += 1
             continue
         path.unlink()
