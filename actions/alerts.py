@@ -13,6 +13,7 @@ from actions.apply import _said, cancels
 from actions.contact import parse_email
 from actions.jobs import describe
 from actions.messages import say
+from actions.unavailable import ends_form_when_unavailable
 from knowledge.coordination import alerts, mail_settings
 from knowledge.partners import queries
 from knowledge.partners.criteria import Criteria
@@ -66,6 +67,7 @@ class ValidateAlertForm(FormValidationAction):
         return {EMAIL: email}
 
 
+@ends_form_when_unavailable
 class ActionAskAlertConsent(Action):
     """What will be kept and why: the exact sentence is saved with the subscription."""
 

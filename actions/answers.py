@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.unavailable import DATABASE_ERRORS, say_unavailable
+from actions.unavailable import DATABASE_ERRORS, already_said, say_unavailable
 from knowledge.partners.topics import Topic
 
 # An answer writes messages for one topic and returns the events to apply.
@@ -25,8 +25,9 @@ def topic(name: Topic) -> Dict[str, Any]:
 class AnswerAction(Action, abc.ABC):
     """A rasa-sdk action that runs one answer: a subclass names the action (`action_name`) and gives
     the answer function (`answer = staticmethod(...)`); a French « service momentanément
-    indisponible » answer when the partner database cannot answer. Abstract, so rasa-sdk registers
-    only the subclasses."""
+    indisponible » answer when the partner database cannot answer, and nothing when a form already
+    said so for this message (the answer Rasa runs once the form ended). Abstract, so rasa-sdk
+    registers only the subclasses."""
 
     action_name: Text
 
@@ -39,6 +40,8 @@ class AnswerAction(Action, abc.ABC):
         return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[str, Any]]:
+        if already_said(tracker):
+            return []
         try:
             return self.answer(dispatcher, tracker)
         except DATABASE_ERRORS as error:

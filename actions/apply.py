@@ -20,6 +20,7 @@ from actions.answers import AnswerAction, buttons
 from actions.contact import means_cancel, parse_contact
 from actions.messages import say
 from actions.places import example_commune
+from actions.unavailable import ends_form_when_unavailable
 from knowledge.coordination import applications, cv_files, privacy
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.queries import NotFound
@@ -81,6 +82,7 @@ def retention_months() -> int:
     return int(privacy.retention().get("applications_months_after_sending", 6))
 
 
+@ends_form_when_unavailable
 class ValidateApplyForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_apply_form"
@@ -154,6 +156,7 @@ class ValidateApplyForm(FormValidationAction):
         return {CONFIRM: None}
 
 
+@ends_form_when_unavailable
 class AskAction(Action):
     """The question of one step of the form (texts in knowledge/texts/)."""
 

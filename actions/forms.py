@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.jobs import PAGE_SIZE
 from actions.messages import say
+from actions.unavailable import ends_form_when_unavailable
 from knowledge.partners import queries
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical, means_any
@@ -29,6 +30,7 @@ def fits_one_page(tracker: Tracker) -> bool:
     return total <= PAGE_SIZE
 
 
+@ends_form_when_unavailable
 class ValidateJobSearchForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_job_search_form"

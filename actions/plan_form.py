@@ -15,6 +15,7 @@ from actions.answers import topic
 from actions.apply import cancels
 from actions.messages import say
 from actions.places import example_commune
+from actions.unavailable import ends_form_when_unavailable
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical, means_any
 from knowledge.partners.normalise import key
@@ -117,6 +118,7 @@ def aimed_first(message: Dict[str, Any]) -> Optional[str]:
     return None
 
 
+@ends_form_when_unavailable
 class ActionPlanStart(Action):
     """Say what the form is about and fill in what is already known (never asked twice)."""
 
@@ -153,6 +155,7 @@ def cancelled(tracker: Tracker) -> bool:
     return all(tracker.get_slot(slot) is None for slot in SLOTS)
 
 
+@ends_form_when_unavailable
 class ValidatePlanForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_plan_form"

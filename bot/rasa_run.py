@@ -18,8 +18,14 @@ def rasa_arguments(arguments, environ) -> list:
     return ["rasa", "run", *arguments, *(["--auth-token", token] if token else [])]
 
 
-def main() -> None:
+def prepare_environment() -> None:
+    """What Rasa's server reads from the environment: Sanic's request body limit (every route of
+    Rasa, not only the REST channel that checks its own)."""
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_SIZE))
+
+
+def main() -> None:
+    prepare_environment()
     sys.argv = rasa_arguments(sys.argv[1:], os.environ)
     from bot import rasa_process
 

@@ -354,13 +354,15 @@ async def test_each_action_is_confirmed_and_a_closed_request_is_found_again(cons
     for query, found in [("issue=called_back", True), ("issue=answered", False),
                          ("metier=aide_soignant", True), ("metier=infirmier", False),
                          ("commune=Saint-Brevin-les-Pins", True), ("commune=Pornic", False),
-                         ("du=2000-01-01&au=2999-12-31", True), ("du=2999-01-01", False)]:
+                         ("du=2000-01-01&au=2199-12-31", True), ("du=2199-01-01", False)]:
         body = page_text(await (await console.get(f"/console/traitees?{query}", headers=HTML)).text())
         assert ("06 12 34 56 78" in body) is found, query
         if not found:
             assert "Aucune demande traitée ne correspond à cette recherche." in body
     bad = page_text(await (await console.get("/console/traitees?du=hier", headers={"Accept": "text/html"})).text())
     assert "Date illisible" in bad
+    beyond = page_text(await (await console.get("/console/traitees?du=2999-01-01", headers=HTML)).text())
+    assert "Date hors des limites" in beyond and "06 12 34 56 78" in beyond  # the date is left out
 
     page = page_text(await (await console.get(f"/console/demandes/{request_id}", headers=HTML)).text())
     assert "demande créée par la personne" in page and "Close le" in page

@@ -14,7 +14,7 @@ from knowledge.conversations import review
 from knowledge.coordination import accounts, handoff, transcripts
 from knowledge.partners import name_masking
 from knowledge.partners.spreadsheet_cells import inert
-from tests.console_helpers import PASSWORD, FakeRasa, console_client, log_in, start
+from tests.console_helpers import PASSWORD, FakeRasa, console_client, csrf_of, log_in, start
 from tests.observatory_helpers import Conversations, at
 
 PERIOD = "du=2025-03-25&au=2025-04-05"
@@ -73,6 +73,31 @@ async def test_dates_at_the_ends_of_the_calendar_are_refused_in_french(console, 
     assert page.status == 200 and "Date hors des limites" in await page.text()
     export = await console.get(f"/console/observatoire/themes.csv?{query}")
     assert export.status == 400 and "Demande impossible" in await export.text()  # the French error page
+
+
+@pytest.mark.parametrize("query", ["au=9999-12-31", "du=0001-01-01", "du=0001-01-01&au=9999-12-31",
+                                   "du=1999-12-31&au=2025-04-05"])
+async def test_treated_requests_at_the_ends_of_the_calendar_are_refused_in_french(console, query):
+    """« Demandes traitées » searched from year 1 or up to year 9999: the French message, the list
+    without that date (it used to be a 500: OverflowError on the day after 9999-12-31)."""
+    page = await console.get(f"/console/traitees?{query}", headers={"Accept": "text/html"})
+    body = await page.text()
+    assert page.status == 200 and "Date hors des limites" in body and "Traceback" not in body
+
+
+async def test_treated_requests_within_the_bounds_are_searched_as_before(console):
+    page = await console.get("/console/traitees?du=2000-01-01&au=2199-12-31", headers={"Accept": "text/html"})
+    body = await page.text()
+    assert page.status == 200 and "Date hors des limites" not in body and 'value="2199-12-31"' in body
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999999", "2147483648", "9223372036854775808"])
+@pytest.mark.parametrize("path", ["/console/candidatures/{}/transmise", "/console/demandes/{}/plan/envoyer"])
+async def test_a_huge_number_posted_to_is_the_french_404_page(console, number, path):
+    csrf = await csrf_of(console, "/console/candidatures")
+    response = await console.post(path.format(number), data={"csrf": csrf},
+                                  headers={"Accept": "text/html"}, allow_redirects=False)
+    assert response.status == 404 and "Page introuvable" in await response.text()
 
 
 async def test_formulas_typed_by_visitors_are_inert_in_the_csv_export(console):

@@ -150,7 +150,7 @@ def test_notes_that_outlive_their_conversation_are_kept_with_names_and_addresses
             return list(session.scalars(select(RequestNote.text).where(RequestNote.request_id == request_id)
                                         .order_by(RequestNote.id)))
 
-    name_masking._communes.cache_clear()  # the communes of this test's database
+    name_masking.forget()  # the communes of this test's database
     assert privacy.purge(now=now, dry_run=True).notes_masked == 1 and notes()[0] == old_note
     done = privacy.purge(now=now)
     assert done.events == 1 and done.notes_masked == 1

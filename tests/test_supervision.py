@@ -197,3 +197,17 @@ def test_the_rasa_token_is_not_on_the_command_line(tmp_path):
     assert "--auth-token" not in assistant.rasa.command
     assert rasa_run.rasa_arguments(["--model", "m"], {"RASA_TOKEN": "secret"}) == [
         "rasa", "run", "--model", "m", "--auth-token", "secret"]
+
+
+def test_cotesoin_db_upgrade_creates_private_databases(tmp_path):
+    """`cotesoin db upgrade` on a fresh var folder, started with the usual umask (022): the SQLite
+    files it creates are readable by this account only (bot/cli.main sets the umask first)."""
+    var = tmp_path / "var"
+    environ = {name: value for name, value in os.environ.items()
+               if name not in ("DATABASE_URL", "TRACKER_STORE_URL", "COTESOIN_VAR_DIR")}
+    environ.update(COTESOIN_VAR_DIR=str(var), PYTHONPATH=os.getcwd())
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=environ, capture_output=True,
+                            text=True, timeout=300, preexec_fn=lambda: os.umask(0o022))
+    assert result.returncode == 0, result.stderr[-2000:]
+    for created in ("cotesoin.db", "trackers.db"):
+        assert stat.S_IMODE((var / created).stat().st_mode) == 0o600, created

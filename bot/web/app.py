@@ -65,6 +65,9 @@ async def _replay_kept_requests(app: web.Application) -> AsyncIterator[None]:
                 logger.warning("demandes en attente non rejouées, base indisponible (%s)", error.__class__.__name__)
             except OSError as error:
                 logger.error("dossier des demandes en attente illisible : %s", error)
+            except Exception:  # anything else: said, and the next round comes all the same
+                logger.exception("demandes en attente : erreur inattendue, nouvel essai dans %s s",
+                                 handoff_spool.REPLAY_SECONDS)
             await asyncio.sleep(handoff_spool.REPLAY_SECONDS)
 
     task = asyncio.create_task(loop())

@@ -4,7 +4,8 @@ When `handoff.record_request` fails (the database is locked, damaged or unreacha
 server writes the request as one JSON file in `<var>/spool/handoff/` (private: 0600 in a 0700
 folder) instead of losing it; the web site replays the folder every REPLAY_SECONDS
 (bot/web/app.py), recording each request and deleting its file once the database took it. A file
-that cannot be read is set aside as `.bad` and logged, never retried forever.
+that cannot be read, or that the database refuses (not an outage: a value it rejects), is set
+aside as `.bad` and logged, never retried forever nor blocking the files after it.
 """
 import json
 import logging
@@ -13,6 +14,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List
+
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 
 from knowledge.coordination import handoff
 from knowledge.settings import var_dir
@@ -47,21 +50,56 @@ def waiting() -> List[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
+def outage(error: Exception) -> bool:
+    """The database cannot answer at all (locked, unreachable, damaged, not upgraded): every file
+    waits for the next round. A rejection of one file's values (IntegrityError, DataError) or any
+    other failure concerns that file only."""
+    if isinstance(error, (IntegrityError, DataError)):
+        return False
+    if isinstance(error, DBAPIError):
+        return True
+    # SQLAlchemy's own (the pool's timeout, a lost connection), but not a value it could not bind.
+    return isinstance(error, SQLAlchemyError) and not isinstance(error, StatementError)
+
+
+def _set_aside(path: Path, error: Exception, refused: bool) -> None:
+    if refused:
+        logger.error("Demande en attente refusée par la base, mise de côté : %s (%s)", path.name,
+                     error.__class__.__name__)
+    else:
+        logger.error("Demande en attente illisible, mise de côté : %s (%s)", path.name, error.__class__.__name__)
+    path.rename(path.with_suffix(".bad"))
+
+
+def set_aside() -> List[Path]:
+    """Files that could not be recorded (`.bad`): to be read by a person, never retried."""
+    folder = spool_dir()
+    return sorted(folder.glob("*.bad")) if folder.is_dir() else []
+
+
 def replay() -> int:
-    """Record every kept request, oldest first; stop at the first database failure (retry later).
+    """Record every kept request, oldest first; stop at the first database outage (the files stay
+    for the next round), set aside a file the database refuses or that cannot be read.
     Returns how many were recorded."""
-    recorded = 0
+    recorded = refused = 0
     for path in waiting():
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
             arguments = {name: record[name] for name in ("sender_id", "channel", "topic", "criteria")}
         except (OSError, ValueError, KeyError, TypeError) as error:
-            logger.error("Demande en attente illisible, mise de côté : %s (%s)", path.name, error)
-            path.rename(path.with_suffix(".bad"))
+            _set_aside(path, error, refused=False)
             continue
-        handoff.record_request(**arguments)  # a database error propagates: the file stays
+        try:
+            handoff.record_request(**arguments)
+        except Exception as error:
+            if outage(error):
+                raise  # the database is down: this file and the next ones wait for the next round
+            _set_aside(path, error, refused=True)
+            refused += 1
+            continue
         path.unlink()
         recorded += 1
-    if recorded:
-        logger.info("%d demande(s) de mise en relation gardée(s) pendant l'indisponibilité enregistrée(s)", recorded)
+    if recorded or refused:
+        logger.info("demandes de mise en relation gardées pendant l'indisponibilité : %d enregistrée(s), "
+                    "%d mise(s) de côté (.bad, dans %s)", recorded, refused, spool_dir())
     return recorded

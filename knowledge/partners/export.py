@@ -3,7 +3,9 @@
 
 Importing what is exported changes nothing. Optional columns (`spreadsheets.OPTIONAL_COLUMNS`) are
 always written, empty when not set. Text that a spreadsheet would run as a formula (starting
-with `=`, `+`, `-`, `@`) is written after an apostrophe, which the import removes. The workbooks
+with `=`, `+`, `-`, `@`, a tab, a carriage return or their full-width forms, after spaces or not:
+`spreadsheet_cells.inert`, the rule of every export) is written after an apostrophe, which the
+import removes. The workbooks
 offer drop-down lists (data validation) for `metier`, `contrat`, `temps_travail` and `commune`,
 read from a `listes` sheet that the import ignores.
 """
@@ -22,7 +24,8 @@ from knowledge import db
 from knowledge.partners import professions, vocabulary
 from knowledge.partners.importer import ATTRIBUTES, METIERS_FILE
 from knowledge.partners.models import Childcare, Commune, Event, Housing, Mobility, Opening, Profession, Structure
-from knowledge.partners.spreadsheets import COLUMNS, all_columns, neutralise, sheet_name
+from knowledge.partners.spreadsheet_cells import inert
+from knowledge.partners.spreadsheets import COLUMNS, all_columns, sheet_name
 
 WORKBOOK_FILE = "partenaires.xlsx"
 LISTS_SHEET = "listes"
@@ -65,7 +68,7 @@ def _text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return repr(value)
-    return str(neutralise(value))
+    return str(inert(value))
 
 
 def csv_bytes(rows: List[List[Any]], file: str) -> bytes:
@@ -152,7 +155,7 @@ def _workbook(session: Session, with_rows: bool):
             sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column) + 4)
         if with_rows:
             for row in _rows(session, file):
-                sheet.append([neutralise(v) for v in row])
+                sheet.append([inert(v) for v in row])
         if lists is None:
             lists = book.create_sheet(LISTS_SHEET)  # created once, after the first table
         for index, column in enumerate(columns, start=1):
@@ -171,7 +174,7 @@ def _workbook(session: Session, with_rows: bool):
     for index, (column, title) in enumerate(_CHOICES.items(), start=1):
         lists.cell(row=1, column=index, value=column).font = Font(bold=True)
         for line, value in enumerate(choices[column], start=2):
-            lists.cell(row=line, column=index, value=neutralise(value))
+            lists.cell(row=line, column=index, value=inert(value))
     book.move_sheet(LISTS_SHEET, offset=len(book.sheetnames))
     return book
 

@@ -44,14 +44,30 @@ def _pipeline():
     return spacy.load(MODEL, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler"])
 
 
-@lru_cache(maxsize=1)
+_known_communes: frozenset = frozenset()  # remembered once read; an empty read is not
+
+
 def _communes() -> frozenset:
+    """The territory's communes (keys), read once from the database. When it cannot answer (or has
+    none yet) every place is masked this time, and the communes are read again next time."""
+    global _known_communes
+    if _known_communes:
+        return _known_communes
     try:
         from knowledge.partners import queries
-        return frozenset(_key(name) for name in queries.commune_names())
+        read = frozenset(_key(name) for name in queries.commune_names())
     except Exception as error:  # the database may be unavailable: every place is then masked
         logger.warning("communes indisponibles pour le masquage des lieux : %s", error.__class__.__name__)
         return frozenset()
+    _known_communes = read
+    return read
+
+
+def forget() -> None:
+    """Read the communes again, and mask every text again (after an import, or between tests)."""
+    global _known_communes
+    _known_communes = frozenset()
+    _one.cache_clear()
 
 
 _MARK = re.compile(r"\[[^\[\]\n]{1,30}\]")  # a mark already there (« [nom masqué] »)
@@ -110,5 +126,8 @@ def mask_whole(texts: Iterable[str]) -> List[str]:
 
 
 def mask_one(text: str) -> str:
-    """mask_all for one text (remembered: the observatory shows the same questions again and again)."""
+    """mask_all for one text (remembered: the observatory shows the same questions again and again;
+    not when the communes could not be read, so that they are kept once the database answers)."""
+    if not _communes():
+        return mask_all([text or ""], communes=frozenset())[0]
     return _one(text or "")

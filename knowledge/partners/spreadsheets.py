@@ -9,7 +9,10 @@ Detected, not configured:
 Every cell becomes text, the same whatever the form: surrounding spaces removed, date cells as
 `AAAA-MM-JJ`, whole numbers without `.0`, booleans as `oui`/`non`. Rows whose cells are all empty
 (the trailing rows spreadsheets keep) are skipped. Formulas are refused (`formula_problem`); an
-apostrophe in front of `=`, `+`, `-` or `@` is the spreadsheet's mark of text and is removed.
+apostrophe in front of what a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab, their
+full-width forms, after spaces or not: knowledge/partners/spreadsheet_cells.py, whose `inert` the
+export writes) is the spreadsheet's mark of text and is removed, so that export → import changes
+nothing.
 
 `.ods` (LibreOffice) is not read: no well-kept reader is installed; LibreOffice saves `.xlsx`.
 """
@@ -21,6 +24,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from knowledge.partners.spreadsheet_cells import FORMULA_STARTS
 from knowledge.texts import text as message_text
 
 # The tables of the import format: file name → its columns, in order.
@@ -45,7 +49,6 @@ def all_columns(file: str) -> List[str]:
     """The columns of `file`, optional ones included, in the order the export writes them."""
     return COLUMNS[file] + OPTIONAL_COLUMNS.get(file, [])
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-FORMULA_STARTS = ("=", "+", "-", "@")
 # A cell a spreadsheet would run as a formula: `=…`, `@…`, or `+`/`-` followed by something else
 # than a number (`+33 2 40…` and `-2.1022` are data).
 _FORMULA = re.compile(r"^(?:[=@]|[+\-]\s*[^\d\s.,])")
@@ -83,16 +86,8 @@ def formula_problem(value: str) -> Optional[str]:
 def clean_text(value: str) -> str:
     """A cell's text without surrounding spaces, and without the apostrophe that marks text."""
     value = value.replace("\u00a0", " ").strip()
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
+    if len(value) > 1 and value[0] == "'" and value[1:].lstrip(" ").startswith(FORMULA_STARTS):
         return value[1:]
-    return value
-
-
-def neutralise(value: Any) -> Any:
-    """A text value written to a spreadsheet: an apostrophe in front of `=`, `+`, `-`, `@` so that
-    no spreadsheet runs it as a formula (the import removes it)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
     return value
 
 

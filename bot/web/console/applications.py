@@ -59,5 +59,6 @@ async def cv(request: web.Request) -> web.Response:
 
 def routes(router: web.UrlDispatcher) -> None:
     router.add_get(PAGE, page, name="console_applications")
-    router.add_post(PAGE + "/{id:\\d+}/transmise", transmitted)
-    router.add_get(PAGE + "/{id:\\d+}/cv", cv, name="console_application_cv")
+    # Ids of 9 digits at most, like the requests' (fits every database's integer): longer is a 404.
+    router.add_post(PAGE + "/{id:\\d{1,9}}/transmise", transmitted)
+    router.add_get(PAGE + "/{id:\\d{1,9}}/cv", cv, name="console_application_cv")

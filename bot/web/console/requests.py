@@ -14,6 +14,7 @@ from bot.web.console.auth import csrf_token, current
 from bot.web.console.formatting import PARIS, outcome_label
 from bot.web.console.keys import RASA
 from bot.web.console.rasa import RasaUnavailable
+from knowledge.conversations.observatory import FIRST_DAY, LAST_DAY
 from knowledge.coordination import handoff, plans, transcripts
 from knowledge.coordination.handoff import OUTCOME_LABELS, OUTCOMES, Conflict
 from knowledge.partners import queries, topics
@@ -72,11 +73,20 @@ async def queue_page(request: web.Request) -> dict:
             "notice": await _notice(request)}
 
 
-def _day(value: str) -> Optional[date]:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+def _day(value: str, errors: List[str]) -> Optional[date]:
+    """A date of the search form, or None (and the French reason added to `errors`) when it is
+    unreadable or outside the observatory's bounds (no computation near year 1 or 9999 overflows)."""
+    if not value:
         return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        errors.append(text("console.date_unreadable"))
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors.append(text("console.period_out_of_bounds", first=f"{FIRST_DAY:%d/%m/%Y}", last=f"{LAST_DAY:%d/%m/%Y}"))
+        return None
+    return day
 
 
 def _utc(day: date) -> datetime:
@@ -88,10 +98,9 @@ def _utc(day: date) -> datetime:
 async def treated_page(request: web.Request) -> dict:
     """« Demandes traitées »: the closed requests, searched by dates, outcome, profession and commune."""
     query = request.query
-    since, until = _day(query.get("du", "")), _day(query.get("au", ""))
-    errors = []
-    if (query.get("du") and since is None) or (query.get("au") and until is None):
-        errors.append(text("console.date_unreadable"))
+    errors: List[str] = []
+    since, until = _day(query.get("du", ""), errors), _day(query.get("au", ""), errors)
+    errors = list(dict.fromkeys(errors))  # both dates wrong the same way: said once
     if since and until and until < since:
         errors.append(text("console.dates_swapped"))
         since, until = until, since
