@@ -23,7 +23,7 @@ from bot import cli
 from knowledge import db
 from knowledge.partners import export, professions, spreadsheets
 from knowledge.partners.importer import ImportFailed, import_folder
-from knowledge.partners.models import Opening
+from knowledge.partners.models import Housing, Opening
 from tests.conftest import DATA_DIR, _forget_cached_names
 from tests.test_actions import run, texts
 
@@ -94,6 +94,10 @@ def test_every_form_gives_the_same_database_table_by_table(tmp_path, monkeypatch
         use_sqlite(tmp_path / f"{form}.db", monkeypatch)
         report = import_form(form, tmp_path)
         assert report.created["offres.csv"] == 4 and report.rows["garde_enfants.csv"] == 2, form
+        with db.session_scope() as session:  # texts holding the separator, quoted, are read whole
+            assert session.get(Opening, "of_ide_nuit").description == "Nuits en 12 h, 1 week-end sur 3.", form
+            assert session.get(Opening, "of_kine").description == "Plateau technique neuf ; équipe de 4 kinés.", form
+            assert session.get(Housing, "lg_partage").description == "Trois chambres, cuisine commune.", form
         snapshots[form] = table_snapshot()
     db.dispose()
 
@@ -122,6 +126,58 @@ def test_excel_values_are_typed_like_the_utf8_ones(database_url):
                                                                              date(2099, 6, 30))
         assert opening.commune.name == "Chauvé" and opening.commune.latitude == 47.1514
         assert opening.structure.name == "EHPAD Le Clos Fleuri"  # the spaces around it are gone
+
+
+@pytest.mark.parametrize("folder, line, separator", [
+    (UTF8_DIR, 'lg_studio,Studio du bourg,studio,Chauvé,tout public,3 à 12 mois,450,02 40 00 10 11,'
+               'Au-dessus de la mairie, côté cour.', ","),
+    (EXCEL_DIR, 'lg_studio; Studio du bourg ;studio;Chauvé;tout public;3 à 12 mois;450;02 40 00 10 11;'
+                'Au-dessus de la mairie; côté cour.', ";"),
+], ids=["csv-utf8", "csv-excel"])
+def test_an_unquoted_separator_in_a_text_refuses_the_row(database_url, tmp_path, table_snapshot, folder, line,
+                                                           separator):
+    copy = tmp_path / "unquoted"
+    shutil.copytree(folder, copy)
+    path = copy / "logements.csv"
+    encoding = "utf-8" if folder == UTF8_DIR else "cp1252"
+    lines = path.read_bytes().decode(encoding).split("\n")
+    lines[2] = line + lines[2][len(lines[2].rstrip("\r")):]  # the studio's row, its line end kept
+    path.write_bytes("\n".join(lines).encode(encoding))
+
+    with pytest.raises(ImportFailed) as failure:
+        import_folder(copy)
+
+    assert [str(p) for p in failure.value.problems] == [
+        f"logements.csv:3: -: cellules en trop (1 de plus que les en-têtes) : un texte contenant le séparateur "
+        f"« {separator} » doit être entre guillemets (\"…\"), comme l'écrivent Excel et LibreOffice"]
+    assert all(rows == [] for rows in table_snapshot().values())
+
+
+def test_empty_cells_after_the_last_column_are_fine(database_url, tmp_path):
+    copy = tmp_path / "trailing"
+    shutil.copytree(UTF8_DIR, copy)
+    path = copy / "evenements.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Une trentaine d'employeurs.,\n",
+                                                             "Une trentaine d'employeurs.,,,\n"), encoding="utf-8")
+
+    report = import_folder(copy)
+
+    assert report.created["evenements.csv"] == 2
+
+
+def test_a_filled_cell_right_of_a_workbooks_columns_is_refused(database_url, tmp_path, table_snapshot):
+    def note(sheet, header, cells):
+        if sheet == "Logements" and cells[0] == "lg_studio":
+            cells += [None, "à relancer"]  # two columns right of the last one, one filled
+        return cells
+
+    with pytest.raises(ImportFailed) as failure:
+        import_folder(write_workbook(tmp_path / "note.xlsx", edit=note))
+
+    assert [str(p) for p in failure.value.problems] == [
+        "feuille Logements:3: -: cellules remplies à droite de la dernière colonne nommée (1) : "
+        "donnez un en-tête à leur colonne ou videz-les"]
+    assert all(rows == [] for rows in table_snapshot().values())
 
 
 # -- what the published format allows --------------------------------------------------------------------

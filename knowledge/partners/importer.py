@@ -175,7 +175,7 @@ class _Rows:
             rows.problem(table.unreadable[0], "-", table.unreadable[1])
         for col in table.missing:
             rows.problem(1, col, message_text("import.column_missing"))
-        for line, column, reason in table.formulas:
+        for line, column, reason in table.cell_problems:
             rows.problem(line, column, reason)
         return rows
 
