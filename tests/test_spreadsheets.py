@@ -23,7 +23,7 @@ from bot import cli
 from knowledge import db
 from knowledge.partners import export, professions, spreadsheets
 from knowledge.partners.importer import ImportFailed, import_folder
-from knowledge.partners.models import Housing, Opening
+from knowledge.partners.models import Childcare, Housing, Opening
 from tests.conftest import DATA_DIR, _forget_cached_names
 from tests.test_actions import run, texts
 
@@ -178,6 +178,54 @@ def test_a_filled_cell_right_of_a_workbooks_columns_is_refused(database_url, tmp
         "feuille Logements:3: -: cellules remplies à droite de la dernière colonne nommée (1) : "
         "donnez un en-tête à leur colonne ou videz-les"]
     assert all(rows == [] for rows in table_snapshot().values())
+
+
+# (as typed, as a spreadsheet keeps it in a cell, horaires_atypiques, nuit): French Excel turns VRAI/FAUX into
+# boolean cells and 1/0 into numbers; an empty horaires_atypiques is « non », an empty nuit is « not said ».
+BOOLEAN_CELLS = [("x", "x", True, True), ("X", "X", True, True), ("1", 1, True, True), ("0", 0, False, False),
+                 ("vrai", True, True, True), ("Faux", False, False, False), ("oui", "oui", True, True),
+                 ("NON", "NON", False, False), ("", None, False, None)]
+
+
+def _childcare_with_night(tmp_path: Path, typed: str) -> Path:
+    """The UTF-8 fixture with the optional nuit column, the crèche's two booleans written `typed`."""
+    folder = tmp_path / "booleans"
+    shutil.copytree(UTF8_DIR, folder)
+    path = folder / "garde_enfants.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[0].append("nuit")
+    for row in rows[1:]:
+        row.append("oui")
+        if row[0] == "ge_creche":
+            row[rows[0].index("horaires_atypiques")] = row[-1] = typed
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return folder
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+@pytest.mark.parametrize("typed, cell, atypical, night", BOOLEAN_CELLS, ids=[repr(c[0]) for c in BOOLEAN_CELLS])
+def test_booleans_as_coordinators_type_them(tmp_path, monkeypatch, form, typed, cell, atypical, night):
+    use_sqlite(tmp_path / "booleans.db", monkeypatch)
+    folder = _childcare_with_night(tmp_path, typed)
+
+    def typed_cells(sheet, header, cells):
+        if sheet == "Garde_enfants" and cells[0] == "ge_creche":
+            cells[header.index("horaires_atypiques")] = cells[header.index("nuit")] = cell
+        return cells
+
+    if form == "csv":
+        import_folder(folder)
+    else:
+        import_folder(metiers_only(tmp_path))
+        import_folder(write_workbook(tmp_path / "booleens.xlsx", folder=folder, edit=typed_cells))
+
+    with db.session_scope() as session:
+        creche, relais = session.get(Childcare, "ge_creche"), session.get(Childcare, "ge_nounou")
+        assert (creche.atypical_hours, creche.night) == (atypical, night)
+        assert (relais.atypical_hours, relais.night) == (True, True)
+    db.dispose()
 
 
 # -- what the published format allows --------------------------------------------------------------------
