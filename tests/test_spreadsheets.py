@@ -21,7 +21,7 @@ from actions.partners import ActionPartners
 from actions.professions import ActionTraining
 from bot import cli
 from knowledge import db
-from knowledge.partners import export, professions, spreadsheets
+from knowledge.partners import export, professions, spreadsheets, vocabulary
 from knowledge.partners.importer import ImportFailed, import_folder
 from knowledge.partners.models import Childcare, Housing, Opening
 from tests.conftest import DATA_DIR, _forget_cached_names
@@ -255,7 +255,19 @@ async def test_open_types_appear_in_the_assistants_answers_as_written(database_u
     assert "Navette des soignants" in texts(dispatcher) and "navette solidaire" in texts(dispatcher)
 
     dispatcher, _ = await run(ActionDiscovery, make_tracker())
-    assert "cafe metiers, le" in texts(dispatcher) and "forum des métiers, le" in texts(dispatcher)
+    # An unknown type written without accents is shown with them (vocabulary.yml, section accents).
+    assert "café métiers, le" in texts(dispatcher) and "forum des métiers, le" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("maison_partagee", "maison partagée"), ("cafe_metiers", "café métiers"),
+    ("Creche_associative", "Crèche associative"), ("centre medico-social", "centre médico-social"),
+    ("residence_etudiante", "résidence étudiante"), ("FEDERATION", "FEDERATION"), ("SMR", "SMR"),
+    ("Maison partagée", "Maison partagée"), ("navette_solidaire", "navette solidaire"),
+])
+def test_open_types_written_without_accents_are_shown_with_them(written, shown):
+    assert vocabulary.humanise(written) == shown
+    assert vocabulary.type_label("housing_types", written) == shown
 
 
 async def test_plain_text_training_and_bridges_are_shown_as_written(database_url, make_tracker):
