@@ -515,3 +515,29 @@ async def test_the_data_and_the_template_are_downloaded(client, name, content_ty
     assert "attachment" in response.headers["Content-Disposition"]
     assert (await response.read()).startswith(magic)
     assert (await client.get("/console/import/telecharger/autre.xlsx", headers=HTML)).status == 404
+
+
+@pytest.mark.parametrize("name", ["donnees-csv.zip", "donnees.xlsx"])
+async def test_a_download_reimported_changes_nothing(client, tmp_path, table_snapshot, name):
+    import io
+    import zipfile
+
+    from knowledge.partners.importer import METIERS_FILE, import_folder
+    from knowledge.partners.spreadsheets import COLUMNS
+    before = table_snapshot()
+    response = await client.get(f"/console/import/telecharger/{name}")
+    assert response.status == 200
+    data = await response.read()
+
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert sorted(archive.namelist()) == sorted([*COLUMNS, METIERS_FILE])
+            archive.extractall(tmp_path / "donnees")
+        report = import_folder(tmp_path / "donnees")
+    else:
+        (tmp_path / name).write_bytes(data)
+        report = import_folder(tmp_path / name)
+
+    assert report.rows["offres.csv"] == 13 and report.rows["structures.csv"] > 0
+    assert (sum(report.created.values()), sum(report.updated.values())) == (0, 0), report.changes
+    assert table_snapshot() == before
