@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 from actions.discovery import ActionDiscovery
 from actions.living import ActionMobility
 from actions.partners import ActionPartners
-from actions.professions import ActionTraining
+from actions.professions import ActionProfession, ActionTraining
 from bot import cli
 from knowledge import db
 from knowledge.partners import export, professions, spreadsheets, vocabulary
@@ -299,6 +299,38 @@ def test_the_referential_holds_every_profession_the_nlu_returns():
     unmatched = [line[6:] for line in lookups.splitlines() if line.startswith("    - ")
                  and not professions.code_for(line[6:], labels)]
     assert len(unmatched) < 0.5 * lookups.count("\n    - "), unmatched  # most lookup forms name a code
+
+
+def test_every_profession_of_the_referential_has_a_one_line_description():
+    for code, entry in professions.referential().items():
+        description = entry["description"]
+        assert description and "\n" not in description and len(description) <= 140, code
+        assert description[0].isupper() and description.endswith("."), code
+
+
+async def test_a_profession_taken_from_the_referential_is_described(database_url, make_tracker):
+    import_folder(UTF8_DIR)  # no metiers.yml entry for kinesitherapeute: taken from the referential
+    _forget_cached_names()
+
+    dispatcher, _ = await run(ActionProfession, make_tracker(slots={"profession": "kinesitherapeute"}))
+
+    first = dispatcher.messages[0]["text"].split("\n")[0]
+    assert first == ("Masseur·se-kinésithérapeute : Rééduque les patient·es par le mouvement et des techniques "
+                     "manuelles, en libéral, en SMR ou en EHPAD.")
+
+
+async def test_a_profession_described_nowhere_is_named_without_a_dangling_colon(database_url, tmp_path, make_tracker):
+    folder = tmp_path / "metiers"
+    folder.mkdir()
+    (folder / "metiers.yml").write_text("- code: brancardier\n  libelle: Brancardier·ère\n"
+                                        "  salaire: environ 1 800 € nets par mois\n", encoding="utf-8")
+    import_folder(folder)
+    _forget_cached_names()
+
+    dispatcher, _ = await run(ActionProfession, make_tracker(slots={"profession": "brancardier"}))
+
+    assert dispatcher.messages[0]["text"].split("\n")[0] == "Brancardier·ère"
+    assert " :\n" not in texts(dispatcher) and "1 800 €" in texts(dispatcher)
 
 
 def test_a_typo_in_a_workbook_names_the_sheet_row_and_the_closest_code(database_url, tmp_path, table_snapshot):
