@@ -509,6 +509,13 @@ def test_the_template_has_headers_and_drop_down_lists(database_url, tmp_path):
     assert lists["contrat"][:2] == ["cdi", "cdd"] and "nuit" in lists["temps_travail"]
     assert lists["commune"] == ["Paimbœuf", "Saint-Père-en-Retz", "Chauvé"]
     validations = {str(v.sqref): v.formula1 for v in offres.data_validations.dataValidation}
+    # A profession or a commune typed outside the list is warned about, not blocked: the import accepts
+    # one added later (metiers.yml, communes.csv). Contracts and work times are fixed: stopped.
+    styles = {str(v.sqref): (v.errorStyle, v.showErrorMessage, v.error) for v in offres.data_validations.dataValidation}
+    assert styles["C2:C1000"] == ("warning", True, "Cette valeur n'est pas dans la liste des métiers (feuille « "
+                                                   "listes »). Gardez-la si elle est nouvelle : l'import la vérifiera.")
+    assert styles["G2:G1000"][:2] == ("warning", True) and "liste des communes" in styles["G2:G1000"][2]
+    assert styles["E2:E1000"][:2] == styles["F2:F1000"][:2] == ("stop", True)
     assert validations == {"C2:C1000": "=listes!$A$2:$A$" + str(len(lists["metier"]) + 1),
                            "E2:E1000": "=listes!$B$2:$B$8", "F2:F1000": "=listes!$C$2:$C$4",
                            "G2:G1000": "=listes!$D$2:$D$4"}
