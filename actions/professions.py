@@ -96,7 +96,8 @@ def answer_profession(dispatcher: CollectingDispatcher, tracker: Tracker) -> Lis
     profession = _profession(dispatcher, tracker, "ask_profession")
     if profession is None:
         return [topic(Topic.PROFESSION)]
-    lines = [f"{profession.label} : {profession.description}"]
+    # A profession described by no file (a metiers.yml entry without description) is named alone.
+    lines = [f"{profession.label} : {profession.description}" if profession.description else profession.label]
     if profession.pay:
         lines.append(text("profession.pay", pay=profession.pay))
     training = profession.training

@@ -368,6 +368,29 @@ async def test_a_preview_changes_field_by_field_and_is_confirmed_once(client, fi
     assert [action for action, _ in audited()] == ["import"]
 
 
+async def test_the_preview_names_the_openings_that_will_close_or_reopen(client, fixture_copy, table_snapshot):
+    offres = (fixture_copy / "offres.csv").read_text(encoding="utf-8")
+    offres = offres.replace("polyvalente,cdi,temps_plein,Pornic,2024-03-07,,", "polyvalente,cdi,temps_plein,Pornic,"
+                            "2024-03-07,2025-01-31,")  # a closing date now past: off_pornic_1 closes
+    offres = offres.replace("2000-12-01,2001-01-31,", "2000-12-01,2099-01-31,")  # off_old_pornic reopens
+    before = table_snapshot()
+
+    preview = await upload(client, ("offres.csv", offres.encode()))
+
+    body = text_of(await preview.text())
+    assert preview.status == 200 and "Aperçu de l'import : rien n'a encore été enregistré." in body
+    assert "<p>Offres qui seront clôturées (date limite passée) : off_pornic_1.</p>" in body
+    assert "<p>Offres qui seront rouvertes : off_old_pornic.</p>" in body
+    assert "<li>date_limite : «  » → « 2025-01-31 »</li>" in body
+    assert "<li>date_limite : « 2001-01-31 » → « 2099-01-31 »</li>" in body
+    assert table_snapshot() == before
+
+    confirmed = await post(client, "/console/import/confirmer", {"jeton": token_of(await preview.text())})
+    assert confirmed.status == 200 and "Import réussi." in text_of(await confirmed.text())
+    offered = [o.id for o in queries.find_openings(communes=["Pornic"], limit=20).openings]
+    assert "off_pornic_1" not in offered and "off_old_pornic" in offered
+
+
 async def test_a_workbook_is_previewed_and_imported(client, tmp_path):
     from knowledge.partners import export
     workbook = export.workbook_bytes()  # the database as it is, as a workbook
@@ -492,3 +515,29 @@ async def test_the_data_and_the_template_are_downloaded(client, name, content_ty
     assert "attachment" in response.headers["Content-Disposition"]
     assert (await response.read()).startswith(magic)
     assert (await client.get("/console/import/telecharger/autre.xlsx", headers=HTML)).status == 404
+
+
+@pytest.mark.parametrize("name", ["donnees-csv.zip", "donnees.xlsx"])
+async def test_a_download_reimported_changes_nothing(client, tmp_path, table_snapshot, name):
+    import io
+    import zipfile
+
+    from knowledge.partners.importer import METIERS_FILE, import_folder
+    from knowledge.partners.spreadsheets import COLUMNS
+    before = table_snapshot()
+    response = await client.get(f"/console/import/telecharger/{name}")
+    assert response.status == 200
+    data = await response.read()
+
+    if name.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert sorted(archive.namelist()) == sorted([*COLUMNS, METIERS_FILE])
+            archive.extractall(tmp_path / "donnees")
+        report = import_folder(tmp_path / "donnees")
+    else:
+        (tmp_path / name).write_bytes(data)
+        report = import_folder(tmp_path / name)
+
+    assert report.rows["offres.csv"] == 13 and report.rows["structures.csv"] > 0
+    assert (sum(report.created.values()), sum(report.updated.values())) == (0, 0), report.changes
+    assert table_snapshot() == before

@@ -20,12 +20,12 @@ from sqlalchemy import select
 from actions.discovery import ActionDiscovery
 from actions.living import ActionMobility
 from actions.partners import ActionPartners
-from actions.professions import ActionTraining
+from actions.professions import ActionProfession, ActionTraining
 from bot import cli
 from knowledge import db
-from knowledge.partners import export, professions, spreadsheets
+from knowledge.partners import export, professions, spreadsheets, vocabulary
 from knowledge.partners.importer import ImportFailed, import_folder
-from knowledge.partners.models import Opening
+from knowledge.partners.models import Childcare, Housing, Opening
 from tests.conftest import DATA_DIR, _forget_cached_names
 from tests.test_actions import run, texts
 
@@ -96,6 +96,10 @@ def test_every_form_gives_the_same_database_table_by_table(tmp_path, monkeypatch
         use_sqlite(tmp_path / f"{form}.db", monkeypatch)
         report = import_form(form, tmp_path)
         assert report.created["offres.csv"] == 4 and report.rows["garde_enfants.csv"] == 2, form
+        with db.session_scope() as session:  # texts holding the separator, quoted, are read whole
+            assert session.get(Opening, "of_ide_nuit").description == "Nuits en 12 h, 1 week-end sur 3.", form
+            assert session.get(Opening, "of_kine").description == "Plateau technique neuf ; équipe de 4 kinés.", form
+            assert session.get(Housing, "lg_partage").description == "Trois chambres, cuisine commune.", form
         snapshots[form] = table_snapshot()
     db.dispose()
 
@@ -126,6 +130,106 @@ def test_excel_values_are_typed_like_the_utf8_ones(database_url):
         assert opening.structure.name == "EHPAD Le Clos Fleuri"  # the spaces around it are gone
 
 
+@pytest.mark.parametrize("folder, line, separator", [
+    (UTF8_DIR, 'lg_studio,Studio du bourg,studio,Chauvé,tout public,3 à 12 mois,450,02 40 00 10 11,'
+               'Au-dessus de la mairie, côté cour.', ","),
+    (EXCEL_DIR, 'lg_studio; Studio du bourg ;studio;Chauvé;tout public;3 à 12 mois;450;02 40 00 10 11;'
+                'Au-dessus de la mairie; côté cour.', ";"),
+], ids=["csv-utf8", "csv-excel"])
+def test_an_unquoted_separator_in_a_text_refuses_the_row(database_url, tmp_path, table_snapshot, folder, line,
+                                                           separator):
+    copy = tmp_path / "unquoted"
+    shutil.copytree(folder, copy)
+    path = copy / "logements.csv"
+    encoding = "utf-8" if folder == UTF8_DIR else "cp1252"
+    lines = path.read_bytes().decode(encoding).split("\n")
+    lines[2] = line + lines[2][len(lines[2].rstrip("\r")):]  # the studio's row, its line end kept
+    path.write_bytes("\n".join(lines).encode(encoding))
+
+    with pytest.raises(ImportFailed) as failure:
+        import_folder(copy)
+
+    assert [str(p) for p in failure.value.problems] == [
+        f"logements.csv:3: -: cellules en trop (1 de plus que les en-têtes) : un texte contenant le séparateur "
+        f"« {separator} » doit être entre guillemets (\"…\"), comme l'écrivent Excel et LibreOffice"]
+    assert all(rows == [] for rows in table_snapshot().values())
+
+
+def test_empty_cells_after_the_last_column_are_fine(database_url, tmp_path):
+    copy = tmp_path / "trailing"
+    shutil.copytree(UTF8_DIR, copy)
+    path = copy / "evenements.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Une trentaine d'employeurs.,\n",
+                                                             "Une trentaine d'employeurs.,,,\n"), encoding="utf-8")
+
+    report = import_folder(copy)
+
+    assert report.created["evenements.csv"] == 2
+
+
+def test_a_filled_cell_right_of_a_workbooks_columns_is_refused(database_url, tmp_path, table_snapshot):
+    def note(sheet, header, cells):
+        if sheet == "Logements" and cells[0] == "lg_studio":
+            cells += [None, "à relancer"]  # two columns right of the last one, one filled
+        return cells
+
+    with pytest.raises(ImportFailed) as failure:
+        import_folder(write_workbook(tmp_path / "note.xlsx", edit=note))
+
+    assert [str(p) for p in failure.value.problems] == [
+        "feuille Logements:3: -: cellules remplies à droite de la dernière colonne nommée (1) : "
+        "donnez un en-tête à leur colonne ou videz-les"]
+    assert all(rows == [] for rows in table_snapshot().values())
+
+
+# (as typed, as a spreadsheet keeps it in a cell, horaires_atypiques, nuit): French Excel turns VRAI/FAUX into
+# boolean cells and 1/0 into numbers; an empty horaires_atypiques is « non », an empty nuit is « not said ».
+BOOLEAN_CELLS = [("x", "x", True, True), ("X", "X", True, True), ("1", 1, True, True), ("0", 0, False, False),
+                 ("vrai", True, True, True), ("Faux", False, False, False), ("oui", "oui", True, True),
+                 ("NON", "NON", False, False), ("", None, False, None)]
+
+
+def _childcare_with_night(tmp_path: Path, typed: str) -> Path:
+    """The UTF-8 fixture with the optional nuit column, the crèche's two booleans written `typed`."""
+    folder = tmp_path / "booleans"
+    shutil.copytree(UTF8_DIR, folder)
+    path = folder / "garde_enfants.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[0].append("nuit")
+    for row in rows[1:]:
+        row.append("oui")
+        if row[0] == "ge_creche":
+            row[rows[0].index("horaires_atypiques")] = row[-1] = typed
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return folder
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+@pytest.mark.parametrize("typed, cell, atypical, night", BOOLEAN_CELLS, ids=[repr(c[0]) for c in BOOLEAN_CELLS])
+def test_booleans_as_coordinators_type_them(tmp_path, monkeypatch, form, typed, cell, atypical, night):
+    use_sqlite(tmp_path / "booleans.db", monkeypatch)
+    folder = _childcare_with_night(tmp_path, typed)
+
+    def typed_cells(sheet, header, cells):
+        if sheet == "Garde_enfants" and cells[0] == "ge_creche":
+            cells[header.index("horaires_atypiques")] = cells[header.index("nuit")] = cell
+        return cells
+
+    if form == "csv":
+        import_folder(folder)
+    else:
+        import_folder(metiers_only(tmp_path))
+        import_folder(write_workbook(tmp_path / "booleens.xlsx", folder=folder, edit=typed_cells))
+
+    with db.session_scope() as session:
+        creche, relais = session.get(Childcare, "ge_creche"), session.get(Childcare, "ge_nounou")
+        assert (creche.atypical_hours, creche.night) == (atypical, night)
+        assert (relais.atypical_hours, relais.night) == (True, True)
+    db.dispose()
+
+
 # -- what the published format allows --------------------------------------------------------------------
 def test_open_types_are_kept_as_written_and_listed_as_notices(database_url):
     report = import_folder(UTF8_DIR)
@@ -153,7 +257,19 @@ async def test_open_types_appear_in_the_assistants_answers_as_written(database_u
     assert "Navette des soignants" in texts(dispatcher) and "navette solidaire" in texts(dispatcher)
 
     dispatcher, _ = await run(ActionDiscovery, make_tracker())
-    assert "cafe metiers, le" in texts(dispatcher) and "forum des métiers, le" in texts(dispatcher)
+    # An unknown type written without accents is shown with them (vocabulary.yml, section accents).
+    assert "café métiers, le" in texts(dispatcher) and "forum des métiers, le" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("maison_partagee", "maison partagée"), ("cafe_metiers", "café métiers"),
+    ("Creche_associative", "Crèche associative"), ("centre medico-social", "centre médico-social"),
+    ("residence_etudiante", "résidence étudiante"), ("FEDERATION", "FEDERATION"), ("SMR", "SMR"),
+    ("Maison partagée", "Maison partagée"), ("navette_solidaire", "navette solidaire"),
+])
+def test_open_types_written_without_accents_are_shown_with_them(written, shown):
+    assert vocabulary.humanise(written) == shown
+    assert vocabulary.type_label("housing_types", written) == shown
 
 
 async def test_plain_text_training_and_bridges_are_shown_as_written(database_url, make_tracker):
@@ -185,6 +301,38 @@ def test_the_referential_holds_every_profession_the_nlu_returns():
     unmatched = [line[6:] for line in lookups.splitlines() if line.startswith("    - ")
                  and not professions.code_for(line[6:], labels)]
     assert len(unmatched) < 0.5 * lookups.count("\n    - "), unmatched  # most lookup forms name a code
+
+
+def test_every_profession_of_the_referential_has_a_one_line_description():
+    for code, entry in professions.referential().items():
+        description = entry["description"]
+        assert description and "\n" not in description and len(description) <= 140, code
+        assert description[0].isupper() and description.endswith("."), code
+
+
+async def test_a_profession_taken_from_the_referential_is_described(database_url, make_tracker):
+    import_folder(UTF8_DIR)  # no metiers.yml entry for kinesitherapeute: taken from the referential
+    _forget_cached_names()
+
+    dispatcher, _ = await run(ActionProfession, make_tracker(slots={"profession": "kinesitherapeute"}))
+
+    first = dispatcher.messages[0]["text"].split("\n")[0]
+    assert first == ("Masseur·se-kinésithérapeute : Rééduque les patient·es par le mouvement et des techniques "
+                     "manuelles, en libéral, en SMR ou en EHPAD.")
+
+
+async def test_a_profession_described_nowhere_is_named_without_a_dangling_colon(database_url, tmp_path, make_tracker):
+    folder = tmp_path / "metiers"
+    folder.mkdir()
+    (folder / "metiers.yml").write_text("- code: brancardier\n  libelle: Brancardier·ère\n"
+                                        "  salaire: environ 1 800 € nets par mois\n", encoding="utf-8")
+    import_folder(folder)
+    _forget_cached_names()
+
+    dispatcher, _ = await run(ActionProfession, make_tracker(slots={"profession": "brancardier"}))
+
+    assert dispatcher.messages[0]["text"].split("\n")[0] == "Brancardier·ère"
+    assert " :\n" not in texts(dispatcher) and "1 800 €" in texts(dispatcher)
 
 
 def test_a_typo_in_a_workbook_names_the_sheet_row_and_the_closest_code(database_url, tmp_path, table_snapshot):
@@ -363,6 +511,13 @@ def test_the_template_has_headers_and_drop_down_lists(database_url, tmp_path):
     assert lists["contrat"][:2] == ["cdi", "cdd"] and "nuit" in lists["temps_travail"]
     assert lists["commune"] == ["Paimbœuf", "Saint-Père-en-Retz", "Chauvé"]
     validations = {str(v.sqref): v.formula1 for v in offres.data_validations.dataValidation}
+    # A profession or a commune typed outside the list is warned about, not blocked: the import accepts
+    # one added later (metiers.yml, communes.csv). Contracts and work times are fixed: stopped.
+    styles = {str(v.sqref): (v.errorStyle, v.showErrorMessage, v.error) for v in offres.data_validations.dataValidation}
+    assert styles["C2:C1000"] == ("warning", True, "Cette valeur n'est pas dans la liste des métiers (feuille « "
+                                                   "listes »). Gardez-la si elle est nouvelle : l'import la vérifiera.")
+    assert styles["G2:G1000"][:2] == ("warning", True) and "liste des communes" in styles["G2:G1000"][2]
+    assert styles["E2:E1000"][:2] == styles["F2:F1000"][:2] == ("stop", True)
     assert validations == {"C2:C1000": "=listes!$A$2:$A$" + str(len(lists["metier"]) + 1),
                            "E2:E1000": "=listes!$B$2:$B$8", "F2:F1000": "=listes!$C$2:$C$4",
                            "G2:G1000": "=listes!$D$2:$D$4"}

@@ -34,7 +34,11 @@ _MODELS = {"communes.csv": Commune, "structures.csv": Structure, "offres.csv": O
            "garde_enfants.csv": Childcare, "mobilite.csv": Mobility, "evenements.csv": Event}
 _ORDER = {"communes.csv": Commune.id}  # communes in the order they were created (their ids follow it)
 # Columns offered a drop-down list, and the list.
-_CHOICES = {"metier": "metiers", "contrat": "contrats", "temps_travail": "temps de travail", "commune": "communes"}
+_CHOICES = {"metier": "métiers", "contrat": "contrats", "temps_travail": "temps de travail", "commune": "communes"}
+# Lists the import extends (a profession of a metiers.yml, a commune of communes.csv added since): a
+# value typed outside them gets a warning the coordinator may pass. Contracts and work times are fixed
+# vocabularies the import refuses other values of: the spreadsheet stops them.
+_OPEN_CHOICES = {"metier", "commune"}
 
 
 def _rows(session: Session, file: str) -> List[List[Any]]:
@@ -163,11 +167,18 @@ def _workbook(session: Session, with_rows: bool):
                 continue
             values = choices[column]
             list_column = get_column_letter(list(_CHOICES).index(column) + 1)
+            if column in _OPEN_CHOICES:
+                error = dict(errorStyle="warning", errorTitle="Valeur hors de la liste",
+                             error=f"Cette valeur n'est pas dans la liste des {_CHOICES[column]} (feuille "
+                                   f"« {LISTS_SHEET} »). Gardez-la si elle est nouvelle : l'import la vérifiera.")
+            else:
+                error = dict(errorStyle="stop", errorTitle="Valeur inconnue",
+                             error=f"Choisissez une valeur de la liste des {_CHOICES[column]} "
+                                   f"(feuille « {LISTS_SHEET} »).")
             validation = DataValidation(
                 type="list", formula1=f"={LISTS_SHEET}!${list_column}$2:${list_column}${len(values) + 1}",
-                allow_blank=True, showErrorMessage=True, errorTitle="Valeur inconnue",
-                error=f"Choisissez une valeur de la liste des {_CHOICES[column]} (feuille « {LISTS_SHEET} »).",
-                promptTitle=column, prompt=f"Liste des {_CHOICES[column]}", showInputMessage=True)
+                allow_blank=True, showErrorMessage=True, promptTitle=column, prompt=f"Liste des {_CHOICES[column]}",
+                showInputMessage=True, **error)
             letter = get_column_letter(index)
             validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
             sheet.add_data_validation(validation)

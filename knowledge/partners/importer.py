@@ -175,7 +175,7 @@ class _Rows:
             rows.problem(table.unreadable[0], "-", table.unreadable[1])
         for col in table.missing:
             rows.problem(1, col, message_text("import.column_missing"))
-        for line, column, reason in table.formulas:
+        for line, column, reason in table.cell_problems:
             rows.problem(line, column, reason)
         return rows
 
@@ -369,7 +369,7 @@ class _Importer:
         if code and code not in self.professions:
             entry = referential[code]
             self.session.add(Profession(code=code, label=entry["libelle"], synonyms=entry["synonymes"],
-                                        description="", training={}, pay="", bridges=[], link=""))
+                                        description=entry["description"], training={}, pay="", bridges=[], link=""))
             self.professions.add(code)
             self.report.notices.append(message_text("import.profession_from_referential", file=rows.name, code=code,
                                                     label=entry["libelle"]))
@@ -520,7 +520,7 @@ class _Importer:
                 code=code,
                 label=str(label or ""),
                 synonyms=synonyms,
-                description=str(entry.get("description") or ""),
+                description=str(entry.get("description") or reference.get("description") or ""),
                 training=training,
                 pay=str(entry.get("salaire") or ""),
                 bridges=bridges,

@@ -1,4 +1,5 @@
-"""The referential of professions the assistant knows (`professions.yml`): codes, labels, synonyms.
+"""The referential of professions the assistant knows (`professions.yml`): codes, labels, one-line
+descriptions, synonyms.
 
 An opening may name any of these codes even when the imported folder's `metiers.yml` does not
 describe it; a `metiers.yml` adds professions or replaces their texts.
@@ -17,9 +18,10 @@ REFERENTIAL_FILE = Path(__file__).with_name("professions.yml")
 
 @lru_cache(maxsize=1)
 def referential() -> Dict[str, Dict[str, object]]:
-    """{code: {"libelle": label, "synonymes": [...]}} in the file's order."""
+    """{code: {"libelle": label, "description": text, "synonymes": [...]}} in the file's order."""
     entries = yaml.safe_load(REFERENTIAL_FILE.read_text(encoding="utf-8"))
-    return {e["code"]: {"libelle": e["libelle"], "synonymes": list(e.get("synonymes") or [])} for e in entries}
+    return {e["code"]: {"libelle": e["libelle"], "description": str(e.get("description") or ""),
+                        "synonymes": list(e.get("synonymes") or [])} for e in entries}
 
 
 def code_for(value: str, labels: Dict[str, Iterable[str]]) -> str:

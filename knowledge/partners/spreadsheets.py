@@ -13,6 +13,8 @@ apostrophe in front of what a spreadsheet would run as a formula (`=`, `+`, `-`,
 full-width forms, after spaces or not: knowledge/partners/spreadsheet_cells.py, whose `inert` the
 export writes) is the spreadsheet's mark of text and is removed, so that export → import changes
 nothing.
+A row with more non-empty cells than the header has names is refused (`extra_cells`): in a
+CSV file it is a text holding the separator written without quotes, and its end would be lost.
 
 `.ods` (LibreOffice) is not read: no well-kept reader is installed; LibreOffice saves `.xlsx`.
 """
@@ -22,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from knowledge.partners.spreadsheet_cells import FORMULA_STARTS
 from knowledge.texts import text as message_text
@@ -73,7 +75,7 @@ class Table:
     records: List[Dict[str, Any]] = field(default_factory=list)  # column → text, and "_line"
     missing: List[str] = field(default_factory=list)  # expected columns absent from the header
     unreadable: Optional[tuple] = None  # (line, reason) when the table could not be read at all
-    formulas: List[tuple] = field(default_factory=list)  # (line, column, reason): cells refused
+    cell_problems: List[tuple] = field(default_factory=list)  # (line, column, reason): cells refused
 
 
 def formula_problem(value: str) -> Optional[str]:
@@ -81,6 +83,22 @@ def formula_problem(value: str) -> Optional[str]:
     if _FORMULA.match(value):
         return message_text("import.formula", value=value[:30], sign=value[0])
     return None
+
+
+def extra_cells(width: int, cells: Sequence[str]) -> List[str]:
+    """The cells of a row beyond the `width` named columns, up to its last non-empty one (empty
+    cells at the end of a row are fine: spreadsheets write them)."""
+    filled = max((i + 1 for i, text in enumerate(cells) if text), default=0)
+    return list(cells[width:filled])
+
+
+def _csv_extra_cells(separator: str) -> Callable[[List[str]], str]:
+    shown = message_text("import.separator_tab") if separator == "\t" else separator
+    return lambda extra: message_text("import.extra_cells_csv", count=len(extra), separator=shown)
+
+
+def _sheet_extra_cells(extra: List[str]) -> str:
+    return message_text("import.extra_cells_sheet", count=sum(1 for text in extra if text))
 
 
 def clean_text(value: str) -> str:
@@ -108,23 +126,28 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _table(file: str, label: str, header: Sequence[Any], rows) -> Table:
-    """Rows (line number, cells) under `header` as a Table, skipping empty rows."""
+def _table(file: str, label: str, header: Sequence[Any], rows, extra_reason: Callable[[List[str]], str]) -> Table:
+    """Rows (line number, cells) under `header` as a Table, skipping empty rows; a row with filled
+    cells beyond the header is refused with `extra_reason(those cells)`."""
     table = Table(file, label)
     names = [clean_text(cell_text(name)).lower() for name in header]  # « Nom » for nom
     table.missing = [col for col in COLUMNS[file] if col not in names]
     if table.missing:
         return table
+    width = max((i + 1 for i, name in enumerate(names) if name), default=0)
     for line, cells in rows:
         raw = [cell_text(c).replace("\u00a0", " ").strip() for c in cells]
         if not any(raw):
             continue
+        extra = extra_cells(width, raw)
+        if extra:  # the row is still read, so that its id is known and no other row is refused for it
+            table.cell_problems.append((line, "-", extra_reason(extra)))
         record: Dict[str, Any] = {"_line": line}
         for name, text in zip(names, raw):
             if name and name not in record:
                 reason = formula_problem(text)
                 if reason and name in all_columns(file):
-                    table.formulas.append((line, name, reason))
+                    table.cell_problems.append((line, name, reason))
                 record[name] = "" if reason else clean_text(text)
         for col in all_columns(file):
             record.setdefault(col, "")
@@ -157,7 +180,8 @@ def read_csv(file: str, data: bytes, label: Optional[str] = None) -> Table:
         table = Table(file, label)
         table.unreadable = (line, message_text("import.unreadable_characters"))
         return table
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    separator = _delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
         header = next(reader, [])
 
@@ -165,7 +189,7 @@ def read_csv(file: str, data: bytes, label: Optional[str] = None) -> Table:
             for cells in reader:
                 yield reader.line_num, cells
 
-        return _table(file, label, header, list(rows()))
+        return _table(file, label, header, list(rows()), _csv_extra_cells(separator))
     except csv.Error as error:
         table = Table(file, label)
         table.unreadable = (reader.line_num, f"ligne illisible au format CSV ({error.__class__.__name__})")
@@ -203,7 +227,7 @@ def read_workbook(source) -> Dict[str, Table]:
             rows = book[name].iter_rows(values_only=True)
             header = next(rows, ())
             numbered = [(line, cells) for line, cells in enumerate(rows, start=2)]
-            tables[file] = _table(file, sheet_label(name), header, numbered)
+            tables[file] = _table(file, sheet_label(name), header, numbered, _sheet_extra_cells)
     finally:
         book.close()
     return tables

@@ -1,4 +1,5 @@
 """Controlled values (contracts, work times, types) loaded from `vocabulary.yml`."""
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Tuple
@@ -63,9 +64,23 @@ OPEN_TYPES = {
 }
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _accented(word: str) -> str:
+    """`word` with its accents (section `accents` of vocabulary.yml) when it is known without them."""
+    if word.isupper() and len(word) > 1:
+        return word  # a sigle: SMR, FAM
+    accented = vocabulary().get("accents", {}).get(word.lower())
+    if accented is None:
+        return word
+    return accented.capitalize() if word[0].isupper() else accented
+
+
 def humanise(value: str) -> str:
-    """A value written in a file, shown as written but readable: `maison_partagee` → « maison partagee »."""
-    return value.replace("_", " ").strip()
+    """A value written in a file, shown as written but readable: `maison_partagee` → « maison partagée »
+    (« _ » read as a space, common words written without their accents given them back)."""
+    return _WORD.sub(lambda found: _accented(found.group()), value.replace("_", " ").strip())
 
 
 def type_label(section: str, value: str) -> str:
