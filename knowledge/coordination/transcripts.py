@@ -5,7 +5,7 @@ Rasa writes the store; this module only reads it, with its own lazily built engi
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
 from sqlalchemy.engine import Engine
@@ -113,19 +113,24 @@ def _no_table(error: Exception) -> bool:
     return "events" in str(error) and ("no such table" in str(error) or "does not exist" in str(error))
 
 
+def _read(read: Callable[[Any], Any], empty: Any) -> Any:
+    """`read(connection)` on the conversations' database; `empty` while Rasa has not created its table."""
+    try:
+        with engine().connect() as connection:
+            return read(connection)
+    except Exception as error:
+        if _no_table(error):
+            return empty
+        raise
+
+
 def transcript(sender_id: str, after_id: int = 0, limit: int = 2000) -> List[Line]:
     """The messages of a conversation in order (the last `limit` ones), after event `after_id`."""
     query = (select(events.c.id, events.c.type_name, events.c.timestamp, events.c.data)
              .where(events.c.sender_id == sender_id, events.c.id > after_id,
                     events.c.type_name.in_(["user", "bot", "pause", "resume"]))
              .order_by(events.c.id.desc()).limit(limit))
-    try:
-        with engine().connect() as connection:
-            rows = list(connection.execute(query))
-    except Exception as error:
-        if _no_table(error):
-            return []
-        raise
+    rows = _read(lambda connection: list(connection.execute(query)), [])
     buttons: Dict[str, str] = {}
     return [line for line in (_line(row, buttons) for row in reversed(rows)) if line is not None]
 
@@ -133,13 +138,7 @@ def transcript(sender_id: str, after_id: int = 0, limit: int = 2000) -> List[Lin
 def last_event_id(sender_id: str) -> int:
     """The newest stored event of a conversation (0 if none): tells the console something changed."""
     query = select(func.max(events.c.id)).where(events.c.sender_id == sender_id)
-    try:
-        with engine().connect() as connection:
-            return connection.scalar(query) or 0
-    except Exception as error:
-        if _no_table(error):
-            return 0
-        raise
+    return _read(lambda connection: connection.scalar(query), 0) or 0
 
 
 def bot_events(sender_id: str, limit: int) -> List[dict]:
@@ -147,11 +146,5 @@ def bot_events(sender_id: str, limit: int) -> List[dict]:
     as Rasa stored them, oldest first): what a widget tab missed is taken from them (bot/web/replay.py)."""
     query = (select(events.c.data).where(events.c.sender_id == sender_id, events.c.type_name == "bot")
              .order_by(events.c.id.desc()).limit(limit))
-    try:
-        with engine().connect() as connection:
-            rows = list(connection.execute(query))
-    except Exception as error:
-        if _no_table(error):
-            return []
-        raise
+    rows = _read(lambda connection: list(connection.execute(query)), [])
     return [json.loads(row.data or "{}") for row in reversed(rows)]
