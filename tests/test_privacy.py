@@ -315,6 +315,20 @@ def test_purge_deletes_applications_after_the_retention(conversations, monkeypat
     assert not Path(cv).exists() and rows(Application) == 0
 
 
+def test_an_application_is_kept_six_months_after_it_was_sent_not_after_it_was_written(
+        conversations, monkeypatch, tmp_path):
+    """Sent two months after it was written (SMTP down, or transmitted by hand): counted from the sending."""
+    from knowledge.coordination.applications import SENT
+    from knowledge.coordination.models import Application
+
+    _application_with_cv("web-1", monkeypatch, tmp_path)
+    with db.session_scope() as session:
+        application = session.scalars(select(Application)).one()
+        application.status, application.sent_at = SENT, datetime.utcnow() + timedelta(days=60)
+    assert privacy.purge(now=datetime.utcnow() + timedelta(days=7 * 31)).applications == 0
+    assert privacy.purge(now=datetime.utcnow() + timedelta(days=60 + 7 * 31)).applications == 1
+
+
 def test_export_and_erase_cover_alert_subscriptions(conversations):
     from knowledge.coordination import alerts
 

@@ -318,10 +318,12 @@ def erase(sender_id: str) -> int:
 
 
 def purge(sent_before: datetime, uploads_before: datetime, dry_run: bool = False) -> int:
-    """Delete applications (and CV files) sent or recorded before `sent_before`, and CV uploads never
-    attached to an application made before `uploads_before`; the number of applications."""
+    """Delete applications (and CV files) sent before `sent_before` (or, never sent, recorded before
+    it), and CV uploads never attached to an application made before `uploads_before`; the number of
+    applications."""
     finished = Application.status.in_([SENT, TRANSMITTED])
-    old = (finished & (Application.sent_at < sent_before)) | (Application.created_at < sent_before)
+    old = ((finished & (Application.sent_at < sent_before))
+           | (~finished & (Application.created_at < sent_before)))
     with db.session_scope() as session:
         rows = list(session.scalars(select(Application).where(old)))
         if not dry_run:
