@@ -4,6 +4,7 @@ import re
 from datetime import date
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
+from knowledge import cues
 from knowledge.partners.normalise import key
 from knowledge.partners.plan_builder import settings
 
@@ -61,9 +62,13 @@ def hours(text: str) -> Optional[str]:
 
 
 def children(text: str) -> Optional[List[int]]:
-    """Ages in months (« 3 et 6 ans » → [36, 72], « un bébé de 8 mois » → [8]); [] for « pas d'enfant »."""
+    """Ages in months (« 3 et 6 ans » → [36, 72], « un bébé de 8 mois » → [8], the count of « 2 enfants
+    de 3 et 6 ans » left out); [] for « pas d'enfant »."""
     if is_none(text):
         return []
+    named = cues.children_ages(text)  # ages next to « enfants », « bébé »… (« 2 enfants de 3 et 6 ans »)
+    if named:
+        return named
     found = _NUMBER_UNIT.findall(key(text or ""))
     ages, unit = [], None
     for number, this_unit in reversed(found):
@@ -101,6 +106,35 @@ def car_from_conversation(texts: Iterable[str]) -> Optional[bool]:
         if names(text, config["said_car"]):
             return True
     return None
+
+
+def _only(text: str, table: Dict[str, Sequence[str]]) -> Optional[str]:
+    """The one value whose words `text` names; None when it names none or several."""
+    said = _said(text)
+    found = {value for value, words in table.items() if any(f" {key(w)} " in said for w in words)}
+    return found.pop() if len(found) == 1 else None
+
+
+def said_hours(text: str) -> Optional[str]:
+    """`hours` read with the words that need no question (« je travaille de nuit »)."""
+    return _choice(text, settings()["said_hours"])
+
+
+def said_arrival(text: str, today: date) -> Optional[str]:
+    """`arrival` of a month named after « en », « à la », « dès »… (« en mars », « à la rentrée »),
+    or written « 03/2027 »; a month named otherwise says nothing about the arrival."""
+    if _MONTH_YEAR.search(text or ""):
+        return arrival(text, today)
+    config = settings()
+    before = "|".join(re.escape(key(w)) for w in sorted(config["said_arrival_before"], key=len, reverse=True))
+    months = "|".join(re.escape(key(m)) for m in config["months"])
+    match = re.search(rf" (?:{before}) ((?:{months})(?: 20\d\d)?) ", _said(text))
+    return arrival(match.group(1), today) if match else None
+
+
+def said_practice(text: str) -> Optional[str]:
+    """liberal / salarie when a message says so, and only one of them."""
+    return _only(text, settings()["said_practices"])
 
 
 def may_be_liberal(profession: Optional[str]) -> bool:

@@ -16,6 +16,7 @@ from actions.apply import cancels
 from actions.messages import say
 from actions.places import example_commune
 from actions.unavailable import ends_form_when_unavailable
+from knowledge import cues
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical, means_any
 from knowledge.partners.normalise import key
@@ -38,27 +39,53 @@ def entity_values(messages: List[Dict[str, Any]], entity: str, role: Optional[st
             if e.get("entity") == entity and (role is None or e.get("role") == role)]
 
 
-def known_answers(tracker: Tracker) -> Dict[str, Any]:
-    """The form's answers the conversation already gave: profession, commune, night work, children's
-    ages (message cues), a car or none, a liberal installation asked about."""
+def said_answers(text: str, today: date) -> Dict[str, Any]:
+    """The form's answers a message states without doubt, whatever was asked (arrival month,
+    working hours, children's ages as the message cues read them, a car or none, the practice):
+    the same readers as the typed answers, with the stricter words of plan.yml."""
+    read = {"plan_arrival": answers.said_arrival(text, today),
+            "plan_hours": answers.said_hours(text),
+            "plan_children": cues.children_ages(text) or None,
+            "plan_car": answers.car_from_conversation([text]),
+            "plan_practice": answers.said_practice(text)}
+    if read["plan_car"] is not None:
+        read["plan_car"] = "oui" if read["plan_car"] else "non"
+    return {slot: value for slot, value in read.items() if value is not None}
+
+
+def _agreed(readings: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The answers on which all the messages that state them agree (two different months: neither)."""
+    values: Dict[str, List[Any]] = {}
+    for reading in readings:
+        for slot, value in reading.items():
+            if value not in values.setdefault(slot, []):
+                values[slot].append(value)
+    return {slot: found[0] for slot, found in values.items() if len(found) == 1}
+
+
+def known_answers(tracker: Tracker, today: Optional[date] = None) -> Dict[str, Any]:
+    """The form's answers the conversation already gave: profession, commune, and what the person's
+    messages stated without doubt (`said_answers`: arrival, hours, children, car, practice; or night
+    work in the `work_time` slot, children's ages in the cues, a liberal installation asked about)."""
     messages = user_messages(tracker)
     texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    known: Dict[str, Any] = {}
+    known: Dict[str, Any] = _agreed([said_answers(t, today or date.today()) for t in texts])
     profession = canonical("profession", tracker.get_slot("profession"))
     if profession:
         known["plan_profession"] = profession
     commune = canonical("commune", tracker.get_slot("commune"))
     if commune:
         known["plan_commune"] = commune
-    if canonical("work_time", tracker.get_slot("work_time")) == "nuit":
+    if "plan_hours" not in known and canonical("work_time", tracker.get_slot("work_time")) == "nuit":
         known["plan_hours"] = "nuit"
-    ages = sorted({int(a) for a in entity_values(messages, "child_age")})
+    ages = sorted({int(a) for a in entity_values(messages, "child_age")} | set(known.get("plan_children") or []))
     if ages:
         known["plan_children"] = ages
     has_car = answers.car_from_conversation(texts)
     if has_car is not None:
         known["plan_car"] = "oui" if has_car else "non"
-    if any((m.get("intent") or {}).get("name") == "ask_installation" for m in messages):
+    if "plan_practice" not in known and any((m.get("intent") or {}).get("name") == "ask_installation"
+                                            for m in messages):
         known["plan_practice"] = "liberal"
     return known
 
@@ -143,6 +170,7 @@ def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
     read with the messages, `professions_of`)."""
     car = answers.answered(slots.get("plan_car"))
     return {"commune": answers.answered(slots.get("plan_commune")),
+            "arrival": answers.answered(slots.get("plan_arrival")),
             "hours": answers.answered(slots.get("plan_hours")),
             "children": answers.answered(slots.get("plan_children")),
             "car": None if car is None else car == "oui",
@@ -205,7 +233,18 @@ class ValidatePlanForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested in SLOTS and requested not in ("plan_profession", "plan_commune"):
             events += [SlotSet(slot, value) for slot, value in self._typed(requested, tracker).items()]
-        return events
+        return events + self._ahead(requested, tracker)
+
+    @staticmethod
+    def _ahead(requested: Optional[str], tracker: Tracker) -> List[EventType]:
+        """Answers to questions not asked yet, stated without doubt in the answer to this one
+        (« 2 enfants de 3 et 6 ans, et je travaille de nuit »): those questions are not asked.
+        Never in the partner's answer (« il travaille de nuit » is not the person's hours)."""
+        if requested not in SLOTS or requested == "plan_partner":
+            return []
+        said = said_answers(tracker.latest_message.get("text") or "", date.today())
+        return [SlotSet(slot, value) for slot, value in said.items()
+                if slot != requested and tracker.get_slot(slot) is None]
 
     @staticmethod
     def _hint(slot: str, tracker: Tracker) -> str:

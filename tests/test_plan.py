@@ -206,6 +206,7 @@ def test_events_are_those_open_to_the_profession_as_the_assistant_lists_them(pla
     (plan_answers.hours, "surtout de nuit", "nuit"),
     (plan_answers.children, "un bébé de 8 mois et une fille de 4 ans", [8, 48]),
     (plan_answers.children, "3 et 6 ans", [36, 72]),
+    (plan_answers.children, "2 enfants de 3 et 6 ans", [36, 72]),
     (plan_answers.children, "pas d'enfant", []),
     (plan_answers.car, "non, pas de voiture", False),
     (plan_answers.car, "oui j'ai une voiture", True),
@@ -283,6 +284,75 @@ async def test_the_start_reuses_what_was_said_earlier(plan_db, make_tracker):
     assert slot(events, "plan_car") == "oui"
     shown = texts(dispatcher)
     assert "passer" in shown and "Commune : Vue ; Horaires : de nuit" in shown
+
+
+async def test_the_start_reuses_hours_children_arrival_car_and_practice_said_in_earlier_messages(plan_db,
+                                                                                                  make_tracker):
+    tracker = make_tracker(slots={"commune": "Vue"}, text="Préparer mon installation", intent="plan_move")
+    said_earlier(tracker, "je travaille de nuit, on arrive à la rentrée et je veux rester salariée", [])
+    said_earlier(tracker, "une crèche pour mes deux enfants de 2 et 5 ans, je suis sans permis", [])
+    dispatcher, events = await run(ActionPlanStart, tracker)
+    assert slot(events, "plan_hours") == "nuit"
+    assert slot(events, "plan_children") == [24, 60]
+    assert slot(events, "plan_arrival") == plan_answers.arrival("septembre", date.today())
+    assert slot(events, "plan_car") == "non"
+    assert slot(events, "plan_practice") == "salarie"
+    shown = texts(dispatcher)
+    assert "Voici ce que je sais" in shown or "déjà dit" in shown
+    for fact in ("Commune : Vue", "de nuit", "2 ans", "5 ans", "septembre"):
+        assert fact in shown, (fact, shown)
+
+
+@pytest.mark.parametrize("earlier, unread", [
+    (["on n'a qu'une voiture pour deux"], None),                       # a car, not « no car »
+    (["j'ai 35 ans et je cherche un poste"], "plan_children"),          # the person's age, not a child's
+    (["la crèche ferme en août", "on arrive en mars"], "plan_arrival"),  # two months: neither taken
+    (["en libéral ou salariée, je ne sais pas"], "plan_practice"),     # both: nothing taken
+    (["les deux me vont"], "plan_hours"),                                 # « les deux » means nothing here
+    (["mars ou avril peut-être"], "plan_arrival"),                       # a month without « en » / « à la »
+])
+async def test_the_start_takes_only_what_earlier_messages_say_without_doubt(plan_db, make_tracker, earlier, unread):
+    tracker = make_tracker(text="Préparer mon installation", intent="plan_move")
+    for message in earlier:
+        said_earlier(tracker, message, [])
+    _, events = await run(ActionPlanStart, tracker)
+    if unread:
+        assert unread not in [e["name"] for e in events if e["event"] == "slot"], events
+    else:
+        assert slot(events, "plan_car") == "oui"
+
+
+async def test_an_answer_stating_a_later_one_fills_both_and_the_later_is_not_asked(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_children", "plan_profession": "aide_soignant",
+                                  "plan_commune": "Vue", "plan_arrival": plan_answers.SKIPPED},
+                           text="2 enfants de 3 et 6 ans, et je travaille de nuit", intent="inform",
+                           active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_children") == [36, 72]
+    assert slot(events, "plan_hours") == "nuit"
+    assert "pas compris" not in texts(dispatcher)
+    requested = [e["value"] for e in events if e["event"] == "slot" and e["name"] == "requested_slot"]
+    assert requested and requested[-1] not in ("plan_hours", "plan_children"), requested
+
+
+async def test_an_answer_ahead_never_replaces_an_answer_already_given(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_car", "plan_hours": "jour"},
+                           text="non, sans permis, et on arrive en mars", intent="deny",
+                           active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_car") == "non"
+    assert slot(events, "plan_arrival") == plan_answers.arrival("mars", date.today())
+    assert "plan_hours" not in [e["name"] for e in events if e["event"] == "slot"]
+
+
+async def test_the_partner_answer_fills_no_other_question(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_partner"},
+                           text="il est infirmier de nuit en libéral, il a 2 enfants de 4 et 9 ans",
+                           intent="inform", active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_partner").startswith("il est infirmier")
+    filled = {e["name"] for e in events if e["event"] == "slot"} - {"plan_partner", "requested_slot"}
+    assert not filled, filled
 
 
 @pytest.mark.parametrize("said, expected", [("près de Pornic", "Pornic"), ("Près de Saint-Brevin-les-Pins",
