@@ -4,13 +4,15 @@ import re
 from datetime import date
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
-from knowledge import cues
 from knowledge.partners.normalise import key
 from knowledge.partners.plan_builder import settings
 
 SKIPPED = "passe"
 NONE = "aucun"
-_NUMBER_UNIT = re.compile(r"\b(\d{1,2})(?: ?(mois|ans?))?\b")
+# A number, its unit, and the word after it: a number without unit takes the next one's only when
+# a list goes on (« 3 et 6 ans », « 3, 6 ans », « 2 ou 3 ans »).
+_NUMBER_UNIT_AFTER = re.compile(r"\b(\d{1,2})(?: (mois|ans?))?(?= (\S*))")
+_UNIT_CARRIED_OVER = {"et", "ou", "a"} | {str(n) for n in range(100)}
 _MONTH_YEAR = re.compile(r"\b(\d{1,2}) ?[/-] ?(\d{4})\b")
 
 
@@ -66,13 +68,13 @@ def children(text: str) -> Optional[List[int]]:
     de 3 et 6 ans » left out); [] for « pas d'enfant »."""
     if is_none(text):
         return []
-    named = cues.children_ages(text)  # ages next to « enfants », « bébé »… (« 2 enfants de 3 et 6 ans »)
-    if named:
-        return named
-    found = _NUMBER_UNIT.findall(key(text or ""))
     ages, unit = [], None
-    for number, this_unit in reversed(found):
-        unit = this_unit or unit
+    for number, this_unit, after in reversed(_NUMBER_UNIT_AFTER.findall(key(text or "") + " ")):
+        if this_unit:
+            unit = this_unit
+        elif after not in _UNIT_CARRIED_OVER:  # « 2 enfants de 3 et 6 ans »: 2 is how many, not an age
+            unit = None
+            continue
         if unit:
             ages.append(int(number) if unit == "mois" else int(number) * 12)
     return sorted(set(ages)) or None
