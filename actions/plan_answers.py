@@ -11,7 +11,7 @@ SKIPPED = "passe"
 NONE = "aucun"
 # A number, its unit, and the word after it: a number without unit takes the next one's only when
 # a list goes on (« 3 et 6 ans », « 3, 6 ans », « 2 ou 3 ans »).
-_NUMBER_UNIT_AFTER = re.compile(r"\b(\d{1,2})(?: (mois|ans?))?(?= (\S*))")
+_NUMBER_UNIT_AFTER = re.compile(r"\b(\d{1,2})(?: ?(mois|ans?))?(?= (\S*))")
 _UNIT_CARRIED_OVER = {"et", "ou", "a"} | {str(n) for n in range(100)}
 _MONTH_YEAR = re.compile(r"\b(\d{1,2}) ?[/-] ?(\d{4})\b")
 
