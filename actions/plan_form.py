@@ -11,7 +11,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import plan_answers as answers
-from actions.answers import topic
+from actions.answers import buttons, topic
 from actions.apply import cancels
 from actions.messages import say
 from actions.places import example_commune
@@ -28,6 +28,8 @@ FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",
          "plan_partner", "plan_housing", "plan_practice")
 NEAR = "pres de"
+# Set once a plan was shown: « Préparer mon installation » then offers to resume it (nlu/rules/plan.yml).
+MADE = "plan_made"
 
 
 def user_messages(tracker: Tracker) -> List[Dict[str, Any]]:
@@ -152,17 +154,54 @@ class ActionPlanStart(Action):
     def name(self) -> Text:
         return "action_plan_start"
 
+    def answers_kept(self, tracker: Tracker) -> Dict[str, Any]:
+        return {slot: tracker.get_slot(slot) for slot in SLOTS if tracker.get_slot(slot) is not None}
+
+    def answers_known(self, tracker: Tracker) -> Dict[str, Any]:
+        return {slot: value for slot, value in known_answers(tracker).items() if tracker.get_slot(slot) is None}
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
-        known = {slot: value for slot, value in known_answers(tracker).items() if tracker.get_slot(slot) is None}
-        filled = {slot: tracker.get_slot(slot) for slot in SLOTS if tracker.get_slot(slot) is not None}
-        slots = dict(filled, **known)
+        kept, known = self.answers_kept(tracker), self.answers_known(tracker)
+        slots = dict(kept, **known)
         facts = situation_from(slots)
         facts["profession"], facts["target_profession"] = professions_of(slots.get("plan_profession"),
                                                                          user_messages(tracker))
         facts = describe_situation(facts)
         said = text("plan_known", facts=" ; ".join(facts)) if facts else ""
         say(dispatcher, "plan_start", known=said)
-        return [SlotSet(slot, value) for slot, value in known.items()] + [topic(Topic.PLAN)]
+        emptied = [SlotSet(slot, None) for slot in SLOTS
+                   if slot not in slots and tracker.get_slot(slot) is not None]
+        return emptied + [SlotSet(slot, value) for slot, value in known.items()] + [topic(Topic.PLAN)]
+
+
+# The answers « Modifier mes réponses » takes again from the conversation: nothing else of the old plan.
+REREAD_ON_CHANGE = ("plan_profession", "plan_commune")
+
+
+class ActionPlanChange(ActionPlanStart):
+    """« Modifier mes réponses »: the form again from the start, its old answers forgotten except the
+    commune and the profession read again from the conversation."""
+
+    def name(self) -> Text:
+        return "action_plan_change"
+
+    def answers_kept(self, tracker: Tracker) -> Dict[str, Any]:
+        return {}
+
+    def answers_known(self, tracker: Tracker) -> Dict[str, Any]:
+        return {slot: value for slot, value in known_answers(tracker).items() if slot in REREAD_ON_CHANGE}
+
+
+class ActionPlanAgain(Action):
+    """« Préparer mon installation » once a plan was made: resume it, or change the answers."""
+
+    def name(self) -> Text:
+        return "action_plan_again"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
+        say(dispatcher, "plan_again", buttons=buttons([(text("button.resume_my_plan"), "/plan_resume"),
+                                                      (text("button.change_my_answers"), "/plan_change")]))
+        return [topic(Topic.PLAN)]
 
 
 def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
@@ -192,7 +231,8 @@ class ValidatePlanForm(FormValidationAction):
         """« annuler » / « stop » at any question: the form ends and keeps nothing, not even what
         the conversation had filled in (a plain « non » stays an answer: car, children…)."""
         if tracker.get_slot("requested_slot") in SLOTS and cancels(tracker.latest_message.get("text") or ""):
-            return [SlotSet(slot, None) for slot in SLOTS] + [SlotSet("requested_slot", None)]
+            return [SlotSet(slot, None) for slot in SLOTS] + [SlotSet("requested_slot", None),
+                                                              SlotSet(MADE, None)]
         return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,

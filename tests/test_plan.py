@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import living, plan_answers
 from actions.needs import ActionAnswerNeeds
 from actions.plan import ActionPlanHandover, ActionPlanLink, ActionPlanReply, ValidatePlanEmailForm
-from actions.plan_form import SLOTS, ActionPlanStart, ValidatePlanForm
+from actions.plan_form import MADE, SLOTS, ActionPlanAgain, ActionPlanChange, ActionPlanStart, ValidatePlanForm
 from knowledge.coordination import handoff, plans, privacy
 from knowledge.partners import fit, importer, naming, plan_builder, queries, vocabulary
 from knowledge.partners.naming import ANY
@@ -613,3 +613,48 @@ async def test_after_annuler_no_plan_is_built_nor_kept(plan_db, make_tracker):
     assert "rien gardé" in texts(dispatcher) and "▸" not in texts(dispatcher)
     assert button_payloads(dispatcher) == ["/plan_move"]
     assert plans.latest("candidate-42") is None
+
+
+# -- a second « Préparer mon installation » once a plan was made ---------------------------------------------
+async def test_the_plan_shown_is_remembered_so_a_second_start_can_offer_it_again(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED))
+    _, events = await run(ActionPlanReply, tracker)
+    assert slot(events, MADE) is True
+
+
+async def test_a_second_start_offers_to_resume_the_plan_or_change_the_answers(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True}), text="Préparer mon installation", intent="plan_move")
+    dispatcher, events = await run(ActionPlanAgain, tracker)
+    assert "déjà préparé un plan" in texts(dispatcher)
+    assert dispatcher.messages[-1]["buttons"] == [
+        {"title": "Reprendre mon plan", "payload": "/plan_resume"},
+        {"title": "Modifier mes réponses", "payload": "/plan_change"}]
+    assert not [e for e in events if e["event"] == "slot" and e["name"] in SLOTS]  # nothing forgotten yet
+
+
+async def test_resuming_the_plan_shows_it_again_from_the_answers_kept(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True}), text="/plan_resume", intent="plan_resume")
+    dispatcher, _ = await run(ActionPlanReply, tracker)
+    assert texts(dispatcher).startswith("Votre plan d'installation (Vue et autour)")
+
+
+async def test_changing_the_answers_forgets_them_but_the_commune_and_profession_of_the_conversation(
+        plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True, "profession": "infirmier", "commune": "Pornic"}),
+                           text="/plan_change", intent="plan_change")
+    said_earlier(tracker, "je travaille de nuit, 2 enfants de 3 et 6 ans, en mars", [])  # an old form's answers
+    dispatcher, events = await run(ActionPlanChange, tracker)
+    assert slot(events, "plan_profession") == "infirmier" and slot(events, "plan_commune") == "Pornic"
+    for forgotten in set(SLOTS) - {"plan_profession", "plan_commune"}:
+        assert forgotten in [e["name"] for e in events if e["event"] == "slot"], forgotten
+        assert slot(events, forgotten) is None, forgotten
+    shown = texts(dispatcher)
+    assert "passer" in shown and "Commune : Pornic" in shown
+    assert "nuit" not in shown and "mars" not in shown
+
+
+async def test_annuler_in_the_form_leaves_no_plan_to_resume(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True, "requested_slot": "plan_hours"}), text="annuler",
+                           intent="nlu_fallback", active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert MADE in [e["name"] for e in events if e["event"] == "slot"] and slot(events, MADE) is None
