@@ -15,7 +15,7 @@ from actions.contact import means_cancel, parse_email
 from actions.formatting import short
 from actions.handoff import request_human
 from actions.messages import say
-from actions.plan_form import cancelled, situation
+from actions.plan_form import MADE, cancelled, situation
 from knowledge.coordination import handoff, mail_settings, plans
 from knowledge.coordination.applications import apply_payload
 from knowledge.partners import plan_builder
@@ -88,7 +88,7 @@ def answer_plan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict
     kept = plans.save(tracker.sender_id, facts, plan)
     dispatcher.utter_message(text=plan_text(plan, _where(facts), page_url(kept.token)), buttons=apply_buttons(plan))
     say(dispatcher, "plan_next", buttons=buttons([(text(key), payload) for key, payload in NEXT_BUTTONS]))
-    return [topic(Topic.PLAN)]
+    return [topic(Topic.PLAN), SlotSet(MADE, True)]
 
 
 def send_link(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -9,7 +9,10 @@ from knowledge.partners.plan_builder import settings
 
 SKIPPED = "passe"
 NONE = "aucun"
-_NUMBER_UNIT = re.compile(r"\b(\d{1,2})(?: ?(mois|ans?))?\b")
+# A number, its unit, and the word after it: a number without unit takes the next one's only when
+# a list goes on (« 3 et 6 ans », « 3, 6 ans », « 2 ou 3 ans »).
+_NUMBER_UNIT_AFTER = re.compile(r"\b(\d{1,2})(?: ?(mois|ans?))?(?= (\S*))")
+_UNIT_CARRIED_OVER = {"et", "ou", "a"} | {str(n) for n in range(100)}
 _MONTH_YEAR = re.compile(r"\b(\d{1,2}) ?[/-] ?(\d{4})\b")
 
 
@@ -61,13 +64,17 @@ def hours(text: str) -> Optional[str]:
 
 
 def children(text: str) -> Optional[List[int]]:
-    """Ages in months (« 3 et 6 ans » → [36, 72], « un bébé de 8 mois » → [8]); [] for « pas d'enfant »."""
+    """Ages in months (« 3 et 6 ans » → [36, 72], « un bébé de 8 mois » → [8], the count of « 2 enfants
+    de 3 et 6 ans » left out); [] for « pas d'enfant »."""
     if is_none(text):
         return []
-    found = _NUMBER_UNIT.findall(key(text or ""))
     ages, unit = [], None
-    for number, this_unit in reversed(found):
-        unit = this_unit or unit
+    for number, this_unit, after in reversed(_NUMBER_UNIT_AFTER.findall(key(text or "") + " ")):
+        if this_unit:
+            unit = this_unit
+        elif after not in _UNIT_CARRIED_OVER:  # « 2 enfants de 3 et 6 ans »: 2 is how many, not an age
+            unit = None
+            continue
         if unit:
             ages.append(int(number) if unit == "mois" else int(number) * 12)
     return sorted(set(ages)) or None
@@ -101,6 +108,35 @@ def car_from_conversation(texts: Iterable[str]) -> Optional[bool]:
         if names(text, config["said_car"]):
             return True
     return None
+
+
+def _only(text: str, table: Dict[str, Sequence[str]]) -> Optional[str]:
+    """The one value whose words `text` names; None when it names none or several."""
+    said = _said(text)
+    found = {value for value, words in table.items() if any(f" {key(w)} " in said for w in words)}
+    return found.pop() if len(found) == 1 else None
+
+
+def said_hours(text: str) -> Optional[str]:
+    """`hours` read with the words that need no question (« je travaille de nuit »)."""
+    return _choice(text, settings()["said_hours"])
+
+
+def said_arrival(text: str, today: date) -> Optional[str]:
+    """`arrival` of a month named after « en », « à la », « dès »… (« en mars », « à la rentrée »),
+    or written « 03/2027 »; a month named otherwise says nothing about the arrival."""
+    if _MONTH_YEAR.search(text or ""):
+        return arrival(text, today)
+    config = settings()
+    before = "|".join(re.escape(key(w)) for w in sorted(config["said_arrival_before"], key=len, reverse=True))
+    months = "|".join(re.escape(key(m)) for m in config["months"])
+    match = re.search(rf" (?:{before}) ((?:{months})(?: 20\d\d)?) ", _said(text))
+    return arrival(match.group(1), today) if match else None
+
+
+def said_practice(text: str) -> Optional[str]:
+    """liberal / salarie when a message says so, and only one of them."""
+    return _only(text, settings()["said_practices"])
 
 
 def may_be_liberal(profession: Optional[str]) -> bool:

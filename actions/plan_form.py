@@ -11,11 +11,12 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import plan_answers as answers
-from actions.answers import topic
+from actions.answers import buttons, topic
 from actions.apply import cancels
 from actions.messages import say
 from actions.places import example_commune
 from actions.unavailable import ends_form_when_unavailable
+from knowledge import cues
 from knowledge.partners.criteria import Criteria
 from knowledge.partners.naming import ANY, canonical, means_any
 from knowledge.partners.normalise import key
@@ -27,6 +28,8 @@ FORM = "plan_form"
 SLOTS = ("plan_profession", "plan_commune", "plan_arrival", "plan_hours", "plan_children", "plan_car",
          "plan_partner", "plan_housing", "plan_practice")
 NEAR = "pres de"
+# Set once a plan was shown: « Préparer mon installation » then offers to resume it (nlu/rules/plan.yml).
+MADE = "plan_made"
 
 
 def user_messages(tracker: Tracker) -> List[Dict[str, Any]]:
@@ -38,27 +41,53 @@ def entity_values(messages: List[Dict[str, Any]], entity: str, role: Optional[st
             if e.get("entity") == entity and (role is None or e.get("role") == role)]
 
 
-def known_answers(tracker: Tracker) -> Dict[str, Any]:
-    """The form's answers the conversation already gave: profession, commune, night work, children's
-    ages (message cues), a car or none, a liberal installation asked about."""
+def said_answers(text: str, today: date) -> Dict[str, Any]:
+    """The form's answers a message states without doubt, whatever was asked (arrival month,
+    working hours, children's ages as the message cues read them, a car or none, the practice):
+    the same readers as the typed answers, with the stricter words of plan.yml."""
+    read = {"plan_arrival": answers.said_arrival(text, today),
+            "plan_hours": answers.said_hours(text),
+            "plan_children": cues.children_ages(text) or None,
+            "plan_car": answers.car_from_conversation([text]),
+            "plan_practice": answers.said_practice(text)}
+    if read["plan_car"] is not None:
+        read["plan_car"] = "oui" if read["plan_car"] else "non"
+    return {slot: value for slot, value in read.items() if value is not None}
+
+
+def _agreed(readings: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """The answers on which all the messages that state them agree (two different months: neither)."""
+    values: Dict[str, List[Any]] = {}
+    for reading in readings:
+        for slot, value in reading.items():
+            if value not in values.setdefault(slot, []):
+                values[slot].append(value)
+    return {slot: found[0] for slot, found in values.items() if len(found) == 1}
+
+
+def known_answers(tracker: Tracker, today: Optional[date] = None) -> Dict[str, Any]:
+    """The form's answers the conversation already gave: profession, commune, and what the person's
+    messages stated without doubt (`said_answers`: arrival, hours, children, car, practice; or night
+    work in the `work_time` slot, children's ages in the cues, a liberal installation asked about)."""
     messages = user_messages(tracker)
     texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    known: Dict[str, Any] = {}
+    known: Dict[str, Any] = _agreed([said_answers(t, today or date.today()) for t in texts])
     profession = canonical("profession", tracker.get_slot("profession"))
     if profession:
         known["plan_profession"] = profession
     commune = canonical("commune", tracker.get_slot("commune"))
     if commune:
         known["plan_commune"] = commune
-    if canonical("work_time", tracker.get_slot("work_time")) == "nuit":
+    if "plan_hours" not in known and canonical("work_time", tracker.get_slot("work_time")) == "nuit":
         known["plan_hours"] = "nuit"
-    ages = sorted({int(a) for a in entity_values(messages, "child_age")})
+    ages = sorted({int(a) for a in entity_values(messages, "child_age")} | set(known.get("plan_children") or []))
     if ages:
         known["plan_children"] = ages
     has_car = answers.car_from_conversation(texts)
     if has_car is not None:
         known["plan_car"] = "oui" if has_car else "non"
-    if any((m.get("intent") or {}).get("name") == "ask_installation" for m in messages):
+    if "plan_practice" not in known and any((m.get("intent") or {}).get("name") == "ask_installation"
+                                            for m in messages):
         known["plan_practice"] = "liberal"
     return known
 
@@ -125,17 +154,54 @@ class ActionPlanStart(Action):
     def name(self) -> Text:
         return "action_plan_start"
 
+    def answers_kept(self, tracker: Tracker) -> Dict[str, Any]:
+        return {slot: tracker.get_slot(slot) for slot in SLOTS if tracker.get_slot(slot) is not None}
+
+    def answers_known(self, tracker: Tracker) -> Dict[str, Any]:
+        return {slot: value for slot, value in known_answers(tracker).items() if tracker.get_slot(slot) is None}
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
-        known = {slot: value for slot, value in known_answers(tracker).items() if tracker.get_slot(slot) is None}
-        filled = {slot: tracker.get_slot(slot) for slot in SLOTS if tracker.get_slot(slot) is not None}
-        slots = dict(filled, **known)
+        kept, known = self.answers_kept(tracker), self.answers_known(tracker)
+        slots = dict(kept, **known)
         facts = situation_from(slots)
         facts["profession"], facts["target_profession"] = professions_of(slots.get("plan_profession"),
                                                                          user_messages(tracker))
         facts = describe_situation(facts)
         said = text("plan_known", facts=" ; ".join(facts)) if facts else ""
         say(dispatcher, "plan_start", known=said)
-        return [SlotSet(slot, value) for slot, value in known.items()] + [topic(Topic.PLAN)]
+        emptied = [SlotSet(slot, None) for slot in SLOTS
+                   if slot not in slots and tracker.get_slot(slot) is not None]
+        return emptied + [SlotSet(slot, value) for slot, value in known.items()] + [topic(Topic.PLAN)]
+
+
+# The answers « Modifier mes réponses » takes again from the conversation: nothing else of the old plan.
+REREAD_ON_CHANGE = ("plan_profession", "plan_commune")
+
+
+class ActionPlanChange(ActionPlanStart):
+    """« Modifier mes réponses »: the form again from the start, its old answers forgotten except the
+    commune and the profession read again from the conversation."""
+
+    def name(self) -> Text:
+        return "action_plan_change"
+
+    def answers_kept(self, tracker: Tracker) -> Dict[str, Any]:
+        return {}
+
+    def answers_known(self, tracker: Tracker) -> Dict[str, Any]:
+        return {slot: value for slot, value in known_answers(tracker).items() if slot in REREAD_ON_CHANGE}
+
+
+class ActionPlanAgain(Action):
+    """« Préparer mon installation » once a plan was made: resume it, or change the answers."""
+
+    def name(self) -> Text:
+        return "action_plan_again"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
+        say(dispatcher, "plan_again", buttons=buttons([(text("button.resume_my_plan"), "/plan_resume"),
+                                                      (text("button.change_my_answers"), "/plan_change")]))
+        return [topic(Topic.PLAN)]
 
 
 def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
@@ -143,6 +209,7 @@ def situation_from(slots: Dict[str, Any]) -> Dict[str, Any]:
     read with the messages, `professions_of`)."""
     car = answers.answered(slots.get("plan_car"))
     return {"commune": answers.answered(slots.get("plan_commune")),
+            "arrival": answers.answered(slots.get("plan_arrival")),
             "hours": answers.answered(slots.get("plan_hours")),
             "children": answers.answered(slots.get("plan_children")),
             "car": None if car is None else car == "oui",
@@ -164,7 +231,8 @@ class ValidatePlanForm(FormValidationAction):
         """« annuler » / « stop » at any question: the form ends and keeps nothing, not even what
         the conversation had filled in (a plain « non » stays an answer: car, children…)."""
         if tracker.get_slot("requested_slot") in SLOTS and cancels(tracker.latest_message.get("text") or ""):
-            return [SlotSet(slot, None) for slot in SLOTS] + [SlotSet("requested_slot", None)]
+            return [SlotSet(slot, None) for slot in SLOTS] + [SlotSet("requested_slot", None),
+                                                              SlotSet(MADE, None)]
         return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -205,7 +273,18 @@ class ValidatePlanForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested in SLOTS and requested not in ("plan_profession", "plan_commune"):
             events += [SlotSet(slot, value) for slot, value in self._typed(requested, tracker).items()]
-        return events
+        return events + self._ahead(requested, tracker)
+
+    @staticmethod
+    def _ahead(requested: Optional[str], tracker: Tracker) -> List[EventType]:
+        """Answers to questions not asked yet, stated without doubt in the answer to this one
+        (« 2 enfants de 3 et 6 ans, et je travaille de nuit »): those questions are not asked.
+        Never in the partner's answer (« il travaille de nuit » is not the person's hours)."""
+        if requested not in SLOTS or requested == "plan_partner":
+            return []
+        said = said_answers(tracker.latest_message.get("text") or "", date.today())
+        return [SlotSet(slot, value) for slot, value in said.items()
+                if slot != requested and tracker.get_slot(slot) is None]
 
     @staticmethod
     def _hint(slot: str, tracker: Tracker) -> str:

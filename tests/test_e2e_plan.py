@@ -53,3 +53,21 @@ def test_an_answer_not_understood_is_asked_again_and_the_form_goes_on(assistant)
     assert "métier" in chat.say("/plan_move").lower()
     assert "Je n'ai pas compris" in chat.say("blablabla zut")
     assert "Où pensez-vous" in chat.say("infirmière")
+
+
+def test_a_second_start_offers_to_resume_or_change_and_changing_asks_again(assistant):
+    chat = Conversation(assistant)
+    chat.say("je suis kiné à Vue")
+    chat.say("/plan_move")
+    for _ in range(8):  # every question left, skipped, until the plan
+        said = replies(chat, "passer")
+        if said[0][0].startswith("Votre plan d'installation"):
+            break
+    assert said[0][0].startswith("Votre plan d'installation (Vue et autour)")
+    again = replies(chat, "/plan_move")
+    assert again[-1][1] == ["Reprendre mon plan", "Modifier mes réponses"]
+    assert replies(chat, "/plan_resume")[0][0].startswith("Votre plan d'installation (Vue et autour)")
+    replies(chat, "/plan_move")
+    restart = "\n".join(text for text, _ in replies(chat, "/plan_change"))
+    assert "« passer »" in restart and "Vue" in restart
+    assert "Pour quel mois" in restart  # the old answers forgotten, profession and commune re-read

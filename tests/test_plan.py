@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import living, plan_answers
 from actions.needs import ActionAnswerNeeds
 from actions.plan import ActionPlanHandover, ActionPlanLink, ActionPlanReply, ValidatePlanEmailForm
-from actions.plan_form import SLOTS, ActionPlanStart, ValidatePlanForm
+from actions.plan_form import MADE, SLOTS, ActionPlanAgain, ActionPlanChange, ActionPlanStart, ValidatePlanForm
 from knowledge.coordination import handoff, plans, privacy
 from knowledge.partners import fit, importer, naming, plan_builder, queries, vocabulary
 from knowledge.partners.naming import ANY
@@ -206,6 +206,7 @@ def test_events_are_those_open_to_the_profession_as_the_assistant_lists_them(pla
     (plan_answers.hours, "surtout de nuit", "nuit"),
     (plan_answers.children, "un bébé de 8 mois et une fille de 4 ans", [8, 48]),
     (plan_answers.children, "3 et 6 ans", [36, 72]),
+    (plan_answers.children, "2 enfants de 3 et 6 ans", [36, 72]),
     (plan_answers.children, "pas d'enfant", []),
     (plan_answers.car, "non, pas de voiture", False),
     (plan_answers.car, "oui j'ai une voiture", True),
@@ -283,6 +284,75 @@ async def test_the_start_reuses_what_was_said_earlier(plan_db, make_tracker):
     assert slot(events, "plan_car") == "oui"
     shown = texts(dispatcher)
     assert "passer" in shown and "Commune : Vue ; Horaires : de nuit" in shown
+
+
+async def test_the_start_reuses_hours_children_arrival_car_and_practice_said_in_earlier_messages(plan_db,
+                                                                                                  make_tracker):
+    tracker = make_tracker(slots={"commune": "Vue"}, text="Préparer mon installation", intent="plan_move")
+    said_earlier(tracker, "je travaille de nuit, on arrive à la rentrée et je veux rester salariée", [])
+    said_earlier(tracker, "une crèche pour mes deux enfants de 2 et 5 ans, je suis sans permis", [])
+    dispatcher, events = await run(ActionPlanStart, tracker)
+    assert slot(events, "plan_hours") == "nuit"
+    assert slot(events, "plan_children") == [24, 60]
+    assert slot(events, "plan_arrival") == plan_answers.arrival("septembre", date.today())
+    assert slot(events, "plan_car") == "non"
+    assert slot(events, "plan_practice") == "salarie"
+    shown = texts(dispatcher)
+    assert "Voici ce que je sais" in shown or "déjà dit" in shown
+    for fact in ("Commune : Vue", "de nuit", "2 ans", "5 ans", "septembre"):
+        assert fact in shown, (fact, shown)
+
+
+@pytest.mark.parametrize("earlier, unread", [
+    (["on n'a qu'une voiture pour deux"], None),                       # a car, not « no car »
+    (["j'ai 35 ans et je cherche un poste"], "plan_children"),          # the person's age, not a child's
+    (["la crèche ferme en août", "on arrive en mars"], "plan_arrival"),  # two months: neither taken
+    (["en libéral ou salariée, je ne sais pas"], "plan_practice"),     # both: nothing taken
+    (["les deux me vont"], "plan_hours"),                                 # « les deux » means nothing here
+    (["mars ou avril peut-être"], "plan_arrival"),                       # a month without « en » / « à la »
+])
+async def test_the_start_takes_only_what_earlier_messages_say_without_doubt(plan_db, make_tracker, earlier, unread):
+    tracker = make_tracker(text="Préparer mon installation", intent="plan_move")
+    for message in earlier:
+        said_earlier(tracker, message, [])
+    _, events = await run(ActionPlanStart, tracker)
+    if unread:
+        assert unread not in [e["name"] for e in events if e["event"] == "slot"], events
+    else:
+        assert slot(events, "plan_car") == "oui"
+
+
+async def test_an_answer_stating_a_later_one_fills_both_and_the_later_is_not_asked(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_children", "plan_profession": "aide_soignant",
+                                  "plan_commune": "Vue", "plan_arrival": plan_answers.SKIPPED},
+                           text="2 enfants de 3 et 6 ans, et je travaille de nuit", intent="inform",
+                           active_loop={"name": "plan_form"})
+    dispatcher, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_children") == [36, 72]
+    assert slot(events, "plan_hours") == "nuit"
+    assert "pas compris" not in texts(dispatcher)
+    requested = [e["value"] for e in events if e["event"] == "slot" and e["name"] == "requested_slot"]
+    assert requested and requested[-1] not in ("plan_hours", "plan_children"), requested
+
+
+async def test_an_answer_ahead_never_replaces_an_answer_already_given(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_car", "plan_hours": "jour"},
+                           text="non, sans permis, et on arrive en mars", intent="deny",
+                           active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_car") == "non"
+    assert slot(events, "plan_arrival") == plan_answers.arrival("mars", date.today())
+    assert "plan_hours" not in [e["name"] for e in events if e["event"] == "slot"]
+
+
+async def test_the_partner_answer_fills_no_other_question(plan_db, make_tracker):
+    tracker = make_tracker(slots={"requested_slot": "plan_partner"},
+                           text="il est infirmier de nuit en libéral, il a 2 enfants de 4 et 9 ans",
+                           intent="inform", active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert slot(events, "plan_partner").startswith("il est infirmier")
+    filled = {e["name"] for e in events if e["event"] == "slot"} - {"plan_partner", "requested_slot"}
+    assert not filled, filled
 
 
 @pytest.mark.parametrize("said, expected", [("près de Pornic", "Pornic"), ("Près de Saint-Brevin-les-Pins",
@@ -543,3 +613,48 @@ async def test_after_annuler_no_plan_is_built_nor_kept(plan_db, make_tracker):
     assert "rien gardé" in texts(dispatcher) and "▸" not in texts(dispatcher)
     assert button_payloads(dispatcher) == ["/plan_move"]
     assert plans.latest("candidate-42") is None
+
+
+# -- a second « Préparer mon installation » once a plan was made ---------------------------------------------
+async def test_the_plan_shown_is_remembered_so_a_second_start_can_offer_it_again(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED))
+    _, events = await run(ActionPlanReply, tracker)
+    assert slot(events, MADE) is True
+
+
+async def test_a_second_start_offers_to_resume_the_plan_or_change_the_answers(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True}), text="Préparer mon installation", intent="plan_move")
+    dispatcher, events = await run(ActionPlanAgain, tracker)
+    assert "déjà préparé un plan" in texts(dispatcher)
+    assert dispatcher.messages[-1]["buttons"] == [
+        {"title": "Reprendre mon plan", "payload": "/plan_resume"},
+        {"title": "Modifier mes réponses", "payload": "/plan_change"}]
+    assert not [e for e in events if e["event"] == "slot" and e["name"] in SLOTS]  # nothing forgotten yet
+
+
+async def test_resuming_the_plan_shows_it_again_from_the_answers_kept(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True}), text="/plan_resume", intent="plan_resume")
+    dispatcher, _ = await run(ActionPlanReply, tracker)
+    assert texts(dispatcher).startswith("Votre plan d'installation (Vue et autour)")
+
+
+async def test_changing_the_answers_forgets_them_but_the_commune_and_profession_of_the_conversation(
+        plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True, "profession": "infirmier", "commune": "Pornic"}),
+                           text="/plan_change", intent="plan_change")
+    said_earlier(tracker, "je travaille de nuit, 2 enfants de 3 et 6 ans, en mars", [])  # an old form's answers
+    dispatcher, events = await run(ActionPlanChange, tracker)
+    assert slot(events, "plan_profession") == "infirmier" and slot(events, "plan_commune") == "Pornic"
+    for forgotten in set(SLOTS) - {"plan_profession", "plan_commune"}:
+        assert forgotten in [e["name"] for e in events if e["event"] == "slot"], forgotten
+        assert slot(events, forgotten) is None, forgotten
+    shown = texts(dispatcher)
+    assert "passer" in shown and "Commune : Pornic" in shown
+    assert "nuit" not in shown and "mars" not in shown
+
+
+async def test_annuler_in_the_form_leaves_no_plan_to_resume(plan_db, make_tracker):
+    tracker = make_tracker(slots=dict(ANSWERED, **{MADE: True, "requested_slot": "plan_hours"}), text="annuler",
+                           intent="nlu_fallback", active_loop={"name": "plan_form"})
+    _, events = await run(ValidatePlanForm, tracker)
+    assert MADE in [e["name"] for e in events if e["event"] == "slot"] and slot(events, MADE) is None
