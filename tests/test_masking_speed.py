@@ -58,10 +58,12 @@ def test_inputs_that_took_seconds_come_back_fast(shape):
                                    "://1", "://a1@", "1.1.1.1.", "http://127.0.0.1:8080/?sender=0612345678 ",
                                    "Léa lea@mail.fr 06 12 34 56 78 12 rue des Lilas je m'appelle Léa Martin. "])
 def test_dense_adversarial_text_costs_time_proportional_to_its_length(piece):
-    half, whole = megabyte(piece)[:500_000], megabyte(piece)
-    half_time, whole_time = best_time(half, runs=3), best_time(whole, runs=3)
+    quarter, whole = megabyte(piece)[:250_000], megabyte(piece)
+    quarter_time, whole_time = best_time(quarter, runs=5), best_time(whole, runs=5)
     assert whole_time < 2.0
-    assert whole_time < 3 * max(half_time, 0.002)  # twice the text: about twice the time (quadratic: 4 times)
+    # Four times the text: about four times the time (quadratic: sixteen); twice that leaves room for a
+    # shared machine's noise (one run in CI measured 3.4 times for twice the text).
+    assert whole_time < 8 * max(quarter_time, 0.002)
 
 
 def test_text_beyond_the_limit_is_cut_before_any_pattern():
