@@ -61,8 +61,8 @@ cross-validation: $(STAMP) ## 5-fold cross-validation on the training data (slow
 
 eval: test-nlu cross-validation test-stories ## Held-out and external NLU figures, cross-validation and story tests, in results/
 
-bench: train ## Benchmark against stock Rasa: 10 users over REST, latency, msg/s, memory, ratios
-	$(BIN)/python scripts/bench.py
+bench: train ## Benchmark against stock Rasa: 10 users over REST, latency, msg/s, memory, ratios (3 turns, medians)
+	$(BIN)/python scripts/bench.py --repeat 3
 
 bench-long: train ## Benchmark: latency of message k in one 600-message conversation, ours and stock
 	$(BIN)/python scripts/bench.py --long 600 --no-load

@@ -3,13 +3,17 @@
 For each assistant (one after the other, never both at once): cold start to the first answer, N
 closed-loop users over the REST channel (p50/p95/p99 latency, messages per second, errors), a
 check that every conversation was stored in order with nothing lost, and the peak resident memory
-of the Rasa process; then the ratios of ours to each stock assistant. The stock assistant is
+of the Rasa process; then the ratios of ours to each stock assistant. With `--repeat K` the
+assistants take turns K times and the table gives each figure's median: one run lasts a few
+seconds, and on a shared host a single pair of runs can put the ratio anywhere from 0.55 to 0.9
+(docs/performance.md). The stock assistant is
 `rasa init`'s data with our config.yml, trained once into var/bench/stock/; in the N-user run a
 second one has the design card's stack (spaCy, DIET, TED: scripts/bench_design_card.yml), in
 var/bench/design_card/ (scripts/bench_targets.py); ours is the latest trained model with the
 action server and the demo partner data, in var/bench/ours/.
 
     .venv/bin/python scripts/bench.py                     # 10 users × 10 conversations each
+    .venv/bin/python scripts/bench.py --repeat 3          # the assistants take turns 3 times: medians
     .venv/bin/python scripts/bench.py --long 600          # latency of message k in one conversation
     .venv/bin/python scripts/bench.py --messages 20000 --only ours   # soak: memory over time
     .venv/bin/python scripts/bench.py --url http://127.0.0.1:8000 --token … --pids 11 12   # running setup
@@ -18,6 +22,7 @@ import argparse
 import asyncio
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -146,6 +151,29 @@ def print_table(columns: Dict[str, Dict[str, float]]) -> None:
         print(f"(rapport {n} = {names[-1]} / {base})")
 
 
+def medians(turns: List[Dict[str, Dict[str, float]]]) -> Dict[str, Dict[str, float]]:
+    """Each assistant's figures, each the median of the turns (a single turn: its figures)."""
+    columns: Dict[str, Dict[str, float]] = {}
+    for name in turns[0]:
+        keys = {key for turn in turns for key in turn[name]}
+        columns[name] = {}
+        for key in keys:
+            values = [turn[name][key] for turn in turns if turn[name].get(key) is not None]
+            columns[name][key] = statistics.median(values) if values else None
+    return columns
+
+
+def print_turn_ratios(turns: List[Dict[str, Dict[str, float]]]) -> None:
+    """Ours / each other assistant in messages per second, turn by turn (ours is the last column)."""
+    names = list(turns[0])
+    print()
+    for n, base in enumerate(names[:-1], 1):
+        ratios = [turn[names[-1]]["msg/s"] / turn[base]["msg/s"] for turn in turns
+                  if turn[base].get("msg/s") and turn[names[-1]].get("msg/s") is not None]
+        if ratios:
+            print(f"rapport {n} des messages par seconde, tour par tour : " + ", ".join(f"{r:.2f}" for r in ratios))
+
+
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10, help="simultaneous closed-loop users (10)")
@@ -167,6 +195,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--token", help="with --url: its RASA_TOKEN (the order check reads the conversations)")
     parser.add_argument("--pids", type=int, nargs="*", default=[], help="with --url: its Rasa processes (memory)")
     parser.add_argument("--name", default="Côté Soin", help="with --url: the column's name")
+    parser.add_argument("--repeat", type=int, default=1, metavar="K",
+                        help="the assistants take turns K times; the table gives the medians (1)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="record the servers with py-spy during the run (collapsed stacks in DIR)")
     return parser.parse_args(argv)
@@ -174,6 +204,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    if args.repeat < 1:
+        print("--repeat : au moins 1 tour.", file=sys.stderr)
+        return 2
     print(f"Charge de la machine au départ : {load_average()} ({os.cpu_count()} cœurs)")
     stock_db = targets.demo_database(targets.BENCH_DIR / "demo.db")  # for our normaliser in the stock pipeline
     plans = []
@@ -203,21 +236,29 @@ def main(argv: Optional[List[str]] = None) -> int:
             def make_ours():
                 return targets.Ours(model, tracker_store_url=args.tracker_store_url)
         plans.append(("ours", make_ours, load.OURS, load.LONG_OURS))
-    columns: Dict[str, Dict[str, float]] = {}
-    for _, make, conversations, long_messages in plans:
-        target = make()
-        with target:
-            if target.cold_start is not None:
-                print(f"\n{target.name} : démarrage jusqu'à la première réponse {target.cold_start:.1f} s")
-            figures: Dict[str, float] = {"cold": target.cold_start}
-            if not args.no_load:
-                figures.update(run_load(target, args, conversations))
-            if args.long:
-                figures.update(run_long(target, args.long, long_messages))
-            figures["rss"] = max(load.memory_mb(pid) for pid in target.rasa_pids()) if target.rasa_pids() else None
-            columns[target.name] = figures
-        time.sleep(1)
-    print_table(columns)
+    turns: List[Dict[str, Dict[str, float]]] = []
+    for turn in range(1, args.repeat + 1):
+        if args.repeat > 1:
+            print(f"\n=== Tour {turn} sur {args.repeat}")
+        columns: Dict[str, Dict[str, float]] = {}
+        for _, make, conversations, long_messages in plans:
+            target = make()
+            with target:
+                if target.cold_start is not None:
+                    print(f"\n{target.name} : démarrage jusqu'à la première réponse {target.cold_start:.1f} s")
+                figures: Dict[str, float] = {"cold": target.cold_start}
+                if not args.no_load:
+                    figures.update(run_load(target, args, conversations))
+                if args.long:
+                    figures.update(run_long(target, args.long, long_messages))
+                figures["rss"] = max(load.memory_mb(pid) for pid in target.rasa_pids()) if target.rasa_pids() else None
+                columns[target.name] = figures
+            time.sleep(1)
+        turns.append(columns)
+    if args.repeat > 1:
+        print_turn_ratios(turns)
+        print(f"\nMédianes sur {args.repeat} tours :")
+    print_table(medians(turns))
     print(f"Charge de la machine à la fin : {load_average()}")
     return 0
 
