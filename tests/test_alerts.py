@@ -126,7 +126,9 @@ async def test_the_digest_body_has_a_working_unsubscribe_link(loaded_db, smtp_se
     assert link in digest.get_body(("html",)).get_content()
     client = await _client(init_app(_settings()))
     try:
-        stopped = await client.get(link)  # the link as a person opens it from the e-mail
+        opened = await client.get(link)  # the link as a person opens it from the e-mail, then the button
+        assert opened.status == 200 and "Arrêter les alertes" in await opened.text()
+        stopped = await client.post(link)
         assert stopped.status == 200 and "Alertes arrêtées" in await stopped.text()
     finally:
         await client.close()
@@ -207,22 +209,59 @@ async def test_telegram_alert_goes_to_the_chat_with_postuler_buttons(loaded_db, 
         await api.stop()
 
 
-async def test_the_confirm_and_stop_links_work_in_one_step(loaded_db):
+async def test_opening_a_link_changes_nothing_its_button_confirms_or_stops(loaded_db):
+    """A mail scanner opens the links of the e-mails it checks: opening one only shows the alert and
+    a button; the button (a POST to the same link) confirms or stops."""
     from bot.web.app import init_app
     from tests.test_web import _client, _settings
 
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     client = await _client(init_app(_settings()))
     try:
-        confirmed = await client.get(f"/alertes/confirmer/{sub.confirm_token}")
+        opened = await client.get(f"/alertes/confirmer/{sub.confirm_token}")
+        page = await opened.text()
+        assert opened.status == 200 and "Confirmer mon alerte" in page
+        assert "Infirmier / infirmière sur tout le territoire" in page
+        [waiting] = alerts.list_subscriptions()
+        assert not waiting.confirmed
+        confirmed = await client.post(f"/alertes/confirmer/{sub.confirm_token}")
         assert confirmed.status == 200 and "Alerte confirmée" in await confirmed.text()
-        stopped = await client.post(f"/alertes/arreter/{sub.unsubscribe_token}")  # one-click (RFC 8058)
+        assert alerts.list_subscriptions()[0].confirmed
+        again = await client.get(f"/alertes/confirmer/{sub.confirm_token}")
+        assert "Alerte confirmée" in await again.text() and "<form method=\"post\"" not in await again.text()
+
+        opened = await client.get(f"/alertes/arreter/{sub.unsubscribe_token}")
+        assert opened.status == 200 and "Arrêter les alertes" in await opened.text()
+        assert len(alerts.list_subscriptions()) == 1
+        stopped = await client.post(f"/alertes/arreter/{sub.unsubscribe_token}")
         assert stopped.status == 200 and "Alertes arrêtées" in await stopped.text()
         assert alerts.list_subscriptions() == []
-        unknown = await client.get("/alertes/confirmer/made-up")
-        assert unknown.status == 404 and "Lien non valable" in await unknown.text()
+        again = await client.get(f"/alertes/arreter/{sub.unsubscribe_token}")
+        assert "Alertes arrêtées" in await again.text() and "<form method=\"post\"" not in await again.text()
+
+        for link in ("/alertes/confirmer/made-up", "/alertes/arreter/made-up"):
+            for method in (client.get, client.post):
+                unknown = await method(link)
+                assert unknown.status == 404 and "Lien non valable" in await unknown.text()
     finally:
         await client.close()
+
+
+async def test_a_mail_client_s_one_click_unsubscribe_stops_at_once(loaded_db):
+    """RFC 8058: the client posts « List-Unsubscribe=One-Click » to the List-Unsubscribe address."""
+    from bot.web.app import init_app
+    from tests.test_web import _client, _settings
+
+    sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    alerts.confirm(sub.confirm_token)
+    client = await _client(init_app(_settings()))
+    try:
+        stopped = await client.post(f"/alertes/arreter/{sub.unsubscribe_token}", data="List-Unsubscribe=One-Click",
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert stopped.status == 200
+    finally:
+        await client.close()
+    assert alerts.list_subscriptions() == []
 
 
 # -- the conversation ---------------------------------------------------------------------------------
@@ -329,7 +368,10 @@ async def test_the_reconsent_link_outlives_the_next_purge(loaded_db, smtp_server
     assert privacy.purge(now=a_year_later + timedelta(days=1)).alerts == 0
     client = await _client(init_app(_settings()))
     try:
-        confirmed = await client.get(f"/alertes/confirmer/{waiting.confirm_token}")
+        opened = await client.get(f"/alertes/confirmer/{waiting.confirm_token}")
+        page = await opened.text()
+        assert opened.status == 200 and "12 mois" in page and "Garder mon alerte" in page
+        confirmed = await client.post(f"/alertes/confirmer/{waiting.confirm_token}")
         assert confirmed.status == 200 and "Alerte confirmée" in await confirmed.text()
     finally:
         await client.close()

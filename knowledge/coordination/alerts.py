@@ -127,6 +127,21 @@ def subscribe(sender_id: str, channel: str, consent_text: str, profession: Optio
         return _info(row)
 
 
+def by_confirm_token(token: str) -> Optional[Subscription]:
+    """The subscription an e-mail's confirmation link names (nothing changed), None if unknown."""
+    with db.session_scope() as session:
+        row = session.scalars(select(AlertSubscription).where(AlertSubscription.confirm_token == (token or ""))).first()
+        return _info(row) if row is not None else None
+
+
+def by_unsubscribe_token(token: str) -> Optional[Subscription]:
+    """The subscription an e-mail's stop link names (nothing changed), None if unknown."""
+    with db.session_scope() as session:
+        row = session.scalars(select(AlertSubscription).where(
+            AlertSubscription.unsubscribe_token == (token or ""))).first()
+        return _info(row) if row is not None else None
+
+
 def confirm(token: str) -> Optional[Subscription]:
     """The e-mail confirmation link (first time, or the yearly re-consent): the subscription is
     active again from now; None for an unknown token."""

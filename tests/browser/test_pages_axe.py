@@ -76,10 +76,16 @@ def test_the_public_pages_and_the_alert_links_have_no_violation(page, subscripti
     axe.check(page, "page de confidentialité")
 
     assert page.goto(f"/alertes/confirmer/{subscription.confirm_token}").status == 200
+    axe.check(page, "confirmer une alerte")
+    page.get_by_role("button", name="Confirmer mon alerte").click()
+    expect(page.locator("h1")).to_have_text("Alerte confirmée")
     axe.check(page, "alerte confirmée")
     assert page.goto("/alertes/confirmer/inconnu").status == 404
     axe.check(page, "lien d'alerte invalide")
     assert page.goto(f"/alertes/arreter/{subscription.unsubscribe_token}").status == 200
+    axe.check(page, "arrêter les alertes")
+    page.get_by_role("button", name="Arrêter les alertes").click()
+    expect(page.locator("h1")).to_have_text("Alertes arrêtées")
     axe.check(page, "alertes arrêtées")
 
     response = page.goto("/nulle-part")
