@@ -1,13 +1,15 @@
 """Turn query results into short French chat messages (pure functions, no I/O)."""
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Dict, Iterable, List, Optional
+from zoneinfo import ZoneInfo
 
 from knowledge.coordination.applications import apply_payload
 from knowledge.partners import vocabulary
 from knowledge.partners.queries import OpeningInfo, Resource
 from knowledge.texts import text
 
+PARIS = ZoneInfo("Europe/Paris")
 # « 6 h 15 », « 21h », « 7h30 » in a description.
 HOURS_IN_TEXT = re.compile(r"\b\d{1,2} ?h\b|\b\d{1,2} ?h ?\d{2}\b")
 
@@ -15,6 +17,12 @@ HOURS_IN_TEXT = re.compile(r"\b\d{1,2} ?h\b|\b\d{1,2} ?h ?\d{2}\b")
 def french_date(day: date) -> str:
     month = text(f"date.month.{day.month}")
     return f"{day.day}{'er' if day.day == 1 else ''} {month} {day.year}"
+
+
+def french_moment(moment: datetime) -> str:
+    """A naive UTC moment as said in Paris: « le 8 décembre 2026 vers 14 h »."""
+    paris = moment.replace(tzinfo=timezone.utc).astimezone(PARIS)
+    return text("date.moment", day=french_date(paris.date()), hour=paris.hour)
 
 
 def in_commune(commune: Optional[str]) -> str:

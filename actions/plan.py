@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import AnswerAction, buttons, topic
 from actions.contact import means_cancel, parse_email
-from actions.formatting import short
+from actions.formatting import french_moment, short
 from actions.handoff import request_human
 from actions.messages import say
 from actions.plan_form import MADE, cancelled, situation
@@ -161,8 +161,11 @@ def save_email(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     if mail_settings.smtp() is None:  # no server to send it: keep nothing, say so, give the link
         say(dispatcher, "plan_email_unavailable", url=page_url(plan.token))
         return [SlotSet(EMAIL_SLOT, None)]
-    plans.request_email(plan.id, email, email_question())
-    say(dispatcher, "plan_email_saved", email=email)
+    later = plans.request_email(plan.id, email, email_question())
+    if later is None:
+        say(dispatcher, "plan_email_saved", email=email)
+    else:
+        say(dispatcher, "plan_email_later", email=email, when=french_moment(later), url=page_url(plan.token))
     return [SlotSet(EMAIL_SLOT, None)]
 
 

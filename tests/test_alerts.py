@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions import alerts as alert_actions
 from bot.alerts import send
@@ -11,7 +12,9 @@ from bot.telegram.app import make_bot
 from bot.telegram.formatting import CallbackPayloads
 from bot.telegram.output import TelegramOutput
 from bot.telegram.settings import TelegramSettings
+from knowledge import db
 from knowledge.coordination import alerts
+from knowledge.coordination.models import AlertSubscription
 from knowledge.partners import importer, naming
 from tests.data.telegram.fake_bot_api import FakeBotApi
 
@@ -207,6 +210,44 @@ async def test_telegram_alert_goes_to_the_chat_with_postuler_buttons(loaded_db, 
         assert keyboard[0][0]["callback_data"] == '/apply{"opening_id":"off_pornic_new"}'
     finally:
         await api.stop()
+
+
+def sent_back(hours: int) -> None:
+    """Move every confirmation link sent `hours` into the past."""
+    with db.session_scope() as session:
+        sent = select(AlertSubscription).where(AlertSubscription.confirmation_sent_at.is_not(None))
+        for row in session.scalars(sent):
+            row.confirmation_sent_at -= timedelta(hours=hours)
+
+
+async def test_an_address_typed_by_anyone_gets_one_confirmation_link_at_a_time(loaded_db, smtp_server):
+    """Anyone can type someone else's address: while a link waits for its confirmation, no other
+    link goes to that address, whatever the criteria or the conversation."""
+    first = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    for n, profession in enumerate(["aide_soignant", "kinesitherapeute", "sage_femme"], start=2):
+        alerts.subscribe(f"web-{n}", "socketio", CONSENT, profession=profession, email="LEA@exemple.fr")
+    assert (await run()).confirmations == 1
+    assert (await run()).confirmations == 0
+    sent_back(48)
+    assert (await run()).confirmations == 0  # still waiting for the first, days later
+    assert len(smtp_server.inbox.messages) == 1
+
+    alerts.confirm(first.confirm_token)  # its owner confirms: the next link goes, one at a time
+    assert (await run()).confirmations == 1
+    assert (await run()).confirmations == 0
+    assert len(smtp_server.inbox.messages) == 2
+
+
+async def test_the_same_alert_asked_again_gets_its_link_again_once_a_day_at_most(loaded_db, smtp_server):
+    for _ in range(3):
+        alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+        await run()
+    assert len(smtp_server.inbox.messages) == 1
+    sent_back(25)  # a day later the person lost the e-mail and asks again: the link goes again
+    alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
+    assert (await run()).confirmations == 1
+    assert len(smtp_server.inbox.messages) == 2
+    assert len(alerts.list_subscriptions(active_only=True)) == 1
 
 
 async def test_opening_a_link_changes_nothing_its_button_confirms_or_stops(loaded_db):

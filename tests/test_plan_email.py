@@ -120,3 +120,34 @@ async def test_the_plan_page_links_each_opening_to_the_apply_form(plan_db, make_
         assert 'href="/?postuler=o_kine_rouans"' in await page.text()
     finally:
         await client.close()
+
+
+async def test_asked_again_within_a_day_it_goes_a_day_after_the_first_and_the_person_is_told(
+        plan_db, make_tracker, smtp_server, monkeypatch):
+    """Asking « Recevoir mon plan » again and again must not be a way to flood an address."""
+    monkeypatch.setenv("PUBLIC_SITE_URL", "https://cotesoin.test")
+    await ask_by_email(make_tracker)
+    assert await outbox.send_plans_due() == 1
+    first_sent = row(plans.latest("candidate-42").id)[0]
+
+    dispatcher, _ = await run(ActionPlanEmailSave, make_tracker(slots={"plan_email": ADDRESS}))
+    said = texts(dispatcher)
+    assert "il y a moins de 24 heures" in said and "vers" in said
+    assert f"https://cotesoin.test/plan/{plans.latest('candidate-42').token}" in said
+    assert await outbox.send_plans_due(first_sent + timedelta(hours=23)) == 0
+    assert await outbox.send_plans_due(first_sent + timedelta(hours=24, minutes=1)) == 1
+    assert len(smtp_server.inbox.messages) == 2
+
+
+async def test_an_address_gets_three_plans_a_day_whatever_the_conversations(plan_db, make_tracker, smtp_server):
+    senders = [f"candidate-{n}" for n in range(5)]
+    for sender in senders:
+        await run(ActionPlanReply, make_tracker(slots=ANSWERED, sender_id=sender))
+        await run(ActionPlanEmailSave, make_tracker(slots={"plan_email": ADDRESS.upper()}, sender_id=sender))
+    now = datetime.utcnow()
+    assert await outbox.send_plans_due(now) == 3
+    assert await outbox.send_plans_due(now + timedelta(hours=1)) == 0
+    assert len(smtp_server.inbox.messages) == 3
+    # Put off, not lost: the other two go once the first of the day is 24 hours old.
+    assert await outbox.send_plans_due(now + timedelta(hours=24, minutes=1)) == 2
+    assert sorted(r[0] is not None for r in map(row, (plans.latest(s).id for s in senders))) == [True] * 5

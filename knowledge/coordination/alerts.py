@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from knowledge import db
+from knowledge.coordination import mail_budget
 from knowledge.coordination.models import AlertDelivery, AlertSubscription
 from knowledge.partners import queries
 from knowledge.partners.queries import OpeningInfo
@@ -79,15 +80,16 @@ def _same_criteria(row: AlertSubscription, profession: Optional[str], communes: 
 def _renew(row: AlertSubscription, sender_id: str, channel: str, consent_text: str, email: Optional[str],
            now: datetime) -> None:
     """The same alert asked again: the consent is renewed, the conversation is the latest one; a new
-    address waits for its own confirmation, an unconfirmed one gets its link again."""
+    address waits for its own confirmation, an unconfirmed one gets its link again (once a day at most)."""
     row.sender_id, row.channel, row.consent_text, row.consent_at = sender_id, channel, consent_text, now
     if row.channel == TELEGRAM:
         return
     if (email or "").lower() != (row.email or "").lower():
         row.email, row.confirmed_at, row.confirm_token = email, None, secrets.token_urlsafe(24)
         row.reconsent_asked_at = None
-    if row.confirmed_at is None:
-        row.confirmation_sent_at = None
+    if row.confirmed_at is None and (row.confirmation_sent_at is None
+                                     or row.confirmation_sent_at <= now - mail_budget.DAY):
+        row.confirmation_sent_at = None  # its link again; within a day, the one sent is still valid
 
 
 def subscribe(sender_id: str, channel: str, consent_text: str, profession: Optional[str] = None,
@@ -218,12 +220,26 @@ def unsubscribe_token(token: str) -> bool:
         return True
 
 
-def pending_confirmations() -> List[Subscription]:
-    """E-mail subscriptions whose confirmation link (first one, or yearly re-consent) has not been sent yet."""
+def pending_confirmations(now: Optional[datetime] = None) -> List[Subscription]:
+    """E-mail subscriptions whose confirmation link (first one, or yearly re-consent) is to be sent
+    now. A first link goes only within the address's budget (knowledge/coordination/mail_budget.py:
+    one at a time per address, a few e-mails a day); the others wait, as long as their alert does. A
+    re-consent link goes to an address its owner confirmed: always."""
+    now = now or datetime.utcnow()
+    chosen, addresses = [], set()
     with db.session_scope() as session:
-        return [_info(r) for r in session.scalars(select(AlertSubscription).where(
-            AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_(None),
-            AlertSubscription.confirmation_sent_at.is_(None), AlertSubscription.email.is_not(None)))]
+        for row in session.scalars(select(AlertSubscription).where(
+                AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_(None),
+                AlertSubscription.confirmation_sent_at.is_(None), AlertSubscription.email.is_not(None))
+                .order_by(AlertSubscription.id)):
+            address = row.email.strip().lower()
+            if row.reconsent_asked_at is None and (
+                    address in addresses or mail_budget.link_waiting(session, row.email, row.id)
+                    or mail_budget.next_free(session, row.email, now) is not None):
+                continue
+            addresses.add(address)
+            chosen.append(_info(row))
+    return chosen
 
 
 def confirmation_sent(subscription_id: int) -> None:

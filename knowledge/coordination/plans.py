@@ -8,6 +8,7 @@ only until `expires_at` (knowledge/partners/plan.yml, `page_days`); expired plan
 erased with the person's data. The observatory counts the gaps per commune and kind of need.
 """
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
@@ -16,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 
 from knowledge import db, settings
 from knowledge.audit import audit
-from knowledge.coordination import applications
+from knowledge.coordination import applications, mail_budget
 from knowledge.coordination.models import InstallationPlan
 from knowledge.partners import plan_builder
 from knowledge.partners.queries import NotFound
@@ -118,34 +119,44 @@ def attach_request(plan_id: int, request_id: int) -> None:
         audit(session, None, "plan_handed_over", request_id)
 
 
-def request_email(plan_id: int, email: str, consent_text: str, now: Optional[datetime] = None) -> None:
-    """Keep the address the plan is to be sent to, with the consent question answered."""
+def request_email(plan_id: int, email: str, consent_text: str, now: Optional[datetime] = None) -> Optional[datetime]:
+    """Keep the address the plan is to be sent to, with the consent question answered. It goes at
+    the outbox's next pass (None), or, when this plan was e-mailed less than 24 hours ago, 24 hours
+    after that (returned): asked again and again, it would be a way to flood an address."""
+    now = now or datetime.utcnow()
     with db.session_scope() as session:
         row = session.get(InstallationPlan, plan_id)
         if row is None:
             raise NotFound(f"plan {plan_id}")
-        row.email, row.email_consent_text = email, consent_text
-        row.email_consent_at = now or datetime.utcnow()
-        # Into the outbox: the web process sends it at its next pass (bot/mail/outbox.py).
-        row.email_sent_at, row.email_attempts, row.email_next_attempt_at = None, 0, row.email_consent_at
+        previous = row.email_sent_at
+        row.email, row.email_consent_text, row.email_consent_at = email, consent_text, now
+        later = previous + mail_budget.DAY if previous is not None and previous + mail_budget.DAY > now else None
+        # Into the outbox: the web process sends it when due (bot/mail/outbox.py).
+        row.email_sent_at, row.email_attempts, row.email_next_attempt_at = None, 0, later or now
+        return later
 
 
 def claim_due_emails(now: Optional[datetime] = None, limit: int = 20) -> List[PlanInfo]:
     """Plans whose e-mail is due now, claimed for the applications' lease by this sender (one
-    UPDATE each, so two web processes never send the same one)."""
+    UPDATE each, so two web processes never send the same one). One beyond its address's daily
+    budget (knowledge/coordination/mail_budget.py) is put off until the budget allows it."""
     now = now or datetime.utcnow()
     due = (InstallationPlan.email_next_attempt_at <= now, InstallationPlan.email_sent_at.is_(None),
            InstallationPlan.email.is_not(None), InstallationPlan.expires_at > now)
-    claimed = []
+    claimed, planned = [], Counter()
     with db.session_scope() as session:
-        ids = list(session.scalars(select(InstallationPlan.id).where(*due)
-                                   .order_by(InstallationPlan.email_next_attempt_at).limit(limit)))
-    for plan_id in ids:
+        rows = list(session.execute(select(InstallationPlan.id, InstallationPlan.email).where(*due)
+                                    .order_by(InstallationPlan.email_next_attempt_at).limit(limit)))
+    for plan_id, email in rows:
+        address = email.strip().lower()
         with db.session_scope() as session:
+            free = mail_budget.next_free(session, email, now, planned=planned[address])
+            later = free if free is not None else now + applications.CLAIM_LEASE
             taken = session.execute(update(InstallationPlan).where(InstallationPlan.id == plan_id, *due)
-                                    .values(email_next_attempt_at=now + applications.CLAIM_LEASE)
+                                    .values(email_next_attempt_at=later)
                                     .execution_options(synchronize_session=False)).rowcount
-            if taken:
+            if taken and free is None:
+                planned[address] += 1
                 claimed.append(_info(session.get(InstallationPlan, plan_id)))
     return claimed
 
