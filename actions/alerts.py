@@ -122,7 +122,9 @@ def save_alert(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[
     elif mail_settings.smtp() is None:  # the link waits for a server (bot/alerts/send.py)
         say(dispatcher, "alert_saved_email_no_mail_server", email=email)
     else:
-        say(dispatcher, "alert_saved_email", email=email)
+        held = alerts.link_held(sub.id)
+        say(dispatcher, {alerts.LINK_SENT: "alert_link_already_sent", alerts.LINK_AFTER_OTHER: "alert_link_after_other"}
+            .get(held, "alert_saved_email"), email=email)
     return forget
 
 

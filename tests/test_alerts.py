@@ -355,6 +355,22 @@ async def test_with_a_mail_server_the_email_alert_says_a_link_is_on_its_way(load
     assert "un e-mail part vers lea@exemple.fr avec un lien de confirmation" in dispatcher.messages[-1]["text"]
 
 
+async def test_a_link_held_back_is_said_as_it_is(loaded_db, make_tracker, smtp_server):
+    slots = {"profession": "infirmier", "alert_consent": "yes", "alert_consent_text": CONSENT,
+             "alert_email": "lea@exemple.fr"}
+    await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    await run()
+    # The same alert asked again the same day: the link already sent is the one to open.
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1", slots=slots)
+    said = dispatcher.messages[-1]["text"]
+    assert "il y a moins de 24 heures est toujours valable" in said and "un e-mail part" not in said
+    # Another alert for the same address: its link goes once the first is confirmed.
+    dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, sender_id="web-1",
+                                   slots={**slots, "profession": "aide_soignant"})
+    assert "Une autre alerte attend déjà sa confirmation à lea@exemple.fr" in dispatcher.messages[-1]["text"]
+    assert (await run()).confirmations == 0
+
+
 async def test_declined_alert_keeps_nothing(loaded_db, make_tracker):
     dispatcher, _ = await form_run(make_tracker, alert_actions.ActionSaveAlert, slots={"alert_consent": None})
     assert "je ne garde rien" in dispatcher.messages[-1]["text"]

@@ -242,6 +242,24 @@ def pending_confirmations(now: Optional[datetime] = None) -> List[Subscription]:
     return chosen
 
 
+LINK_SENT, LINK_AFTER_OTHER = "sent", "after_other"
+
+
+def link_held(subscription_id: int) -> Optional[str]:
+    """Why an unconfirmed e-mail alert's link will not go at the next pass: LINK_SENT (the one sent
+    less than a day ago is still valid), LINK_AFTER_OTHER (another alert's link waits at that
+    address: it goes once that one is confirmed); None otherwise."""
+    with db.session_scope() as session:
+        row = session.get(AlertSubscription, subscription_id)
+        if row is None or row.email is None or row.confirmed_at is not None:
+            return None
+        if row.confirmation_sent_at is not None:
+            return LINK_SENT
+        if row.reconsent_asked_at is None and mail_budget.link_waiting(session, row.email, row.id):
+            return LINK_AFTER_OTHER
+        return None
+
+
 def confirmation_sent(subscription_id: int) -> None:
     with db.session_scope() as session:
         session.get(AlertSubscription, subscription_id).confirmation_sent_at = datetime.utcnow()
