@@ -132,8 +132,11 @@ async def test_asked_again_within_a_day_it_goes_a_day_after_the_first_and_the_pe
 
     dispatcher, _ = await run(ActionPlanEmailSave, make_tracker(slots={"plan_email": ADDRESS}))
     said = texts(dispatcher)
-    assert "il y a moins de 24 heures" in said and "vers" in said
+    assert "je n'écris pas plus souvent à une même adresse" in said and "vers" in said
     assert f"https://cotesoin.test/plan/{plans.latest('candidate-42').token}" in said
+    # Asked a third time: still put off, not sent at once.
+    dispatcher, _ = await run(ActionPlanEmailSave, make_tracker(slots={"plan_email": ADDRESS}))
+    assert "je n'écris pas plus souvent" in texts(dispatcher)
     assert await outbox.send_plans_due(first_sent + timedelta(hours=23)) == 0
     assert await outbox.send_plans_due(first_sent + timedelta(hours=24, minutes=1)) == 1
     assert len(smtp_server.inbox.messages) == 2

@@ -121,16 +121,21 @@ def attach_request(plan_id: int, request_id: int) -> None:
 
 def request_email(plan_id: int, email: str, consent_text: str, now: Optional[datetime] = None) -> Optional[datetime]:
     """Keep the address the plan is to be sent to, with the consent question answered. It goes at
-    the outbox's next pass (None), or, when this plan was e-mailed less than 24 hours ago, 24 hours
-    after that (returned): asked again and again, it would be a way to flood an address."""
+    the outbox's next pass (None), or later (returned) when this plan was e-mailed less than 24 hours
+    ago, was already put off, or the address has had its e-mails of the day
+    (knowledge/coordination/mail_budget.py): asked again and again, it would flood an address."""
     now = now or datetime.utcnow()
     with db.session_scope() as session:
         row = session.get(InstallationPlan, plan_id)
         if row is None:
             raise NotFound(f"plan {plan_id}")
-        previous = row.email_sent_at
+        waits = [mail_budget.next_free(session, email, now)]
+        if row.email_sent_at is not None:
+            waits.append(row.email_sent_at + mail_budget.DAY)
+        elif row.email_attempts == 0 and row.email_next_attempt_at is not None:
+            waits.append(row.email_next_attempt_at)  # put off before, not sent since
+        later = max((wait for wait in waits if wait is not None and wait > now), default=None)
         row.email, row.email_consent_text, row.email_consent_at = email, consent_text, now
-        later = previous + mail_budget.DAY if previous is not None and previous + mail_budget.DAY > now else None
         # Into the outbox: the web process sends it when due (bot/mail/outbox.py).
         row.email_sent_at, row.email_attempts, row.email_next_attempt_at = None, 0, later or now
         return later
