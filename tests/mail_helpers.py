@@ -1,4 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd) for the application and alert tests."""
+import asyncio
 import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -56,3 +57,38 @@ def smtp_server(monkeypatch):
     monkeypatch.setenv("MAIL_FROM", "Côté Soin <guichet@cotesoin.test>")
     yield server
     server.stop()
+
+
+class DroppingServer:
+    """A server on loopback that takes each connection and closes it at once (an SMTP server gone
+    wrong), counting the connections."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._server = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._drop, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _drop(self, reader, writer) -> None:
+        self.connections += 1
+        writer.close()
+
+    async def stop(self) -> None:
+        self._server.close()
+        await self._server.wait_closed()
+
+
+@pytest.fixture
+async def dropping_smtp(monkeypatch):
+    """SMTP_* settings pointing at a DroppingServer."""
+    server = DroppingServer()
+    await server.start()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(server.port))
+    monkeypatch.setenv("SMTP_STARTTLS", "false")
+    monkeypatch.setenv("MAIL_FROM", "Côté Soin <guichet@cotesoin.test>")
+    yield server
+    await server.stop()

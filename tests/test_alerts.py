@@ -191,6 +191,23 @@ async def test_smtp_down_the_digest_goes_at_the_next_pass(loaded_db, smtp_server
     assert (await run(DAY_ONE + timedelta(minutes=20))).digests == 0
 
 
+async def test_a_server_that_drops_the_connection_is_tried_once_per_pass(loaded_db, dropping_smtp, fixture_copy):
+    subs = [alerts.subscribe(f"web-{n}", "socketio", CONSENT, profession="infirmier", email=f"personne{n}@exemple.fr")
+            for n in range(3)]
+    report = send.Report()
+    await send.send_confirmations(report)
+    assert (dropping_smtp.connections, report.confirmations, report.failed) == (1, 0, 1)
+    assert len(alerts.pending_confirmations()) == 3  # all still owed
+
+    for sub in subs:
+        alerts.confirm(sub.confirm_token)
+    import_new_opening(fixture_copy)
+    report = send.Report()
+    await send.send_digests(report, now=DAY_ONE)
+    assert (dropping_smtp.connections, report.digests) == (2, 0)
+    assert len(alerts.due_digests(DAY_ONE)) == 3  # each still owed
+
+
 async def test_telegram_alert_goes_to_the_chat_with_postuler_buttons(loaded_db, fixture_copy, monkeypatch):
     monkeypatch.delenv("SMTP_HOST", raising=False)
     api = await FakeBotApi(TOKEN).start()

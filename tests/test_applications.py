@@ -8,6 +8,7 @@ import pytest
 from bot.mail import outbox
 from knowledge.coordination import applications, cv_files
 from knowledge.partners.queries import NotFound
+from tests.mail_helpers import SmtpServer
 
 CONSENT = "J'accepte que ma candidature soit transmise au Centre hospitalier des Embruns."
 
@@ -79,6 +80,26 @@ async def test_smtp_down_then_back_sends_once_and_loses_nothing(loaded_db, smtp_
     sent = applications.get(recorded.id)
     assert sent.status == applications.SENT
     assert [e.action for e in sent.events] == ["recorded", "attempt_failed", "sent"]
+
+
+async def test_a_server_that_drops_the_connection_is_tried_once_per_pass(loaded_db, dropping_smtp, monkeypatch):
+    """Each try would cost as long (up to 30 s for a server that does not answer): the first
+    failure ends the pass, the others keep their back-off, and nothing is lost."""
+    recorded = [apply(sender=f"candidate-{n}") for n in range(3)]
+    assert await outbox.send_due() == 0
+    assert dropping_smtp.connections == 1
+    assert [applications.get(a.id).attempts for a in recorded] == [1, 1, 1]
+    assert {applications.get(a.id).status for a in recorded} == {applications.PENDING}
+
+    server = SmtpServer()  # the server back
+    server.start()
+    try:
+        monkeypatch.setenv("SMTP_PORT", str(server.port))
+        later = datetime.utcnow() + applications.retry_delay(1) + timedelta(seconds=1)
+        assert await outbox.send_due(now=later) == 3
+    finally:
+        server.stop()
+    assert len(server.inbox.messages) == 3
 
 
 async def test_after_every_attempt_failed_it_goes_to_the_coordinators(loaded_db, smtp_server, monkeypatch):

@@ -154,3 +154,13 @@ async def test_an_address_gets_three_plans_a_day_whatever_the_conversations(plan
     # Put off, not lost: the other two go once the first of the day is 24 hours old.
     assert await outbox.send_plans_due(now + timedelta(hours=24, minutes=1)) == 2
     assert sorted(r[0] is not None for r in map(row, (plans.latest(s).id for s in senders))) == [True] * 5
+
+
+async def test_a_server_that_drops_the_connection_is_tried_once_per_pass(plan_db, make_tracker, dropping_smtp):
+    senders = [f"candidate-{n}" for n in range(3)]
+    for n, sender in enumerate(senders):
+        await run(ActionPlanReply, make_tracker(slots=ANSWERED, sender_id=sender))
+        await run(ActionPlanEmailSave, make_tracker(slots={"plan_email": f"personne{n}@exemple.fr"}, sender_id=sender))
+    assert await outbox.send_plans_due() == 0
+    assert dropping_smtp.connections == 1
+    assert [row(plans.latest(s).id)[1] for s in senders] == [1, 1, 1]  # each with its back-off

@@ -14,7 +14,7 @@ import aiosmtplib
 from telegram.error import TelegramError
 
 from bot.mail.compose import render
-from bot.mail.smtp import deliver
+from bot.mail.smtp import UNREACHABLE, deliver
 from knowledge.coordination import alerts, applications, mail_settings
 from knowledge.coordination.applications import apply_payload
 from knowledge.partners import queries, vocabulary
@@ -106,6 +106,9 @@ class Report:
     failed: int = 0
     reconsents: int = 0
     planned: List[str] = field(default_factory=list)
+    # The SMTP server was unreachable (bot/mail/smtp.py UNREACHABLE): no other e-mail is tried in this
+    # pass; each stays owed for the next one.
+    unreachable: bool = False
 
 
 async def send_confirmations(report: Report, dry_run: bool = False) -> None:
@@ -120,11 +123,14 @@ async def send_confirmations(report: Report, dry_run: bool = False) -> None:
 
 
 async def _send_confirmation(report: Report, sub: alerts.Subscription, smtp: mail_settings.SmtpSettings) -> None:
+    if report.unreachable:
+        return
     try:
         await deliver(confirmation_message(sub, smtp.mail_from), smtp)
     except SMTP_ERRORS as error:
         log.warning("Alerte %s : lien de confirmation non envoyé, il repartira au prochain passage (%s)", sub.id, error)
         report.failed += 1
+        report.unreachable = isinstance(error, UNREACHABLE)
         return
     await asyncio.to_thread(alerts.confirmation_sent, sub.id)
     if sub.reconsent_asked_at is not None:
@@ -173,6 +179,8 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
             log.warning("Alerte %s : aucun moyen d'envoi configuré (Telegram ou SMTP_HOST)", sub.id)
             report.failed += 1
             continue
+        if sub.chat_id is None and report.unreachable:
+            continue
         if not await asyncio.to_thread(alerts.record_digest, sub.id, [o.id for o in digest.openings], now):
             continue
         try:
@@ -185,6 +193,7 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
             log.warning("Alerte %s : message du jour non envoyé, il repartira au prochain passage (%s)", sub.id, error)
             await asyncio.to_thread(alerts.undo_digest, sub.id, [o.id for o in digest.openings], sub.last_digest_at)
             report.failed += 1
+            report.unreachable = report.unreachable or (sub.chat_id is None and isinstance(error, UNREACHABLE))
             continue
         report.digests += 1
         report.openings += len(digest.openings)
