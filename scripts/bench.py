@@ -162,15 +162,21 @@ def turn_ratios(turns: List[Dict[str, Dict[str, float]]], base: str, key: str) -
             if turn[base].get(key) and turn[ours].get(key) is not None]
 
 
+# Figures where the worst turn is the one to show: a problem in any turn, the peak memory.
+WORST_OF_TURNS = ("errors", "order", "unexpected", "rss")
+
+
 def medians(turns: List[Dict[str, Dict[str, float]]]) -> Dict[str, Dict[str, float]]:
-    """Each assistant's figures, each the median of the turns (a single turn: its figures)."""
+    """Each assistant's figures over the turns: the median, or the worst for WORST_OF_TURNS (a
+    single turn: its figures)."""
     columns: Dict[str, Dict[str, float]] = {}
     for name in turns[0]:
         keys = {key for turn in turns for key in turn[name]}
         columns[name] = {}
         for key in keys:
             values = [turn[name][key] for turn in turns if turn[name].get(key) is not None]
-            columns[name][key] = statistics.median(values) if values else None
+            pick = max if key in WORST_OF_TURNS else statistics.median
+            columns[name][key] = pick(values) if values else None
     return columns
 
 

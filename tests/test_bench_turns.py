@@ -1,6 +1,6 @@
 """`scripts/bench.py --repeat K`: the table gives each figure's median over the turns and each ratio
 as the median of the turns' ratios; the ratio of messages per second is also printed turn by turn
-(what `make bench` reports)."""
+(what `make bench` reports); a problem in any turn shows."""
 import importlib.util
 import sys
 from pathlib import Path
@@ -27,6 +27,13 @@ def test_each_figure_is_its_median_over_the_turns():
 def rate_row(capsys) -> list:
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("messages par seconde"))
     return row.split()[-3:]
+
+
+def test_a_problem_in_any_turn_shows_in_the_table():
+    turns = [turn(200, 100), turn(100, 90), turn(150, 180)]
+    turns[1]["Côté Soin"]["errors"] = 2.0
+    turns[0]["Côté Soin"]["errors"] = turns[2]["Côté Soin"]["errors"] = 0.0
+    assert bench.medians(turns)["Côté Soin"]["errors"] == 2.0
 
 
 def test_a_single_turn_is_printed_as_measured(capsys):
