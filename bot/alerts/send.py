@@ -14,7 +14,7 @@ import aiosmtplib
 from telegram.error import TelegramError
 
 from bot.mail.compose import render
-from bot.mail.smtp import UNREACHABLE, deliver
+from bot.mail.smtp import SmtpPass
 from knowledge.coordination import alerts, applications, mail_settings
 from knowledge.coordination.applications import apply_payload
 from knowledge.partners import queries, vocabulary
@@ -106,9 +106,12 @@ class Report:
     failed: int = 0
     reconsents: int = 0
     planned: List[str] = field(default_factory=list)
-    # The SMTP server was unreachable (bot/mail/smtp.py UNREACHABLE): no other e-mail is tried in this
-    # pass; each stays owed for the next one.
-    unreachable: bool = False
+    # The e-mails of this pass (bot/mail/smtp.py): once the server proved unreachable, no other is tried.
+    mail: Optional[SmtpPass] = None
+
+    def mail_pass(self, smtp: mail_settings.SmtpSettings) -> SmtpPass:
+        self.mail = self.mail or SmtpPass(smtp)
+        return self.mail
 
 
 async def send_confirmations(report: Report, dry_run: bool = False) -> None:
@@ -123,14 +126,11 @@ async def send_confirmations(report: Report, dry_run: bool = False) -> None:
 
 
 async def _send_confirmation(report: Report, sub: alerts.Subscription, smtp: mail_settings.SmtpSettings) -> None:
-    if report.unreachable:
-        return
     try:
-        await deliver(confirmation_message(sub, smtp.mail_from), smtp)
+        await report.mail_pass(smtp).deliver(confirmation_message(sub, smtp.mail_from))
     except SMTP_ERRORS as error:
         log.warning("Alerte %s : lien de confirmation non envoyé, il repartira au prochain passage (%s)", sub.id, error)
         report.failed += 1
-        report.unreachable = isinstance(error, UNREACHABLE)
         return
     await asyncio.to_thread(alerts.confirmation_sent, sub.id)
     if sub.reconsent_asked_at is not None:
@@ -179,8 +179,6 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
             log.warning("Alerte %s : aucun moyen d'envoi configuré (Telegram ou SMTP_HOST)", sub.id)
             report.failed += 1
             continue
-        if sub.chat_id is None and report.unreachable:
-            continue
         if not await asyncio.to_thread(alerts.record_digest, sub.id, [o.id for o in digest.openings], now):
             continue
         try:
@@ -188,12 +186,11 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
                 await telegram_output.send_text_with_buttons(sub.sender_id, telegram_text(digest),
                                                              telegram_buttons(digest))
             else:
-                await deliver(digest_message(digest, smtp.mail_from), smtp)
+                await report.mail_pass(smtp).deliver(digest_message(digest, smtp.mail_from))
         except SMTP_ERRORS + (TelegramError,) as error:
             log.warning("Alerte %s : message du jour non envoyé, il repartira au prochain passage (%s)", sub.id, error)
             await asyncio.to_thread(alerts.undo_digest, sub.id, [o.id for o in digest.openings], sub.last_digest_at)
             report.failed += 1
-            report.unreachable = report.unreachable or (sub.chat_id is None and isinstance(error, UNREACHABLE))
             continue
         report.digests += 1
         report.openings += len(digest.openings)

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.alerts import send as alert_sender
 from bot.mail.compose import application_message, plan_message
-from bot.mail.smtp import UNREACHABLE, deliver
+from bot.mail.smtp import SmtpPass
 from knowledge.coordination import applications, mail_settings, plans
 from knowledge.partners import plan_builder
 
@@ -30,21 +30,17 @@ async def send_due(now: Optional[datetime] = None) -> int:
     """Send every application due at `now` (default: now); returns how many were sent."""
     due = await asyncio.to_thread(applications.claim_due, now)
     smtp = mail_settings.smtp()
-    sent, unreachable = 0, None
+    mail = SmtpPass(smtp) if smtp is not None else None
+    sent = 0
     for application in due:
-        if smtp is None:
+        if mail is None:
             await asyncio.to_thread(applications.queue, application.id, NO_SERVER)
             continue
-        if unreachable is not None:  # not tried in this pass (bot/mail/smtp.py UNREACHABLE): its back-off
-            await asyncio.to_thread(applications.mark_failed, application.id, unreachable)
-            continue
         try:
-            await deliver(application_message(application, smtp.mail_from), smtp)
+            await mail.deliver(application_message(application, smtp.mail_from))
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
             log.warning("Candidature %s non envoyée : %s", application.reference, error)
-            reason = str(error) or type(error).__name__
-            await asyncio.to_thread(applications.mark_failed, application.id, reason)
-            unreachable = reason if isinstance(error, UNREACHABLE) else None
+            await asyncio.to_thread(applications.mark_failed, application.id, str(error) or type(error).__name__)
             continue
         await asyncio.to_thread(applications.mark_sent, application.id)
         sent += 1
@@ -57,19 +53,15 @@ async def send_plans_due(now: Optional[datetime] = None) -> int:
     smtp = mail_settings.smtp()
     if smtp is None:
         return 0
-    sent, unreachable = 0, False
+    mail, sent = SmtpPass(smtp), 0
     for plan in await asyncio.to_thread(plans.claim_due_emails, now):
-        if unreachable:  # not tried in this pass (bot/mail/smtp.py UNREACHABLE): its back-off
-            await asyncio.to_thread(plans.email_failed, plan.id, now)
-            continue
         message = plan_message(plan, plan_builder.describe_situation(plan.situation), plans.page_url(plan.token),
                                smtp.mail_from)
         try:
-            await deliver(message, smtp)
+            await mail.deliver(message)
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
             log.warning("Plan d'installation %s non envoyé : %s", plan.id, error)
             await asyncio.to_thread(plans.email_failed, plan.id, now)
-            unreachable = isinstance(error, UNREACHABLE)
             continue
         await asyncio.to_thread(plans.email_sent, plan.id, now)
         sent += 1

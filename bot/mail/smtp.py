@@ -1,6 +1,7 @@
 """Send one message through the SMTP server of the settings (aiosmtplib)."""
 import asyncio
 from email.message import EmailMessage
+from typing import Optional
 
 import aiosmtplib
 
@@ -8,9 +9,7 @@ from knowledge.coordination import mail_settings
 
 TIMEOUT_SECONDS = 30
 # The server could not be reached, did not answer in time or dropped the connection (aiosmtplib's
-# connection and timeout errors are OSErrors): every other message of the same pass would wait as
-# long, so a sender stops its pass at the first one and the others go at a later pass. A message
-# the server refused (a recipient, its content) does not stop the others.
+# connection and timeout errors are OSErrors).
 UNREACHABLE = (OSError, asyncio.TimeoutError)
 
 
@@ -20,3 +19,27 @@ async def deliver(message: EmailMessage, smtp: mail_settings.SmtpSettings) -> No
         message, hostname=smtp.host, port=smtp.port, username=smtp.user or None,
         password=smtp.password or None, start_tls=smtp.starttls, timeout=TIMEOUT_SECONDS,
     )
+
+
+class ServerUnreachable(ConnectionError):
+    """Not tried: the server proved unreachable earlier in the same pass."""
+
+
+class SmtpPass:
+    """The e-mails of one pass of a sender (bot/mail/outbox.py, bot/alerts/send.py). Once the server
+    proved unreachable, each other try would wait as long (up to TIMEOUT_SECONDS): `deliver` then
+    raises ServerUnreachable at once, which the senders handle as any failure (back-off, or owed for
+    the next pass). A message the server refused (a recipient, its content) does not stop the others."""
+
+    def __init__(self, smtp: mail_settings.SmtpSettings):
+        self.smtp = smtp
+        self._unreachable: Optional[str] = None
+
+    async def deliver(self, message: EmailMessage) -> None:
+        if self._unreachable is not None:
+            raise ServerUnreachable(f"non essayé dans ce passage : {self._unreachable}")
+        try:
+            await deliver(message, self.smtp)
+        except UNREACHABLE as error:
+            self._unreachable = str(error) or type(error).__name__
+            raise
