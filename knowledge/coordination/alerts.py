@@ -232,7 +232,7 @@ def pending_confirmations(now: Optional[datetime] = None) -> List[Subscription]:
                 AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_(None),
                 AlertSubscription.confirmation_sent_at.is_(None), AlertSubscription.email.is_not(None))
                 .order_by(AlertSubscription.id)):
-            address = row.email.strip().lower()
+            address = mail_budget.address_key(row.email)
             if row.reconsent_asked_at is None and (
                     address in addresses or mail_budget.link_waiting(session, row.email, row.id)
                     or mail_budget.next_free(session, row.email, now) is not None):

@@ -21,13 +21,14 @@ PER_ADDRESS_PER_DAY = 3
 DAY = timedelta(hours=24)
 
 
-def _address(email: Optional[str]) -> str:
+def address_key(email: Optional[str]) -> str:
+    """The address as the budget counts it (case and surrounding spaces ignored)."""
     return (email or "").strip().lower()
 
 
 def sent_today(session, email: str, now: datetime) -> List[datetime]:
     """When the site wrote to `email` in the last 24 hours (confirmation links and plans), oldest first."""
-    address, since = _address(email), now - DAY
+    address, since = address_key(email), now - DAY
     links = session.scalars(select(AlertSubscription.confirmation_sent_at).where(
         func.lower(AlertSubscription.email) == address, AlertSubscription.confirmation_sent_at >= since))
     plans = session.scalars(select(InstallationPlan.email_sent_at).where(
@@ -47,6 +48,6 @@ def next_free(session, email: str, now: datetime, planned: int = 0) -> Optional[
 def link_waiting(session, email: str, other_than: int) -> bool:
     """True when another active alert of `email` has its confirmation link sent and not confirmed."""
     return session.scalar(select(func.count()).select_from(AlertSubscription).where(
-        func.lower(AlertSubscription.email) == _address(email), AlertSubscription.id != other_than,
+        func.lower(AlertSubscription.email) == address_key(email), AlertSubscription.id != other_than,
         AlertSubscription.active.is_(True), AlertSubscription.confirmed_at.is_(None),
         AlertSubscription.confirmation_sent_at.is_not(None))) > 0

@@ -153,7 +153,7 @@ def claim_due_emails(now: Optional[datetime] = None, limit: int = 20) -> List[Pl
         rows = list(session.execute(select(InstallationPlan.id, InstallationPlan.email).where(*due)
                                     .order_by(InstallationPlan.email_next_attempt_at).limit(limit)))
     for plan_id, email in rows:
-        address = email.strip().lower()
+        address = mail_budget.address_key(email)
         with db.session_scope() as session:
             free = mail_budget.next_free(session, email, now, planned=planned[address])
             later = free if free is not None else now + applications.CLAIM_LEASE
