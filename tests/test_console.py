@@ -426,8 +426,7 @@ async def test_a_page_that_goes_away_closes_its_stream_without_an_error_in_the_l
         writer.write(f"GET /console/flux HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode())
         await writer.drain()
         assert b"200" in await reader.readline()
-        while b"event: queue" not in await reader.readline():
-            pass
+        await asyncio.wait_for(reader.readuntil(b"event: queue"), 10)  # the stream is open
         writer.transport.abort()
         handoff.record_request(f"web-{n}", "socketio", "jobs", {})  # the stream has news to write
     await asyncio.sleep(2.5)  # it writes within a poll or two, and finds nobody

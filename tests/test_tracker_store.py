@@ -42,7 +42,7 @@ responses:
 """)
 
 
-def _drop_conversation_tables(url):
+def drop_conversation_tables(url):
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         for table in ("tracker_windows", "events"):
@@ -54,12 +54,12 @@ def _drop_conversation_tables(url):
 def store(database_url):
     """On SQLite, and on PostgreSQL when TEST_POSTGRES_URL is set (tables made afresh)."""
     if not database_url.startswith("sqlite"):
-        _drop_conversation_tables(database_url)
+        drop_conversation_tables(database_url)
     store_ = WindowedSQLTrackerStore(domain=DOMAIN, host=database_url)
     yield store_
     store_.engine.dispose()
     if not database_url.startswith("sqlite"):
-        _drop_conversation_tables(database_url)
+        drop_conversation_tables(database_url)
 
 
 def stored(store_, sender):

@@ -6,7 +6,8 @@ clients (long-polling), like the widget's socket.io-client.
 import asyncio
 import time
 import uuid
-from typing import Any, Dict, List
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Dict, List
 
 import pytest
 import socketio
@@ -93,27 +94,40 @@ class FakeAssistant:
 
 
 
-@pytest.fixture
-async def server(monkeypatch, tmp_path):
+def widget_channel() -> SocketIOInput:
+    return SocketIOInput.from_credentials({"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
+                                           "session_persistence": True})
+
+
+@asynccontextmanager
+async def serving(channel: SocketIOInput, agent: Any, monkeypatch, tmp_path) -> AsyncIterator[str]:
+    """`channel` mounted by Rasa's `register` in a real Sanic server on loopback, `agent` as Rasa's
+    agent; yields the server's URL."""
     monkeypatch.setattr(Sanic, "test_mode", True)  # several apps in one process
     monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path))  # the proofs' key: var/widget_secret
     monkeypatch.delenv("WIDGET_SECRET_KEY", raising=False)
-    channel = SocketIOInput.from_credentials({"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                                              "session_persistence": True})
-    assistant = FakeAssistant()
     app = Sanic(f"socketio_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
-    app.ctx.agent = assistant
+    app.ctx.agent = agent
     register([channel], app, route="/webhooks/")
     port = free_port()
     running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await running.startup()
     await running.before_start()
     await running.after_start()
-    yield channel, assistant, f"http://127.0.0.1:{port}"
-    await running.before_stop()
-    running.close()
-    await running.wait_closed()
-    await running.after_stop()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await running.before_stop()
+        running.close()
+        await running.wait_closed()
+        await running.after_stop()
+
+
+@pytest.fixture
+async def server(monkeypatch, tmp_path):
+    channel, assistant = widget_channel(), FakeAssistant()
+    async with serving(channel, assistant, monkeypatch, tmp_path) as url:
+        yield channel, assistant, url
 
 
 class Client:

@@ -11,21 +11,19 @@ import asyncio
 from typing import Any, Dict, List
 
 import pytest
-import sqlalchemy as sa
-from rasa.core.channels.channel import UserMessage, register
+from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import InMemoryLockStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sanic import Sanic
 
 from bot.tracker_store import WindowedSQLTrackerStore
 from bot.web import replay
 from bot.web.channel import SocketIOInput
 from bot.web.output import COORDINATOR, message_ids
 from knowledge.coordination import transcripts
-from tests.guichet import free_port
-from tests.test_web_channel import Client, clients, until  # noqa: F401 (fixture)
+from tests.test_tracker_store import drop_conversation_tables
+from tests.test_web_channel import Client, clients, serving, until, widget_channel  # noqa: F401 (fixture)
 
 COORDINATOR_NAME = "Camille Durand"
 REPLY = "Bonjour, ici Camille.\n\nJe regarde les crèches de Saint-Brevin avec vous."
@@ -69,47 +67,24 @@ class RasaLikeAssistant:
             None, {"custom": {"data": {"handoff": what, "coordinator": name}}}, {COORDINATOR: name})])
 
 
-def drop_conversations(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        for table in ("tracker_windows", "events"):
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
-    engine.dispose()
-
-
 @pytest.fixture
 def conversations(database_url, tmp_path, monkeypatch):
     """TRACKER_STORE_URL on an empty conversations database (the one of the test database on PostgreSQL)."""
     url = database_url if not database_url.startswith("sqlite") else f"sqlite:///{tmp_path / 'trackers.db'}"
-    drop_conversations(url)
+    drop_conversation_tables(url)
     monkeypatch.setenv("TRACKER_STORE_URL", url)
     transcripts.dispose()
     yield url
     transcripts.dispose()
-    drop_conversations(url)
+    drop_conversation_tables(url)
 
 
 @pytest.fixture
 async def server(monkeypatch, tmp_path, conversations):
-    monkeypatch.setattr(Sanic, "test_mode", True)
-    monkeypatch.setenv("COTESOIN_VAR_DIR", str(tmp_path))
-    monkeypatch.delenv("WIDGET_SECRET_KEY", raising=False)
-    channel = SocketIOInput.from_credentials({"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                                              "session_persistence": True})
+    channel = widget_channel()
     assistant = RasaLikeAssistant(channel, conversations)
-    app = Sanic(f"socketio_replay_{free_port()}", configure_logging=False)
-    app.ctx.agent = assistant
-    register([channel], app, route="/webhooks/")
-    port = free_port()
-    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    yield assistant, f"http://127.0.0.1:{port}"
-    await running.before_stop()
-    running.close()
-    await running.wait_closed()
-    await running.after_stop()
+    async with serving(channel, assistant, monkeypatch, tmp_path) as url:
+        yield assistant, url
     assistant.tracker_store.engine.dispose()
 
 
