@@ -6,6 +6,7 @@ from typing import Optional
 import aiosmtplib
 
 from knowledge.coordination import mail_settings
+from knowledge.texts import text
 
 TIMEOUT_SECONDS = 30
 # The server could not be reached, did not answer in time or dropped the connection (aiosmtplib's
@@ -37,7 +38,7 @@ class SmtpPass:
 
     async def deliver(self, message: EmailMessage) -> None:
         if self._unreachable is not None:
-            raise ServerUnreachable(f"non essayé dans ce passage : {self._unreachable}")
+            raise ServerUnreachable(text("mail.not_tried", reason=self._unreachable))
         try:
             await deliver(message, self.smtp)
         except UNREACHABLE as error:
