@@ -1,5 +1,7 @@
 """Start the whole assistant for end-to-end tests: partner data, the trained model, free ports."""
+import csv
 import os
+import shutil
 import socket
 import uuid
 from contextlib import contextmanager
@@ -20,12 +22,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def undated_demo(into: Path) -> Path:
+    """A copy of the demo data whose openings never close: the tests that run on it count openings
+    and name their structures, and would start failing on the day one of the demo's dates passed."""
+    shutil.copytree(DEMO_DIR, into, dirs_exist_ok=True)
+    offres = into / "offres.csv"
+    with offres.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        header, rows = reader.fieldnames, [{**row, "date_limite": ""} for row in reader]
+    with offres.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return into
+
+
 @contextmanager
 def running_guichet(var_dir: Path, database_url: Optional[str] = None, tracker_store_url: Optional[str] = None,
                     env: Optional[Dict[str, str]] = None, web: bool = False,
-                    folder: Path = DEMO_DIR) -> Iterator[services.Assistant]:
-    """The servers on the latest trained model, with the partner data of `folder` (the demo data by
-    default) imported into `database_url`.
+                    folder: Optional[Path] = None) -> Iterator[services.Assistant]:
+    """The servers on the latest trained model, with the partner data of `folder` (by default the
+    demo data without closing dates, `undated_demo`) imported into `database_url`.
 
     `env` (and DATABASE_URL) are set for the test process too, and restored afterwards.
     """
@@ -36,7 +53,7 @@ def running_guichet(var_dir: Path, database_url: Optional[str] = None, tracker_s
     try:
         db.dispose()
         naming.forget()
-        importer.import_folder(folder)
+        importer.import_folder(folder or undated_demo(var_dir / "demo"))
         base = bot_settings.load()
         model = services.latest_model(base)
         assert model is not None, "aucun modèle entraîné : lancez `make train` avant ces tests"

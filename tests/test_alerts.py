@@ -229,6 +229,16 @@ async def test_telegram_alert_goes_to_the_chat_with_postuler_buttons(loaded_db, 
         await api.stop()
 
 
+def consented_on_day_one() -> None:
+    """Put every alert's consent on the tests' timeline (DAY_ONE) instead of the clock's: the
+    re-consent tests count twelve months from it."""
+    with db.session_scope() as session:
+        for row in session.scalars(select(AlertSubscription)):
+            row.consent_at = DAY_ONE
+            if row.confirmed_at is not None:
+                row.confirmed_at = DAY_ONE
+
+
 def sent_back(hours: int) -> None:
     """Move every confirmation link sent `hours` into the past."""
     with db.session_scope() as session:
@@ -408,6 +418,7 @@ async def test_the_email_is_read_like_everywhere(loaded_db, make_tracker, text, 
 async def test_after_twelve_months_consent_is_asked_again(loaded_db, smtp_server, fixture_copy):
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     alerts.confirm(sub.confirm_token)
+    consented_on_day_one()
     await run()  # the first confirmation link
     a_year_later = DAY_ONE + timedelta(days=370)
     report = send.Report()
@@ -432,6 +443,7 @@ async def test_the_reconsent_link_outlives_the_next_purge(loaded_db, smtp_server
 
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     alerts.confirm(sub.confirm_token)
+    consented_on_day_one()
     a_year_later = DAY_ONE + timedelta(days=370)
     await send.send_reconsent(send.Report(), now=a_year_later)
     link = smtp_server.inbox.messages[-1]
@@ -456,6 +468,7 @@ async def test_the_reconsent_link_outlives_the_next_purge(loaded_db, smtp_server
 async def test_a_reconsent_left_unanswered_a_month_is_purged(loaded_db, smtp_server):
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     alerts.confirm(sub.confirm_token)
+    consented_on_day_one()
     from knowledge.coordination import privacy
 
     a_year_later = DAY_ONE + timedelta(days=370)
@@ -468,6 +481,7 @@ async def test_a_reconsent_left_unanswered_a_month_is_purged(loaded_db, smtp_ser
 async def test_smtp_down_at_reconsent_the_link_goes_at_the_next_pass(loaded_db, smtp_server):
     sub = alerts.subscribe("web-1", "socketio", CONSENT, profession="infirmier", email="lea@exemple.fr")
     alerts.confirm(sub.confirm_token)
+    consented_on_day_one()
     smtp_server.stop()
     report = send.Report()
     await send.send_reconsent(report, now=DAY_ONE + timedelta(days=370))

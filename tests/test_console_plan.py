@@ -1,4 +1,5 @@
 """Issue 20: the installation plan handed over as the request's case file, in the console."""
+from bot.web.console.formatting import paris
 from knowledge.coordination import handoff, plans
 from tests import test_console
 from tests.console_helpers import log_in
@@ -84,7 +85,7 @@ async def test_the_observatory_counts_gaps_per_commune_masked_below_five_with_a_
     await log_in(console, "camille.martin@cotesoin.fr")
     body = page_text(await (await console.get("/console/observatoire")).text())
     assert "Freins à l'installation" in body and "Garde aux horaires décalés" in body
-    today = plans.latest("vue-0").created_at.date().isoformat()
+    today = paris(plans.latest("vue-0").created_at).date().isoformat()  # the console's days are Paris days
     response = await console.get(f"/console/observatoire/freins-installation.csv?du={today}&au={today}")
     assert response.status == 200
     lines = (await response.read()).decode("utf-8-sig").splitlines()

@@ -3,6 +3,7 @@ kept on disk and replayed, the site's health check says so and its pages do not 
 import asyncio
 import json
 import sqlite3
+import time
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -258,9 +259,8 @@ async def test_the_site_replays_kept_requests_whatever_a_round_raised(var, datab
     handoff_spool.keep("web-bien", "telegram", "living", {"commune": "Pornic"})
     site = await _client(init_app(_settings()))
     try:
-        for _ in range(100):
-            if len(rounds) > 2 and not handoff_spool.waiting():
-                break
+        deadline = time.monotonic() + 30
+        while not (len(rounds) > 2 and not handoff_spool.waiting()) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
     finally:
         await site.close()

@@ -167,9 +167,10 @@ def test_editing_or_closing_a_missing_opening_is_not_found(coordinator):
 def test_a_closed_opening_is_no_longer_offered_and_can_be_reopened(coordinator):
     assert "off_pornic_2" in opening_ids(communes=["Pornic"])
 
-    closed = editing.close_opening("off_pornic_2", coordinator_id=coordinator.id)
+    today = date.today()
+    closed = editing.close_opening("off_pornic_2", coordinator_id=coordinator.id, today=today)
 
-    assert closed.closed and closed.closes_on == date.today() - timedelta(days=1)
+    assert closed.closed and closed.closes_on == today - timedelta(days=1)
     assert "off_pornic_2" not in opening_ids(communes=["Pornic"])
     assert "off_pornic_2" not in [o.id for o in editing.list_openings()]
     assert "off_pornic_2" in [o.id for o in editing.list_openings(closed_only=True)]
@@ -311,14 +312,15 @@ def test_uploaded_files_are_imported_and_audited(coordinator, fixture_copy):
 
 
 def test_reimporting_the_partner_file_does_not_reopen_an_opening_closed_in_the_console(coordinator, fixture_copy):
-    editing.close_opening("off_pornic_2", coordinator_id=coordinator.id)
+    today = date.today()
+    editing.close_opening("off_pornic_2", coordinator_id=coordinator.id, today=today)
     files = uploaded(fixture_copy, "offres.csv")  # still with the opening's old, later closing date
 
     report = editing.import_uploaded(files, coordinator_id=coordinator.id)
 
     assert report.kept_closed == ["off_pornic_2"]
     assert "off_pornic_2" not in opening_ids(communes=["Pornic"])
-    assert editing.get_opening("off_pornic_2").closes_on == date.today() - timedelta(days=1)
+    assert editing.get_opening("off_pornic_2").closes_on == today - timedelta(days=1)
     assert "offres closes dans la console, laissées closes (rouvrez-les dans la console) : off_pornic_2" \
         in actions_audited()[-1][1]
     # Reopened in the console with a new date, the opening follows the files again.

@@ -1,5 +1,6 @@
 """The unclaimed-request reminders a Rasa restart lost, sent again by the web site (bot/web/console/reminders.py)."""
 import asyncio
+import time
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -100,9 +101,8 @@ async def test_the_site_looks_for_lost_reminders_as_soon_as_it_starts(loaded_db,
     new_request("page-1", datetime.now(timezone.utc) - timedelta(minutes=30))
     client = await console_client(rasa.port)
     try:
-        for _ in range(100):
-            if rasa.triggers:
-                break
+        deadline = time.monotonic() + 30
+        while not rasa.triggers and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert triggered(rasa) == ["page-1"]
     finally:

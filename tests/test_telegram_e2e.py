@@ -86,6 +86,16 @@ def _wait_for(api: FakeBotApi, chat: int, count: int, timeout: float = 60):
     return _messages_to(api, chat)
 
 
+def _wait_for_text(api: FakeBotApi, chat: int, fragment: str, after: int, timeout: float = 60):
+    """The messages sent to `chat` after the first `after`, once one of them contains `fragment`
+    (the chat's rate limiter spaces a reply out over seconds)."""
+    deadline = time.monotonic() + timeout
+    while not any(fragment in m["text"] for m in _messages_to(api, chat)[after:]):
+        assert time.monotonic() < deadline, f"« {fragment} » attendu pour {chat} : {_messages_to(api, chat)}"
+        time.sleep(0.2)
+    return _messages_to(api, chat)[after:]
+
+
 def test_start_greets_and_shows_the_menu_as_an_inline_keyboard(assistant, api):
     chat = 7001
     assert _post(assistant, text_update(chat, "/start")) == 200
@@ -113,13 +123,12 @@ def test_a_job_search_names_the_structures_found(assistant, api):
 def test_a_tap_on_the_coordinator_button_records_the_telegram_conversation(assistant, api):
     chat = 7003
     _post(assistant, text_update(chat, "je cherche un poste d'infirmier à Pornic"))
-    _wait_for(api, chat, 1)
+    before = len(_wait_for(api, chat, 1))
     tap = button_update(chat, "/request_human")
 
     _post(assistant, tap)
 
-    replies = _wait_for(api, chat, 2)
-    assert "demande n°" in replies[-1]["text"]
+    _wait_for_text(api, chat, "demande n°", after=before)
     assert {"callback_query_id": tap["callback_query"]["id"]} in api.sent("answerCallbackQuery")
     [request] = [r for r in handoff.open_requests() if r.sender_id == f"telegram-{chat}"]
     assert request.channel == "telegram"
