@@ -3,10 +3,12 @@
 Runs after the CRF and the EntitySynonymMapper. Each `profession`, `commune`, `contract_type` and
 `work_time` entity gets the canonical value known to the partner database ("st brevin" →
 "Saint-Brevin-les-Pins", "infirmiere" → "infirmier"); entities that match nothing keep their text
-so the dialogue can say it did not recognise them. Communes and professions named in the text but
-not extracted are added.
+so the dialogue can say it did not recognise them. A name the CRF cut in two (« Saint | Brevin »,
+« Saint | Michel ») is joined again when the whole is a known name. Communes and professions named
+in the text but not extracted are added.
 """
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,6 +23,8 @@ from knowledge.partners import naming
 logger = logging.getLogger(__name__)
 
 NORMALISED = ("profession", "commune", "contract_type", "work_time")
+# What may stand between two pieces of one name: spaces, hyphens, apostrophes.
+NAME_GAP = re.compile(r"[\s\-'’]*")
 FOUND_IN_TEXT = ("commune", "profession")
 
 
@@ -48,8 +52,9 @@ class EntityNormaliser(GraphComponent):
         if not self._available():
             return messages
         for message in messages:
-            entities = [self._normalised(e) for e in message.get(ENTITIES, [])]
-            entities += self._missed(message.get(TEXT) or "", entities)
+            text = message.get(TEXT) or ""
+            entities = [self._normalised(e) for e in self._joined(text, message.get(ENTITIES, []))]
+            entities += self._missed(text, entities)
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
@@ -62,6 +67,25 @@ class EntityNormaliser(GraphComponent):
             return entity
         processors = [*entity.get("processors", []), "EntityNormaliser"]
         return {**entity, "value": value, "processors": processors}
+
+    @staticmethod
+    def _joined(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Neighbouring pieces of one kind and role joined when together they make a known name."""
+        joined: List[Dict[str, Any]] = []
+        for entity in entities:
+            previous = joined[-1] if joined else None
+            if (previous is not None and entity.get("entity") in NORMALISED
+                    and (previous.get("entity"), previous.get("role")) == (entity.get("entity"), entity.get("role"))
+                    and isinstance(previous.get("end"), int) and isinstance(entity.get("start"), int)
+                    and previous["end"] <= entity["start"]
+                    and NAME_GAP.fullmatch(text[previous["end"]:entity["start"]])):
+                whole = text[previous["start"]:entity["end"]]
+                if naming.canonical(entity["entity"], whole) is not None:
+                    processors = [*previous.get("processors", []), "EntityNormaliser"]
+                    joined[-1] = {**previous, "value": whole, "end": entity["end"], "processors": processors}
+                    continue
+            joined.append(entity)
+        return joined
 
     @staticmethod
     def _missed(text: str, entities: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -48,3 +48,18 @@ def test_ordinary_words_are_not_taken_for_places_or_professions(loaded_db, text)
 
 def test_a_short_commune_name_counts_after_a_preposition(loaded_db):
     assert ("commune", "Vue") in entities_of("un logement a vue", [])
+
+
+@pytest.mark.parametrize("text, pieces, entity, expected", [
+    ("Saint Brevin", ["Saint", "Brevin"], "commune", "Saint-Brevin-les-Pins"),
+    ("un poste à Saint-Brevin les Pins", ["Saint-Brevin", "les Pins"], "commune", "Saint-Brevin-les-Pins"),
+    ("poste d'Aide Soignante", ["Aide", "Soignante"], "profession", "aide_soignant"),
+])
+def test_a_name_the_extractor_cut_in_two_is_one_name(loaded_db, text, pieces, entity, expected):
+    assert entities_of(text, [span(text, piece, entity) for piece in pieces]) == {(entity, expected)}
+
+
+def test_two_communes_side_by_side_stay_two(loaded_db):
+    text = "Pornic Vue"
+    assert entities_of(text, [span(text, "Pornic", "commune"), span(text, "Vue", "commune")]) \
+        == {("commune", "Pornic"), ("commune", "Vue")}
