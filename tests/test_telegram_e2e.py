@@ -86,14 +86,13 @@ def _wait_for(api: FakeBotApi, chat: int, count: int, timeout: float = 60):
     return _messages_to(api, chat)
 
 
-def _wait_for_text(api: FakeBotApi, chat: int, fragment: str, after: int, timeout: float = 60):
-    """The messages sent to `chat` after the first `after`, once one of them contains `fragment`
-    (the chat's rate limiter spaces a reply out over seconds)."""
+def _wait_for_text(api: FakeBotApi, chat: int, fragment: str, after: int, timeout: float = 60) -> None:
+    """Until one of the messages sent to `chat` after the first `after` contains `fragment` (the
+    chat's rate limiter spaces a reply out over seconds)."""
     deadline = time.monotonic() + timeout
     while not any(fragment in m["text"] for m in _messages_to(api, chat)[after:]):
         assert time.monotonic() < deadline, f"« {fragment} » attendu pour {chat} : {_messages_to(api, chat)}"
         time.sleep(0.2)
-    return _messages_to(api, chat)[after:]
 
 
 def test_start_greets_and_shows_the_menu_as_an_inline_keyboard(assistant, api):
