@@ -10,11 +10,10 @@ from email.message import EmailMessage
 from typing import List, Optional
 from urllib.parse import quote
 
-import aiosmtplib
 from telegram.error import TelegramError
 
 from bot.mail.compose import render
-from bot.mail.smtp import SmtpPass
+from bot.mail.smtp import SEND_ERRORS, SmtpPass
 from knowledge.coordination import alerts, applications, mail_settings
 from knowledge.coordination.applications import apply_payload
 from knowledge.partners import queries, vocabulary
@@ -22,7 +21,6 @@ from knowledge.settings import public_site_url
 from knowledge.texts import text
 
 log = logging.getLogger(__name__)
-SMTP_ERRORS = (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError)
 
 
 def describe(sub: alerts.Subscription) -> str:
@@ -128,7 +126,7 @@ async def send_confirmations(report: Report, dry_run: bool = False) -> None:
 async def _send_confirmation(report: Report, sub: alerts.Subscription, smtp: mail_settings.SmtpSettings) -> None:
     try:
         await report.mail_pass(smtp).deliver(confirmation_message(sub, smtp.mail_from))
-    except SMTP_ERRORS as error:
+    except SEND_ERRORS as error:
         log.warning("Alerte %s : lien de confirmation non envoyé, il repartira au prochain passage (%s)", sub.id, error)
         report.failed += 1
         return
@@ -187,7 +185,7 @@ async def send_digests(report: Report, telegram_output=None, now: Optional[datet
                                                              telegram_buttons(digest))
             else:
                 await report.mail_pass(smtp).deliver(digest_message(digest, smtp.mail_from))
-        except SMTP_ERRORS + (TelegramError,) as error:
+        except SEND_ERRORS + (TelegramError,) as error:
             log.warning("Alerte %s : message du jour non envoyé, il repartira au prochain passage (%s)", sub.id, error)
             await asyncio.to_thread(alerts.undo_digest, sub.id, [o.id for o in digest.openings], sub.last_digest_at)
             report.failed += 1

@@ -13,12 +13,11 @@ import os
 from datetime import datetime
 from typing import AsyncIterator, Optional
 
-import aiosmtplib
 from aiohttp import web
 
 from bot.alerts import send as alert_sender
 from bot.mail.compose import application_message, plan_message
-from bot.mail.smtp import SmtpPass
+from bot.mail.smtp import SEND_ERRORS, SmtpPass
 from knowledge.coordination import applications, mail_settings, plans
 from knowledge.partners import plan_builder
 
@@ -38,7 +37,7 @@ async def send_due(now: Optional[datetime] = None) -> int:
             continue
         try:
             await mail.deliver(application_message(application, smtp.mail_from))
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+        except SEND_ERRORS as error:
             log.warning("Candidature %s non envoyée : %s", application.reference, error)
             await asyncio.to_thread(applications.mark_failed, application.id, str(error) or type(error).__name__)
             continue
@@ -59,7 +58,7 @@ async def send_plans_due(now: Optional[datetime] = None) -> int:
                                smtp.mail_from)
         try:
             await mail.deliver(message)
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+        except SEND_ERRORS as error:
             log.warning("Plan d'installation %s non envoyé : %s", plan.id, error)
             await asyncio.to_thread(plans.email_failed, plan.id, now)
             continue

@@ -12,6 +12,8 @@ TIMEOUT_SECONDS = 30
 # The server could not be reached, did not answer in time or dropped the connection (aiosmtplib's
 # connection and timeout errors are OSErrors).
 UNREACHABLE = (OSError, asyncio.TimeoutError)
+# Every way one message can fail to go: refused by the server, or the server unreachable.
+SEND_ERRORS = (aiosmtplib.SMTPException, *UNREACHABLE)
 
 
 async def deliver(message: EmailMessage, smtp: mail_settings.SmtpSettings) -> None:
