@@ -143,6 +143,11 @@ class Client:
         self.proofs[data["session_id"]] = data["proof"]
         self.sessions.append(data["session_id"])
 
+    async def close(self) -> None:
+        """The page closed: it stops polling (a polite disconnect of python-engineio's polling
+        client would wait out a long-poll, about 30 s)."""
+        await self.sio.eio.disconnect(abort=True)
+
     async def join(self, url: str, session_id: Any = None, proof: Any = None) -> str:
         if not self.sio.connected:
             await self.sio.connect(url, transports=["polling"], wait_timeout=10)
@@ -175,8 +180,7 @@ async def clients():
 
     yield make
     for client in made:
-        # abort: python-engineio's polling client would otherwise wait out a long-poll (about 30 s).
-        await client.sio.eio.disconnect(abort=True)
+        await client.close()
 
 
 async def test_answers_reach_the_page_with_session_persistence(server, clients):

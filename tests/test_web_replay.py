@@ -98,11 +98,6 @@ async def come_back(client: Client, url: str, session: str, proof: str, **holds:
     assert client.sessions[-1] == session
 
 
-async def close(page: Client) -> None:
-    """The page closed: it stops polling (a polite disconnect would wait out a long-poll, ~30 s)."""
-    await page.sio.eio.disconnect(abort=True)
-
-
 async def settle() -> None:
     await asyncio.sleep(0.4)
 
@@ -178,7 +173,7 @@ async def test_a_coordinators_answer_written_while_the_page_was_closed_reaches_i
     proof = page.proofs[session]
     await page.say("je cherche une crèche", session)
     held = page.answers[-1]["id"]
-    await close(page)
+    await page.close()
     await assistant.signal(session, "joined")
     await assistant.coordinator_says(session, REPLY)
     reopened = clients()
@@ -239,7 +234,7 @@ async def test_at_most_the_last_fifty_and_nothing_for_a_tab_that_does_not_say(se
     page = clients()
     session = await page.join(url)
     proof = page.proofs[session]
-    await close(page)
+    await page.close()
     for n in range(60):
         await assistant.coordinator_says(session, f"Message {n}")
     silent = clients()
